@@ -1,0 +1,33 @@
+# The two commands: `make run` and `make test`. Both install what is missing first.
+.PHONY: run test build build-release bench deps clean format
+
+JOBS ?= $(shell nproc)
+
+run: build-release
+	@scripts/run.sh
+
+test:
+	@scripts/test.sh
+
+bench:
+	@scripts/bench.sh
+
+deps:
+	@scripts/deps.sh test
+
+build:
+	@scripts/deps.sh build
+	@cmake --preset debug >/dev/null
+	@cmake --build build/debug -j $(JOBS)
+
+build-release:
+	@scripts/deps.sh build
+	@cmake --preset release >/dev/null
+	@cmake --build build/release -j $(JOBS)
+	@mkdir -p bin && ln -sf ../build/release/src/kelu bin/kelu
+
+format:
+	@find src -name '*.cpp' -o -name '*.hpp' | xargs clang-format -i
+
+clean:
+	rm -rf build bin

@@ -1,0 +1,295 @@
+#include "core/config.hpp"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <cctype>
+#include <charconv>
+#include <fstream>
+#include <functional>
+#include <sstream>
+#include <toml++/toml.h>
+#include <vector>
+
+#include "core/time.hpp"
+
+extern char** environ;
+
+namespace kelu {
+namespace {
+
+// One configurable key: how to set it from TOML and from text, with its validation.
+struct Key {
+  std::string section;
+  std::string name;
+  std::function<std::optional<std::string>(Config&, const toml::node&)> from_toml;
+  std::function<std::optional<std::string>(Config&, std::string_view)> from_text;
+};
+
+Error ConfigError(std::string message) {
+  return Error::Make(ErrorKind::kInvalid, "invalid_config", std::move(message));
+}
+
+Key MakeInt(std::string section, std::string name, std::function<int&(Config&)> field, int min,
+            int max) {
+  auto check = [min, max](std::int64_t v) -> std::optional<std::string> {
+    if (v < min || v > max) return fmt::format("must be an integer from {} to {}", min, max);
+    return std::nullopt;
+  };
+  Key k{std::move(section), std::move(name), nullptr, nullptr};
+  k.from_toml = [field, check](Config& c, const toml::node& n) -> std::optional<std::string> {
+    auto v = n.value<std::int64_t>();
+    if (!n.is_integer() || !v) return "must be an integer";
+    if (auto e = check(*v)) return e;
+    field(c) = static_cast<int>(*v);
+    return std::nullopt;
+  };
+  k.from_text = [field, check](Config& c, std::string_view s) -> std::optional<std::string> {
+    std::int64_t v = 0;
+    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (ec != std::errc{} || p != s.data() + s.size()) return "must be an integer";
+    if (auto e = check(v)) return e;
+    field(c) = static_cast<int>(v);
+    return std::nullopt;
+  };
+  return k;
+}
+
+using StringCheck = std::function<std::optional<std::string>(std::string_view)>;
+
+Key MakeString(std::string section, std::string name, std::function<std::string&(Config&)> field,
+               StringCheck check) {
+  Key k{std::move(section), std::move(name), nullptr, nullptr};
+  k.from_text = [field, check](Config& c, std::string_view s) -> std::optional<std::string> {
+    if (check) {
+      if (auto e = check(s)) return e;
+    }
+    field(c) = std::string(s);
+    return std::nullopt;
+  };
+  auto text = k.from_text;
+  k.from_toml = [text](Config& c, const toml::node& n) -> std::optional<std::string> {
+    if (!n.is_string()) return "must be a string";
+    return text(c, *n.value<std::string>());
+  };
+  return k;
+}
+
+Key MakeBool(std::string section, std::string name, std::function<bool&(Config&)> field) {
+  Key k{std::move(section), std::move(name), nullptr, nullptr};
+  k.from_toml = [field](Config& c, const toml::node& n) -> std::optional<std::string> {
+    if (!n.is_boolean()) return "must be true or false";
+    field(c) = *n.value<bool>();
+    return std::nullopt;
+  };
+  k.from_text = [field](Config& c, std::string_view s) -> std::optional<std::string> {
+    if (s == "true" || s == "1") {
+      field(c) = true;
+    } else if (s == "false" || s == "0") {
+      field(c) = false;
+    } else {
+      return "must be true or false";
+    }
+    return std::nullopt;
+  };
+  return k;
+}
+
+StringCheck OneOf(std::vector<std::string> allowed) {
+  return [allowed](std::string_view s) -> std::optional<std::string> {
+    for (const auto& a : allowed) {
+      if (s == a) return std::nullopt;
+    }
+    std::string list;
+    for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
+    return "must be one of: " + list;
+  };
+}
+
+StringCheck NonEmpty() {
+  return [](std::string_view s) -> std::optional<std::string> {
+    if (s.empty()) return "must not be empty";
+    return std::nullopt;
+  };
+}
+
+std::optional<std::string> CheckListen(std::string_view s) {
+  auto colon = s.rfind(':');
+  if (colon == std::string_view::npos || colon == 0) return "must be HOST:PORT";
+  int port = -1;
+  auto ps = s.substr(colon + 1);
+  auto [p, ec] = std::from_chars(ps.data(), ps.data() + ps.size(), port);
+  if (ec != std::errc{} || p != ps.data() + ps.size() || port < 0 || port > 65535) {
+    return "must be HOST:PORT with a port from 0 to 65535";
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> CheckDbUrl(std::string_view s) {
+  if (s.starts_with("sqlite:") && s.size() > 7) return std::nullopt;
+  if (s.starts_with("postgresql://") || s.starts_with("postgres://")) return std::nullopt;
+  return "must be sqlite:PATH or postgresql://…";
+}
+
+const std::vector<Key>& Keys() {
+  static const std::vector<Key> keys = [] {
+    std::vector<Key> k;
+#define KELU_FIELD(type, path) [](Config& c) -> type& { return c.path; }
+    k.push_back(MakeString("server", "listen", KELU_FIELD(std::string, server.listen), CheckListen));
+    k.push_back(MakeInt("server", "threads", KELU_FIELD(int, server.threads), 0, 256));
+    k.push_back(MakeInt("server", "header_limit_bytes",
+                        KELU_FIELD(int, server.header_limit_bytes), 1024, 1 << 20));
+    k.push_back(MakeInt("server", "body_limit_bytes", KELU_FIELD(int, server.body_limit_bytes),
+                        1024, 1 << 30));
+    k.push_back(MakeInt("server", "read_timeout_seconds",
+                        KELU_FIELD(int, server.read_timeout_seconds), 1, 3600));
+    k.push_back(MakeInt("server", "idle_timeout_seconds",
+                        KELU_FIELD(int, server.idle_timeout_seconds), 1, 3600));
+    k.push_back(MakeInt("server", "shutdown_grace_seconds",
+                        KELU_FIELD(int, server.shutdown_grace_seconds), 0, 600));
+    k.push_back(MakeString("server", "web_dir", KELU_FIELD(std::string, server.web_dir),
+                           NonEmpty()));
+    k.push_back(MakeBool("server", "trust_proxy", KELU_FIELD(bool, server.trust_proxy)));
+    k.push_back(MakeString("server", "access_log", KELU_FIELD(std::string, server.access_log),
+                           NonEmpty()));
+    k.push_back(MakeString("database", "url", KELU_FIELD(std::string, database.url), CheckDbUrl));
+    k.push_back(MakeInt("database", "pool_size", KELU_FIELD(int, database.pool_size), 1, 256));
+    k.push_back(MakeInt("database", "busy_timeout_ms", KELU_FIELD(int, database.busy_timeout_ms),
+                        0, 600000));
+    k.push_back(MakeString("security", "password_policy",
+                           KELU_FIELD(std::string, security.password_policy),
+                           OneOf({"standard", "dengbao"})));
+    k.push_back(MakeInt("security", "session_idle_minutes",
+                        KELU_FIELD(int, security.session_idle_minutes), 1, 60 * 24 * 30));
+    k.push_back(MakeInt("security", "session_absolute_hours",
+                        KELU_FIELD(int, security.session_absolute_hours), 1, 24 * 365));
+    k.push_back(MakeInt("security", "login_max_failures",
+                        KELU_FIELD(int, security.login_max_failures), 1, 100));
+    k.push_back(MakeInt("security", "lockout_minutes", KELU_FIELD(int, security.lockout_minutes),
+                        1, 60 * 24));
+    k.push_back(MakeInt("security", "ip_login_attempts_per_minute",
+                        KELU_FIELD(int, security.ip_login_attempts_per_minute), 1, 100000));
+    k.push_back(MakeInt("security", "argon2_memory_kib",
+                        KELU_FIELD(int, security.argon2_memory_kib), 19 * 1024, 4 * 1024 * 1024));
+    k.push_back(MakeInt("security", "argon2_iterations",
+                        KELU_FIELD(int, security.argon2_iterations), 2, 100));
+    k.push_back(MakeInt("security", "support_grant_default_hours",
+                        KELU_FIELD(int, security.support_grant_default_hours), 1, 24 * 30));
+    k.push_back(MakeInt("security", "support_grant_max_hours",
+                        KELU_FIELD(int, security.support_grant_max_hours), 1, 24 * 90));
+    k.push_back(MakeString("business", "timezone", KELU_FIELD(std::string, business.timezone),
+                           [](std::string_view s) -> std::optional<std::string> {
+                             if (!Zone::Find(s)) return "is not a known time zone";
+                             return std::nullopt;
+                           }));
+    k.push_back(MakeString("business", "daily_jobs_at",
+                           KELU_FIELD(std::string, business.daily_jobs_at),
+                           [](std::string_view s) -> std::optional<std::string> {
+                             if (!ParseTimeOfDay(s)) return "must be HH:MM";
+                             return std::nullopt;
+                           }));
+    k.push_back(MakeString("log", "level", KELU_FIELD(std::string, log.level),
+                           OneOf({"trace", "debug", "info", "warn", "error", "off"})));
+#undef KELU_FIELD
+    return k;
+  }();
+  return keys;
+}
+
+const Key* FindKey(std::string_view section, std::string_view name) {
+  for (const auto& k : Keys()) {
+    if (k.section == section && k.name == name) return &k;
+  }
+  return nullptr;
+}
+
+bool KnownSection(std::string_view section) {
+  for (const auto& k : Keys()) {
+    if (k.section == section) return true;
+  }
+  return false;
+}
+
+Status CrossCheck(const Config& c) {
+  if (c.security.support_grant_default_hours > c.security.support_grant_max_hours) {
+    return ConfigError(
+        "security.support_grant_default_hours must not exceed security.support_grant_max_hours");
+  }
+  return OkStatus();
+}
+
+Status ApplyEnvironment(Config& config, const Environment& env) {
+  for (const auto& [var, value] : env) {
+    if (!var.starts_with("KELU_")) continue;
+    std::string rest = var.substr(5);
+    for (auto& ch : rest) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    auto underscore = rest.find('_');
+    if (underscore == std::string::npos) continue;  // KELU_CONFIG, KELU_DB: handled by the CLI
+    std::string section = rest.substr(0, underscore);
+    std::string name = rest.substr(underscore + 1);
+    if (!KnownSection(section)) continue;
+    const Key* key = FindKey(section, name);
+    if (!key) return ConfigError(fmt::format("{}: unknown configuration key {}.{}", var, section, name));
+    if (auto e = key->from_text(config, value)) {
+      return ConfigError(fmt::format("{}: {}.{} {}", var, section, name, *e));
+    }
+  }
+  return OkStatus();
+}
+
+}  // namespace
+
+Environment ProcessEnvironment() {
+  Environment env;
+  for (char** e = environ; e && *e; ++e) {
+    std::string_view kv(*e);
+    if (!kv.starts_with("KELU_")) continue;
+    auto eq = kv.find('=');
+    if (eq == std::string_view::npos) continue;
+    env.emplace(std::string(kv.substr(0, eq)), std::string(kv.substr(eq + 1)));
+  }
+  return env;
+}
+
+Result<Config> ParseConfig(std::string_view text, const Environment& env, std::string_view origin) {
+  Config config;
+  toml::table table;
+  try {
+    table = toml::parse(text, origin);
+  } catch (const toml::parse_error& e) {
+    return ConfigError(fmt::format("{}:{}: {}", origin, e.source().begin.line, e.description()));
+  }
+  for (const auto& [section, node] : table) {
+    const auto* sub = node.as_table();
+    if (!sub) {
+      return ConfigError(fmt::format("{}: unknown configuration key {}", origin, section.str()));
+    }
+    if (!KnownSection(section.str())) {
+      return ConfigError(fmt::format("{}: unknown configuration section [{}]", origin, section.str()));
+    }
+    for (const auto& [name, value] : *sub) {
+      const Key* key = FindKey(section.str(), name.str());
+      if (!key) {
+        return ConfigError(fmt::format("{}: unknown configuration key {}.{}", origin,
+                                       section.str(), name.str()));
+      }
+      if (auto e = key->from_toml(config, value)) {
+        return ConfigError(fmt::format("{}: {}.{} {}", origin, section.str(), name.str(), *e));
+      }
+    }
+  }
+  KELU_RETURN_IF_ERROR(ApplyEnvironment(config, env));
+  KELU_RETURN_IF_ERROR(CrossCheck(config));
+  return config;
+}
+
+Result<Config> LoadConfig(const std::optional<std::string>& path, const Environment& env) {
+  if (!path) return ParseConfig("", env);
+  std::ifstream in(*path);
+  if (!in) return ConfigError(fmt::format("cannot read configuration file {}", *path));
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ParseConfig(ss.str(), env, *path);
+}
+
+}  // namespace kelu

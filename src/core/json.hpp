@@ -1,0 +1,22 @@
+// Small helpers over Boost.JSON used across layers.
+#pragma once
+
+#include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace kelu {
+
+namespace json = boost::json;
+
+// Parses `text`; nullopt when it is not valid JSON.
+std::optional<json::value> ParseJson(std::string_view text);
+std::string ToJson(const json::value& v);
+// The string at `key`, or nullopt when absent or not a string.
+std::optional<std::string> GetString(const json::object& o, std::string_view key);
+std::optional<std::int64_t> GetInt(const json::object& o, std::string_view key);
+std::optional<bool> GetBool(const json::object& o, std::string_view key);
+
+}  // namespace kelu

@@ -1,0 +1,49 @@
+#include "core/random.hpp"
+
+#include <sodium.h>
+
+#include <vector>
+
+namespace kelu {
+
+bool InitCrypto() { return sodium_init() >= 0; }
+
+std::string RandomToken(std::size_t bytes) {
+  std::vector<unsigned char> raw(bytes);
+  randombytes_buf(raw.data(), raw.size());
+  std::string out(sodium_base64_ENCODED_LEN(bytes, sodium_base64_VARIANT_URLSAFE_NO_PADDING), '\0');
+  sodium_bin2base64(out.data(), out.size(), raw.data(), raw.size(),
+                    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+  out.resize(std::char_traits<char>::length(out.c_str()));
+  return out;
+}
+
+std::string RandomPassword(std::size_t length) {
+  static constexpr std::string_view kClasses[] = {
+      "ABCDEFGHJKLMNPQRSTUVWXYZ", "abcdefghijkmnpqrstuvwxyz", "23456789", "!@#%+=?"};
+  std::string out;
+  for (std::size_t i = 0; i < length; ++i) {
+    auto cls = kClasses[i < 4 ? i : randombytes_uniform(4)];
+    out += cls[randombytes_uniform(static_cast<std::uint32_t>(cls.size()))];
+  }
+  // Shuffle so the first four characters are not always one of each class in order.
+  for (std::size_t i = out.size() - 1; i > 0; --i) {
+    std::swap(out[i], out[randombytes_uniform(static_cast<std::uint32_t>(i + 1))]);
+  }
+  return out;
+}
+
+std::string Sha256Hex(std::string_view data) {
+  unsigned char digest[crypto_hash_sha256_BYTES];
+  crypto_hash_sha256(digest, reinterpret_cast<const unsigned char*>(data.data()), data.size());
+  char hex[crypto_hash_sha256_BYTES * 2 + 1];
+  sodium_bin2hex(hex, sizeof hex, digest, sizeof digest);
+  return std::string(hex, crypto_hash_sha256_BYTES * 2);
+}
+
+bool ConstantTimeEqual(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  return sodium_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+}  // namespace kelu

@@ -1,0 +1,21 @@
+// Cryptographic randomness and digests (libsodium): session and API tokens, their stored
+// hashes, and constant-time comparison. Thread-safe.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace kelu {
+
+// `bytes` random bytes as unpadded base64url text.
+std::string RandomToken(std::size_t bytes = 32);
+// A random password that satisfies every password policy (upper, lower, digit, symbol).
+std::string RandomPassword(std::size_t length = 16);
+// Lowercase hex SHA-256 of `data`.
+std::string Sha256Hex(std::string_view data);
+// Compares in time independent of where the inputs differ.
+bool ConstantTimeEqual(std::string_view a, std::string_view b);
+// Initialises libsodium; call once at start. Returns false when it cannot.
+bool InitCrypto();
+
+}  // namespace kelu

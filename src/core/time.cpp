@@ -1,0 +1,160 @@
+#include "core/time.hpp"
+
+#include <date/tz.h>
+
+#include <charconv>
+#include <cstdio>
+
+namespace kelu {
+namespace {
+
+bool ParseInt(std::string_view s, int& out) {
+  if (s.empty()) return false;
+  for (char c : s) {
+    if (c < '0' || c > '9') return false;
+  }
+  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
+  return ec == std::errc{} && ptr == s.data() + s.size();
+}
+
+}  // namespace
+
+std::optional<Zone> Zone::Find(std::string_view name) {
+  try {
+    const date::time_zone* tz = date::locate_zone(name);
+    return Zone(tz, std::string(name));
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+}
+
+Zone Zone::Shanghai() {
+  static const Zone zone = *Find("Asia/Shanghai");
+  return zone;
+}
+
+std::chrono::seconds Zone::OffsetAt(Timestamp t) const {
+  return tz_->get_info(std::chrono::time_point_cast<std::chrono::seconds>(t)).offset;
+}
+
+Date Zone::LocalDate(Timestamp t) const {
+  auto local = t + OffsetAt(t);
+  return Date{std::chrono::floor<std::chrono::days>(local)};
+}
+
+Timestamp Zone::At(Date d, std::chrono::minutes time_of_day) const {
+  date::local_time<std::chrono::minutes> local{
+      std::chrono::local_days{d}.time_since_epoch() + time_of_day};
+  auto sys = tz_->to_sys(local, date::choose::earliest);
+  return std::chrono::time_point_cast<Microseconds>(sys);
+}
+
+std::string FormatRfc3339(Timestamp t, const Zone& zone) {
+  auto offset = zone.OffsetAt(t);
+  auto local = t + offset;
+  auto day = std::chrono::floor<std::chrono::days>(local);
+  Date d{day};
+  std::chrono::hh_mm_ss<Microseconds> tod{local - day};
+  char buf[64];
+  int n = std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d", int(d.year()),
+                        unsigned(d.month()), unsigned(d.day()), int(tod.hours().count()),
+                        int(tod.minutes().count()), int(tod.seconds().count()));
+  std::string out(buf, n);
+  if (auto frac = tod.subseconds().count(); frac != 0) {
+    char fbuf[16];
+    int fn = std::snprintf(fbuf, sizeof fbuf, ".%06lld", static_cast<long long>(frac));
+    std::string f(fbuf, fn);
+    while (f.back() == '0') f.pop_back();
+    out += f;
+  }
+  auto mins = std::chrono::duration_cast<std::chrono::minutes>(offset).count();
+  if (mins == 0) {
+    out += "Z";
+  } else {
+    char sign = mins < 0 ? '-' : '+';
+    if (mins < 0) mins = -mins;
+    n = std::snprintf(buf, sizeof buf, "%c%02lld:%02lld", sign, static_cast<long long>(mins / 60),
+                      static_cast<long long>(mins % 60));
+    out.append(buf, n);
+  }
+  return out;
+}
+
+std::optional<Timestamp> ParseRfc3339(std::string_view s) {
+  // YYYY-MM-DDTHH:MM:SS[.frac](Z|±HH:MM)
+  if (s.size() < 20 || s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != 't') ||
+      s[13] != ':' || s[16] != ':') {
+    return std::nullopt;
+  }
+  auto d = ParseDate(s.substr(0, 10));
+  int hh, mm, ss;
+  if (!d || !ParseInt(s.substr(11, 2), hh) || !ParseInt(s.substr(14, 2), mm) ||
+      !ParseInt(s.substr(17, 2), ss) || hh > 23 || mm > 59 || ss > 59) {
+    return std::nullopt;
+  }
+  std::size_t pos = 19;
+  std::int64_t micros = 0;
+  if (pos < s.size() && s[pos] == '.') {
+    ++pos;
+    std::size_t start = pos;
+    int digits = 0;
+    while (pos < s.size() && s[pos] >= '0' && s[pos] <= '9') {
+      if (digits < 6) {
+        micros = micros * 10 + (s[pos] - '0');
+        ++digits;
+      }
+      ++pos;
+    }
+    if (pos == start) return std::nullopt;
+    for (; digits < 6; ++digits) micros *= 10;
+  }
+  if (pos >= s.size()) return std::nullopt;
+  std::int64_t offset_minutes = 0;
+  if (s[pos] == 'Z' || s[pos] == 'z') {
+    if (pos + 1 != s.size()) return std::nullopt;
+  } else if (s[pos] == '+' || s[pos] == '-') {
+    if (s.size() - pos != 6 || s[pos + 3] != ':') return std::nullopt;
+    int oh, om;
+    if (!ParseInt(s.substr(pos + 1, 2), oh) || !ParseInt(s.substr(pos + 4, 2), om) || oh > 23 ||
+        om > 59) {
+      return std::nullopt;
+    }
+    offset_minutes = oh * 60 + om;
+    if (s[pos] == '-') offset_minutes = -offset_minutes;
+  } else {
+    return std::nullopt;
+  }
+  auto local = std::chrono::sys_days{*d} + std::chrono::hours{hh} + std::chrono::minutes{mm} +
+               std::chrono::seconds{ss} + Microseconds{micros};
+  return Timestamp{local - std::chrono::minutes{offset_minutes}};
+}
+
+std::string FormatDate(Date d) {
+  char buf[16];
+  int n = std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", int(d.year()), unsigned(d.month()),
+                        unsigned(d.day()));
+  return std::string(buf, n);
+}
+
+std::optional<Date> ParseDate(std::string_view s) {
+  if (s.size() != 10 || s[4] != '-' || s[7] != '-') return std::nullopt;
+  int y, m, d;
+  if (!ParseInt(s.substr(0, 4), y) || !ParseInt(s.substr(5, 2), m) ||
+      !ParseInt(s.substr(8, 2), d)) {
+    return std::nullopt;
+  }
+  Date date{std::chrono::year{y}, std::chrono::month{unsigned(m)}, std::chrono::day{unsigned(d)}};
+  if (!date.ok()) return std::nullopt;
+  return date;
+}
+
+std::optional<std::chrono::minutes> ParseTimeOfDay(std::string_view s) {
+  int h, m;
+  if (s.size() != 5 || s[2] != ':' || !ParseInt(s.substr(0, 2), h) ||
+      !ParseInt(s.substr(3, 2), m) || h > 23 || m > 59) {
+    return std::nullopt;
+  }
+  return std::chrono::minutes{h * 60 + m};
+}
+
+}  // namespace kelu

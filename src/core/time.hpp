@@ -1,0 +1,58 @@
+// Timestamps, business dates and their text forms. A Timestamp is a UTC instant with
+// microsecond precision; a Date is a civil date in the business zone (Asia/Shanghai by
+// default). Pure functions apart from the zone database lookup.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace date {
+class time_zone;
+}
+
+namespace kelu {
+
+using Microseconds = std::chrono::microseconds;
+using Timestamp = std::chrono::sys_time<Microseconds>;
+using Date = std::chrono::year_month_day;
+
+// Microseconds since the Unix epoch, the form stored in the database.
+inline std::int64_t ToMicros(Timestamp t) { return t.time_since_epoch().count(); }
+inline Timestamp FromMicros(std::int64_t us) { return Timestamp{Microseconds{us}}; }
+
+// A time zone for business dates. Thread-safe and cheap to copy.
+class Zone {
+ public:
+  // Looks the zone up in the system database (tzdata); nullopt when unknown.
+  static std::optional<Zone> Find(std::string_view name);
+  static Zone Shanghai();
+
+  const std::string& name() const { return name_; }
+  // The offset from UTC at `t`.
+  std::chrono::seconds OffsetAt(Timestamp t) const;
+  // The civil date of `t` in this zone.
+  Date LocalDate(Timestamp t) const;
+  // The instant of `time_of_day` on `d` in this zone.
+  Timestamp At(Date d, std::chrono::minutes time_of_day) const;
+
+ private:
+  Zone(const date::time_zone* tz, std::string name) : tz_(tz), name_(std::move(name)) {}
+  const date::time_zone* tz_;
+  std::string name_;
+};
+
+// "2026-11-24T09:00:00+08:00" (fractions of a second only when not zero).
+std::string FormatRfc3339(Timestamp t, const Zone& zone);
+// Accepts RFC 3339 with "Z" or a numeric offset; nullopt when malformed.
+std::optional<Timestamp> ParseRfc3339(std::string_view text);
+// "2026-11-24".
+std::string FormatDate(Date d);
+// Strict YYYY-MM-DD; nullopt when malformed or not a real date.
+std::optional<Date> ParseDate(std::string_view text);
+// "HH:MM" → minutes after midnight; nullopt when malformed.
+std::optional<std::chrono::minutes> ParseTimeOfDay(std::string_view text);
+
+}  // namespace kelu

@@ -1,0 +1,57 @@
+#include "core/time.hpp"
+
+#include <gtest/gtest.h>
+
+namespace kelu {
+namespace {
+
+using namespace std::chrono;
+
+TEST(Time, FormatsShanghaiWithOffset) {
+  auto t = ParseRfc3339("2026-11-24T01:00:00Z");
+  ASSERT_TRUE(t);
+  EXPECT_EQ(FormatRfc3339(*t, Zone::Shanghai()), "2026-11-24T09:00:00+08:00");
+}
+
+TEST(Time, ParsesOffsetsAndFractions) {
+  auto a = ParseRfc3339("2027-03-01T09:00:00+08:00");
+  auto b = ParseRfc3339("2027-03-01T01:00:00.250Z");
+  ASSERT_TRUE(a && b);
+  EXPECT_EQ(*b - *a, milliseconds(250));
+  EXPECT_EQ(FormatRfc3339(*b, Zone::Shanghai()), "2027-03-01T09:00:00.25+08:00");
+}
+
+TEST(Time, RejectsMalformedTimestamps) {
+  for (const char* bad : {"", "2026-11-24", "2026-11-24T09:00:00", "2026-13-01T00:00:00Z",
+                          "2026-02-30T00:00:00Z", "2026-11-24T24:00:00Z", "2026-11-24T09:00:00+8",
+                          "2026-11-24T09:00:00Zjunk", "2026-11-24T09:00:00."}) {
+    EXPECT_FALSE(ParseRfc3339(bad)) << bad;
+  }
+}
+
+TEST(Time, LocalDateUsesTheBusinessZone) {
+  // 2026-11-23T16:30Z is already the 24th in Shanghai.
+  auto t = *ParseRfc3339("2026-11-23T16:30:00Z");
+  EXPECT_EQ(FormatDate(Zone::Shanghai().LocalDate(t)), "2026-11-24");
+  EXPECT_EQ(FormatDate(Zone::Find("UTC")->LocalDate(t)), "2026-11-23");
+}
+
+TEST(Time, AtGivesTheLocalInstant) {
+  auto d = *ParseDate("2026-11-24");
+  auto t = Zone::Shanghai().At(d, minutes(30));
+  EXPECT_EQ(FormatRfc3339(t, Zone::Shanghai()), "2026-11-24T00:30:00+08:00");
+}
+
+TEST(Time, ParsesDatesStrictly) {
+  EXPECT_TRUE(ParseDate("2028-02-29"));
+  EXPECT_FALSE(ParseDate("2027-02-29"));
+  EXPECT_FALSE(ParseDate("2027-2-01"));
+  EXPECT_FALSE(ParseDate("2027-02-01x"));
+  EXPECT_EQ(ParseTimeOfDay("00:30"), minutes(30));
+  EXPECT_FALSE(ParseTimeOfDay("24:00"));
+}
+
+TEST(Time, UnknownZoneIsNotFound) { EXPECT_FALSE(Zone::Find("Mars/Olympus")); }
+
+}  // namespace
+}  // namespace kelu

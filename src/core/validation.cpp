@@ -1,0 +1,144 @@
+#include "core/validation.hpp"
+
+#include <fmt/format.h>
+
+namespace kelu {
+
+std::optional<std::size_t> Utf8Length(std::string_view s) {
+  std::size_t count = 0;
+  for (std::size_t i = 0; i < s.size();) {
+    auto c = static_cast<unsigned char>(s[i]);
+    std::size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+    if (len == 0 || i + len > s.size()) return std::nullopt;
+    for (std::size_t k = 1; k < len; ++k) {
+      if ((static_cast<unsigned char>(s[i + k]) >> 6) != 0x2) return std::nullopt;
+    }
+    i += len;
+    ++count;
+  }
+  return count;
+}
+
+namespace {
+
+std::string_view Trim(std::string_view s) {
+  auto is_space = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; };
+  while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
+  while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
+  return s;
+}
+
+}  // namespace
+
+std::optional<std::string> Fields::String(std::string_view key, bool required, std::size_t min,
+                                          std::size_t max) {
+  auto it = body_.find(key);
+  if (it == body_.end() || it->value().is_null()) {
+    if (required) Fail(key, "required");
+    return std::nullopt;
+  }
+  if (!it->value().is_string()) {
+    Fail(key, "must be a string");
+    return std::nullopt;
+  }
+  std::string_view text = Trim(std::string_view(it->value().get_string()));
+  auto len = Utf8Length(text);
+  if (!len) {
+    Fail(key, "must be valid UTF-8");
+    return std::nullopt;
+  }
+  if (*len < min) {
+    Fail(key, min <= 1 ? "required" : fmt::format("must have at least {} characters", min));
+    return std::nullopt;
+  }
+  if (*len > max) {
+    Fail(key, fmt::format("must have at most {} characters", max));
+    return std::nullopt;
+  }
+  return std::string(text);
+}
+
+std::optional<std::string> Fields::Enum(std::string_view key, bool required,
+                                        const std::vector<std::string>& allowed) {
+  auto v = String(key, required, 1, 100);
+  if (!v) return std::nullopt;
+  for (const auto& a : allowed) {
+    if (*v == a) return v;
+  }
+  std::string list;
+  for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
+  Fail(key, "must be one of: " + list);
+  return std::nullopt;
+}
+
+std::optional<std::int64_t> Fields::Int(std::string_view key, bool required, std::int64_t min,
+                                        std::int64_t max) {
+  auto it = body_.find(key);
+  if (it == body_.end() || it->value().is_null()) {
+    if (required) Fail(key, "required");
+    return std::nullopt;
+  }
+  auto v = GetInt(body_, key);
+  if (!v) {
+    Fail(key, "must be an integer");
+    return std::nullopt;
+  }
+  if (*v < min || *v > max) {
+    Fail(key, fmt::format("must be from {} to {}", min, max));
+    return std::nullopt;
+  }
+  return v;
+}
+
+std::optional<bool> Fields::Bool(std::string_view key, bool required) {
+  auto it = body_.find(key);
+  if (it == body_.end() || it->value().is_null()) {
+    if (required) Fail(key, "required");
+    return std::nullopt;
+  }
+  if (!it->value().is_bool()) {
+    Fail(key, "must be true or false");
+    return std::nullopt;
+  }
+  return it->value().get_bool();
+}
+
+std::optional<std::int64_t> Fields::NullableId(std::string_view key, bool& present) {
+  auto it = body_.find(key);
+  present = it != body_.end();
+  if (!present || it->value().is_null()) return std::nullopt;
+  auto v = GetInt(body_, key);
+  if (!v || *v <= 0) {
+    Fail(key, "must be an id or null");
+    return std::nullopt;
+  }
+  return v;
+}
+
+void Fields::OnlyKeys(const std::vector<std::string>& known) {
+  for (const auto& kv : body_) {
+    bool found = false;
+    for (const auto& k : known) found = found || kv.key() == k;
+    if (!found) Fail(kv.key(), "unknown field");
+  }
+}
+
+Error Fields::ToError() const {
+  json::object fields;
+  for (const auto& [k, v] : errors_) fields[k] = v;
+  json::object details;
+  details["fields"] = std::move(fields);
+  return Error::Make(ErrorKind::kInvalid, "validation_failed",
+                     "Some fields are missing or invalid.", std::move(details));
+}
+
+Error FieldError(std::string_view key, std::string message) {
+  json::object fields;
+  fields[key] = std::move(message);
+  json::object details;
+  details["fields"] = std::move(fields);
+  return Error::Make(ErrorKind::kInvalid, "validation_failed",
+                     "Some fields are missing or invalid.", std::move(details));
+}
+
+}  // namespace kelu

@@ -1,0 +1,53 @@
+// Validation of request bodies: read fields from a JSON object, collecting one message per
+// bad field, and turn the collection into a 422 error with details.fields. Pure.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/json.hpp"
+#include "core/result.hpp"
+
+namespace kelu {
+
+class Fields {
+ public:
+  explicit Fields(const json::object& body) : body_(body) {}
+
+  // A string of `min`..`max` characters (Unicode code points), trimmed of surrounding
+  // white space. Absent: "required" when required, else nullopt without an error.
+  std::optional<std::string> String(std::string_view key, bool required, std::size_t min = 1,
+                                    std::size_t max = 200);
+  // One of `allowed`.
+  std::optional<std::string> Enum(std::string_view key, bool required,
+                                  const std::vector<std::string>& allowed);
+  std::optional<std::int64_t> Int(std::string_view key, bool required, std::int64_t min,
+                                  std::int64_t max);
+  std::optional<bool> Bool(std::string_view key, bool required);
+  // An integer id or null; `present` says whether the key was there at all.
+  std::optional<std::int64_t> NullableId(std::string_view key, bool& present);
+  // Every key of the body must be one of `known`.
+  void OnlyKeys(const std::vector<std::string>& known);
+
+  bool has(std::string_view key) const { return body_.contains(key); }
+  void Fail(std::string_view key, std::string message) { errors_.emplace(key, std::move(message)); }
+  bool ok() const { return errors_.empty(); }
+  // 422 validation_failed with details.fields; call only when !ok().
+  Error ToError() const;
+  const std::map<std::string, std::string, std::less<>>& errors() const { return errors_; }
+
+ private:
+  const json::object& body_;
+  std::map<std::string, std::string, std::less<>> errors_;
+};
+
+// Code points in UTF-8 text; nullopt when the text is not valid UTF-8.
+std::optional<std::size_t> Utf8Length(std::string_view text);
+
+// A 422 error for a single field.
+Error FieldError(std::string_view key, std::string message);
+
+}  // namespace kelu

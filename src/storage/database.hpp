@@ -1,0 +1,178 @@
+// Start here for storage: one database interface over SQLite (the embedded default) and
+// PostgreSQL (production). SQL is written once with `?` placeholders; the PostgreSQL driver
+// numbers them. Integers, text and NULL cross the boundary; timestamps are stored as
+// microseconds since the epoch (BIGINT), booleans as 0/1, money as integer fen.
+//
+// Reads run on a pooled connection; writes run in a transaction that is retried on
+// SQLite "busy" and PostgreSQL serialization or deadlock failures (see RetryPolicy).
+// A lost database raises DatabaseUnavailable, which the HTTP layer answers with 503.
+// Database is thread-safe; a Connection belongs to one thread for the span of one call.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <initializer_list>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "core/result.hpp"
+
+namespace kelu::storage {
+
+enum class Dialect { kSqlite, kPostgres };
+
+struct Null {};
+using Value = std::variant<Null, std::int64_t, double, std::string>;
+
+// Builds a Value from common C++ types (bool → 0/1, optional → NULL when empty).
+inline Value V(std::int64_t v) { return v; }
+inline Value V(int v) { return std::int64_t{v}; }
+inline Value V(bool v) { return std::int64_t{v ? 1 : 0}; }
+inline Value V(double v) { return v; }
+inline Value V(std::string v) { return v; }
+inline Value V(std::string_view v) { return std::string(v); }
+inline Value V(const char* v) { return std::string(v); }
+inline Value V(Null) { return Null{}; }
+template <class T>
+Value V(const std::optional<T>& v) {
+  return v ? V(*v) : Value{Null{}};
+}
+
+using Params = std::vector<Value>;
+
+// One result row. Accessors by column index; a NULL reads as 0 / "" / nullopt.
+class Row {
+ public:
+  explicit Row(std::vector<Value> values) : values_(std::move(values)) {}
+  std::size_t size() const { return values_.size(); }
+  bool is_null(std::size_t i) const { return std::holds_alternative<Null>(values_.at(i)); }
+  std::int64_t integer(std::size_t i) const;
+  double real(std::size_t i) const;
+  std::string text(std::size_t i) const;
+  bool boolean(std::size_t i) const { return integer(i) != 0; }
+  std::optional<std::int64_t> opt_integer(std::size_t i) const;
+  std::optional<std::string> opt_text(std::size_t i) const;
+  const Value& value(std::size_t i) const { return values_.at(i); }
+
+ private:
+  std::vector<Value> values_;
+};
+
+struct ResultSet {
+  std::vector<std::string> columns;
+  std::vector<Row> rows;
+  bool empty() const { return rows.empty(); }
+};
+
+// Thrown when the database cannot be reached; answered as 503 database_unavailable.
+class DatabaseUnavailable : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Thrown for an SQL error that is a bug or a broken invariant (constraint violations
+// included); `sqlstate` is the PostgreSQL code or "sqlite:<extended code>".
+class DatabaseError : public std::runtime_error {
+ public:
+  DatabaseError(const std::string& message, std::string sqlstate, bool unique_violation)
+      : std::runtime_error(message), sqlstate_(std::move(sqlstate)), unique_(unique_violation) {}
+  const std::string& sqlstate() const { return sqlstate_; }
+  bool unique_violation() const { return unique_; }
+
+ private:
+  std::string sqlstate_;
+  bool unique_;
+};
+
+// Thrown by drivers for failures worth retrying; Database::Write catches it.
+class RetryableConflict : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// A connection for the span of one Read or Write call.
+class Connection {
+ public:
+  virtual ~Connection() = default;
+  virtual ResultSet Query(std::string_view sql, const Params& params = {}) = 0;
+  // Executes a statement; returns the number of rows changed.
+  virtual std::int64_t Exec(std::string_view sql, const Params& params = {}) = 0;
+  // Runs a script of several statements without parameters (migrations).
+  virtual void ExecScript(std::string_view sql) = 0;
+  // A new id, unique across the database and increasing.
+  virtual std::int64_t NextId() = 0;
+  virtual Dialect dialect() const = 0;
+
+  // Conveniences.
+  std::optional<Row> QueryOne(std::string_view sql, const Params& params = {});
+  std::int64_t QueryInt(std::string_view sql, const Params& params = {});
+};
+
+struct RetryPolicy {
+  int max_attempts = 8;  // the first try plus seven retries
+  int first_backoff_ms = 2;
+  int max_backoff_ms = 200;
+};
+
+struct PoolStats {
+  int in_use = 0;
+  int idle = 0;
+};
+
+class Database {
+ public:
+  virtual ~Database() = default;
+
+  // Opens "sqlite:PATH" or "postgresql://…". Throws DatabaseUnavailable when it cannot.
+  static std::unique_ptr<Database> Open(const std::string& url, int pool_size,
+                                        int busy_timeout_ms);
+
+  virtual Dialect dialect() const = 0;
+  virtual bool Ping() = 0;
+  virtual PoolStats Stats() const = 0;
+
+  // Runs `f(Connection&)` on a pooled connection, outside any explicit transaction.
+  template <class F>
+  auto Read(F&& f) -> decltype(f(std::declval<Connection&>())) {
+    using R = decltype(f(std::declval<Connection&>()));
+    if constexpr (std::is_void_v<R>) {
+      RunRead([&](Connection& c) { f(c); });
+    } else {
+      std::optional<R> out;
+      RunRead([&](Connection& c) { out.emplace(f(c)); });
+      return std::move(*out);
+    }
+  }
+
+  // Runs `f(Connection&)` in a write transaction. `f` returns a Result or Status: the
+  // transaction commits when it is ok and rolls back otherwise. Retried per the policy.
+  template <class F>
+  auto Write(F&& f) -> decltype(f(std::declval<Connection&>())) {
+    using R = decltype(f(std::declval<Connection&>()));
+    std::optional<R> out;
+    RunWrite([&](Connection& c) {
+      out.reset();
+      out.emplace(f(c));
+      return out->ok();
+    });
+    return std::move(*out);
+  }
+
+  void set_retry_policy(RetryPolicy p) { retry_ = p; }
+
+ protected:
+  virtual void RunRead(const std::function<void(Connection&)>& f) = 0;
+  // `f` returns true to commit. Implementations retry on RetryableConflict.
+  virtual void RunWrite(const std::function<bool(Connection&)>& f) = 0;
+  RetryPolicy retry_;
+};
+
+// Sleeps the backoff for `attempt` (1-based) of `policy`. Used by drivers.
+void Backoff(const RetryPolicy& policy, int attempt);
+
+}  // namespace kelu::storage

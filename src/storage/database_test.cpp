@@ -1,0 +1,170 @@
+#include "storage/database.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <set>
+#include <thread>
+
+#include "core/clock.hpp"
+#include "storage/migrations.hpp"
+#include "storage/postgres.hpp"
+#include "storage/schema_check.hpp"
+
+namespace kelu::storage {
+namespace {
+
+template <class F>
+void MustWrite(Database& db, F f) {
+  Status s = db.Write(f);
+  ASSERT_TRUE(s.ok()) << s.error().message;
+}
+
+// Each test runs on SQLite, and on PostgreSQL too when KELU_TEST_PG_URL names a database
+// (make test starts a throwaway server and sets it).
+class DatabaseTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    if (GetParam() == "postgres") {
+      const char* url = std::getenv("KELU_TEST_PG_URL");
+      if (!url) GTEST_SKIP() << "KELU_TEST_PG_URL not set";
+      db_ = Database::Open(url, 4, 1000);
+      MustWrite(*db_, [](Connection& c) {
+        c.ExecScript("DROP SCHEMA public CASCADE; CREATE SCHEMA public;");
+        return OkStatus();
+      });
+    } else {
+      dir_ = std::filesystem::temp_directory_path() /
+             ("kelu-db-test-" + std::to_string(::getpid()) + "-" +
+              ::testing::UnitTest::GetInstance()->current_test_info()->name());
+      std::filesystem::remove_all(dir_);
+      db_ = Database::Open("sqlite:" + (dir_ / "t.db").string(), 4, 1000);
+    }
+    auto m = Migrate(*db_, clock_.now());
+    ASSERT_TRUE(m.ok()) << m.error().message;
+  }
+  void TearDown() override {
+    db_.reset();
+    if (!dir_.empty()) std::filesystem::remove_all(dir_);
+  }
+  ManualClock clock_{FromMicros(1'800'000'000'000'000)};
+  std::filesystem::path dir_;
+  std::unique_ptr<Database> db_;
+};
+
+TEST_P(DatabaseTest, MigrationsAreRecordedAndIdempotent) {
+  EXPECT_EQ(CurrentSchemaVersion(*db_), LatestSchemaVersion());
+  auto again = Migrate(*db_, clock_.now());
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->from_version, again->to_version);
+}
+
+TEST_P(DatabaseTest, RefusesASchemaNewerThanTheBinary) {
+  MustWrite(*db_, [](Connection& c) {
+    c.Exec("INSERT INTO kelu_schema (version, name, applied_at) VALUES (9999, 'future', 0)");
+    return OkStatus();
+  });
+  auto m = Migrate(*db_, clock_.now());
+  ASSERT_FALSE(m.ok());
+  EXPECT_EQ(m.error().code, "schema_too_new");
+}
+
+TEST_P(DatabaseTest, EveryTenantTableLeadsWithTenantId) {
+  auto problems = TenantKeyViolations(*db_);
+  for (const auto& p : problems) ADD_FAILURE() << p;
+}
+
+TEST_P(DatabaseTest, SchemaCheckCatchesABadTable) {
+  MustWrite(*db_, [](Connection& c) {
+    c.ExecScript("CREATE TABLE widgets (widget_id BIGINT NOT NULL, tenant_id BIGINT NOT NULL, "
+                 "PRIMARY KEY (widget_id, tenant_id))");
+    return OkStatus();
+  });
+  auto problems = TenantKeyViolations(*db_);
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_NE(problems[0].find("widgets"), std::string::npos);
+}
+
+TEST_P(DatabaseTest, FailedStatusRollsBackTheTransaction) {
+  Status s = db_->Write([](Connection& c) -> Status {
+    c.Exec("INSERT INTO kelu_settings (key, value) VALUES ('a', '1')");
+    return Error::Conflict("nope", "rolled back");
+  });
+  EXPECT_FALSE(s.ok());
+  EXPECT_EQ(db_->Read([](Connection& c) {
+    return c.QueryInt("SELECT count(*) FROM kelu_settings WHERE key = 'a'");
+  }), 0);
+}
+
+TEST_P(DatabaseTest, ExceptionRollsBackTheTransaction) {
+  EXPECT_THROW(db_->Write([](Connection& c) -> Status {
+    c.Exec("INSERT INTO kelu_settings (key, value) VALUES ('b', '1')");
+    c.Exec("INSERT INTO kelu_settings (key, value) VALUES ('b', '2')");
+    return OkStatus();
+  }),
+               DatabaseError);
+  EXPECT_EQ(db_->Read([](Connection& c) {
+    return c.QueryInt("SELECT count(*) FROM kelu_settings WHERE key = 'b'");
+  }), 0);
+}
+
+TEST_P(DatabaseTest, UniqueViolationIsReported) {
+  try {
+    (void)db_->Write([](Connection& c) -> Status {
+      c.Exec("INSERT INTO kelu_settings (key, value) VALUES ('u', '1')");
+      c.Exec("INSERT INTO kelu_settings (key, value) VALUES ('u', '2')");
+      return OkStatus();
+    });
+    FAIL() << "expected a unique violation";
+  } catch (const DatabaseError& e) {
+    EXPECT_TRUE(e.unique_violation());
+  }
+}
+
+TEST_P(DatabaseTest, ValuesRoundTrip) {
+  auto row = db_->Read([](Connection& c) {
+    return *c.QueryOne("SELECT ?, ?, ?, ?", {V(std::int64_t{9007199254740993}), V("客录"),
+                                               V(Null{}), V(true)});
+  });
+  EXPECT_EQ(row.integer(0), 9007199254740993);
+  EXPECT_EQ(row.text(1), "客录");
+  EXPECT_TRUE(row.is_null(2));
+  EXPECT_EQ(row.integer(3), 1);
+}
+
+TEST_P(DatabaseTest, IdsIncreaseAcrossThreads) {
+  std::vector<std::int64_t> ids[4];
+  std::vector<std::thread> threads;
+  for (auto& out : ids) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 50; ++i) {
+        MustWrite(*db_, [&](Connection& c) {
+          out.push_back(c.NextId());
+          return OkStatus();
+        });
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  std::set<std::int64_t> all;
+  for (auto& v : ids) {
+    EXPECT_TRUE(std::is_sorted(v.begin(), v.end()));
+    all.insert(v.begin(), v.end());
+  }
+  EXPECT_EQ(all.size(), 200u);
+}
+
+INSTANTIATE_TEST_SUITE_P(Drivers, DatabaseTest, ::testing::Values("sqlite", "postgres"));
+
+TEST(Postgres, NumbersPlaceholdersOutsideQuotes) {
+  EXPECT_EQ(NumberPlaceholders("SELECT ?, '?', \"a?\" WHERE x = ?"),
+            "SELECT $1, '?', \"a?\" WHERE x = $2");
+}
+
+TEST(Postgres, UnreachableServerIsUnavailable) {
+  EXPECT_THROW(Database::Open("postgresql://127.0.0.1:1/none", 1, 100), DatabaseUnavailable);
+}
+
+}  // namespace
+}  // namespace kelu::storage

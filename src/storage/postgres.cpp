@@ -1,0 +1,323 @@
+#include "storage/postgres.hpp"
+
+#include <libpq-fe.h>
+
+#include <condition_variable>
+#include <mutex>
+#include <unordered_map>
+
+namespace kelu::storage {
+
+std::string NumberPlaceholders(std::string_view sql) {
+  std::string out;
+  out.reserve(sql.size() + 16);
+  int n = 0;
+  char quote = 0;
+  for (char c : sql) {
+    if (quote) {
+      if (c == quote) quote = 0;
+      out += c;
+    } else if (c == '\'' || c == '"') {
+      quote = c;
+      out += c;
+    } else if (c == '?') {
+      out += '$';
+      out += std::to_string(++n);
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+namespace {
+
+// Raised inside the driver when the connection itself broke; the pool resets it.
+class ConnectionLost : public DatabaseUnavailable {
+ public:
+  using DatabaseUnavailable::DatabaseUnavailable;
+};
+
+bool IsConnectionState(const std::string& state) {
+  return state.starts_with("08") || state == "57P01" || state == "57P02" || state == "57P03";
+}
+
+class PgConnection final : public Connection {
+ public:
+  explicit PgConnection(const std::string& url) : url_(url) { Connect(); }
+  ~PgConnection() override { PQfinish(conn_); }
+  PgConnection(const PgConnection&) = delete;
+  PgConnection& operator=(const PgConnection&) = delete;
+
+  Dialect dialect() const override { return Dialect::kPostgres; }
+
+  bool healthy() const { return conn_ && PQstatus(conn_) == CONNECTION_OK; }
+
+  void Reset() {
+    statements_.clear();
+    PQreset(conn_);
+    if (PQstatus(conn_) != CONNECTION_OK) {
+      throw DatabaseUnavailable(std::string("PostgreSQL: ") + PQerrorMessage(conn_));
+    }
+    Configure();
+  }
+
+  ResultSet Query(std::string_view sql, const Params& params = {}) override {
+    PGresult* res = Run(sql, params);
+    ResultSet rs;
+    int cols = PQnfields(res);
+    int rows = PQntuples(res);
+    rs.columns.reserve(cols);
+    for (int i = 0; i < cols; ++i) rs.columns.emplace_back(PQfname(res, i));
+    rs.rows.reserve(rows);
+    for (int r = 0; r < rows; ++r) {
+      std::vector<Value> values;
+      values.reserve(cols);
+      for (int i = 0; i < cols; ++i) {
+        if (PQgetisnull(res, r, i)) {
+          values.emplace_back(Null{});
+          continue;
+        }
+        const char* v = PQgetvalue(res, r, i);
+        switch (PQftype(res, i)) {
+          case 20:
+          case 21:
+          case 23:
+            values.emplace_back(static_cast<std::int64_t>(std::stoll(v)));
+            break;
+          case 16:
+            values.emplace_back(std::int64_t{v[0] == 't' ? 1 : 0});
+            break;
+          case 700:
+          case 701:
+            values.emplace_back(std::stod(v));
+            break;
+          default:
+            values.emplace_back(std::string(v, PQgetlength(res, r, i)));
+        }
+      }
+      rs.rows.emplace_back(std::move(values));
+    }
+    PQclear(res);
+    return rs;
+  }
+
+  std::int64_t Exec(std::string_view sql, const Params& params = {}) override {
+    PGresult* res = Run(sql, params);
+    const char* n = PQcmdTuples(res);
+    std::int64_t changed = (n && *n) ? std::stoll(n) : 0;
+    PQclear(res);
+    return changed;
+  }
+
+  void ExecScript(std::string_view sql) override {
+    std::string text(sql);
+    PGresult* res = PQexec(conn_, text.c_str());
+    Check(res);
+    PQclear(res);
+  }
+
+  std::int64_t NextId() override { return QueryInt("SELECT nextval('kelu_ids')"); }
+
+ private:
+  void Connect() {
+    const char* keys[] = {"dbname", "connect_timeout", nullptr};
+    const char* values[] = {url_.c_str(), "3", nullptr};
+    conn_ = PQconnectdbParams(keys, values, 1);
+    if (PQstatus(conn_) != CONNECTION_OK) {
+      std::string msg = PQerrorMessage(conn_);
+      PQfinish(conn_);
+      conn_ = nullptr;
+      throw DatabaseUnavailable("PostgreSQL: " + msg);
+    }
+    Configure();
+  }
+
+  void Configure() {
+    PGresult* res = PQexec(conn_, "SET client_min_messages = warning; SET TIME ZONE 'UTC'");
+    Check(res);
+    PQclear(res);
+  }
+
+  PGresult* Run(std::string_view sql, const Params& params) {
+    std::string key(sql);
+    auto it = statements_.find(key);
+    if (it == statements_.end()) {
+      std::string name = "s" + std::to_string(statements_.size());
+      PGresult* prep =
+          PQprepare(conn_, name.c_str(), NumberPlaceholders(sql).c_str(), 0, nullptr);
+      Check(prep, key);
+      PQclear(prep);
+      it = statements_.emplace(std::move(key), std::move(name)).first;
+    }
+    std::vector<std::string> storage(params.size());
+    std::vector<const char*> values(params.size(), nullptr);
+    for (std::size_t i = 0; i < params.size(); ++i) {
+      const Value& v = params[i];
+      if (auto p = std::get_if<std::int64_t>(&v)) {
+        storage[i] = std::to_string(*p);
+      } else if (auto p = std::get_if<double>(&v)) {
+        storage[i] = std::to_string(*p);
+      } else if (auto p = std::get_if<std::string>(&v)) {
+        storage[i] = *p;
+      } else {
+        continue;  // NULL
+      }
+      values[i] = storage[i].c_str();
+    }
+    PGresult* res = PQexecPrepared(conn_, it->second.c_str(), static_cast<int>(params.size()),
+                                   values.data(), nullptr, nullptr, 0);
+    Check(res, it->first);
+    return res;
+  }
+
+  void Check(PGresult* res, const std::string& sql = {}) {
+    auto status = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+    if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) return;
+    std::string state;
+    std::string msg = PQerrorMessage(conn_);
+    if (res) {
+      if (const char* s = PQresultErrorField(res, PG_DIAG_SQLSTATE)) state = s;
+      if (const char* m = PQresultErrorMessage(res); m && *m) msg = m;
+      PQclear(res);
+    }
+    if (PQstatus(conn_) != CONNECTION_OK || IsConnectionState(state) || state.empty()) {
+      throw ConnectionLost("PostgreSQL connection lost: " + msg);
+    }
+    if (state == "40001" || state == "40P01") throw RetryableConflict(msg);
+    if (!sql.empty()) msg += " in: " + sql;
+    throw DatabaseError("PostgreSQL: " + msg, state, state == "23505");
+  }
+
+  std::string url_;
+  PGconn* conn_ = nullptr;
+  std::unordered_map<std::string, std::string> statements_;
+};
+
+class PgDatabase final : public Database {
+ public:
+  PgDatabase(std::string url, int pool_size) : url_(std::move(url)), max_(pool_size) {
+    Release(std::make_unique<PgConnection>(url_), /*counted=*/false);
+  }
+
+  Dialect dialect() const override { return Dialect::kPostgres; }
+
+  bool Ping() override {
+    try {
+      Read([](Connection& c) { c.QueryInt("SELECT 1"); });
+      return true;
+    } catch (const std::exception&) {
+      return false;
+    }
+  }
+
+  PoolStats Stats() const override {
+    std::lock_guard lock(mutex_);
+    return PoolStats{in_use_, static_cast<int>(idle_.size())};
+  }
+
+ protected:
+  void RunRead(const std::function<void(Connection&)>& f) override {
+    WithConnection([&](PgConnection& c) { f(c); });
+  }
+
+  void RunWrite(const std::function<bool(Connection&)>& f) override {
+    for (int attempt = 1;; ++attempt) {
+      try {
+        WithConnection([&](PgConnection& c) {
+          c.Exec("BEGIN");
+          try {
+            bool commit = f(c);
+            c.Exec(commit ? "COMMIT" : "ROLLBACK");
+          } catch (const ConnectionLost&) {
+            throw;
+          } catch (...) {
+            try {
+              c.Exec("ROLLBACK");
+            } catch (const std::exception&) {
+              // The connection broke while rolling back; the server discards the transaction.
+            }
+            throw;
+          }
+        });
+        return;
+      } catch (const RetryableConflict&) {
+        if (attempt >= retry_.max_attempts) throw;
+        Backoff(retry_, attempt);
+      }
+    }
+  }
+
+ private:
+  // Runs `f` on a pooled connection. A connection found broken is reset; when it broke
+  // under `f` before anything was committed, `f` is run once more on the reset connection.
+  void WithConnection(const std::function<void(PgConnection&)>& f) {
+    std::unique_ptr<PgConnection> c = Acquire();
+    bool retried = false;
+    for (;;) {
+      try {
+        if (!c->healthy()) c->Reset();
+        f(*c);
+        Release(std::move(c));
+        return;
+      } catch (const ConnectionLost& e) {
+        if (retried) {
+          Release(std::move(c));
+          throw DatabaseUnavailable(e.what());
+        }
+        retried = true;
+        try {
+          c->Reset();
+        } catch (const DatabaseUnavailable&) {
+          Release(std::move(c));
+          throw;
+        }
+      } catch (...) {
+        Release(std::move(c));
+        throw;
+      }
+    }
+  }
+
+  std::unique_ptr<PgConnection> Acquire() {
+    std::unique_lock lock(mutex_);
+    cv_.wait(lock, [&] { return !idle_.empty() || in_use_ < max_; });
+    ++in_use_;
+    if (!idle_.empty()) {
+      auto c = std::move(idle_.back());
+      idle_.pop_back();
+      return c;
+    }
+    lock.unlock();
+    try {
+      return std::make_unique<PgConnection>(url_);
+    } catch (...) {
+      std::lock_guard relock(mutex_);
+      --in_use_;
+      cv_.notify_one();
+      throw;
+    }
+  }
+
+  void Release(std::unique_ptr<PgConnection> c, bool counted = true) {
+    std::lock_guard lock(mutex_);
+    if (counted) --in_use_;
+    idle_.push_back(std::move(c));
+    cv_.notify_one();
+  }
+
+  std::string url_;
+  int max_;
+  mutable std::mutex mutex_;
+  std::condition_variable cv_;
+  std::vector<std::unique_ptr<PgConnection>> idle_;
+  int in_use_ = 0;
+};
+
+}  // namespace
+
+std::unique_ptr<Database> OpenPostgres(const std::string& url, int pool_size) {
+  return std::make_unique<PgDatabase>(url, pool_size);
+}
+
+}  // namespace kelu::storage

@@ -1,0 +1,271 @@
+#include "storage/sqlite.hpp"
+
+#include <sqlite3.h>
+
+#include <condition_variable>
+#include <filesystem>
+#include <mutex>
+#include <unordered_map>
+
+namespace kelu::storage {
+namespace {
+
+class SqliteConnection final : public Connection {
+ public:
+  SqliteConnection(const std::string& path, int busy_timeout_ms) {
+    int rc = sqlite3_open_v2(path.c_str(), &db_,
+                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                             nullptr);
+    if (rc != SQLITE_OK) {
+      std::string msg = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
+      sqlite3_close(db_);
+      db_ = nullptr;
+      throw DatabaseUnavailable("cannot open SQLite database " + path + ": " + msg);
+    }
+    sqlite3_extended_result_codes(db_, 1);
+    sqlite3_busy_timeout(db_, busy_timeout_ms);
+    ExecScript(
+        "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL;"
+        "PRAGMA temp_store=MEMORY;");
+  }
+  ~SqliteConnection() override {
+    for (auto& [sql, stmt] : cache_) sqlite3_finalize(stmt);
+    sqlite3_close_v2(db_);
+  }
+  SqliteConnection(const SqliteConnection&) = delete;
+  SqliteConnection& operator=(const SqliteConnection&) = delete;
+
+  Dialect dialect() const override { return Dialect::kSqlite; }
+
+  ResultSet Query(std::string_view sql, const Params& params = {}) override {
+    sqlite3_stmt* stmt = Prepare(sql, params);
+    ResultSet rs;
+    int cols = sqlite3_column_count(stmt);
+    rs.columns.reserve(cols);
+    for (int i = 0; i < cols; ++i) rs.columns.emplace_back(sqlite3_column_name(stmt, i));
+    for (;;) {
+      int rc = sqlite3_step(stmt);
+      if (rc == SQLITE_DONE) break;
+      if (rc != SQLITE_ROW) Fail(rc, stmt);
+      std::vector<Value> values;
+      values.reserve(cols);
+      for (int i = 0; i < cols; ++i) {
+        switch (sqlite3_column_type(stmt, i)) {
+          case SQLITE_INTEGER:
+            values.emplace_back(static_cast<std::int64_t>(sqlite3_column_int64(stmt, i)));
+            break;
+          case SQLITE_FLOAT:
+            values.emplace_back(sqlite3_column_double(stmt, i));
+            break;
+          case SQLITE_NULL:
+            values.emplace_back(Null{});
+            break;
+          default: {
+            auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt, i));
+            values.emplace_back(std::string(p ? p : "", sqlite3_column_bytes(stmt, i)));
+          }
+        }
+      }
+      rs.rows.emplace_back(std::move(values));
+    }
+    sqlite3_reset(stmt);
+    return rs;
+  }
+
+  std::int64_t Exec(std::string_view sql, const Params& params = {}) override {
+    sqlite3_stmt* stmt = Prepare(sql, params);
+    int rc;
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+    }
+    if (rc != SQLITE_DONE) Fail(rc, stmt);
+    sqlite3_reset(stmt);
+    return sqlite3_changes64(db_);
+  }
+
+  void ExecScript(std::string_view sql) override {
+    char* err = nullptr;
+    std::string text(sql);
+    int rc = sqlite3_exec(db_, text.c_str(), nullptr, nullptr, &err);
+    if (rc != SQLITE_OK) {
+      std::string msg = err ? err : sqlite3_errstr(rc);
+      sqlite3_free(err);
+      Throw(rc, msg);
+    }
+  }
+
+  std::int64_t NextId() override {
+    return QueryInt("UPDATE kelu_ids SET value = value + 1 RETURNING value");
+  }
+
+ private:
+  sqlite3_stmt* Prepare(std::string_view sql, const Params& params) {
+    std::string key(sql);
+    sqlite3_stmt* stmt = nullptr;
+    if (auto it = cache_.find(key); it != cache_.end()) {
+      stmt = it->second;
+    } else {
+      int rc = sqlite3_prepare_v3(db_, key.data(), static_cast<int>(key.size()),
+                                  SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
+      if (rc != SQLITE_OK) Throw(rc, std::string(sqlite3_errmsg(db_)) + " in: " + key);
+      cache_.emplace(std::move(key), stmt);
+    }
+    sqlite3_clear_bindings(stmt);
+    if (static_cast<int>(params.size()) != sqlite3_bind_parameter_count(stmt)) {
+      throw DatabaseError("parameter count mismatch in: " + std::string(sql), "sqlite:bind", false);
+    }
+    for (std::size_t i = 0; i < params.size(); ++i) {
+      int idx = static_cast<int>(i) + 1;
+      const Value& v = params[i];
+      if (auto p = std::get_if<std::int64_t>(&v)) {
+        sqlite3_bind_int64(stmt, idx, *p);
+      } else if (auto p = std::get_if<double>(&v)) {
+        sqlite3_bind_double(stmt, idx, *p);
+      } else if (auto p = std::get_if<std::string>(&v)) {
+        sqlite3_bind_text(stmt, idx, p->data(), static_cast<int>(p->size()), SQLITE_TRANSIENT);
+      } else {
+        sqlite3_bind_null(stmt, idx);
+      }
+    }
+    return stmt;
+  }
+
+  [[noreturn]] void Fail(int rc, sqlite3_stmt* stmt) {
+    std::string msg = sqlite3_errmsg(db_);
+    sqlite3_reset(stmt);
+    Throw(rc, msg);
+  }
+
+  [[noreturn]] static void Throw(int rc, const std::string& msg) {
+    int primary = rc & 0xff;
+    if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED) throw RetryableConflict(msg);
+    if (primary == SQLITE_CANTOPEN || primary == SQLITE_IOERR || primary == SQLITE_FULL ||
+        primary == SQLITE_NOTADB || primary == SQLITE_CORRUPT) {
+      throw DatabaseUnavailable("SQLite: " + msg);
+    }
+    bool unique = rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY;
+    throw DatabaseError("SQLite: " + msg, "sqlite:" + std::to_string(rc), unique);
+  }
+
+  sqlite3* db_ = nullptr;
+  std::unordered_map<std::string, sqlite3_stmt*> cache_;
+};
+
+class SqliteDatabase final : public Database {
+ public:
+  SqliteDatabase(std::string path, int readers, int busy_timeout_ms)
+      : path_(std::move(path)), busy_timeout_ms_(busy_timeout_ms), max_readers_(readers) {
+    writer_ = std::make_unique<SqliteConnection>(path_, busy_timeout_ms_);
+  }
+
+  Dialect dialect() const override { return Dialect::kSqlite; }
+
+  bool Ping() override {
+    try {
+      Read([](Connection& c) { c.QueryInt("SELECT 1"); });
+      return true;
+    } catch (const std::exception&) {
+      return false;
+    }
+  }
+
+  PoolStats Stats() const override {
+    std::lock_guard lock(pool_mutex_);
+    return PoolStats{in_use_, static_cast<int>(idle_.size())};
+  }
+
+ protected:
+  void RunRead(const std::function<void(Connection&)>& f) override {
+    std::unique_ptr<SqliteConnection> conn = Acquire();
+    struct Return {
+      SqliteDatabase* self;
+      std::unique_ptr<SqliteConnection>& c;
+      ~Return() { self->Release(std::move(c)); }
+    } give_back{this, conn};
+    f(*conn);
+  }
+
+  void RunWrite(const std::function<bool(Connection&)>& f) override {
+    std::lock_guard lock(write_mutex_);
+    for (int attempt = 1;; ++attempt) {
+      try {
+        writer_->Exec("BEGIN IMMEDIATE");
+      } catch (const RetryableConflict&) {
+        if (attempt >= retry_.max_attempts) throw;
+        Backoff(retry_, attempt);
+        continue;
+      }
+      try {
+        bool commit = f(*writer_);
+        writer_->Exec(commit ? "COMMIT" : "ROLLBACK");
+        return;
+      } catch (const RetryableConflict&) {
+        RollbackQuietly();
+        if (attempt >= retry_.max_attempts) throw;
+        Backoff(retry_, attempt);
+      } catch (...) {
+        RollbackQuietly();
+        throw;
+      }
+    }
+  }
+
+ private:
+  void RollbackQuietly() {
+    try {
+      writer_->Exec("ROLLBACK");
+    } catch (const std::exception&) {
+      // No transaction was open: nothing to undo.
+    }
+  }
+
+  std::unique_ptr<SqliteConnection> Acquire() {
+    std::unique_lock lock(pool_mutex_);
+    pool_cv_.wait(lock, [&] { return !idle_.empty() || in_use_ < max_readers_; });
+    ++in_use_;
+    if (!idle_.empty()) {
+      auto c = std::move(idle_.back());
+      idle_.pop_back();
+      return c;
+    }
+    lock.unlock();
+    try {
+      return std::make_unique<SqliteConnection>(path_, busy_timeout_ms_);
+    } catch (...) {
+      std::lock_guard relock(pool_mutex_);
+      --in_use_;
+      pool_cv_.notify_one();
+      throw;
+    }
+  }
+
+  void Release(std::unique_ptr<SqliteConnection> c) {
+    std::lock_guard lock(pool_mutex_);
+    --in_use_;
+    idle_.push_back(std::move(c));
+    pool_cv_.notify_one();
+  }
+
+  std::string path_;
+  int busy_timeout_ms_;
+  int max_readers_;
+  std::mutex write_mutex_;
+  std::unique_ptr<SqliteConnection> writer_;
+  mutable std::mutex pool_mutex_;
+  std::condition_variable pool_cv_;
+  std::vector<std::unique_ptr<SqliteConnection>> idle_;
+  int in_use_ = 0;
+};
+
+}  // namespace
+
+std::unique_ptr<Database> OpenSqlite(const std::string& path, int readers, int busy_timeout_ms) {
+  std::filesystem::path p(path);
+  if (p.has_parent_path()) {
+    std::error_code ec;
+    std::filesystem::create_directories(p.parent_path(), ec);
+    if (ec) throw DatabaseUnavailable("cannot create folder " + p.parent_path().string());
+  }
+  return std::make_unique<SqliteDatabase>(path, readers, busy_timeout_ms);
+}
+
+}  // namespace kelu::storage
