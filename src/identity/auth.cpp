@@ -1,0 +1,690 @@
+// IdentityService: sign-in, sessions, tokens, passwords and set-up.
+#include <fmt/format.h>
+
+#include <charconv>
+
+#include "core/random.hpp"
+#include "core/validation.hpp"
+#include "identity/audit.hpp"
+#include "identity/service.hpp"
+#include "identity/service_internal.hpp"
+
+namespace kelu::identity {
+
+using storage::Connection;
+using storage::Null;
+using storage::Row;
+using storage::V;
+using namespace internal;
+
+namespace internal {
+
+bool ParseToken(std::string_view token, ParsedToken& out) {
+  if (token.size() < 8 || token[0] != 'k' || token[2] != '_') return false;
+  out.kind = token[1];
+  std::string_view rest = token.substr(3);
+  auto read_id = [&rest](std::int64_t& id) {
+    auto us = rest.find('_');
+    if (us == std::string_view::npos) return false;
+    auto [p, ec] = std::from_chars(rest.data(), rest.data() + us, id);
+    if (ec != std::errc{} || p != rest.data() + us || id <= 0) return false;
+    rest.remove_prefix(us + 1);
+    return true;
+  };
+  switch (out.kind) {
+    case 's':
+    case 'p':
+      if (!read_id(out.tenant_id) || !read_id(out.id)) return false;
+      break;
+    case 'o':
+      if (!read_id(out.id)) return false;
+      break;
+    default:
+      return false;
+  }
+  if (rest.size() < 20) return false;
+  out.secret = std::string(rest);
+  return true;
+}
+
+std::int64_t CursorBefore(const Page& page) {
+  if (!page.cursor) return INT64_MAX;
+  std::int64_t id = 0;
+  auto [p, ec] = std::from_chars(page.cursor->data(), page.cursor->data() + page.cursor->size(), id);
+  if (ec != std::errc{} || id <= 0) return 0;
+  return id;
+}
+
+json::object PageOf(json::array items, const Page& page, std::int64_t last_id) {
+  json::object out;
+  bool full = static_cast<int>(items.size()) >= page.limit;
+  out["items"] = std::move(items);
+  out["next_cursor"] = full ? json::value(std::to_string(last_id)) : json::value(nullptr);
+  return out;
+}
+
+Error Forbidden() {
+  return Error::Forbidden("forbidden", "Your role does not allow this action.");
+}
+
+}  // namespace internal
+
+namespace {
+
+Error InvalidCredentials() {
+  return Error::Make(ErrorKind::kUnauthorized, "invalid_credentials",
+                     "The login or password is wrong.");
+}
+
+Error Unauthenticated() {
+  return Error::Make(ErrorKind::kUnauthorized, "unauthenticated",
+                     "Sign in first: the request has no valid session or token.");
+}
+
+Error Locked(std::int64_t seconds) {
+  json::object d;
+  d["retry_after_seconds"] = seconds;
+  return Error::Make(ErrorKind::kRateLimited, "account_locked",
+                     fmt::format("Too many failed sign-ins: the account is locked. Try again in "
+                                 "{} minutes, or ask an administrator to reset the password.",
+                                 (seconds + 59) / 60),
+                     std::move(d));
+}
+
+}  // namespace
+
+IdentityService::IdentityService(storage::Database& db, const SecurityConfig& config, Zone zone)
+    : db_(db),
+      config_(config),
+      policy_(PolicyNamed(config.password_policy)),
+      zone_(std::move(zone)),
+      ip_limiter_(config.ip_login_attempts_per_minute, std::chrono::seconds(60)),
+      dummy_hash_(HashPassword(RandomToken(12), cost())) {}
+
+json::value IdentityService::OptTime(const Row& r, std::size_t i) const {
+  if (r.is_null(i)) return nullptr;
+  return json::value(FormatMicros(r.integer(i)));
+}
+
+json::object IdentityService::UserView(const Row& r) const {
+  json::object u;
+  u["id"] = r.integer(kUId);
+  u["login"] = r.text(kULogin);
+  u["name"] = r.text(kUName);
+  u["email"] = r.text(kUEmail);
+  u["mobile"] = r.text(kUMobile);
+  u["role"] = r.text(kURole);
+  u["department_id"] = r.is_null(kUDept) ? json::value(nullptr) : json::value(r.integer(kUDept));
+  u["status"] = r.text(kUStatus);
+  u["must_change_password"] = r.boolean(kUMustChange);
+  u["password_changed_at"] = FormatMicros(r.integer(kUPwChanged));
+  u["created_at"] = FormatMicros(r.integer(kUCreated));
+  u["updated_at"] = FormatMicros(r.integer(kUUpdated));
+  return u;
+}
+
+Result<LoginResult> IdentityService::IssueUserSession(Connection& c, const Row& user,
+                                                      const RequestMeta& meta) {
+  std::int64_t tenant_id = user.integer(kUTenant);
+  std::int64_t session_id = c.NextId();
+  std::string secret = RandomToken();
+  std::string csrf = RandomToken(24);
+  Timestamp expires = meta.now + std::chrono::hours(config_.session_absolute_hours);
+  c.Exec(
+      "INSERT INTO user_sessions (tenant_id, session_id, user_id, token_hash, csrf_token, "
+      "created_at, last_seen_at, expires_at, revoked_at, ip, user_agent) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?)",
+      {V(tenant_id), V(session_id), V(user.integer(kUId)), V(Sha256Hex(secret)), V(csrf),
+       V(ToMicros(meta.now)), V(ToMicros(meta.now)), V(ToMicros(expires)), V(meta.ip),
+       V(meta.user_agent)});
+  LoginResult out;
+  out.token = fmt::format("ks_{}_{}_{}", tenant_id, session_id, secret);
+  out.csrf_token = csrf;
+  out.expires_at = expires;
+  out.view["token"] = out.token;
+  out.view["csrf_token"] = csrf;
+  out.view["expires_at"] = Format(expires);
+  out.view["user"] = UserView(user);
+  return out;
+}
+
+Result<LoginResult> IdentityService::LoginUser(std::string_view slug, std::string_view login,
+                                               std::string_view password,
+                                               const RequestMeta& meta) {
+  if (auto wait = ip_limiter_.Attempt("ip:" + meta.ip, meta.now); wait > 0) {
+    json::object d;
+    d["retry_after_seconds"] = wait;
+    return Error::Make(ErrorKind::kRateLimited, "too_many_attempts",
+                       "Too many sign-in attempts from this address; wait a minute.",
+                       std::move(d));
+  }
+  auto tenant = db_.Read([&](Connection& c) {
+    return c.QueryOne("SELECT tenant_id, state FROM tenants WHERE slug = ?", {V(slug)});
+  });
+  std::optional<Row> user;
+  if (tenant) {
+    user = db_.Read([&](Connection& c) {
+      return c.QueryOne(fmt::format("SELECT {} FROM users WHERE tenant_id = ? AND login = ?",
+                                    kUserColumns),
+                        {V(tenant->integer(0)), V(login)});
+    });
+  }
+  // Spend the same time whether or not the account exists.
+  bool password_ok = VerifyPassword(user ? user->text(kUHash) : dummy_hash_, password);
+  if (!tenant) return InvalidCredentials();
+
+  std::int64_t tenant_id = tenant->integer(0);
+  auto record = [&](Connection& c, const char* outcome, std::string action) {
+    std::optional<std::int64_t> uid;
+    if (user) uid = user->integer(kUId);
+    c.Exec(
+        "INSERT INTO login_history (tenant_id, login_id, user_id, login, at, ip, user_agent, "
+        "outcome) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        {V(tenant_id), V(c.NextId()), V(uid), V(login), V(ToMicros(meta.now)), V(meta.ip),
+         V(meta.user_agent), V(outcome)});
+    AuditEntry e{std::move(action), "user", uid ? std::to_string(*uid) : std::string(login), {}, {}};
+    e.after["outcome"] = outcome;
+    RecordAnonymousAudit(c, tenant_id, std::string(login), meta, std::move(e));
+  };
+
+  // Failures are recorded too, so the transaction commits whatever the outcome; the
+  // answer is decided from the outcome afterwards.
+  enum class Outcome { kSuccess, kInvalid, kLocked, kDisabled };
+  struct Decision {
+    Outcome outcome = Outcome::kInvalid;
+    std::int64_t locked_seconds = 0;
+    std::optional<LoginResult> session;
+  };
+  auto decided = db_.Write([&](Connection& c) -> Result<Decision> {
+    Decision d;
+    if (!user) {
+      record(c, "unknown_user", "auth.login_failed");
+      return d;
+    }
+    // Re-read inside the transaction: counters may have moved since.
+    auto fresh = c.QueryOne(
+        fmt::format("SELECT {} FROM users WHERE tenant_id = ? AND user_id = ?", kUserColumns),
+        {V(tenant_id), V(user->integer(kUId))});
+    if (!fresh) {
+      record(c, "unknown_user", "auth.login_failed");
+      return d;
+    }
+    user = fresh;
+    auto locked_until = user->opt_integer(kULocked);
+    if (locked_until && *locked_until > ToMicros(meta.now)) {
+      record(c, "locked", "auth.login_failed");
+      d.outcome = Outcome::kLocked;
+      d.locked_seconds = (*locked_until - ToMicros(meta.now) + 999'999) / 1'000'000;
+      return d;
+    }
+    if (!password_ok) {
+      std::int64_t failures = user->integer(kUFailed) + 1;
+      std::optional<std::int64_t> lock;
+      if (failures >= config_.login_max_failures) {
+        lock = ToMicros(meta.now + std::chrono::minutes(config_.lockout_minutes));
+        failures = 0;
+        d.outcome = Outcome::kLocked;
+        d.locked_seconds = config_.lockout_minutes * 60;
+      }
+      c.Exec("UPDATE users SET failed_logins = ?, locked_until = ? WHERE tenant_id = ? AND "
+             "user_id = ?",
+             {V(failures), V(lock), V(tenant_id), V(user->integer(kUId))});
+      record(c, lock ? "locked" : "bad_password", "auth.login_failed");
+      return d;
+    }
+    if (user->text(kUStatus) != "active") {
+      record(c, "disabled", "auth.login_failed");
+      d.outcome = Outcome::kDisabled;
+      return d;
+    }
+    c.Exec("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE tenant_id = ? AND "
+           "user_id = ?",
+           {V(tenant_id), V(user->integer(kUId))});
+    record(c, "success", "auth.login");
+    auto session = IssueUserSession(c, *user, meta);
+    if (!session.ok()) return std::move(session).error();
+    d.outcome = Outcome::kSuccess;
+    d.session = std::move(session).value();
+    return d;
+  });
+  if (!decided.ok()) return std::move(decided).error();
+  switch (decided->outcome) {
+    case Outcome::kSuccess: {
+      LoginResult out = std::move(*decided->session);
+      bool rotate = policy_.rotation_days > 0 &&
+                    meta.now - FromMicros(user->integer(kUPwChanged)) >
+                        std::chrono::days(policy_.rotation_days);
+      bool must_change = user->boolean(kUMustChange) || rotate;
+      out.view["must_change_password"] = must_change;
+      json::object t;
+      t["id"] = tenant_id;
+      t["slug"] = std::string(slug);
+      t["state"] = tenant->text(1);
+      out.view["tenant"] = std::move(t);
+      return out;
+    }
+    case Outcome::kLocked:
+      return Locked(decided->locked_seconds);
+    case Outcome::kDisabled:
+      return Error::Forbidden("account_disabled",
+                              "This account is disabled; ask your administrator.");
+    case Outcome::kInvalid:
+      break;
+  }
+  return InvalidCredentials();
+}
+
+Result<LoginResult> IdentityService::LoginOperator(std::string_view email,
+                                                   std::string_view password,
+                                                   const RequestMeta& meta) {
+  if (auto wait = ip_limiter_.Attempt("ip:" + meta.ip, meta.now); wait > 0) {
+    json::object d;
+    d["retry_after_seconds"] = wait;
+    return Error::Make(ErrorKind::kRateLimited, "too_many_attempts",
+                       "Too many sign-in attempts from this address; wait a minute.",
+                       std::move(d));
+  }
+  auto op = db_.Read([&](Connection& c) {
+    return c.QueryOne(
+        "SELECT operator_id, name, password_hash, failed_logins, locked_until, status, email "
+        "FROM operators WHERE email = ?",
+        {V(email)});
+  });
+  bool password_ok = VerifyPassword(op ? op->text(2) : dummy_hash_, password);
+  struct Decision {
+    int outcome = 0;  // 0 invalid, 1 success, 2 locked
+    std::int64_t locked_seconds = 0;
+    LoginResult session;
+  };
+  auto decided = db_.Write([&](Connection& c) -> Result<Decision> {
+    Decision d;
+    AuditEntry e{"operator.login_failed", "operator", std::string(email), {}, {}};
+    if (!op) {
+      RecordOperatorAudit(c, 0, std::string(email), meta, std::move(e), 0);
+      return d;
+    }
+    std::int64_t id = op->integer(0);
+    auto locked = op->opt_integer(4);
+    if (locked && *locked > ToMicros(meta.now)) {
+      d.outcome = 2;
+      d.locked_seconds = (*locked - ToMicros(meta.now) + 999'999) / 1'000'000;
+    } else if (!password_ok || op->text(5) != "active") {
+      std::int64_t failures = op->integer(3) + 1;
+      std::optional<std::int64_t> lock;
+      if (failures >= config_.login_max_failures) {
+        lock = ToMicros(meta.now + std::chrono::minutes(config_.lockout_minutes));
+        failures = 0;
+        d.outcome = 2;
+        d.locked_seconds = config_.lockout_minutes * 60;
+      }
+      c.Exec("UPDATE operators SET failed_logins = ?, locked_until = ? WHERE operator_id = ?",
+             {V(failures), V(lock), V(id)});
+    } else {
+      c.Exec("UPDATE operators SET failed_logins = 0, locked_until = NULL WHERE operator_id = ?",
+             {V(id)});
+      std::int64_t session_id = c.NextId();
+      std::string secret = RandomToken();
+      std::string csrf = RandomToken(24);
+      Timestamp expires = meta.now + std::chrono::hours(config_.session_absolute_hours);
+      c.Exec(
+          "INSERT INTO operator_sessions (session_id, operator_id, token_hash, csrf_token, "
+          "created_at, last_seen_at, expires_at, revoked_at, ip, user_agent) "
+          "VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?, ?)",
+          {V(session_id), V(id), V(Sha256Hex(secret)), V(csrf), V(ToMicros(meta.now)),
+           V(ToMicros(meta.now)), V(ToMicros(expires)), V(meta.ip), V(meta.user_agent)});
+      d.outcome = 1;
+      d.session.token = fmt::format("ko_{}_{}", session_id, secret);
+      d.session.csrf_token = csrf;
+      d.session.expires_at = expires;
+      d.session.view["token"] = d.session.token;
+      d.session.view["csrf_token"] = csrf;
+      d.session.view["expires_at"] = Format(expires);
+      json::object o;
+      o["id"] = id;
+      o["name"] = op->text(1);
+      o["email"] = op->text(6);
+      d.session.view["operator"] = std::move(o);
+      e.action = "operator.login";
+    }
+    RecordOperatorAudit(c, id, op->text(1), meta, std::move(e), 0);
+    return d;
+  });
+  if (!decided.ok()) return std::move(decided).error();
+  if (decided->outcome == 1) return std::move(decided->session);
+  if (decided->outcome == 2) return Locked(decided->locked_seconds);
+  return InvalidCredentials();
+}
+
+Result<Principal> IdentityService::Authenticate(std::string_view token, Credential credential,
+                                                const RequestMeta& meta) {
+  ParsedToken t;
+  if (!ParseToken(token, t)) return Unauthenticated();
+  std::int64_t now = ToMicros(meta.now);
+  Principal p;
+  p.credential = credential;
+  if (t.kind == 'o') {
+    auto row = db_.Read([&](Connection& c) {
+      return c.QueryOne(
+          "SELECT s.token_hash, s.csrf_token, s.last_seen_at, s.expires_at, s.revoked_at, "
+          "o.operator_id, o.name, o.status, o.email FROM operator_sessions s "
+          "JOIN operators o ON o.operator_id = s.operator_id WHERE s.session_id = ?",
+          {V(t.id)});
+    });
+    if (!row || !ConstantTimeEqual(row->text(0), Sha256Hex(t.secret)) || !row->is_null(4) ||
+        row->text(7) != "active") {
+      return Unauthenticated();
+    }
+    if (row->integer(3) <= now ||
+        now - row->integer(2) > std::int64_t{config_.session_idle_minutes} * 60'000'000) {
+      return Error::Make(ErrorKind::kUnauthorized, "session_expired",
+                         "The session has expired; sign in again.");
+    }
+    if (now - row->integer(2) > 60'000'000) {
+      db_.Write([&](Connection& c) {
+        c.Exec("UPDATE operator_sessions SET last_seen_at = ? WHERE session_id = ?",
+               {V(now), V(t.id)});
+        return OkStatus();
+      }).ok();
+    }
+    p.kind = PrincipalKind::kOperator;
+    p.operator_id = row->integer(5);
+    p.name = row->text(6);
+    p.login = row->text(8);
+    p.session_id = t.id;
+    p.csrf_token = row->text(1);
+    return p;
+  }
+
+  // Tenant credentials: a session or a personal API token.
+  std::optional<Row> cred = db_.Read([&](Connection& c) {
+    if (t.kind == 's') {
+      return c.QueryOne(
+          "SELECT token_hash, csrf_token, last_seen_at, expires_at, revoked_at, user_id, "
+          "'write' FROM user_sessions WHERE tenant_id = ? AND session_id = ?",
+          {V(t.tenant_id), V(t.id)});
+    }
+    return c.QueryOne(
+        "SELECT token_hash, '', coalesce(last_used_at, 0), coalesce(expires_at, ?), revoked_at, "
+        "user_id, scope FROM api_tokens WHERE tenant_id = ? AND token_id = ?",
+        {V(INT64_MAX), V(t.tenant_id), V(t.id)});
+  });
+  if (!cred || !ConstantTimeEqual(cred->text(0), Sha256Hex(t.secret)) || !cred->is_null(4)) {
+    return Unauthenticated();
+  }
+  bool is_session = t.kind == 's';
+  if (cred->integer(3) <= now ||
+      (is_session &&
+       now - cred->integer(2) > std::int64_t{config_.session_idle_minutes} * 60'000'000)) {
+    return Error::Make(ErrorKind::kUnauthorized, is_session ? "session_expired" : "token_expired",
+                       is_session ? "The session has expired; sign in again."
+                                  : "The API token has expired.");
+  }
+  auto user = db_.Read([&](Connection& c) {
+    return c.QueryOne(
+        fmt::format("SELECT {} , (SELECT slug FROM tenants WHERE tenant_id = users.tenant_id), "
+                    "(SELECT state FROM tenants WHERE tenant_id = users.tenant_id) "
+                    "FROM users WHERE tenant_id = ? AND user_id = ?",
+                    kUserColumns),
+        {V(t.tenant_id), V(cred->integer(5))});
+  });
+  if (!user || user->text(kUStatus) != "active") return Unauthenticated();
+  if (now - cred->integer(2) > 60'000'000) {
+    db_.Write([&](Connection& c) {
+      if (is_session) {
+        c.Exec("UPDATE user_sessions SET last_seen_at = ? WHERE tenant_id = ? AND session_id = ?",
+               {V(now), V(t.tenant_id), V(t.id)});
+      } else {
+        c.Exec("UPDATE api_tokens SET last_used_at = ? WHERE tenant_id = ? AND token_id = ?",
+               {V(now), V(t.tenant_id), V(t.id)});
+      }
+      return OkStatus();
+    }).ok();
+  }
+  p.kind = PrincipalKind::kUser;
+  p.credential = is_session ? credential : Credential::kApiToken;
+  p.tenant_id = t.tenant_id;
+  p.tenant_slug = user->text(kUTenant + 1);
+  p.tenant_state = user->text(kUTenant + 2);
+  p.user_id = user->integer(kUId);
+  p.name = user->text(kUName);
+  p.login = user->text(kULogin);
+  p.role = ParseRole(user->text(kURole)).value_or(Role::kMember);
+  p.department_id = user->opt_integer(kUDept);
+  p.session_id = t.id;
+  p.read_only = cred->text(6) == "read";
+  p.csrf_token = cred->text(1);
+  p.must_change_password =
+      user->boolean(kUMustChange) ||
+      (policy_.rotation_days > 0 &&
+       meta.now - FromMicros(user->integer(kUPwChanged)) > std::chrono::days(policy_.rotation_days));
+  return p;
+}
+
+Result<Principal> IdentityService::ResolveSupport(const Principal& op, std::string_view slug,
+                                                  const RequestMeta& meta) {
+  auto row = db_.Read([&](Connection& c) {
+    return c.QueryOne(
+        "SELECT t.tenant_id, t.state, g.grant_id, g.access FROM tenants t "
+        "JOIN support_grants g ON g.tenant_id = t.tenant_id "
+        "WHERE t.slug = ? AND g.revoked_at IS NULL AND g.expires_at > ? "
+        "ORDER BY g.expires_at DESC LIMIT 1",
+        {V(slug), V(ToMicros(meta.now))});
+  });
+  if (!row) return Error::NotFound();
+  Principal p = op;
+  p.kind = PrincipalKind::kSupport;
+  p.tenant_id = row->integer(0);
+  p.tenant_slug = std::string(slug);
+  p.tenant_state = row->text(1);
+  p.grant_id = row->integer(2);
+  p.role = Role::kAdmin;
+  p.read_only = row->text(3) != "write";
+  return p;
+}
+
+Status IdentityService::Logout(const Principal& who, const RequestMeta& meta) {
+  return db_.Write([&](Connection& c) -> Status {
+    if (who.kind == PrincipalKind::kOperator) {
+      c.Exec("UPDATE operator_sessions SET revoked_at = ? WHERE session_id = ?",
+             {V(ToMicros(meta.now)), V(who.session_id)});
+      RecordAudit(c, who, meta, {"operator.logout", "operator", std::to_string(who.operator_id), {}, {}});
+      return OkStatus();
+    }
+    if (who.credential == Credential::kApiToken) {
+      return Error::Make(ErrorKind::kBadRequest, "not_a_session",
+                         "An API token is not a session; revoke it instead.");
+    }
+    c.Exec("UPDATE user_sessions SET revoked_at = ? WHERE tenant_id = ? AND session_id = ?",
+           {V(ToMicros(meta.now)), V(who.tenant_id), V(who.session_id)});
+    RecordAudit(c, who, meta, {"auth.logout", "user", std::to_string(who.user_id), {}, {}});
+    return OkStatus();
+  });
+}
+
+namespace {
+
+// Revokes every session and API token of one user; returns how many.
+std::int64_t RevokeAllOf(Connection& c, std::int64_t tenant_id, std::int64_t user_id,
+                         Timestamp now) {
+  std::int64_t n = c.Exec(
+      "UPDATE user_sessions SET revoked_at = ? WHERE tenant_id = ? AND user_id = ? AND "
+      "revoked_at IS NULL",
+      {V(ToMicros(now)), V(tenant_id), V(user_id)});
+  n += c.Exec(
+      "UPDATE api_tokens SET revoked_at = ? WHERE tenant_id = ? AND user_id = ? AND "
+      "revoked_at IS NULL",
+      {V(ToMicros(now)), V(tenant_id), V(user_id)});
+  return n;
+}
+
+}  // namespace
+
+Status IdentityService::LogoutEverywhere(const Principal& who, const RequestMeta& meta) {
+  return db_.Write([&](Connection& c) -> Status {
+    if (who.kind == PrincipalKind::kOperator) {
+      c.Exec("UPDATE operator_sessions SET revoked_at = ? WHERE operator_id = ? AND "
+             "revoked_at IS NULL",
+             {V(ToMicros(meta.now)), V(who.operator_id)});
+      RecordAudit(c, who, meta,
+                  {"operator.logout_everywhere", "operator", std::to_string(who.operator_id), {}, {}});
+      return OkStatus();
+    }
+    std::int64_t n = RevokeAllOf(c, who.tenant_id, who.user_id, meta.now);
+    AuditEntry e{"auth.logout_everywhere", "user", std::to_string(who.user_id), {}, {}};
+    e.after["revoked"] = n;
+    RecordAudit(c, who, meta, std::move(e));
+    return OkStatus();
+  });
+}
+
+Status IdentityService::ChangePassword(const Principal& who, std::string_view current,
+                                       std::string_view next, const RequestMeta& meta) {
+  auto row = db_.Read([&](Connection& c) {
+    return c.QueryOne("SELECT password_hash FROM users WHERE tenant_id = ? AND user_id = ?",
+                      {V(who.tenant_id), V(who.user_id)});
+  });
+  if (!row) return Error::NotFound("user");
+  if (!VerifyPassword(row->text(0), current)) {
+    return FieldError("current_password", "is wrong");
+  }
+  KELU_RETURN_IF_ERROR(CheckPassword(policy_, next, who.login));
+  if (next == current) return FieldError("new_password", "must differ from the current password");
+  if (policy_.history > 0) {
+    auto old = db_.Read([&](Connection& c) {
+      return c.Query(
+          "SELECT password_hash FROM password_history WHERE tenant_id = ? AND user_id = ? "
+          "ORDER BY history_id DESC LIMIT ?",
+          {V(who.tenant_id), V(who.user_id), V(policy_.history)});
+    });
+    for (const auto& r : old.rows) {
+      if (VerifyPassword(r.text(0), next)) {
+        return FieldError("new_password",
+                          fmt::format("must not be one of your last {} passwords", policy_.history));
+      }
+    }
+  }
+  std::string hash = HashPassword(next, cost());
+  return db_.Write([&](Connection& c) -> Status {
+    c.Exec("INSERT INTO password_history (tenant_id, user_id, history_id, password_hash, "
+           "created_at) VALUES (?, ?, ?, ?, ?)",
+           {V(who.tenant_id), V(who.user_id), V(c.NextId()), V(row->text(0)),
+            V(ToMicros(meta.now))});
+    c.Exec("UPDATE users SET password_hash = ?, password_changed_at = ?, must_change_password = 0, "
+           "updated_at = ? WHERE tenant_id = ? AND user_id = ?",
+           {V(hash), V(ToMicros(meta.now)), V(ToMicros(meta.now)), V(who.tenant_id),
+            V(who.user_id)});
+    // Other sessions end: whoever else knew the old password is signed out.
+    c.Exec("UPDATE user_sessions SET revoked_at = ? WHERE tenant_id = ? AND user_id = ? AND "
+           "session_id <> ? AND revoked_at IS NULL",
+           {V(ToMicros(meta.now)), V(who.tenant_id), V(who.user_id), V(who.session_id)});
+    RecordAudit(c, who, meta, {"user.password_change", "user", std::to_string(who.user_id), {}, {}});
+    return OkStatus();
+  });
+}
+
+Result<json::object> IdentityService::Me(const Principal& who) {
+  auto row = db_.Read([&](Connection& c) {
+    return c.QueryOne(
+        fmt::format("SELECT {} FROM users WHERE tenant_id = ? AND user_id = ?", kUserColumns),
+        {V(who.tenant_id), V(who.user_id)});
+  });
+  if (!row) return Error::NotFound("user");
+  auto tenant = db_.Read([&](Connection& c) {
+    return c.QueryOne("SELECT tenant_id, slug, name, state, seats FROM tenants WHERE tenant_id = ?",
+                      {V(who.tenant_id)});
+  });
+  json::object out;
+  json::object user = UserView(*row);
+  user["must_change_password"] = who.must_change_password;
+  out["user"] = std::move(user);
+  out["role"] = RoleName(who.role);
+  out["data_scope"] = ScopeName(ScopeOf(who));
+  out["credential"] = who.credential == Credential::kApiToken ? "api_token" : "session";
+  out["read_only"] = who.read_only;
+  json::object t;
+  t["id"] = tenant->integer(0);
+  t["slug"] = tenant->text(1);
+  t["name"] = tenant->text(2);
+  t["state"] = tenant->text(3);
+  t["seats"] = tenant->integer(4);
+  out["tenant"] = std::move(t);
+  return out;
+}
+
+Result<json::object> IdentityService::MyLoginHistory(const Principal& who, const Page& page) {
+  return TenantLoginHistory(who, page, who.user_id);
+}
+
+Status IdentityService::EnsureOperator(std::string_view email, std::string_view name,
+                                       std::string_view password, Timestamp now) {
+  std::string hash = HashPassword(password, cost());
+  return db_.Write([&](Connection& c) -> Status {
+    auto existing = c.QueryOne("SELECT operator_id FROM operators WHERE email = ?", {V(email)});
+    if (existing) {
+      c.Exec("UPDATE operators SET password_hash = ?, failed_logins = 0, locked_until = NULL, "
+             "password_changed_at = ?, updated_at = ? WHERE operator_id = ?",
+             {V(hash), V(ToMicros(now)), V(ToMicros(now)), V(existing->integer(0))});
+      return OkStatus();
+    }
+    c.Exec("INSERT INTO operators (operator_id, email, name, password_hash, status, failed_logins, "
+           "locked_until, password_changed_at, created_at, updated_at) "
+           "VALUES (?, ?, ?, ?, 'active', 0, NULL, ?, ?, ?)",
+           {V(c.NextId()), V(email), V(name), V(hash), V(ToMicros(now)), V(ToMicros(now)),
+            V(ToMicros(now))});
+    return OkStatus();
+  });
+}
+
+Result<std::int64_t> IdentityService::EnsureTenant(std::string_view slug, std::string_view name,
+                                                   int seats, Timestamp now) {
+  return db_.Write([&](Connection& c) -> Result<std::int64_t> {
+    if (auto t = c.QueryOne("SELECT tenant_id FROM tenants WHERE slug = ?", {V(slug)})) {
+      return t->integer(0);
+    }
+    std::int64_t id = c.NextId();
+    c.Exec("INSERT INTO tenants (tenant_id, slug, name, state, seats, created_at, updated_at) "
+           "VALUES (?, ?, ?, 'active', ?, ?, ?)",
+           {V(id), V(slug), V(name), V(seats), V(ToMicros(now)), V(ToMicros(now))});
+    return id;
+  });
+}
+
+Result<std::int64_t> IdentityService::EnsureUser(std::int64_t tenant_id, std::string_view login,
+                                                 std::string_view name, Role role,
+                                                 std::string_view password, Timestamp now) {
+  std::string hash = HashPassword(password, cost());
+  return db_.Write([&](Connection& c) -> Result<std::int64_t> {
+    if (auto u = c.QueryOne("SELECT user_id FROM users WHERE tenant_id = ? AND login = ?",
+                            {V(tenant_id), V(login)})) {
+      c.Exec("UPDATE users SET password_hash = ?, password_changed_at = ?, failed_logins = 0, "
+             "locked_until = NULL, must_change_password = 0, status = 'active', role = ?, "
+             "updated_at = ? WHERE tenant_id = ? AND user_id = ?",
+             {V(hash), V(ToMicros(now)), V(RoleName(role)), V(ToMicros(now)), V(tenant_id),
+              V(u->integer(0))});
+      return u->integer(0);
+    }
+    std::int64_t id = c.NextId();
+    c.Exec("INSERT INTO users (tenant_id, user_id, login, name, email, mobile, role, "
+           "department_id, status, password_hash, password_changed_at, must_change_password, "
+           "failed_logins, locked_until, created_at, updated_at) "
+           "VALUES (?, ?, ?, ?, '', '', ?, NULL, 'active', ?, ?, 0, 0, NULL, ?, ?)",
+           {V(tenant_id), V(id), V(login), V(name), V(RoleName(role)), V(hash), V(ToMicros(now)),
+            V(ToMicros(now)), V(ToMicros(now))});
+    return id;
+  });
+}
+
+std::int64_t IdentityService::PurgeEndedSessions(Timestamp now) {
+  std::int64_t cutoff = ToMicros(now - std::chrono::hours(24));
+  std::int64_t n = 0;
+  db_.Write([&](Connection& c) {
+    n = c.Exec("DELETE FROM user_sessions WHERE expires_at < ? OR revoked_at < ?",
+               {V(cutoff), V(cutoff)});
+    n += c.Exec("DELETE FROM operator_sessions WHERE expires_at < ? OR revoked_at < ?",
+                {V(cutoff), V(cutoff)});
+    return OkStatus();
+  }).ok();
+  return n;
+}
+
+}  // namespace kelu::identity

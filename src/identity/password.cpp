@@ -1,0 +1,83 @@
+#include "identity/password.hpp"
+
+#include <sodium.h>
+
+#include <algorithm>
+#include <cctype>
+#include <stdexcept>
+
+#include "core/json.hpp"
+#include "core/validation.hpp"
+
+namespace kelu::identity {
+
+PasswordPolicy PolicyNamed(std::string_view name) {
+  if (name == "dengbao") return PasswordPolicy{"dengbao", 8, 3, 90, 5};
+  return PasswordPolicy{"standard", 8, 2, 0, 0};
+}
+
+Status CheckPassword(const PasswordPolicy& policy, std::string_view password,
+                     std::string_view login) {
+  json::array broken;
+  auto length = Utf8Length(password);
+  if (!length) {
+    broken.emplace_back("utf8");
+  } else if (static_cast<int>(*length) < policy.min_length) {
+    broken.emplace_back("min_length");
+  }
+  if (password.size() > 256) broken.emplace_back("max_length");
+  bool lower = false, upper = false, digit = false, symbol = false;
+  for (char ch : password) {
+    auto c = static_cast<unsigned char>(ch);
+    if (std::islower(c)) {
+      lower = true;
+    } else if (std::isupper(c)) {
+      upper = true;
+    } else if (std::isdigit(c)) {
+      digit = true;
+    } else {
+      symbol = true;
+    }
+  }
+  if (lower + upper + digit + symbol < policy.min_classes) broken.emplace_back("character_classes");
+  if (!login.empty()) {
+    auto lower_case = [](std::string_view s) {
+      std::string out(s);
+      std::transform(out.begin(), out.end(), out.begin(),
+                     [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+      return out;
+    };
+    if (lower_case(password).find(lower_case(login)) != std::string::npos) {
+      broken.emplace_back("contains_login");
+    }
+  }
+  if (broken.empty()) return OkStatus();
+  json::object details;
+  details["rules"] = std::move(broken);
+  details["min_length"] = policy.min_length;
+  details["min_classes"] = policy.min_classes;
+  return Error::Make(ErrorKind::kInvalid, "weak_password",
+                     "The password does not meet the password policy: at least " +
+                         std::to_string(policy.min_length) + " characters from " +
+                         std::to_string(policy.min_classes) +
+                         " of lower case, upper case, digits and symbols, not containing the "
+                         "login name.",
+                     std::move(details));
+}
+
+std::string HashPassword(std::string_view password, HashCost cost) {
+  char out[crypto_pwhash_STRBYTES];
+  if (crypto_pwhash_str_alg(out, password.data(), password.size(),
+                            static_cast<unsigned long long>(cost.iterations),
+                            static_cast<std::size_t>(cost.memory_kib) * 1024,
+                            crypto_pwhash_ALG_ARGON2ID13) != 0) {
+    throw std::runtime_error("out of memory while hashing a password");
+  }
+  return out;
+}
+
+bool VerifyPassword(const std::string& hash, std::string_view password) {
+  return crypto_pwhash_str_verify(hash.c_str(), password.data(), password.size()) == 0;
+}
+
+}  // namespace kelu::identity
