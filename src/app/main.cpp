@@ -1,0 +1,327 @@
+// The kelu program: the composition root. Parses the command line, loads the configuration,
+// opens the database, wires the services and runs one subcommand.
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdio>
+#include <iostream>
+#include <thread>
+
+#include "core/clock.hpp"
+#include "core/config.hpp"
+#include "core/random.hpp"
+#include "http/api.hpp"
+#include "http/server.hpp"
+#include "identity/service.hpp"
+#include "jobs/scheduler.hpp"
+#include "storage/database.hpp"
+#include "storage/migrations.hpp"
+
+#ifndef KELU_VERSION
+#define KELU_VERSION "0.0.0"
+#endif
+
+namespace kelu {
+namespace {
+
+struct Options {
+  std::optional<std::string> config_path;
+  std::optional<std::string> db_url;
+  std::string listen;
+  bool test_clock = false;
+  bool json = false;
+  std::string until;
+};
+
+int Fail(const std::string& message) {
+  std::fprintf(stderr, "kelu: %s\n", message.c_str());
+  return 2;
+}
+
+// Everything a command needs, built once.
+struct Runtime {
+  Config config;
+  Zone zone = Zone::Shanghai();
+  std::unique_ptr<storage::Database> db;
+  std::unique_ptr<Clock> clock;
+  ManualClock* manual = nullptr;
+  std::unique_ptr<identity::IdentityService> identity;
+  std::unique_ptr<jobs::Scheduler> scheduler;
+};
+
+Result<Runtime> Build(const Options& o, bool test_clock) {
+  Runtime rt;
+  auto env = ProcessEnvironment();
+  auto path = o.config_path;
+  if (!path) {
+    if (auto it = env.find("KELU_CONFIG"); it != env.end()) path = it->second;
+  }
+  auto config = LoadConfig(path, env);
+  if (!config.ok()) return std::move(config).error();
+  rt.config = std::move(config).value();
+  if (auto it = env.find("KELU_DB"); it != env.end()) rt.config.database.url = it->second;
+  if (o.db_url) rt.config.database.url = *o.db_url;
+  if (!rt.config.database.url.starts_with("sqlite:") &&
+      !rt.config.database.url.starts_with("postgres")) {
+    return Error::Make(ErrorKind::kInvalid, "invalid_config",
+                       "--db must be sqlite:PATH or postgresql://…");
+  }
+  spdlog::set_level(spdlog::level::from_str(rt.config.log.level));
+  rt.zone = *Zone::Find(rt.config.business.timezone);
+  if (!InitCrypto()) return Error::Make(ErrorKind::kInternal, "crypto", "libsodium failed to start");
+  try {
+    rt.db = storage::Database::Open(rt.config.database.url, rt.config.database.pool_size,
+                                    rt.config.database.busy_timeout_ms);
+  } catch (const storage::DatabaseUnavailable& e) {
+    return Error::Make(ErrorKind::kUnavailable, "database_unavailable", e.what());
+  }
+  SystemClock system;
+  auto migrated = storage::Migrate(*rt.db, system.now());
+  if (!migrated.ok()) return std::move(migrated).error();
+  if (test_clock) {
+    // The test clock resumes where it was left, so it never moves backward across restarts.
+    Timestamp start = system.now();
+    auto stored = rt.db->Read([](storage::Connection& c) {
+      return c.QueryOne("SELECT value FROM kelu_settings WHERE key = 'test_clock.now'");
+    });
+    if (stored) start = std::max(start, FromMicros(std::stoll(stored->text(0))));
+    auto manual = std::make_unique<ManualClock>(start);
+    rt.manual = manual.get();
+    rt.clock = std::move(manual);
+  } else {
+    rt.clock = std::make_unique<SystemClock>();
+  }
+  rt.identity = std::make_unique<identity::IdentityService>(*rt.db, rt.config.security, rt.zone);
+  rt.scheduler = std::make_unique<jobs::Scheduler>(
+      *rt.db, rt.zone, *ParseTimeOfDay(rt.config.business.daily_jobs_at));
+  identity::IdentityService* ids = rt.identity.get();
+  rt.scheduler->Register("identity.purge_ended_sessions", [ids](Timestamp now) {
+    ids->PurgeEndedSessions(now);
+    return OkStatus();
+  });
+  return rt;
+}
+
+int Serve(const Options& o) {
+  auto built = Build(o, o.test_clock);
+  if (!built.ok()) return Fail(built.error().message);
+  Runtime& rt = built.value();
+  if (!o.listen.empty()) {
+    auto checked = ParseConfig("[server]\nlisten = \"" + o.listen + "\"\n", {});
+    if (!checked.ok()) return Fail("--listen " + o.listen + ": must be HOST:PORT");
+    rt.config.server.listen = o.listen;
+  }
+  http::Api api(rt.config, http::Services{*rt.db, *rt.identity, *rt.scheduler, *rt.clock,
+                                          rt.manual});
+  rt.scheduler->set_observer(
+      [&api](const jobs::JobRun& run) { api.metrics().CountJobRun(run.job, run.ok); });
+
+  // Real time: a background thread runs the daily jobs when they fall due. Under the test
+  // clock they run only when the operator moves it.
+  std::atomic<bool> stop{false};
+  std::mutex m;
+  std::condition_variable cv;
+  std::thread ticker;
+  if (!rt.manual) {
+    ticker = std::thread([&] {
+      std::unique_lock lock(m);
+      while (!stop.load()) {
+        lock.unlock();
+        try {
+          rt.scheduler->RunDue(rt.clock->now());
+        } catch (const std::exception& e) {
+          spdlog::warn("daily jobs: {}", e.what());
+        }
+        lock.lock();
+        cv.wait_for(lock, std::chrono::seconds(30), [&] { return stop.load(); });
+      }
+    });
+  }
+
+  http::ServerOptions so;
+  const std::string& listen = rt.config.server.listen;
+  auto colon = listen.rfind(':');
+  so.host = listen.substr(0, colon);
+  if (so.host.size() > 2 && so.host.front() == '[') so.host = so.host.substr(1, so.host.size() - 2);
+  so.port = static_cast<unsigned short>(std::stoi(listen.substr(colon + 1)));
+  so.threads = rt.config.server.threads > 0 ? rt.config.server.threads
+                                            : static_cast<int>(std::thread::hardware_concurrency());
+  so.header_limit = rt.config.server.header_limit_bytes;
+  so.body_limit = rt.config.server.body_limit_bytes;
+  so.read_timeout = std::chrono::seconds(rt.config.server.read_timeout_seconds);
+  so.idle_timeout = std::chrono::seconds(rt.config.server.idle_timeout_seconds);
+  so.shutdown_grace = std::chrono::seconds(rt.config.server.shutdown_grace_seconds);
+  so.trust_proxy = rt.config.server.trust_proxy;
+  int code = 0;
+  try {
+    http::RunServer(
+        so, [&api](http::Request& r) { return api.Handle(r); },
+        [&api](std::string_view m, std::string_view t) { return api.BodyLimitFor(m, t); },
+        [&api](int status, std::string c, std::string msg) {
+          return api.ErrorResponse(status, std::move(c), std::move(msg));
+        },
+        [&](unsigned short port) {
+          std::printf("kelu %s listening on http://%s:%u (database %s%s)\n", KELU_VERSION,
+                      so.host.c_str(), port, rt.db->dialect() == storage::Dialect::kSqlite ? "SQLite" : "PostgreSQL",
+                      rt.manual ? ", test clock" : "");
+          std::fflush(stdout);
+        });
+  } catch (const std::exception& e) {
+    code = Fail(e.what());
+  }
+  {
+    std::lock_guard lock(m);
+    stop.store(true);
+  }
+  cv.notify_all();
+  if (ticker.joinable()) ticker.join();
+  spdlog::info("kelu stopped");
+  return code;
+}
+
+int Migrate(const Options& o) {
+  auto built = Build(o, false);
+  if (!built.ok()) return Fail(built.error().message);
+  std::printf("schema version %d\n", storage::CurrentSchemaVersion(*built->db));
+  return 0;
+}
+
+int Demo(const Options& o) {
+  auto built = Build(o, false);
+  if (!built.ok()) return Fail(built.error().message);
+  Runtime& rt = built.value();
+  Timestamp now = rt.clock->now();
+  auto& ids = *rt.identity;
+  // Passwords are new on every run (only their hashes are kept), so the printed ones work.
+  std::string op_email = "operator@kelu.local";
+  std::string op_pw = RandomPassword();
+  if (auto s = ids.EnsureOperator(op_email, "客录运营", op_pw, now); !s.ok()) {
+    return Fail(s.error().message);
+  }
+  auto tenant = ids.EnsureTenant("demo", "演示科技有限公司", 10, now);
+  if (!tenant.ok()) return Fail(tenant.error().message);
+  struct DemoUser {
+    const char* login;
+    const char* name;
+    identity::Role role;
+    std::string password;
+  };
+  std::vector<DemoUser> users = {{"boss", "王建国", identity::Role::kBoss, RandomPassword()},
+                                 {"zhangwei", "张伟", identity::Role::kMember, RandomPassword()},
+                                 {"lina", "李娜", identity::Role::kMember, RandomPassword()}};
+  for (auto& u : users) {
+    auto id = ids.EnsureUser(*tenant, u.login, u.name, u.role, u.password, now);
+    if (!id.ok()) return Fail(id.error().message);
+  }
+  if (o.json) {
+    json::array list;
+    for (auto& u : users) {
+      list.push_back(json::object{{"login", u.login}, {"password", u.password},
+                                  {"role", identity::RoleName(u.role)}});
+    }
+    json::object out{{"operator", json::object{{"email", op_email}, {"password", op_pw}}},
+                     {"tenant", json::object{{"slug", "demo"}, {"users", std::move(list)}}}};
+    std::printf("%s\n", ToJson(out).c_str());
+  } else {
+    std::printf("Operator console: %s / %s\n", op_email.c_str(), op_pw.c_str());
+    std::printf("Tenant \"demo\" (演示科技有限公司):\n");
+    for (auto& u : users) {
+      std::printf("  %-8s %-9s %s\n", std::string(identity::RoleName(u.role)).c_str(), u.login,
+                  u.password.c_str());
+    }
+  }
+  return 0;
+}
+
+int Tick(const Options& o) {
+  auto built = Build(o, false);
+  if (!built.ok()) return Fail(built.error().message);
+  Runtime& rt = built.value();
+  std::optional<Timestamp> until = ParseRfc3339(o.until);
+  if (!until) {
+    auto d = ParseDate(o.until);
+    if (!d) return Fail("--until must be YYYY-MM-DD or an RFC 3339 timestamp");
+    until = rt.zone.At(*d, std::chrono::hours(24) - std::chrono::minutes(1));
+  }
+  ManualClock clock(rt.clock->now());
+  auto runs = rt.scheduler->RunDue(*until, &clock);
+  for (const auto& r : runs) {
+    std::printf("%s %s %s\n", FormatDate(r.date).c_str(), r.job.c_str(), r.ok ? "ok" : "FAILED");
+  }
+  std::printf("%zu job runs up to %s\n", runs.size(), FormatRfc3339(*until, rt.zone).c_str());
+  for (const auto& r : runs) {
+    if (!r.ok) return 1;
+  }
+  return 0;
+}
+
+int Routes(const Options& o) {
+  auto built = Build(o, false);
+  if (!built.ok()) return Fail(built.error().message);
+  Runtime& rt = built.value();
+  rt.config.server.access_log = "off";
+  http::Api api(rt.config, http::Services{*rt.db, *rt.identity, *rt.scheduler, *rt.clock, nullptr});
+  json::array list;
+  for (const auto& r : api.router().routes()) {
+    const char* access = r->access == http::Access::kPublic       ? "public"
+                         : r->access == http::Access::kOperator   ? "operator"
+                         : r->access == http::Access::kTenantUser ? "tenant_user"
+                                                                  : "tenant";
+    list.push_back(json::object{{"method", r->method}, {"path", r->pattern}, {"access", access}});
+  }
+  if (o.json) {
+    std::printf("%s\n", ToJson(list).c_str());
+  } else {
+    for (const auto& r : list) {
+      std::printf("%-7s %-50s %s\n", r.at("method").as_string().c_str(),
+                  r.at("path").as_string().c_str(), r.at("access").as_string().c_str());
+    }
+  }
+  return 0;
+}
+
+}  // namespace
+}  // namespace kelu
+
+int main(int argc, char** argv) {
+  using namespace kelu;
+  Options o;
+  CLI::App app{"Kelu (客录): a hosted multi-tenant CRM service", "kelu"};
+  app.require_subcommand(1);
+  app.add_option("--config", o.config_path, "configuration file (default: none; KELU_CONFIG)");
+  app.add_option("--db", o.db_url, "sqlite:PATH (default sqlite:data/kelu.db) or postgresql://…");
+
+  auto* serve = app.add_subcommand("serve", "serve the web app and the JSON API");
+  serve->add_option("--listen", o.listen, "HOST:PORT (default from config, 127.0.0.1:8080)");
+  serve->add_flag("--test-clock", o.test_clock,
+                  "run on a test clock that operators move with POST /api/v1/operator/clock");
+  auto* migrate = app.add_subcommand("migrate", "bring the database schema up to date");
+  auto* demo = app.add_subcommand("demo", "create the demo operator and tenant; print logins");
+  demo->add_flag("--json", o.json, "print the logins as JSON");
+  auto* tick = app.add_subcommand("tick", "run the daily jobs of every day up to a date");
+  tick->add_option("--until", o.until, "YYYY-MM-DD or an RFC 3339 timestamp")->required();
+  auto* version = app.add_subcommand("version", "print the version");
+  auto* routes = app.add_subcommand("routes", "list every HTTP route");
+  routes->add_flag("--json", o.json, "as JSON");
+  // Global options are accepted after the subcommand too.
+  for (auto* sub : {serve, migrate, demo, tick, routes}) sub->fallthrough();
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  if (*version) {
+    std::printf("kelu %s\n", KELU_VERSION);
+    return 0;
+  }
+  if (*serve) return Serve(o);
+  if (*migrate) return Migrate(o);
+  if (*demo) return Demo(o);
+  if (*tick) return Tick(o);
+  if (*routes) return Routes(o);
+  return 0;
+}

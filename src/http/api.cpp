@@ -1,0 +1,426 @@
+#include "http/api.hpp"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <charconv>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "core/random.hpp"
+#include "core/validation.hpp"
+
+namespace kelu::http {
+
+using identity::Credential;
+using identity::Principal;
+using identity::PrincipalKind;
+
+namespace {
+
+constexpr const char* kTenantCookie = "kelu_session";
+constexpr const char* kOperatorCookie = "kelu_operator_session";
+
+bool Unsafe(std::string_view method) {
+  return method != "GET" && method != "HEAD" && method != "OPTIONS";
+}
+
+std::string NewRequestId(const Request& r) {
+  if (auto h = r.header("x-request-id"); h && !h->empty() && h->size() <= 64) {
+    bool clean = true;
+    for (char c : *h) {
+      clean = clean && (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_');
+    }
+    if (clean) return std::string(*h);
+  }
+  return RandomToken(12);
+}
+
+void SecurityHeaders(Response& r, bool secure) {
+  r.set_header("Content-Security-Policy",
+               "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; "
+               "script-src 'self'; connect-src 'self'; font-src 'self' data:; object-src 'none'; "
+               "frame-ancestors 'none'; base-uri 'self'; form-action 'self'");
+  r.set_header("X-Content-Type-Options", "nosniff");
+  r.set_header("X-Frame-Options", "DENY");
+  r.set_header("Referrer-Policy", "strict-origin-when-cross-origin");
+  r.set_header("Cross-Origin-Opener-Policy", "same-origin");
+  if (secure) r.set_header("Strict-Transport-Security", "max-age=31536000; includeSubDomains");
+}
+
+std::string_view ContentType(const std::filesystem::path& p) {
+  static const std::map<std::string, std::string_view> types = {
+      {".html", "text/html; charset=utf-8"}, {".js", "text/javascript; charset=utf-8"},
+      {".mjs", "text/javascript; charset=utf-8"}, {".css", "text/css; charset=utf-8"},
+      {".json", "application/json"}, {".svg", "image/svg+xml"}, {".png", "image/png"},
+      {".jpg", "image/jpeg"}, {".jpeg", "image/jpeg"}, {".gif", "image/gif"},
+      {".webp", "image/webp"}, {".ico", "image/x-icon"}, {".woff", "font/woff"},
+      {".woff2", "font/woff2"}, {".ttf", "font/ttf"}, {".txt", "text/plain; charset=utf-8"},
+      {".map", "application/json"}, {".webmanifest", "application/manifest+json"}};
+  auto it = types.find(p.extension().string());
+  return it == types.end() ? std::string_view("application/octet-stream") : it->second;
+}
+
+std::optional<std::string> ReadFile(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+constexpr const char* kPlaceholderPage =
+    "<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\">"
+    "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">"
+    "<title>客录 Kelu</title></head><body><main><h1>客录 Kelu</h1>"
+    "<p>The web app is not built. The API is at <a href=\"/api/openapi.json\">/api/openapi.json</a>."
+    "</p></main></body></html>";
+
+}  // namespace
+
+std::optional<std::int64_t> Context::id(const std::string& name) const {
+  auto it = params.find(name);
+  if (it == params.end()) return std::nullopt;
+  std::int64_t v = 0;
+  auto [p, ec] = std::from_chars(it->second.data(), it->second.data() + it->second.size(), v);
+  if (ec != std::errc{} || p != it->second.data() + it->second.size() || v <= 0) {
+    return std::nullopt;
+  }
+  return v;
+}
+
+Result<identity::Page> Context::page() const {
+  identity::Page p;
+  if (auto l = request.query_param("limit")) {
+    int v = 0;
+    auto [ptr, ec] = std::from_chars(l->data(), l->data() + l->size(), v);
+    if (ec != std::errc{} || ptr != l->data() + l->size() || v < 1 || v > 200) {
+      return FieldError("limit", "must be an integer from 1 to 200");
+    }
+    p.limit = v;
+  }
+  if (auto c = request.query_param("cursor"); c && !c->empty()) p.cursor = *c;
+  return p;
+}
+
+int StatusOf(ErrorKind kind) {
+  switch (kind) {
+    case ErrorKind::kBadRequest: return 400;
+    case ErrorKind::kUnauthorized: return 401;
+    case ErrorKind::kForbidden: return 403;
+    case ErrorKind::kNotFound: return 404;
+    case ErrorKind::kConflict: return 409;
+    case ErrorKind::kTooLarge: return 413;
+    case ErrorKind::kInvalid: return 422;
+    case ErrorKind::kRateLimited: return 429;
+    case ErrorKind::kUnavailable: return 503;
+    case ErrorKind::kInternal: return 500;
+  }
+  return 500;
+}
+
+Response JsonResponse(int status, const json::value& body) {
+  Response r;
+  r.status = status;
+  r.body = ToJson(body);
+  r.set_header("Content-Type", "application/json; charset=utf-8");
+  return r;
+}
+
+Response ErrorToResponse(const Error& e) {
+  json::object err;
+  err["code"] = e.code;
+  err["message"] = e.message;
+  err["details"] = e.details;
+  json::object body;
+  body["error"] = std::move(err);
+  Response r = JsonResponse(StatusOf(e.kind), body);
+  if (auto it = e.details.find("retry_after_seconds"); it != e.details.end() && it->value().is_int64()) {
+    r.set_header("Retry-After", std::to_string(it->value().get_int64()));
+  }
+  return r;
+}
+
+Response Reply(Result<json::object> result, int status) {
+  if (!result.ok()) return ErrorToResponse(result.error());
+  return JsonResponse(status, result.value());
+}
+
+Response Reply(Status status) {
+  if (!status.ok()) return ErrorToResponse(status.error());
+  Response r;
+  r.status = 204;
+  return r;
+}
+
+Api::Api(const Config& config, Services services) : config_(config), services_(services) {
+  const std::string& log = config_.server.access_log;
+  if (log == "stdout") {
+    access_log_ = stdout;
+  } else if (log != "off") {
+    access_log_ = std::fopen(log.c_str(), "a");
+    own_access_log_ = access_log_ != nullptr;
+    if (!access_log_) spdlog::warn("cannot open access log {}", log);
+  }
+  RegisterSystemRoutes();
+  RegisterIdentityRoutes();
+  RegisterOperatorRoutes();
+}
+
+Api::~Api() {
+  if (own_access_log_) std::fclose(access_log_);
+}
+
+std::size_t Api::BodyLimitFor(std::string_view method, std::string_view target) const {
+  std::string_view path = target.substr(0, target.find('?'));
+  Match m = router_.Find(method, path);
+  return m.route ? m.route->body_limit : 0;
+}
+
+Response Api::ErrorResponse(int status, std::string code, std::string message) const {
+  ErrorKind kind = status == 413   ? ErrorKind::kTooLarge
+                   : status == 400 ? ErrorKind::kBadRequest
+                                   : ErrorKind::kBadRequest;
+  Response r = ErrorToResponse(Error::Make(kind, std::move(code), std::move(message)));
+  r.status = status;
+  r.set_header("X-Request-Id", RandomToken(12));
+  SecurityHeaders(r, false);
+  return r;
+}
+
+Response Api::Handle(Request& request) {
+  auto started = std::chrono::steady_clock::now();
+  if (config_.server.trust_proxy) {
+    if (auto f = request.header("x-forwarded-for")) {
+      request.remote_ip = std::string(f->substr(0, f->find(',')));
+    }
+    if (auto p = request.header("x-forwarded-proto")) request.secure = *p == "https";
+  }
+  std::string request_id = NewRequestId(request);
+  Context context{request, {}, std::nullopt,
+                  identity::RequestMeta{request.remote_ip,
+                                        std::string(request.header("user-agent").value_or("")),
+                                        request_id, services_.clock.now()},
+                  {}};
+  Context* ctx = &context;
+  const Route* route = nullptr;
+  Response response;
+  try {
+    response = Dispatch(request, context, route);
+  } catch (const storage::DatabaseUnavailable& e) {
+    spdlog::warn("request {}: database unavailable: {}", request_id, e.what());
+    response = ErrorToResponse(Error::Make(ErrorKind::kUnavailable, "database_unavailable",
+                                           "The database is unavailable; try again shortly."));
+    response.set_header("Retry-After", "5");
+  } catch (const std::exception& e) {
+    spdlog::error("request {} {} {}: {}", request_id, request.method, request.target, e.what());
+    response = ErrorToResponse(Error::Make(ErrorKind::kInternal, "internal_error",
+                                           "Something went wrong on our side; the request id "
+                                           "identifies it for support."));
+  }
+  response.set_header("X-Request-Id", request_id);
+  SecurityHeaders(response, request.secure);
+  if (request.path.starts_with("/api/") && !response.header("cache-control")) {
+    response.set_header("Cache-Control", "no-store");
+  }
+  double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  metrics_.ObserveRequest(request.method, route ? route->pattern : "unmatched", response.status,
+                          seconds);
+  if (ctx && ctx->principal && ctx->principal->kind == PrincipalKind::kSupport) {
+    services_.identity.RecordSupportRequest(*ctx->principal, request.method, request.path,
+                                            response.status, ctx->meta);
+  }
+  AccessLog(request, route, ctx, response, seconds);
+  return response;
+}
+
+Response Api::Dispatch(Request& request, Context& context, const Route*& route_out) {
+  if (!ParseTarget(request.target, request.path, request.query)) {
+    return ErrorToResponse(
+        Error::Make(ErrorKind::kBadRequest, "bad_request", "The request target is malformed."));
+  }
+  Match m = router_.Find(request.method, request.path);
+  if (!m.route) {
+    if (!m.allowed.empty()) {
+      std::string allow;
+      for (const auto& a : m.allowed) allow += (allow.empty() ? "" : ", ") + a;
+      Response r = ErrorToResponse(Error::Make(ErrorKind::kBadRequest, "method_not_allowed",
+                                               "This path does not accept " + request.method +
+                                                   "; it accepts " + allow + "."));
+      r.status = 405;
+      r.set_header("Allow", allow);
+      return r;
+    }
+    if (!request.path.starts_with("/api/") &&
+        (request.method == "GET" || request.method == "HEAD")) {
+      return ServeStatic(request);
+    }
+    return ErrorToResponse(Error::Make(ErrorKind::kNotFound, "route_not_found",
+                                       "No API route matches " + request.method + " " +
+                                           request.path + "."));
+  }
+  const Route& route = *m.route;
+  route_out = &route;
+  Context* ctx = &context;
+  ctx->params = std::move(m.params);
+
+  // Credentials: a bearer token, else the cookie that belongs to the route's audience.
+  if (route.access != Access::kPublic) {
+    std::optional<std::string> token;
+    Credential credential = Credential::kSession;
+    if (auto auth = request.header("authorization")) {
+      if (auth->size() > 7 && (auth->starts_with("Bearer ") || auth->starts_with("bearer "))) {
+        token = std::string(auth->substr(7));
+      }
+    } else if (auto cookie = request.cookie(route.access == Access::kOperator ? kOperatorCookie
+                                                                               : kTenantCookie)) {
+      token = *cookie;
+      credential = Credential::kCookie;
+    }
+    if (!token) {
+      return ErrorToResponse(Error::Make(ErrorKind::kUnauthorized, "unauthenticated",
+                                         "Sign in first: the request has no session or token."));
+    }
+    auto principal = services_.identity.Authenticate(*token, credential, ctx->meta);
+    if (!principal.ok()) return ErrorToResponse(principal.error());
+    Principal p = std::move(principal).value();
+    if (credential == Credential::kCookie && Unsafe(request.method)) {
+      auto sent = request.header("x-csrf-token");
+      if (!sent || !ConstantTimeEqual(*sent, p.csrf_token)) {
+        return ErrorToResponse(Error::Forbidden(
+            "csrf_failed", "The request lacks the CSRF token of this session; reload the page."));
+      }
+    }
+    bool is_operator = p.kind == PrincipalKind::kOperator;
+    switch (route.access) {
+      case Access::kOperator:
+        if (!is_operator) {
+          return ErrorToResponse(Error::Forbidden("operator_only", "This route is for operators."));
+        }
+        break;
+      case Access::kTenantUser:
+        if (is_operator) return ErrorToResponse(Error::NotFound());
+        break;
+      case Access::kTenant:
+        if (is_operator) {
+          // An operator reaches tenant data only under the boss's grant; without one the route
+          // does not exist for them, so nothing about the tenant leaks.
+          auto slug = request.header("x-kelu-tenant");
+          if (!slug) return ErrorToResponse(Error::NotFound());
+          auto support = services_.identity.ResolveSupport(p, *slug, ctx->meta);
+          if (!support.ok()) return ErrorToResponse(support.error());
+          p = std::move(support).value();
+        }
+        break;
+      case Access::kPublic:
+        break;
+    }
+    if (p.read_only && Unsafe(request.method)) {
+      ctx->principal = p;
+      return ErrorToResponse(Error::Forbidden(
+          p.kind == PrincipalKind::kSupport ? "support_read_only" : "token_read_only",
+          p.kind == PrincipalKind::kSupport
+              ? "The support grant allows reading only."
+              : "This API token may only read; create a write token to change data."));
+    }
+    if (p.is_tenant() && p.kind == PrincipalKind::kUser && p.must_change_password &&
+        !route.allow_pending_password) {
+      ctx->principal = p;
+      return ErrorToResponse(Error::Forbidden(
+          "password_change_required",
+          "Change your password before going on (POST /api/v1/me/password)."));
+    }
+    ctx->principal = std::move(p);
+  }
+
+  if (Unsafe(request.method) && request.method != "DELETE") {
+    std::string_view b = request.body;
+    while (!b.empty() && std::isspace(static_cast<unsigned char>(b.front()))) b.remove_prefix(1);
+    if (!b.empty()) {
+      auto type = request.header("content-type");
+      if (!type || !type->starts_with("application/json")) {
+        Response r = ErrorToResponse(Error::Make(ErrorKind::kBadRequest, "unsupported_media_type",
+                                                 "Send the body as application/json."));
+        r.status = 415;
+        return r;
+      }
+      auto parsed = ParseJson(b);
+      if (!parsed) {
+        return ErrorToResponse(Error::Make(ErrorKind::kBadRequest, "invalid_json",
+                                           "The request body is not valid JSON."));
+      }
+      if (!parsed->is_object()) {
+        return ErrorToResponse(Error::Make(ErrorKind::kBadRequest, "invalid_json",
+                                           "The request body must be a JSON object."));
+      }
+      ctx->body = std::move(parsed->get_object());
+    }
+  }
+  return route.handler(*ctx);
+}
+
+Response Api::ServeStatic(const Request& request) const {
+  namespace fs = std::filesystem;
+  fs::path root = config_.server.web_dir;
+  std::string rel = request.path.substr(1);
+  bool clean = rel.find("..") == std::string::npos && rel.find('\\') == std::string::npos;
+  Response r;
+  if (clean && !rel.empty()) {
+    fs::path file = root / rel;
+    std::error_code ec;
+    if (fs::is_regular_file(file, ec)) {
+      if (auto body = ReadFile(file)) {
+        r.body = std::move(*body);
+        r.set_header("Content-Type", std::string(ContentType(file)));
+        // Vite puts content-hashed files under assets/: they never change.
+        r.set_header("Cache-Control", rel.starts_with("assets/")
+                                          ? "public, max-age=31536000, immutable"
+                                          : "public, max-age=300");
+        return r;
+      }
+    }
+    if (fs::path(rel).has_extension()) {
+      return ErrorToResponse(Error::Make(ErrorKind::kNotFound, "file_not_found",
+                                         "No such file: /" + rel + "."));
+    }
+  }
+  // App routes fall back to the single page.
+  auto index = ReadFile(root / "index.html");
+  r.body = index ? std::move(*index) : std::string(kPlaceholderPage);
+  r.set_header("Content-Type", "text/html; charset=utf-8");
+  r.set_header("Cache-Control", "no-cache");
+  return r;
+}
+
+void Api::AccessLog(const Request& request, const Route* route, const Context* ctx,
+                    const Response& response, double seconds) {
+  if (!access_log_) return;
+  json::object line;
+  line["ts"] = FormatRfc3339(services_.clock.now(), Zone::Shanghai());
+  line["method"] = request.method;
+  line["path"] = request.path;
+  line["route"] = route ? route->pattern : "";
+  line["status"] = response.status;
+  line["latency_ms"] = std::round(seconds * 1e6) / 1e3;
+  line["ip"] = request.remote_ip;
+  line["request_id"] = std::string(response.header("x-request-id").value_or(""));
+  if (ctx && ctx->principal) {
+    const auto& p = *ctx->principal;
+    line["tenant"] = p.tenant_id ? json::value(p.tenant_id) : json::value(nullptr);
+    line["user"] = p.user_id ? json::value(p.user_id) : json::value(nullptr);
+    if (p.operator_id) line["operator"] = p.operator_id;
+  } else {
+    line["tenant"] = nullptr;
+    line["user"] = nullptr;
+  }
+  std::string text = ToJson(line);
+  text += '\n';
+  std::lock_guard lock(log_mutex_);
+  std::fwrite(text.data(), 1, text.size(), access_log_);
+  std::fflush(access_log_);
+}
+
+}  // namespace kelu::http

@@ -1,0 +1,94 @@
+// Start here for HTTP: the Api turns a Request into a Response. It owns the router and runs
+// every request through the same steps: request id, route match (404/405), body limits and
+// JSON parsing (400), authentication (401) and support grants (404 without one), CSRF for
+// cookie sessions, read-only credentials, forced password changes, the handler, error
+// mapping (one table from ErrorKind to status), security headers, metrics and the access log.
+// Static files of the web app are served for non-API paths. Thread-safe.
+#pragma once
+
+#include <cstdio>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "core/clock.hpp"
+#include "core/config.hpp"
+#include "core/json.hpp"
+#include "core/result.hpp"
+#include "http/message.hpp"
+#include "http/metrics.hpp"
+#include "http/router.hpp"
+#include "identity/principal.hpp"
+#include "identity/service.hpp"
+#include "jobs/scheduler.hpp"
+#include "storage/database.hpp"
+
+namespace kelu::http {
+
+// Everything a handler may need about its request.
+struct Context {
+  const Request& request;
+  std::map<std::string, std::string> params;
+  std::optional<identity::Principal> principal;
+  identity::RequestMeta meta;
+  json::object body;  // the parsed JSON body ({} when empty)
+
+  const identity::Principal& who() const { return *principal; }
+  // The path parameter `name` as a positive id, or nullopt.
+  std::optional<std::int64_t> id(const std::string& name = "id") const;
+  // limit (1..200, default 25) and cursor from the query string.
+  Result<identity::Page> page() const;
+};
+
+struct Services {
+  storage::Database& db;
+  identity::IdentityService& identity;
+  jobs::Scheduler& scheduler;
+  const Clock& clock;
+  ManualClock* test_clock = nullptr;  // set when serving with --test-clock
+};
+
+class Api {
+ public:
+  Api(const Config& config, Services services);
+  ~Api();
+
+  Response Handle(Request& request);
+  // The body limit of the route `method target` (0: the server default).
+  std::size_t BodyLimitFor(std::string_view method, std::string_view target) const;
+  // An error answer built outside a handler (the server's 400/413/431).
+  Response ErrorResponse(int status, std::string code, std::string message) const;
+
+  Router& router() { return router_; }
+  Metrics& metrics() { return metrics_; }
+  // The OpenAPI 3.1 document of every route.
+  json::object OpenApi() const;
+
+ private:
+  Response Dispatch(Request& request, Context& context, const Route*& route_out);
+  Response ServeStatic(const Request& request) const;
+  void AccessLog(const Request& request, const Route* route, const Context* ctx,
+                 const Response& response, double seconds);
+  void RegisterSystemRoutes();
+  void RegisterIdentityRoutes();
+  void RegisterOperatorRoutes();
+
+  Config config_;
+  Services services_;
+  Router router_;
+  Metrics metrics_;
+  std::FILE* access_log_ = nullptr;
+  bool own_access_log_ = false;
+  std::mutex log_mutex_;
+};
+
+// Helpers for handlers.
+Response JsonResponse(int status, const json::value& body);
+Response ErrorToResponse(const Error& error);
+int StatusOf(ErrorKind kind);
+// 200 (or `status`) with the value, or the error.
+Response Reply(Result<json::object> result, int status = 200);
+Response Reply(Status status);  // 204 on success
+
+}  // namespace kelu::http

@@ -1,0 +1,116 @@
+// Operator routes: sign-in, tenants (metadata only), incidents and the operator audit log.
+#include <fmt/format.h>
+
+#include "core/validation.hpp"
+#include "http/api.hpp"
+#include "http/schema.hpp"
+
+namespace kelu::http {
+
+using namespace schema;
+
+namespace {
+
+json::value TenantMetaSchema() {
+  return Obj({{"id", Int()}, {"slug", Str()}, {"name", Str()}, {"state", Str()},
+              {"seats", Int()}, {"active_users", Int()}, {"users", Int()},
+              {"created_at", Time()}, {"updated_at", Time()}});
+}
+
+}  // namespace
+
+void Api::RegisterOperatorRoutes() {
+  auto& ids = services_.identity;
+  const int cookie_age = config_.security.session_absolute_hours * 3600;
+
+  router_.Add("POST", "/api/v1/operator/auth/login", Access::kPublic,
+              {"Sign in as an operator", "operator",
+               Obj({{"email", Str()}, {"password", Str()}}, {"email", "password"}),
+               Obj({{"token", Str()}, {"csrf_token", Str()}, {"expires_at", Time()},
+                    {"operator", Obj({{"id", Int()}, {"name", Str()}, {"email", Str()}})}}),
+               200, {"invalid_credentials", "account_locked", "too_many_attempts"}, {}},
+              [&ids, cookie_age](Context& ctx) {
+                Fields f(ctx.body);
+                auto email = f.String("email", true, 1, 200);
+                auto password = f.String("password", true, 1, 256);
+                if (!f.ok()) return ErrorToResponse(f.ToError());
+                auto r = ids.LoginOperator(*email, *password, ctx.meta);
+                if (!r.ok()) return ErrorToResponse(r.error());
+                Response res = JsonResponse(200, r->view);
+                res.headers.emplace_back(
+                    "Set-Cookie",
+                    fmt::format("kelu_operator_session={}; Path=/; HttpOnly; SameSite=Strict; "
+                                "Max-Age={}{}",
+                                r->token, cookie_age, ctx.request.secure ? "; Secure" : ""));
+                return res;
+              });
+  router_.Add("POST", "/api/v1/operator/auth/logout", Access::kOperator,
+              {"End this operator session", "operator", nullptr, nullptr, 204, {}, {}},
+              [&ids](Context& ctx) { return Reply(ids.Logout(ctx.who(), ctx.meta)); });
+  router_.Add("POST", "/api/v1/operator/auth/logout-all", Access::kOperator,
+              {"End every session of this operator", "operator", nullptr, nullptr, 204, {}, {}},
+              [&ids](Context& ctx) { return Reply(ids.LogoutEverywhere(ctx.who(), ctx.meta)); });
+  router_.Add("GET", "/api/v1/operator/me", Access::kOperator,
+              {"Who the operator is", "operator", nullptr,
+               Obj({{"kind", Str()}, {"id", Int()}, {"name", Str()}, {"email", Str()}}), 200, {}, {}},
+              [&ids](Context& ctx) { return Reply(ids.OperatorMe(ctx.who())); });
+
+  router_.Add("GET", "/api/v1/operator/tenants", Access::kOperator,
+              {"Tenants with their metadata (never their records)", "operator", nullptr,
+               ListOf(TenantMetaSchema()), 200, {},
+               {{"limit", "1 to 200"}, {"cursor", "from next_cursor"}}},
+              [&ids](Context& ctx) {
+                auto page = ctx.page();
+                if (!page.ok()) return ErrorToResponse(page.error());
+                return Reply(ids.ListTenants(ctx.who(), *page));
+              });
+  router_.Add("POST", "/api/v1/operator/tenants", Access::kOperator,
+              {"Create a tenant with its first boss account", "operator",
+               Obj({{"slug", Str()}, {"name", Str()}, {"seats", Int()},
+                    {"boss", Obj({{"login", Str()}, {"name", Str()}, {"email", Str()},
+                                  {"password", Str("omit for a temporary one")}},
+                                 {"login", "name"})}},
+                   {"slug", "name", "seats", "boss"}),
+               TenantMetaSchema(), 201, {"slug_taken", "validation_failed"}, {}},
+              [&ids](Context& ctx) { return Reply(ids.CreateTenant(ctx.who(), ctx.body, ctx.meta), 201); });
+  router_.Add("GET", "/api/v1/operator/tenants/{id}", Access::kOperator,
+              {"One tenant's metadata", "operator", nullptr, TenantMetaSchema(), 200, {}, {}},
+              [&ids](Context& ctx) {
+                auto id = ctx.id();
+                if (!id) return ErrorToResponse(Error::NotFound("tenant"));
+                return Reply(ids.OperatorGetTenant(ctx.who(), *id));
+              });
+  router_.Add("PATCH", "/api/v1/operator/tenants/{id}", Access::kOperator,
+              {"Change a tenant's name or seats", "operator",
+               Obj({{"name", Str()}, {"seats", Int()}}), TenantMetaSchema(), 200,
+               {"seats_below_active_users"}, {}},
+              [&ids](Context& ctx) {
+                auto id = ctx.id();
+                if (!id) return ErrorToResponse(Error::NotFound("tenant"));
+                return Reply(ids.OperatorUpdateTenant(ctx.who(), *id, ctx.body, ctx.meta));
+              });
+  router_.Add("GET", "/api/v1/operator/incidents", Access::kOperator,
+              {"Incidents reported by tenants (unauthorized use)", "operator", nullptr,
+               ListOf(Obj({{"id", Int()}, {"tenant_id", Int()}, {"tenant_slug", Str()},
+                           {"kind", Str()}, {"scope", Str()}, {"affected_users", Int()},
+                           {"note", Str()}, {"status", Str()}, {"created_at", Time()}})),
+               200, {}, {{"limit", "1 to 200"}, {"cursor", "from next_cursor"}}},
+              [&ids](Context& ctx) {
+                auto page = ctx.page();
+                if (!page.ok()) return ErrorToResponse(page.error());
+                return Reply(ids.ListIncidents(ctx.who(), *page));
+              });
+  router_.Add("GET", "/api/v1/operator/audit-log", Access::kOperator,
+              {"Operator actions, newest first", "operator", nullptr,
+               ListOf(Obj({{"id", Int()}, {"at", Time()}, {"operator_id", Nullable(Int())},
+                           {"actor_name", Str()}, {"action", Str()}, {"entity", Str()},
+                           {"entity_id", Str()}, {"tenant_id", Nullable(Int())}})),
+               200, {}, {{"limit", "1 to 200"}, {"cursor", "from next_cursor"}}},
+              [&ids](Context& ctx) {
+                auto page = ctx.page();
+                if (!page.ok()) return ErrorToResponse(page.error());
+                return Reply(ids.ListOperatorAudit(ctx.who(), *page));
+              });
+}
+
+}  // namespace kelu::http

@@ -1,0 +1,75 @@
+#include "http/router.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace kelu::http {
+
+namespace {
+
+std::vector<std::string_view> Split(std::string_view path) {
+  std::vector<std::string_view> out;
+  std::size_t start = 1;
+  while (start <= path.size()) {
+    auto slash = path.find('/', start);
+    if (slash == std::string_view::npos) slash = path.size();
+    out.push_back(path.substr(start, slash - start));
+    start = slash + 1;
+  }
+  return out;
+}
+
+}  // namespace
+
+Route& Router::Add(std::string method, std::string pattern, Access access, RouteDoc doc,
+                   Handler handler) {
+  for (const auto& r : routes_) {
+    if (r->method == method && r->pattern == pattern) {
+      throw std::logic_error("duplicate route " + method + " " + pattern);
+    }
+  }
+  auto route = std::make_unique<Route>();
+  route->method = std::move(method);
+  route->pattern = std::move(pattern);
+  route->access = access;
+  route->doc = std::move(doc);
+  route->handler = std::move(handler);
+  for (auto s : Split(route->pattern)) route->segments.emplace_back(s);
+  routes_.push_back(std::move(route));
+  return *routes_.back();
+}
+
+Match Router::Find(std::string_view method, std::string_view path) const {
+  Match m;
+  if (path.empty() || path.front() != '/') return m;
+  auto parts = Split(path);
+  for (const auto& r : routes_) {
+    if (r->segments.size() != parts.size()) continue;
+    std::map<std::string, std::string> params;
+    bool ok = true;
+    for (std::size_t i = 0; i < parts.size() && ok; ++i) {
+      const std::string& seg = r->segments[i];
+      if (seg.size() > 2 && seg.front() == '{' && seg.back() == '}') {
+        if (parts[i].empty()) ok = false;
+        else params.emplace(seg.substr(1, seg.size() - 2), std::string(parts[i]));
+      } else {
+        ok = seg == parts[i];
+      }
+    }
+    if (!ok) continue;
+    // Literal segments win over parameters: prefer the route with fewer parameters.
+    if (r->method == method || (method == "HEAD" && r->method == "GET")) {
+      if (!m.route || params.size() < m.params.size()) {
+        m.route = r.get();
+        m.params = std::move(params);
+      }
+    } else if (std::find(m.allowed.begin(), m.allowed.end(), r->method) == m.allowed.end()) {
+      m.allowed.push_back(r->method);
+    }
+  }
+  if (m.route) m.allowed.clear();
+  std::sort(m.allowed.begin(), m.allowed.end());
+  return m;
+}
+
+}  // namespace kelu::http

@@ -1,0 +1,70 @@
+// Routes: a method, a path pattern with {parameters}, who may call it, its body limit and its
+// OpenAPI description. The router matches a request to a route, or says which methods the
+// path allows (for 405), or that nothing matches (404).
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/json.hpp"
+#include "http/message.hpp"
+
+namespace kelu::http {
+
+struct Context;
+
+enum class Access {
+  kPublic,      // no credentials
+  kTenant,      // a tenant user, or an operator under the boss's support grant
+  kTenantUser,  // a tenant user only: their own account (support gets 404)
+  kOperator,    // provider staff
+};
+
+// What the OpenAPI document says of a route.
+struct RouteDoc {
+  std::string summary;
+  std::string tag;
+  json::value request;           // JSON Schema of the body, or null
+  json::value response;          // JSON Schema of the success body, or null
+  int success_status = 200;
+  std::vector<std::string> errors;  // error codes the route may answer with, besides the usual
+  std::vector<std::pair<std::string, std::string>> query;  // name → description
+};
+
+using Handler = std::function<Response(Context&)>;
+
+struct Route {
+  std::string method;
+  std::string pattern;  // "/api/v1/users/{id}"
+  Access access = Access::kPublic;
+  Handler handler;
+  RouteDoc doc;
+  std::size_t body_limit = 0;           // 0: the server's default
+  bool allow_pending_password = false;  // usable before a forced password change
+  std::vector<std::string> segments;    // pattern split on '/'
+};
+
+struct Match {
+  const Route* route = nullptr;
+  std::map<std::string, std::string> params;
+  std::vector<std::string> allowed;  // methods of the path when the method did not match
+};
+
+class Router {
+ public:
+  // Adds a route; throws std::logic_error on a duplicate method and pattern.
+  Route& Add(std::string method, std::string pattern, Access access, RouteDoc doc,
+             Handler handler);
+  Match Find(std::string_view method, std::string_view path) const;
+  const std::vector<std::unique_ptr<Route>>& routes() const { return routes_; }
+
+ private:
+  std::vector<std::unique_ptr<Route>> routes_;
+};
+
+}  // namespace kelu::http

@@ -1,0 +1,225 @@
+#include "http/server.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
+
+#include <atomic>
+#include <memory>
+#include <stdexcept>
+#include <thread>
+#include <vector>
+
+namespace kelu::http {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = net::ip::tcp;
+
+namespace {
+
+constexpr auto kAwait = net::as_tuple(net::use_awaitable);
+
+struct Shared {
+  ServerOptions options;
+  RequestHandler handler;
+  BodyLimitFor body_limit;
+  ErrorResponder error_responder;
+  std::atomic<bool> stopping{false};
+  std::atomic<int> in_flight{0};
+};
+
+bhttp::response<bhttp::string_body> ToBeast(Response&& r, unsigned version, bool keep_alive,
+                                            bool head) {
+  bhttp::response<bhttp::string_body> out{static_cast<bhttp::status>(r.status), version};
+  for (auto& [k, v] : r.headers) out.set(k, v);
+  std::size_t size = r.body.size();
+  out.body() = std::move(r.body);
+  out.keep_alive(keep_alive);
+  out.prepare_payload();
+  if (head) {
+    out.body().clear();
+    out.content_length(size);
+  }
+  return out;
+}
+
+net::awaitable<void> WriteError(beast::tcp_stream& stream, Shared& s, int status,
+                                std::string code, std::string message) {
+  Response r = s.error_responder(status, std::move(code), std::move(message));
+  auto res = ToBeast(std::move(r), 11, false, false);
+  co_await bhttp::async_write(stream, res, kAwait);
+}
+
+net::awaitable<void> Session(tcp::socket socket, std::shared_ptr<Shared> s) {
+  beast::tcp_stream stream(std::move(socket));
+  std::string remote;
+  {
+    boost::system::error_code ec;
+    auto ep = stream.socket().remote_endpoint(ec);
+    if (!ec) remote = ep.address().to_string();
+  }
+  beast::flat_buffer buffer;
+  for (;;) {
+    bhttp::request_parser<bhttp::string_body> parser;
+    parser.header_limit(static_cast<std::uint32_t>(s->options.header_limit));
+    parser.body_limit(s->options.body_limit);
+    // Waiting for the first byte of a request is idle time; the rest is read time.
+    stream.expires_after(buffer.size() ? s->options.read_timeout : s->options.idle_timeout);
+    auto [ec, n] = co_await bhttp::async_read_header(stream, buffer, parser, kAwait);
+    if (ec) {
+      if (ec == bhttp::error::header_limit) {
+        co_await WriteError(stream, *s, 431, "header_too_large", "The request headers are too large.");
+      } else if (ec != bhttp::error::end_of_stream && ec != net::error::operation_aborted &&
+                 ec != beast::error::timeout && ec != net::error::connection_reset &&
+                 ec != net::error::eof) {
+        co_await WriteError(stream, *s, 400, "bad_request", "The request is not valid HTTP/1.1.");
+      }
+      break;
+    }
+    s->in_flight.fetch_add(1);
+    struct Done {
+      Shared& s;
+      ~Done() { s.in_flight.fetch_sub(1); }
+    } done{*s};
+
+    auto& header = parser.get();
+    std::size_t limit = s->options.body_limit;
+    if (s->body_limit) {
+      if (std::size_t route_limit = s->body_limit(
+              std::string_view(header.method_string().data(), header.method_string().size()),
+              std::string_view(header.target().data(), header.target().size()));
+          route_limit) {
+        limit = route_limit;
+      }
+    }
+    parser.body_limit(limit);
+    if (auto len = parser.content_length(); len && *len > limit) {
+      co_await WriteError(stream, *s, 413, "payload_too_large",
+                          "The request body is larger than this route accepts (" +
+                              std::to_string(limit) + " bytes).");
+      break;
+    }
+    if (bhttp::token_list{header[bhttp::field::expect]}.exists("100-continue")) {
+      bhttp::response<bhttp::empty_body> cont{bhttp::status::continue_, header.version()};
+      auto [wec, wn] = co_await bhttp::async_write(stream, cont, kAwait);
+      if (wec) break;
+    }
+    stream.expires_after(s->options.read_timeout);
+    auto [rec, rn] = co_await bhttp::async_read(stream, buffer, parser, kAwait);
+    if (rec) {
+      if (rec == bhttp::error::body_limit) {
+        co_await WriteError(stream, *s, 413, "payload_too_large",
+                            "The request body is larger than this route accepts (" +
+                                std::to_string(limit) + " bytes).");
+      } else if (rec != beast::error::timeout && rec != net::error::connection_reset) {
+        co_await WriteError(stream, *s, 400, "bad_request", "The request is not valid HTTP/1.1.");
+      }
+      break;
+    }
+    auto msg = parser.release();
+    Request req;
+    req.method = std::string(msg.method_string());
+    req.target = std::string(msg.target());
+    req.remote_ip = remote;
+    for (const auto& f : msg) {
+      std::string name(f.name_string());
+      for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      req.headers.emplace_back(std::move(name), std::string(f.value()));
+    }
+    req.body = std::move(msg.body());
+    bool keep_alive = msg.keep_alive() && !s->stopping.load();
+    Response r = s->handler(req);
+    auto res = ToBeast(std::move(r), msg.version(), keep_alive, req.method == "HEAD");
+    stream.expires_after(s->options.read_timeout);
+    auto [wec, wn] = co_await bhttp::async_write(stream, res, kAwait);
+    if (wec || !keep_alive) break;
+  }
+  boost::system::error_code ignored;
+  stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+}
+
+net::awaitable<void> Listen(tcp::acceptor& acceptor, std::shared_ptr<Shared> s) {
+  for (;;) {
+    auto [ec, socket] = co_await acceptor.async_accept(kAwait);
+    if (ec) {
+      if (!acceptor.is_open() || s->stopping.load()) co_return;
+      continue;  // e.g. too many open files: keep serving the others
+    }
+    socket.set_option(tcp::no_delay(true), ec);
+    net::co_spawn(acceptor.get_executor(), Session(std::move(socket), s), net::detached);
+  }
+}
+
+}  // namespace
+
+void RunServer(const ServerOptions& options, RequestHandler handler, BodyLimitFor body_limit,
+               ErrorResponder error_responder, OnListening on_listening) {
+  auto shared = std::make_shared<Shared>();
+  shared->options = options;
+  shared->handler = std::move(handler);
+  shared->body_limit = std::move(body_limit);
+  shared->error_responder = std::move(error_responder);
+
+  int threads = options.threads > 0 ? options.threads : 1;
+  net::io_context ioc(threads);
+  boost::system::error_code ec;
+  auto address = net::ip::make_address(options.host, ec);
+  if (ec) throw std::runtime_error("invalid listen address " + options.host);
+  tcp::acceptor acceptor(ioc);
+  tcp::endpoint endpoint(address, options.port);
+  acceptor.open(endpoint.protocol(), ec);
+  if (!ec) acceptor.set_option(net::socket_base::reuse_address(true), ec);
+  if (!ec) acceptor.bind(endpoint, ec);
+  if (!ec) acceptor.listen(net::socket_base::max_listen_connections, ec);
+  if (ec) {
+    throw std::runtime_error("cannot listen on " + options.host + ":" +
+                             std::to_string(options.port) + ": " + ec.message());
+  }
+  if (on_listening) on_listening(acceptor.local_endpoint().port());
+  net::co_spawn(ioc, Listen(acceptor, shared), net::detached);
+
+  net::signal_set signals(ioc, SIGINT, SIGTERM);
+  net::steady_timer drain(ioc);
+  auto deadline = std::make_shared<std::chrono::steady_clock::time_point>();
+  std::function<void()> wait_drain = [&] {
+    drain.expires_after(std::chrono::milliseconds(20));
+    drain.async_wait([&](boost::system::error_code) {
+      if (shared->in_flight.load() == 0 || std::chrono::steady_clock::now() >= *deadline) {
+        ioc.stop();
+      } else {
+        wait_drain();
+      }
+    });
+  };
+  signals.async_wait([&](boost::system::error_code e, int) {
+    if (e) return;
+    shared->stopping.store(true);
+    boost::system::error_code ignored;
+    acceptor.close(ignored);
+    *deadline = std::chrono::steady_clock::now() + options.shutdown_grace;
+    wait_drain();
+  });
+
+  std::vector<std::thread> pool;
+  for (int i = 1; i < threads; ++i) pool.emplace_back([&ioc] { ioc.run(); });
+  ioc.run();
+  for (auto& t : pool) t.join();
+}
+
+}  // namespace kelu::http

@@ -1,0 +1,41 @@
+// The HTTP/1.1 server (Boost.Beast on Asio, C++20 coroutines): keep-alive, N worker
+// threads, header and body limits (per route through BodyLimitFor), read and idle timeouts,
+// and graceful shutdown on SIGTERM/SIGINT: stop accepting, let in-flight requests finish
+// within the grace period, then stop. Handlers run on the worker threads and must be
+// thread-safe. This header keeps Beast and Asio out of everything that includes it.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <string>
+
+#include "http/message.hpp"
+
+namespace kelu::http {
+
+struct ServerOptions {
+  std::string host = "127.0.0.1";
+  unsigned short port = 8080;  // 0: any free port (reported through on_listening)
+  int threads = 1;
+  std::size_t header_limit = 16 * 1024;
+  std::size_t body_limit = 1024 * 1024;
+  std::chrono::seconds read_timeout{30};
+  std::chrono::seconds idle_timeout{60};
+  std::chrono::seconds shutdown_grace{10};
+  bool trust_proxy = false;
+};
+
+using RequestHandler = std::function<Response(Request&)>;
+// The body limit for a request, from its method and target; 0 keeps the default.
+using BodyLimitFor = std::function<std::size_t(std::string_view method, std::string_view target)>;
+// Called once the socket listens, with the port it is bound to.
+using OnListening = std::function<void(unsigned short port)>;
+// Builds the answer for a request the server refuses before any handler (400, 413, 431).
+using ErrorResponder = std::function<Response(int status, std::string code, std::string message)>;
+
+// Serves until SIGTERM or SIGINT. Throws std::runtime_error when it cannot listen.
+void RunServer(const ServerOptions& options, RequestHandler handler, BodyLimitFor body_limit,
+               ErrorResponder error_responder, OnListening on_listening);
+
+}  // namespace kelu::http
