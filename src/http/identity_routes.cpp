@@ -194,7 +194,7 @@ void Api::RegisterIdentityRoutes() {
                {"seats_exhausted", "login_taken", "weak_password", "forbidden"}, {}},
               [&ids](Context& ctx) { return Reply(ids.CreateUser(ctx.who(), ctx.body, ctx.meta), 201); });
   router_.Add("GET", "/api/v1/users/{id}", Access::kTenant,
-              {"One user", "users", nullptr, UserSchema(), 200, {}, {}},
+              {"One user of the tenant", "users", nullptr, UserSchema(), 200, {}, {}},
               [&ids](Context& ctx) {
                 auto id = ctx.id();
                 if (!id) return NotFoundId();

@@ -18,6 +18,7 @@
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
 
+#include <array>
 #include <atomic>
 #include <memory>
 #include <stdexcept>
@@ -66,6 +67,21 @@ net::awaitable<void> WriteError(beast::tcp_stream& stream, Shared& s, int status
   co_await bhttp::async_write(stream, res, kAwait);
 }
 
+// After refusing a request whose body is still arriving, reads and discards the rest for a
+// short while before closing, so the client receives the answer instead of a reset.
+net::awaitable<void> LingeringClose(beast::tcp_stream& stream) {
+  boost::system::error_code ignored;
+  stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  stream.expires_after(std::chrono::seconds(5));
+  std::array<char, 16384> sink;
+  std::size_t total = 0;
+  while (total < (64u << 20)) {
+    auto [ec, n] = co_await stream.async_read_some(net::buffer(sink), kAwait);
+    if (ec) break;
+    total += n;
+  }
+}
+
 net::awaitable<void> Session(tcp::socket socket, std::shared_ptr<Shared> s) {
   beast::tcp_stream stream(std::move(socket));
   std::string remote;
@@ -78,7 +94,9 @@ net::awaitable<void> Session(tcp::socket socket, std::shared_ptr<Shared> s) {
   for (;;) {
     bhttp::request_parser<bhttp::string_body> parser;
     parser.header_limit(static_cast<std::uint32_t>(s->options.header_limit));
-    parser.body_limit(s->options.body_limit);
+    // The limit depends on the route, known once the header is read; Beast would check a
+    // Content-Length against it while parsing the header, so it is lifted until then.
+    parser.body_limit(boost::none);
     // Waiting for the first byte of a request is idle time; the rest is read time.
     stream.expires_after(buffer.size() ? s->options.read_timeout : s->options.idle_timeout);
     auto [ec, n] = co_await bhttp::async_read_header(stream, buffer, parser, kAwait);
@@ -113,7 +131,8 @@ net::awaitable<void> Session(tcp::socket socket, std::shared_ptr<Shared> s) {
       co_await WriteError(stream, *s, 413, "payload_too_large",
                           "The request body is larger than this route accepts (" +
                               std::to_string(limit) + " bytes).");
-      break;
+      co_await LingeringClose(stream);
+      co_return;
     }
     if (bhttp::token_list{header[bhttp::field::expect]}.exists("100-continue")) {
       bhttp::response<bhttp::empty_body> cont{bhttp::status::continue_, header.version()};
@@ -127,6 +146,8 @@ net::awaitable<void> Session(tcp::socket socket, std::shared_ptr<Shared> s) {
         co_await WriteError(stream, *s, 413, "payload_too_large",
                             "The request body is larger than this route accepts (" +
                                 std::to_string(limit) + " bytes).");
+        co_await LingeringClose(stream);
+        co_return;
       } else if (rec != beast::error::timeout && rec != net::error::connection_reset) {
         co_await WriteError(stream, *s, 400, "bad_request", "The request is not valid HTTP/1.1.");
       }
@@ -191,10 +212,9 @@ void RunServer(const ServerOptions& options, RequestHandler handler, BodyLimitFo
     throw std::runtime_error("cannot listen on " + options.host + ":" +
                              std::to_string(options.port) + ": " + ec.message());
   }
-  if (on_listening) on_listening(acceptor.local_endpoint().port());
-  net::co_spawn(ioc, Listen(acceptor, shared), net::detached);
-
+  // Signals are caught before anyone is told the server listens.
   net::signal_set signals(ioc, SIGINT, SIGTERM);
+  net::co_spawn(ioc, Listen(acceptor, shared), net::detached);
   net::steady_timer drain(ioc);
   auto deadline = std::make_shared<std::chrono::steady_clock::time_point>();
   std::function<void()> wait_drain = [&] {
@@ -216,6 +236,7 @@ void RunServer(const ServerOptions& options, RequestHandler handler, BodyLimitFo
     wait_drain();
   });
 
+  if (on_listening) on_listening(acceptor.local_endpoint().port());
   std::vector<std::thread> pool;
   for (int i = 1; i < threads; ++i) pool.emplace_back([&ioc] { ioc.run(); });
   ioc.run();

@@ -1,0 +1,120 @@
+// Starts the real kelu binary on a throwaway database and talks to it over HTTP.
+// KELU_BIN names the binary; KELU_TEST_DB is "sqlite" (default) or "postgres", in which case
+// KELU_TEST_PG_URL names a server where each started kelu gets a database of its own.
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { randomBytes } from 'node:crypto';
+
+export const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+export const bin = process.env.KELU_BIN || join(root, 'build/debug/src/kelu');
+export const dbKind = process.env.KELU_TEST_DB || 'sqlite';
+
+// Generous per-address login limits, so suites that sign in often are not throttled; the
+// throttling test sets its own.
+const baseEnv = { KELU_SECURITY_IP_LOGIN_ATTEMPTS_PER_MINUTE: '100000', KELU_SERVER_ACCESS_LOG: 'off' };
+
+function newDatabase(dir) {
+  if (dbKind !== 'postgres') return `sqlite:${join(dir, 'kelu.db')}`;
+  const admin = process.env.KELU_TEST_PG_URL;
+  if (!admin) throw new Error('KELU_TEST_PG_URL is not set');
+  const name = `kelu_${randomBytes(6).toString('hex')}`;
+  execFileSync('psql', [admin, '-q', '-c', `CREATE DATABASE ${name}`]);
+  return admin.replace(/\/[^/]*$/, `/${name}`);
+}
+
+export function kelu(args, { db, env = {} } = {}) {
+  return execFileSync(bin, ['--db', db, ...args], {
+    env: { ...process.env, ...baseEnv, ...env },
+    encoding: 'utf8',
+  });
+}
+
+// Starts `kelu serve` on a free port; resolves once it listens.
+export async function startServer({ testClock = false, env = {}, db } = {}) {
+  const dir = mkdtempSync(join(tmpdir(), 'kelu-api-'));
+  const database = db || newDatabase(dir);
+  const demo = JSON.parse(kelu(['demo', '--json'], { db: database, env }));
+  const args = ['--db', database, 'serve', '--listen', '127.0.0.1:0'];
+  if (testClock) args.push('--test-clock');
+  const proc = spawn(bin, args, { env: { ...process.env, ...baseEnv, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const url = await new Promise((resolveUrl, reject) => {
+    const timer = setTimeout(() => reject(new Error(`kelu did not start:\n${output}`)), 20000);
+    const onData = (chunk) => {
+      output += chunk;
+      const m = output.match(/listening on (http:\/\/[0-9.]+:\d+)/);
+      if (m) {
+        clearTimeout(timer);
+        resolveUrl(m[1]);
+      }
+    };
+    proc.stdout.on('data', onData);
+    proc.stderr.on('data', (c) => { output += c; });
+    proc.on('exit', (code) => { clearTimeout(timer); reject(new Error(`kelu exited ${code}:\n${output}`)); });
+  });
+  const server = {
+    url, proc, demo, database, dir,
+    output: () => output,
+    async stop() {
+      if (proc.exitCode === null) {
+        const exited = new Promise((r) => proc.once('exit', r));
+        proc.kill('SIGTERM');
+        await exited;
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+    // A request; answers {status, headers, body (parsed JSON when JSON), text}.
+    async call(method, path, { token, body, headers = {}, raw } = {}) {
+      const h = { ...headers };
+      if (token) h.authorization = `Bearer ${token}`;
+      let payload;
+      if (raw !== undefined) payload = raw;
+      else if (body !== undefined) {
+        payload = JSON.stringify(body);
+        h['content-type'] = h['content-type'] || 'application/json';
+      }
+      const res = await fetch(url + path, { method, headers: h, body: payload, redirect: 'manual' });
+      const text = await res.text();
+      let json;
+      try { json = text ? JSON.parse(text) : undefined; } catch { json = undefined; }
+      return { status: res.status, headers: res.headers, body: json, text };
+    },
+    async login(login, password, tenant = 'demo') {
+      const r = await server.call('POST', '/api/v1/auth/login', { body: { tenant, login, password } });
+      if (r.status !== 200) throw new Error(`login ${login}: ${r.status} ${r.text}`);
+      return r.body.token;
+    },
+    async loginAs(role) {
+      const u = demo.tenant.users.find((x) => x.role === role || x.login === role);
+      return server.login(u.login, u.password);
+    },
+    async operatorToken() {
+      const r = await server.call('POST', '/api/v1/operator/auth/login', {
+        body: { email: demo.operator.email, password: demo.operator.password },
+      });
+      if (r.status !== 200) throw new Error(`operator login: ${r.status} ${r.text}`);
+      return r.body.token;
+    },
+    // Creates a tenant through the operator API with a known boss password.
+    async createTenant(slug, { seats = 5, bossPassword = 'Boss-pass-2026' } = {}) {
+      const op = await server.operatorToken();
+      const r = await server.call('POST', '/api/v1/operator/tenants', {
+        token: op,
+        body: { slug, name: `${slug} 公司`, seats, boss: { login: 'boss', name: `${slug} 老板`, password: bossPassword } },
+      });
+      if (r.status !== 201) throw new Error(`create tenant: ${r.status} ${r.text}`);
+      return { tenant: r.body, bossToken: await server.login('boss', bossPassword, slug) };
+    },
+  };
+  return server;
+}
+
+export function expectError(assert, res, status, code) {
+  assert.equal(res.status, status, `expected ${status} ${code}, got ${res.status} ${res.text}`);
+  assert.equal(res.body?.error?.code, code, `expected code ${code}, got ${res.text}`);
+  assert.equal(typeof res.body.error.message, 'string');
+  assert.ok(res.body.error.message.length > 0);
+}

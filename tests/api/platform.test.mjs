@@ -1,0 +1,147 @@
+// The platform: health, readiness, metrics, OpenAPI, routing errors, body handling, headers,
+// static files.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { startServer, expectError, bin } from './harness.mjs';
+
+let s;
+before(async () => { s = await startServer(); });
+after(async () => { await s.stop(); });
+
+test('health and readiness answer', async () => {
+  const h = await s.call('GET', '/healthz');
+  assert.equal(h.status, 200);
+  assert.equal(h.body.status, 'ok');
+  const r = await s.call('GET', '/readyz');
+  assert.equal(r.status, 200);
+  assert.equal(r.body.status, 'ready');
+});
+
+test('every response has a request id and the security headers', async () => {
+  const r = await s.call('GET', '/healthz', { headers: { 'x-request-id': 'trace-123' } });
+  assert.equal(r.headers.get('x-request-id'), 'trace-123');
+  const generated = await s.call('GET', '/api/v1/nothing');
+  assert.match(generated.headers.get('x-request-id'), /^[A-Za-z0-9_-]{8,}$/);
+  for (const res of [r, generated]) {
+    assert.match(res.headers.get('content-security-policy'), /frame-ancestors 'none'/);
+    assert.equal(res.headers.get('x-content-type-options'), 'nosniff');
+    assert.equal(res.headers.get('referrer-policy'), 'strict-origin-when-cross-origin');
+  }
+});
+
+test('an unknown API route is a JSON 404', async () => {
+  expectError(assert, await s.call('GET', '/api/v1/no-such-thing'), 404, 'route_not_found');
+});
+
+test('a wrong method is 405 with Allow', async () => {
+  const r = await s.call('DELETE', '/api/v1/users');
+  expectError(assert, r, 405, 'method_not_allowed');
+  assert.equal(r.headers.get('allow'), 'GET, POST');
+});
+
+test('no or bad credentials are 401', async () => {
+  expectError(assert, await s.call('GET', '/api/v1/me'), 401, 'unauthenticated');
+  expectError(assert, await s.call('GET', '/api/v1/me', { token: 'nonsense' }), 401, 'unauthenticated');
+  expectError(assert, await s.call('GET', '/api/v1/me', { token: 'ks_1_2_' + 'x'.repeat(43) }), 401, 'unauthenticated');
+});
+
+test('malformed JSON is 400 invalid_json and changes nothing', async () => {
+  const boss = await s.loginAs('boss');
+  const before = await s.call('GET', '/api/v1/users', { token: boss });
+  const r = await s.call('POST', '/api/v1/users', { token: boss, raw: '{"login": ', headers: { 'content-type': 'application/json' } });
+  expectError(assert, r, 400, 'invalid_json');
+  const notObject = await s.call('POST', '/api/v1/users', { token: boss, raw: '[1,2]', headers: { 'content-type': 'application/json' } });
+  expectError(assert, notObject, 400, 'invalid_json');
+  const after = await s.call('GET', '/api/v1/users', { token: boss });
+  assert.deepEqual(after.body.items.length, before.body.items.length);
+});
+
+test('a body that is not JSON is 415', async () => {
+  const boss = await s.loginAs('boss');
+  const r = await s.call('POST', '/api/v1/departments', { token: boss, raw: 'name=x', headers: { 'content-type': 'text/plain' } });
+  assert.equal(r.status, 415);
+  assert.equal(r.body.error.code, 'unsupported_media_type');
+});
+
+test('wrong or missing fields are 422 with per-field details', async () => {
+  const boss = await s.loginAs('boss');
+  const r = await s.call('POST', '/api/v1/users', { token: boss, body: { login: 'x y', role: 'king', surprise: 1 } });
+  expectError(assert, r, 422, 'validation_failed');
+  const fields = r.body.error.details.fields;
+  assert.equal(fields.name, 'required');
+  assert.match(fields.role, /must be one of/);
+  assert.equal(fields.surprise, 'unknown field');
+});
+
+test('an oversize body is 413 and nothing is written', async () => {
+  const boss = await s.loginAs('boss');
+  const big = JSON.stringify({ name: 'x'.repeat(2 * 1024 * 1024) });
+  const r = await s.call('POST', '/api/v1/departments', { token: boss, raw: big, headers: { 'content-type': 'application/json' } });
+  expectError(assert, r, 413, 'payload_too_large');
+  const list = await s.call('GET', '/api/v1/departments', { token: boss });
+  assert.equal(list.body.items.length, 0);
+});
+
+test('metrics expose requests per route and status, latency and the pool', async () => {
+  await s.call('GET', '/healthz');
+  const r = await s.call('GET', '/metrics');
+  assert.equal(r.status, 200);
+  assert.match(r.headers.get('content-type'), /text\/plain/);
+  assert.match(r.text, /kelu_http_requests_total\{method="GET",route="\/healthz",status="200"\} \d+/);
+  assert.match(r.text, /kelu_http_request_duration_seconds_bucket\{method="GET",route="\/healthz",status="200",le="0.001"\}/);
+  assert.match(r.text, /kelu_db_pool_in_use \d+/);
+  assert.match(r.text, /kelu_db_pool_idle \d+/);
+  assert.match(r.text, /# TYPE kelu_job_runs_total counter/);
+});
+
+test('the OpenAPI document describes every route of the router', async () => {
+  const doc = (await s.call('GET', '/api/openapi.json')).body;
+  assert.equal(doc.openapi, '3.1.0');
+  const routes = JSON.parse(execFileSync(bin, ['--db', s.database, 'routes', '--json'], { encoding: 'utf8' }));
+  assert.ok(routes.length >= 40, `only ${routes.length} routes`);
+  for (const r of routes) {
+    const op = doc.paths[r.path]?.[r.method.toLowerCase()];
+    assert.ok(op, `${r.method} ${r.path} is not in the OpenAPI document`);
+    assert.ok(op.summary && op.summary.length > 10, `${r.method} ${r.path} has no summary`);
+    assert.ok(Object.keys(op.responses).length >= 2, `${r.method} ${r.path} documents too few answers`);
+    assert.equal(op['x-access'], r.access);
+    for (const m of r.path.matchAll(/\{(\w+)\}/g)) {
+      assert.ok(op.parameters.some((p) => p.in === 'path' && p.name === m[1]), `${r.path}: ${m[1]} undocumented`);
+    }
+  }
+  const documented = Object.values(doc.paths).reduce((n, p) => n + Object.keys(p).length, 0);
+  assert.equal(documented, routes.length, 'the document lists routes the router does not have');
+});
+
+test('the web app is served with fallback to index.html for app routes', async () => {
+  const root = await s.call('GET', '/');
+  assert.equal(root.status, 200);
+  assert.match(root.headers.get('content-type'), /text\/html/);
+  assert.match(root.text, /客录/);
+  const appRoute = await s.call('GET', '/customers/123');
+  assert.equal(appRoute.status, 200);
+  assert.equal(appRoute.text, root.text);
+  assert.equal(appRoute.headers.get('cache-control'), 'no-cache');
+  const missingAsset = await s.call('GET', '/assets/missing-abc123.js');
+  assert.equal(missingAsset.status, 404);
+  const traversal = await s.call('GET', '/../../etc/passwd');
+  assert.notEqual(traversal.status, 500);
+  assert.doesNotMatch(traversal.text, /root:/);
+});
+
+test('kelu refuses an unknown configuration key, naming it', () => {
+  assert.throws(
+    () => execFileSync(bin, ['--db', s.database, 'migrate'], { env: { ...process.env, KELU_SERVER_LISTN: 'x' }, stdio: 'pipe' }),
+    (e) => /server\.listn/.test(e.stderr.toString()),
+  );
+});
+
+test('SIGTERM stops the server cleanly', async () => {
+  const other = await startServer();
+  const exited = new Promise((r) => other.proc.once('exit', (code, signal) => r({ code, signal })));
+  other.proc.kill('SIGTERM');
+  const { code } = await exited;
+  assert.equal(code, 0);
+  await other.stop();
+});
