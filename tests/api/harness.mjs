@@ -99,7 +99,7 @@ export async function startServer({ testClock = false, env = {}, db } = {}) {
       return r.body.token;
     },
     // Creates a tenant through the operator API with a known boss password.
-    async createTenant(slug, { seats = 5, bossPassword = 'Boss-pass-2026' } = {}) {
+    async createTenant(slug, { seats = 5, bossPassword = 'Strong-pass-2026' } = {}) {
       const op = await server.operatorToken();
       const r = await server.call('POST', '/api/v1/operator/tenants', {
         token: op,

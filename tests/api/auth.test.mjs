@@ -1,0 +1,167 @@
+// Sign-in, lockout, throttling, sessions (bearer and cookie with CSRF), logout, passwords,
+// API tokens and login history.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer, expectError } from './harness.mjs';
+
+let s;
+before(async () => { s = await startServer(); });
+after(async () => { await s.stop(); });
+
+test('a tenant user signs in and /me says who they are', async () => {
+  const token = await s.loginAs('boss');
+  const me = await s.call('GET', '/api/v1/me', { token });
+  assert.equal(me.status, 200);
+  assert.equal(me.body.user.login, 'boss');
+  assert.equal(me.body.role, 'boss');
+  assert.equal(me.body.data_scope, 'all');
+  assert.equal(me.body.tenant.slug, 'demo');
+  assert.equal(me.body.tenant.state, 'active');
+  assert.match(me.body.user.created_at, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?\+08:00$/);
+});
+
+test('a wrong password, an unknown login and an unknown tenant all say invalid_credentials', async () => {
+  for (const body of [
+    { tenant: 'demo', login: 'boss', password: 'wrong-password-1' },
+    { tenant: 'demo', login: 'nobody', password: 'wrong-password-1' },
+    { tenant: 'no-such-tenant', login: 'boss', password: 'wrong-password-1' },
+  ]) {
+    expectError(assert, await s.call('POST', '/api/v1/auth/login', { body }), 401, 'invalid_credentials');
+  }
+  expectError(assert, await s.call('POST', '/api/v1/auth/login', { body: { tenant: 'demo' } }), 422, 'validation_failed');
+});
+
+test('repeated failures lock the account with Retry-After, even for the right password', async () => {
+  const boss = await s.loginAs('boss');
+  const created = await s.call('POST', '/api/v1/users', {
+    token: boss, body: { login: 'locky', name: '锁定测试', role: 'member', password: 'Secret-pass-1' },
+  });
+  assert.equal(created.status, 201);
+  for (let i = 0; i < 4; i++) {
+    expectError(assert, await s.call('POST', '/api/v1/auth/login', { body: { tenant: 'demo', login: 'locky', password: 'bad-pass-' + i } }), 401, 'invalid_credentials');
+  }
+  const fifth = await s.call('POST', '/api/v1/auth/login', { body: { tenant: 'demo', login: 'locky', password: 'bad-pass-5' } });
+  expectError(assert, fifth, 429, 'account_locked');
+  assert.ok(Number(fifth.headers.get('retry-after')) > 0);
+  const right = await s.call('POST', '/api/v1/auth/login', { body: { tenant: 'demo', login: 'locky', password: 'Secret-pass-1' } });
+  expectError(assert, right, 429, 'account_locked');
+  // The boss sees every attempt in the login history and the audit log.
+  const history = await s.call('GET', '/api/v1/login-history?limit=200', { token: boss });
+  const outcomes = history.body.items.filter((e) => e.login === 'locky').map((e) => e.outcome);
+  assert.deepEqual(outcomes.slice(0, 2), ['locked', 'locked']);
+  assert.equal(outcomes.filter((o) => o === 'bad_password').length, 4);
+  const audit = await s.call('GET', '/api/v1/audit-log?action=auth.login_failed&limit=200', { token: boss });
+  assert.ok(audit.body.items.filter((e) => e.actor.name === 'locky').length >= 6);
+  // An administrator's reset unlocks it, with a temporary password to change at once.
+  const id = created.body.id;
+  const reset = await s.call('POST', `/api/v1/users/${id}/password-reset`, { token: boss });
+  assert.equal(reset.status, 200);
+  const again = await s.call('POST', '/api/v1/auth/login', { body: { tenant: 'demo', login: 'locky', password: reset.body.temporary_password } });
+  assert.equal(again.status, 200);
+  assert.equal(again.body.must_change_password, true);
+});
+
+test('too many attempts from one address are throttled', async () => {
+  const t = await startServer({ env: { KELU_SECURITY_IP_LOGIN_ATTEMPTS_PER_MINUTE: '3' } });
+  try {
+    for (let i = 0; i < 3; i++) {
+      await t.call('POST', '/api/v1/auth/login', { body: { tenant: 'demo', login: 'boss', password: 'nope-nope-1' } });
+    }
+    const r = await t.call('POST', '/api/v1/auth/login', { body: { tenant: 'demo', login: 'boss', password: 'nope-nope-1' } });
+    expectError(assert, r, 429, 'too_many_attempts');
+    assert.ok(Number(r.headers.get('retry-after')) >= 1);
+  } finally {
+    await t.stop();
+  }
+});
+
+test('a forced password change blocks everything else until done', async () => {
+  const boss = await s.loginAs('boss');
+  const created = await s.call('POST', '/api/v1/users', { token: boss, body: { login: 'newbie', name: '新人', role: 'member' } });
+  assert.equal(created.status, 201);
+  const temp = created.body.temporary_password;
+  assert.ok(temp);
+  const token = await s.login('newbie', temp);
+  expectError(assert, await s.call('GET', '/api/v1/users', { token }), 403, 'password_change_required');
+  assert.equal((await s.call('GET', '/api/v1/me', { token })).body.user.must_change_password, true);
+  expectError(assert, await s.call('POST', '/api/v1/me/password', { token, body: { current_password: temp, new_password: 'short' } }), 422, 'weak_password');
+  expectError(assert, await s.call('POST', '/api/v1/me/password', { token, body: { current_password: 'wrong', new_password: 'Newbie-ok-2026' } }), 422, 'validation_failed');
+  const changed = await s.call('POST', '/api/v1/me/password', { token, body: { current_password: temp, new_password: 'Good-pass-2026' } });
+  assert.equal(changed.status, 204);
+  assert.equal((await s.call('GET', '/api/v1/users', { token })).status, 200);
+  await s.login('newbie', 'Good-pass-2026');
+});
+
+test('cookie sessions need the CSRF token for unsafe methods', async () => {
+  const u = s.demo.tenant.users.find((x) => x.role === 'boss');
+  const login = await s.call('POST', '/api/v1/auth/login', { body: { tenant: 'demo', login: u.login, password: u.password } });
+  const cookie = login.headers.get('set-cookie');
+  assert.match(cookie, /kelu_session=ks_/);
+  assert.match(cookie, /HttpOnly/);
+  assert.match(cookie, /SameSite=Lax/);
+  const pair = cookie.split(';')[0];
+  const me = await s.call('GET', '/api/v1/me', { headers: { cookie: pair } });
+  assert.equal(me.status, 200);
+  expectError(assert, await s.call('POST', '/api/v1/departments', { headers: { cookie: pair }, body: { name: '无令牌' } }), 403, 'csrf_failed');
+  expectError(assert, await s.call('POST', '/api/v1/departments', { headers: { cookie: pair, 'x-csrf-token': 'forged' }, body: { name: '伪造' } }), 403, 'csrf_failed');
+  const ok = await s.call('POST', '/api/v1/departments', { headers: { cookie: pair, 'x-csrf-token': login.body.csrf_token }, body: { name: '有令牌' } });
+  assert.equal(ok.status, 201);
+  const out = await s.call('POST', '/api/v1/auth/logout', { headers: { cookie: pair, 'x-csrf-token': login.body.csrf_token } });
+  assert.equal(out.status, 204);
+  assert.match(out.headers.get('set-cookie'), /Max-Age=0/);
+  expectError(assert, await s.call('GET', '/api/v1/me', { headers: { cookie: pair } }), 401, 'unauthenticated');
+});
+
+test('logout ends one session; logout-all ends every session and token', async () => {
+  const a = await s.loginAs('zhangwei');
+  const b = await s.loginAs('zhangwei');
+  assert.equal((await s.call('POST', '/api/v1/auth/logout', { token: a })).status, 204);
+  expectError(assert, await s.call('GET', '/api/v1/me', { token: a }), 401, 'unauthenticated');
+  assert.equal((await s.call('GET', '/api/v1/me', { token: b })).status, 200);
+  const tok = await s.call('POST', '/api/v1/api-tokens', { token: b, body: { name: '脚本', scope: 'read' } });
+  assert.equal(tok.status, 201);
+  assert.equal((await s.call('POST', '/api/v1/auth/logout-all', { token: b })).status, 204);
+  expectError(assert, await s.call('GET', '/api/v1/me', { token: b }), 401, 'unauthenticated');
+  expectError(assert, await s.call('GET', '/api/v1/me', { token: tok.body.token }), 401, 'unauthenticated');
+});
+
+test('personal API tokens are scoped, listed without secrets, and revocable', async () => {
+  const session = await s.loginAs('lina');
+  const read = await s.call('POST', '/api/v1/api-tokens', { token: session, body: { name: '只读', scope: 'read', expires_in_days: 30 } });
+  const write = await s.call('POST', '/api/v1/api-tokens', { token: session, body: { name: '读写', scope: 'write' } });
+  assert.equal(read.status, 201);
+  assert.match(read.body.token, /^kp_\d+_\d+_/);
+  assert.ok(read.body.expires_at);
+  assert.equal((await s.call('GET', '/api/v1/me', { token: read.body.token })).body.credential, 'api_token');
+  expectError(assert, await s.call('PATCH', '/api/v1/me', { token: read.body.token, body: { mobile: '13800000000' } }), 403, 'token_read_only');
+  assert.equal((await s.call('PATCH', '/api/v1/me', { token: write.body.token, body: { mobile: '13800000000' } })).status, 200);
+  expectError(assert, await s.call('POST', '/api/v1/api-tokens', { token: write.body.token, body: { name: 'x', scope: 'read' } }), 403, 'session_required');
+  const list = await s.call('GET', '/api/v1/api-tokens', { token: session });
+  assert.equal(list.body.items.length, 2);
+  assert.ok(list.body.items.every((t) => !('token' in t)));
+  assert.equal((await s.call('DELETE', `/api/v1/api-tokens/${read.body.id}`, { token: session })).status, 204);
+  expectError(assert, await s.call('GET', '/api/v1/me', { token: read.body.token }), 401, 'unauthenticated');
+  expectError(assert, await s.call('DELETE', `/api/v1/api-tokens/${read.body.id}`, { token: session }), 404, 'not_found');
+  expectError(assert, await s.call('POST', '/api/v1/api-tokens', { token: session, body: { name: 'x', scope: 'admin' } }), 422, 'validation_failed');
+});
+
+test('each user sees their own login history', async () => {
+  const token = await s.loginAs('lina');
+  const mine = await s.call('GET', '/api/v1/me/login-history', { token });
+  assert.equal(mine.status, 200);
+  assert.ok(mine.body.items.length >= 1);
+  assert.ok(mine.body.items.every((e) => e.login === 'lina'));
+  assert.equal(mine.body.items[0].outcome, 'success');
+  expectError(assert, await s.call('GET', '/api/v1/login-history', { token }), 403, 'forbidden');
+  expectError(assert, await s.call('GET', '/api/v1/me/login-history?limit=0', { token }), 422, 'validation_failed');
+});
+
+test('operators sign in on their own route and are not tenant users', async () => {
+  const op = await s.operatorToken();
+  const me = await s.call('GET', '/api/v1/operator/me', { token: op });
+  assert.equal(me.body.kind, 'operator');
+  expectError(assert, await s.call('GET', '/api/v1/me', { token: op }), 404, 'not_found');
+  const boss = await s.loginAs('boss');
+  expectError(assert, await s.call('GET', '/api/v1/operator/tenants', { token: boss }), 403, 'operator_only');
+  expectError(assert, await s.call('POST', '/api/v1/operator/auth/login', { body: { email: s.demo.operator.email, password: 'wrong-wrong-1' } }), 401, 'invalid_credentials');
+});
