@@ -1,0 +1,93 @@
+// The tenant-isolation walk: every tenant route of the router, called as a user of tenant B
+// with ids that belong to tenant A. Nothing of A's may come back, nothing of A's may change,
+// and a route addressing one of A's records answers 404 (never 403: existence does not leak).
+// It reads the routes from the binary, so routes added later are walked without anyone
+// remembering to.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { startServer, bin } from './harness.mjs';
+
+const MARK = 'ISOLATION-A-标记';
+let s;
+before(async () => { s = await startServer(); });
+after(async () => { await s.stop(); });
+
+async function seedTenantA(boss) {
+  const dept = await s.call('POST', '/api/v1/departments', { token: boss, body: { name: `${MARK}部门` } });
+  const user = await s.call('POST', '/api/v1/users', {
+    token: boss, body: { login: 'isolated', name: `${MARK}用户`, role: 'manager', department_id: dept.body.id, password: 'Walled-off-2026' },
+  });
+  const token = await s.call('POST', '/api/v1/api-tokens', { token: boss, body: { name: `${MARK}令牌`, scope: 'read' } });
+  const grant = await s.call('POST', '/api/v1/support-grants', { token: boss, body: { reason: `${MARK}授权` } });
+  await s.call('PUT', '/api/v1/roles/member', { token: boss, body: { data_scope: 'department' } });
+  for (const r of [dept, user, token, grant]) assert.equal(r.status, 201, r.text);
+  return [dept.body.id, user.body.id, token.body.id, grant.body.id];
+}
+
+async function snapshot(boss) {
+  const views = {};
+  for (const path of ['/api/v1/users?limit=200', '/api/v1/departments', '/api/v1/roles', '/api/v1/support-grants', '/api/v1/tenant', '/api/v1/api-tokens']) {
+    const r = await s.call('GET', path, { token: boss });
+    assert.equal(r.status, 200, path);
+    // Usage stamps move when A itself calls; everything else must stay put.
+    views[path] = JSON.parse(JSON.stringify(r.body, (k, v) => (k === 'last_used_at' ? undefined : v)));
+  }
+  return views;
+}
+
+test('tenant B sees and changes nothing of tenant A on any route', async () => {
+  const bossA = await s.loginAs('boss');
+  const aIds = await seedTenantA(bossA);
+  for (const r of (await s.call('GET', '/api/v1/users?limit=200', { token: bossA })).body.items) aIds.push(r.id);
+  for (const r of (await s.call('GET', '/api/v1/audit-log?limit=20', { token: bossA })).body.items) aIds.push(r.id);
+  const aTenantId = (await s.call('GET', '/api/v1/tenant', { token: bossA })).body.id;
+  aIds.push(aTenantId);
+  const before = await snapshot(bossA);
+
+  const { bossToken: bossB } = await s.createTenant('tenant-b', { seats: 50 });
+  const routes = JSON.parse(execFileSync(bin, ['--db', s.database, 'routes', '--json'], { encoding: 'utf8' }));
+  const tenantRoutes = routes.filter((r) => r.access === 'tenant' || r.access === 'tenant_user');
+  assert.ok(tenantRoutes.length >= 25, `only ${tenantRoutes.length} tenant routes`);
+  // Routes that end the caller's own sessions are walked last, so the walk keeps its token.
+  const ending = (r) => /logout|unauthorized-use/.test(r.path);
+  tenantRoutes.sort((x, y) => ending(x) - ending(y));
+
+  const leaks = (text) => {
+    if (text.includes(MARK)) return 'a marker of tenant A';
+    for (const id of aIds) {
+      if (new RegExp(`[:\\[,]\\s*${id}\\s*[,\\]}]`).test(text)) return `tenant A's id ${id}`;
+    }
+    return null;
+  };
+  let calls = 0;
+  for (const route of tenantRoutes) {
+    const params = [...route.path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]);
+    const bodies = [{}, { name: 'B', department_id: aIds[0], parent_id: aIds[0], user_ids: [aIds[1]], reason: 'B', scope: 'read', data_scope: 'all', login: `b${calls}`, role: 'member' }];
+    const paths = params.length === 0
+      ? [route.path]
+      : params.includes('role')
+        ? [route.path.replace('{role}', 'member')]
+        : aIds.map((id) => route.path.replace(/\{\w+\}/g, String(id)));
+    for (const path of paths) {
+      for (const body of route.method === 'GET' ? [undefined] : bodies) {
+        const r = await s.call(route.method, path, { token: bossB, body });
+        calls++;
+        const label = `${route.method} ${path} ${JSON.stringify(body)} → ${r.status}`;
+        assert.notEqual(r.status, 500, label + r.text);
+        const leak = leaks(r.text);
+        assert.equal(leak, null, `${label} leaked ${leak}: ${r.text.slice(0, 300)}`);
+        if (params.length && !params.includes('role') && body && Object.keys(body).length === 0) {
+          assert.equal(r.status, 404, `${label}: another tenant's record must be 404`);
+        }
+        if (params.length && !params.includes('role') && route.method === 'GET') {
+          assert.equal(r.status, 404, `${label}: another tenant's record must be 404`);
+        }
+      }
+    }
+  }
+  assert.ok(calls > 100, `only ${calls} calls`);
+  assert.deepEqual(await snapshot(bossA), before, "tenant A's data changed");
+  // A's boss still works: nothing B did reached A's sessions.
+  assert.equal((await s.call('GET', '/api/v1/me', { token: bossA })).status, 200);
+});
