@@ -119,6 +119,9 @@ int Serve(const Options& o) {
   rt.scheduler->set_observer(
       [&api](const jobs::JobRun& run) { api.metrics().CountJobRun(run.job, run.ok); });
 
+  // Catch up on the daily jobs at start (on a new database this marks today as the start).
+  rt.scheduler->RunDue(rt.clock->now());
+
   // Real time: a background thread runs the daily jobs when they fall due. Under the test
   // clock they run only when the operator moves it.
   std::atomic<bool> stop{false};
