@@ -3,6 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { connect } from 'node:net';
 import { startServer, expectError, bin } from './harness.mjs';
 
 let s;
@@ -135,6 +136,84 @@ test('kelu refuses an unknown configuration key, naming it', () => {
     () => execFileSync(bin, ['--db', s.database, 'migrate'], { env: { ...process.env, KELU_SERVER_LISTN: 'x' }, stdio: 'pipe' }),
     (e) => /server\.listn/.test(e.stderr.toString()),
   );
+});
+
+// Sends raw bytes and resolves with everything the server answered before it closed.
+function rawExchange(url, chunks, { gapMs = 0, onSent } = {}) {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const sock = connect(Number(port), hostname);
+    let answer = '';
+    sock.on('data', (d) => { answer += d; });
+    sock.on('error', reject);
+    sock.on('close', () => resolve(answer));
+    sock.on('connect', async () => {
+      for (const c of chunks) {
+        sock.write(c);
+        if (onSent) onSent(c);
+        if (gapMs) await new Promise((r) => setTimeout(r, gapMs));
+      }
+    });
+  });
+}
+
+test('oversized headers are answered 431', async () => {
+  const answer = await rawExchange(s.url, [`GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20000)}\r\n\r\n`]);
+  assert.match(answer, /^HTTP\/1.1 431/);
+  assert.match(answer, /header_too_large/);
+});
+
+test('an idle keep-alive connection is closed after the idle timeout', async () => {
+  const t = await startServer({ env: { KELU_SERVER_IDLE_TIMEOUT_SECONDS: '1' } });
+  try {
+    const started = Date.now();
+    const answer = await rawExchange(t.url, ['GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n']);
+    assert.match(answer, /^HTTP\/1.1 200/);
+    assert.ok(Date.now() - started >= 900, 'closed before the idle timeout');
+  } finally {
+    await t.stop();
+  }
+});
+
+test('on SIGTERM an in-flight request still completes', async () => {
+  const t = await startServer();
+  try {
+    const token = await t.loginAs('boss');
+    const body = JSON.stringify({ name: '关机前创建' });
+    const head = `POST /api/v1/departments HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\n` +
+      `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n`;
+    const half = Buffer.from(body).subarray(0, 5);
+    const rest = Buffer.from(body).subarray(5);
+    let signalled = false;
+    const exited = new Promise((r) => t.proc.once('exit', (code) => r(code)));
+    const answer = await rawExchange(t.url, [head, half, rest], {
+      gapMs: 300,
+      onSent: (c) => { if (c === half && !signalled) { signalled = true; t.proc.kill('SIGTERM'); } },
+    });
+    assert.match(answer, /^HTTP\/1.1 201/);
+    assert.equal(await exited, 0);
+    // The request's work is kept: the department exists after a restart on the same database.
+    const again = await startServer({ db: t.database });
+    try {
+      const list = await again.call('GET', '/api/v1/departments', { token: await again.loginAs('boss') });
+      assert.ok(list.body.items.some((d) => d.name === '关机前创建'));
+    } finally {
+      await again.stop();
+    }
+  } finally {
+    await t.stop();
+  }
+});
+
+test('the operator reads the operator audit log', async () => {
+  const op = await s.operatorToken();
+  await s.createTenant('audited-co');
+  const log = await s.call('GET', '/api/v1/operator/audit-log', { token: op });
+  assert.equal(log.status, 200);
+  const create = log.body.items.find((e) => e.action === 'tenant.create');
+  assert.ok(create, JSON.stringify(log.body.items.slice(0, 3)));
+  assert.equal(create.after.slug, 'audited-co');
+  assert.ok(log.body.items.some((e) => e.action === 'operator.login'));
 });
 
 test('SIGTERM stops the server cleanly', async () => {
