@@ -67,6 +67,36 @@ Error Forbidden() {
   return Error::Forbidden("forbidden", "Your role does not allow this action.");
 }
 
+json::object PageOfRows(const storage::ResultSet& rows, const Page& page,
+                        const std::function<json::object(const Row&)>& view) {
+  json::array items;
+  std::int64_t last = 0;
+  for (const auto& r : rows.rows) {
+    items.push_back(view(r));
+    last = r.integer(0);
+  }
+  return PageOf(std::move(items), page, last);
+}
+
+std::int64_t RevokeAllOf(Connection& c, std::int64_t tenant_id, std::int64_t user_id,
+                         Timestamp now) {
+  std::int64_t n = c.Exec(
+      "UPDATE user_sessions SET revoked_at = ? WHERE tenant_id = ? AND user_id = ? AND "
+      "revoked_at IS NULL",
+      {V(ToMicros(now)), V(tenant_id), V(user_id)});
+  n += c.Exec(
+      "UPDATE api_tokens SET revoked_at = ? WHERE tenant_id = ? AND user_id = ? AND "
+      "revoked_at IS NULL",
+      {V(ToMicros(now)), V(tenant_id), V(user_id)});
+  return n;
+}
+
+std::optional<Row> ReadUser(Connection& c, std::int64_t tenant_id, std::int64_t user_id) {
+  return c.QueryOne(
+      fmt::format("SELECT {} FROM users WHERE tenant_id = ? AND user_id = ?", kUserColumns),
+      {V(tenant_id), V(user_id)});
+}
+
 }  // namespace internal
 
 namespace {
@@ -148,9 +178,7 @@ Result<LoginResult> IdentityService::IssueUserSession(Connection& c, const Row& 
   return out;
 }
 
-Result<LoginResult> IdentityService::LoginUser(std::string_view slug, std::string_view login,
-                                               std::string_view password,
-                                               const RequestMeta& meta) {
+Status IdentityService::ThrottleAddress(const RequestMeta& meta) {
   if (auto wait = ip_limiter_.Attempt("ip:" + meta.ip, meta.now); wait > 0) {
     json::object d;
     d["retry_after_seconds"] = wait;
@@ -158,6 +186,13 @@ Result<LoginResult> IdentityService::LoginUser(std::string_view slug, std::strin
                        "Too many sign-in attempts from this address; wait a minute.",
                        std::move(d));
   }
+  return OkStatus();
+}
+
+Result<LoginResult> IdentityService::LoginUser(std::string_view slug, std::string_view login,
+                                               std::string_view password,
+                                               const RequestMeta& meta) {
+  KELU_RETURN_IF_ERROR(ThrottleAddress(meta));
   auto tenant = db_.Read([&](Connection& c) {
     return c.QueryOne("SELECT tenant_id, state FROM tenants WHERE slug = ?", {V(slug)});
   });
@@ -202,9 +237,7 @@ Result<LoginResult> IdentityService::LoginUser(std::string_view slug, std::strin
       return d;
     }
     // Re-read inside the transaction: counters may have moved since.
-    auto fresh = c.QueryOne(
-        fmt::format("SELECT {} FROM users WHERE tenant_id = ? AND user_id = ?", kUserColumns),
-        {V(tenant_id), V(user->integer(kUId))});
+    auto fresh = ReadUser(c, tenant_id, user->integer(kUId));
     if (!fresh) {
       record(c, "unknown_user", "auth.login_failed");
       return d;
@@ -277,13 +310,7 @@ Result<LoginResult> IdentityService::LoginUser(std::string_view slug, std::strin
 Result<LoginResult> IdentityService::LoginOperator(std::string_view email,
                                                    std::string_view password,
                                                    const RequestMeta& meta) {
-  if (auto wait = ip_limiter_.Attempt("ip:" + meta.ip, meta.now); wait > 0) {
-    json::object d;
-    d["retry_after_seconds"] = wait;
-    return Error::Make(ErrorKind::kRateLimited, "too_many_attempts",
-                       "Too many sign-in attempts from this address; wait a minute.",
-                       std::move(d));
-  }
+  KELU_RETURN_IF_ERROR(ThrottleAddress(meta));
   auto op = db_.Read([&](Connection& c) {
     return c.QueryOne(
         "SELECT operator_id, name, password_hash, failed_logins, locked_until, status, email "
@@ -501,24 +528,6 @@ Status IdentityService::Logout(const Principal& who, const RequestMeta& meta) {
   });
 }
 
-namespace {
-
-// Revokes every session and API token of one user; returns how many.
-std::int64_t RevokeAllOf(Connection& c, std::int64_t tenant_id, std::int64_t user_id,
-                         Timestamp now) {
-  std::int64_t n = c.Exec(
-      "UPDATE user_sessions SET revoked_at = ? WHERE tenant_id = ? AND user_id = ? AND "
-      "revoked_at IS NULL",
-      {V(ToMicros(now)), V(tenant_id), V(user_id)});
-  n += c.Exec(
-      "UPDATE api_tokens SET revoked_at = ? WHERE tenant_id = ? AND user_id = ? AND "
-      "revoked_at IS NULL",
-      {V(ToMicros(now)), V(tenant_id), V(user_id)});
-  return n;
-}
-
-}  // namespace
-
 Status IdentityService::LogoutEverywhere(const Principal& who, const RequestMeta& meta) {
   return db_.Write([&](Connection& c) -> Status {
     if (who.kind == PrincipalKind::kOperator) {
@@ -583,11 +592,7 @@ Status IdentityService::ChangePassword(const Principal& who, std::string_view cu
 }
 
 Result<json::object> IdentityService::Me(const Principal& who) {
-  auto row = db_.Read([&](Connection& c) {
-    return c.QueryOne(
-        fmt::format("SELECT {} FROM users WHERE tenant_id = ? AND user_id = ?", kUserColumns),
-        {V(who.tenant_id), V(who.user_id)});
-  });
+  auto row = db_.Read([&](Connection& c) { return ReadUser(c, who.tenant_id, who.user_id); });
   if (!row) return Error::NotFound("user");
   auto tenant = db_.Read([&](Connection& c) {
     return c.QueryOne("SELECT tenant_id, slug, name, state, seats FROM tenants WHERE tenant_id = ?",

@@ -50,9 +50,7 @@ Result<json::object> IdentityService::ListAudit(const Principal& who, const Page
   sql += " ORDER BY audit_id DESC LIMIT ?";
   params.push_back(V(page.limit));
   auto rows = db_.Read([&](Connection& c) { return c.Query(sql, params); });
-  json::array items;
-  std::int64_t last = 0;
-  for (const auto& r : rows.rows) {
+  return PageOfRows(rows, page, [this](const Row& r) {
     json::object e;
     e["id"] = r.integer(0);
     e["at"] = FormatMicros(r.integer(1));
@@ -69,10 +67,8 @@ Result<json::object> IdentityService::ListAudit(const Principal& who, const Page
     e["before"] = JsonColumn(r, 10);
     e["after"] = JsonColumn(r, 11);
     e["request_id"] = r.text(12);
-    items.push_back(std::move(e));
-    last = r.integer(0);
-  }
-  return PageOf(std::move(items), page, last);
+    return e;
+  });
 }
 
 Result<json::object> IdentityService::TenantLoginHistory(const Principal& who, const Page& page,
@@ -90,9 +86,7 @@ Result<json::object> IdentityService::TenantLoginHistory(const Principal& who, c
   sql += " ORDER BY login_id DESC LIMIT ?";
   params.push_back(V(page.limit));
   auto rows = db_.Read([&](Connection& c) { return c.Query(sql, params); });
-  json::array items;
-  std::int64_t last = 0;
-  for (const auto& r : rows.rows) {
+  return PageOfRows(rows, page, [this](const Row& r) {
     json::object e;
     e["id"] = r.integer(0);
     e["user_id"] = r.is_null(1) ? json::value(nullptr) : json::value(r.integer(1));
@@ -101,10 +95,8 @@ Result<json::object> IdentityService::TenantLoginHistory(const Principal& who, c
     e["ip"] = r.text(4);
     e["user_agent"] = r.text(5);
     e["outcome"] = r.text(6);
-    items.push_back(std::move(e));
-    last = r.integer(0);
-  }
-  return PageOf(std::move(items), page, last);
+    return e;
+  });
 }
 
 Result<json::object> IdentityService::ReportUnauthorizedUse(const Principal& who,
@@ -162,14 +154,7 @@ Result<json::object> IdentityService::ReportUnauthorizedUse(const Principal& who
     std::int64_t revoked = 0;
     json::array id_list;
     for (auto id : ids) {
-      revoked += c.Exec(
-          "UPDATE user_sessions SET revoked_at = ? WHERE tenant_id = ? AND user_id = ? AND "
-          "revoked_at IS NULL",
-          {V(ToMicros(meta.now)), V(who.tenant_id), V(id)});
-      revoked += c.Exec(
-          "UPDATE api_tokens SET revoked_at = ? WHERE tenant_id = ? AND user_id = ? AND "
-          "revoked_at IS NULL",
-          {V(ToMicros(meta.now)), V(who.tenant_id), V(id)});
+      revoked += RevokeAllOf(c, who.tenant_id, id, meta.now);
       c.Exec("UPDATE users SET must_change_password = 1, updated_at = ? WHERE tenant_id = ? AND "
              "user_id = ?",
              {V(ToMicros(meta.now)), V(who.tenant_id), V(id)});
@@ -416,13 +401,7 @@ Result<json::object> IdentityService::ListTenants(const Principal&, const Page& 
                        " WHERE t.tenant_id < ? ORDER BY t.tenant_id DESC LIMIT ?",
                    {V(CursorBefore(page)), V(page.limit)});
   });
-  json::array items;
-  std::int64_t last = 0;
-  for (const auto& r : rows.rows) {
-    items.push_back(TenantMeta(r, zone_));
-    last = r.integer(0);
-  }
-  return PageOf(std::move(items), page, last);
+  return PageOfRows(rows, page, [this](const Row& r) { return TenantMeta(r, zone_); });
 }
 
 Result<json::object> IdentityService::OperatorGetTenant(const Principal&, std::int64_t id) {
@@ -474,9 +453,7 @@ Result<json::object> IdentityService::ListIncidents(const Principal&, const Page
         "WHERE i.incident_id < ? ORDER BY i.incident_id DESC LIMIT ?",
         {V(CursorBefore(page)), V(page.limit)});
   });
-  json::array items;
-  std::int64_t last = 0;
-  for (const auto& r : rows.rows) {
+  return PageOfRows(rows, page, [this](const Row& r) {
     json::object i;
     i["id"] = r.integer(0);
     i["tenant_id"] = r.integer(1);
@@ -488,10 +465,8 @@ Result<json::object> IdentityService::ListIncidents(const Principal&, const Page
     i["note"] = r.text(6);
     i["status"] = r.text(7);
     i["created_at"] = FormatMicros(r.integer(8));
-    items.push_back(std::move(i));
-    last = r.integer(0);
-  }
-  return PageOf(std::move(items), page, last);
+    return i;
+  });
 }
 
 Result<json::object> IdentityService::ListOperatorAudit(const Principal&, const Page& page) {
@@ -502,9 +477,7 @@ Result<json::object> IdentityService::ListOperatorAudit(const Principal&, const 
         "WHERE audit_id < ? ORDER BY audit_id DESC LIMIT ?",
         {V(CursorBefore(page)), V(page.limit)});
   });
-  json::array items;
-  std::int64_t last = 0;
-  for (const auto& r : rows.rows) {
+  return PageOfRows(rows, page, [this](const Row& r) {
     json::object e;
     e["id"] = r.integer(0);
     e["at"] = FormatMicros(r.integer(1));
@@ -519,10 +492,8 @@ Result<json::object> IdentityService::ListOperatorAudit(const Principal&, const 
     e["before"] = JsonColumn(r, 10);
     e["after"] = JsonColumn(r, 11);
     e["request_id"] = r.text(12);
-    items.push_back(std::move(e));
-    last = r.integer(0);
-  }
-  return PageOf(std::move(items), page, last);
+    return e;
+  });
 }
 
 }  // namespace kelu::identity

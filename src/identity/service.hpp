@@ -138,6 +138,8 @@ class IdentityService {
   Result<LoginResult> IssueUserSession(storage::Connection& c, const storage::Row& user,
                                        const RequestMeta& meta);
   Status RequireManager(const Principal& who) const;
+  // 429 too_many_attempts when the caller's address has tried to sign in too often.
+  Status ThrottleAddress(const RequestMeta& meta);
   json::object UserView(const storage::Row& r) const;
   std::string Format(Timestamp t) const { return FormatRfc3339(t, zone_); }
   std::string FormatMicros(std::int64_t us) const { return Format(FromMicros(us)); }

@@ -1,6 +1,8 @@
 // Shared pieces of the IdentityService implementation files. Not a public interface.
 #pragma once
 
+#include <functional>
+#include <optional>
 #include <string>
 
 #include "core/json.hpp"
@@ -33,6 +35,17 @@ bool ParseToken(std::string_view token, ParsedToken& out);
 std::int64_t CursorBefore(const Page& page);
 // {"items": items, "next_cursor": …} where a full page gets the last id as the cursor.
 json::object PageOf(json::array items, const Page& page, std::int64_t last_id);
+// The page of `rows` (keyed by a descending id in column 0), each turned into JSON by `view`.
+json::object PageOfRows(const storage::ResultSet& rows, const Page& page,
+                        const std::function<json::object(const storage::Row&)>& view);
+
+// Revokes every session and API token of one user; returns how many.
+std::int64_t RevokeAllOf(storage::Connection& c, std::int64_t tenant_id, std::int64_t user_id,
+                         Timestamp now);
+
+// One user row read with kUserColumns, or nullopt.
+std::optional<storage::Row> ReadUser(storage::Connection& c, std::int64_t tenant_id,
+                                     std::int64_t user_id);
 
 Error Forbidden();
 

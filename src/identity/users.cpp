@@ -67,21 +67,11 @@ Result<json::object> IdentityService::ListUsers(const Principal& who, const Page
                                kUserColumns),
                    {V(who.tenant_id), V(CursorBefore(page)), V(page.limit)});
   });
-  json::array items;
-  std::int64_t last = 0;
-  for (const auto& r : rows.rows) {
-    items.push_back(UserView(r));
-    last = r.integer(kUId);
-  }
-  return PageOf(std::move(items), page, last);
+  return PageOfRows(rows, page, [this](const Row& r) { return UserView(r); });
 }
 
 Result<json::object> IdentityService::GetUser(const Principal& who, std::int64_t id) {
-  auto row = db_.Read([&](Connection& c) {
-    return c.QueryOne(
-        fmt::format("SELECT {} FROM users WHERE tenant_id = ? AND user_id = ?", kUserColumns),
-        {V(who.tenant_id), V(id)});
-  });
+  auto row = db_.Read([&](Connection& c) { return ReadUser(c, who.tenant_id, id); });
   if (!row) return Error::NotFound("user");
   return UserView(*row);
 }
@@ -135,9 +125,7 @@ Result<json::object> IdentityService::CreateUser(const Principal& who, const jso
            {V(who.tenant_id), V(id), V(*login), V(*name), V(email.value_or("")),
             V(mobile.value_or("")), V(RoleName(role)), V(dept), V(active ? "active" : "disabled"),
             V(hash), V(now), V(temporary), V(now), V(now)});
-    auto row = c.QueryOne(
-        fmt::format("SELECT {} FROM users WHERE tenant_id = ? AND user_id = ?", kUserColumns),
-        {V(who.tenant_id), V(id)});
+    auto row = ReadUser(c, who.tenant_id, id);
     json::object view = UserView(*row);
     RecordAudit(c, who, meta, {"user.create", "user", std::to_string(id), {}, view});
     if (temporary) view["temporary_password"] = pw;
@@ -166,9 +154,7 @@ Result<json::object> IdentityService::UpdateUser(const Principal& who, std::int6
   }
 
   return db_.Write([&](Connection& c) -> Result<json::object> {
-    auto row = c.QueryOne(
-        fmt::format("SELECT {} FROM users WHERE tenant_id = ? AND user_id = ?", kUserColumns),
-        {V(who.tenant_id), V(id)});
+    auto row = ReadUser(c, who.tenant_id, id);
     if (!row) return Error::NotFound("user");
     json::object before = UserView(*row);
     Role from = ParseRole(row->text(kURole)).value_or(Role::kMember);
@@ -203,9 +189,7 @@ Result<json::object> IdentityService::UpdateUser(const Principal& who, std::int6
              "revoked_at IS NULL",
              {V(ToMicros(meta.now)), V(who.tenant_id), V(id)});
     }
-    auto updated = c.QueryOne(
-        fmt::format("SELECT {} FROM users WHERE tenant_id = ? AND user_id = ?", kUserColumns),
-        {V(who.tenant_id), V(id)});
+    auto updated = ReadUser(c, who.tenant_id, id);
     json::object after = UserView(*updated);
     json::object b = before, a = after;
     b.erase("updated_at");
@@ -261,6 +245,13 @@ json::object DepartmentView(const Row& r, const Zone& zone) {
 
 constexpr const char* kDeptColumns = "department_id, parent_id, name, created_at, updated_at";
 
+std::optional<Row> ReadDepartment(Connection& c, std::int64_t tenant_id, std::int64_t id) {
+  return c.QueryOne(fmt::format("SELECT {} FROM departments WHERE tenant_id = ? AND "
+                                "department_id = ?",
+                                kDeptColumns),
+                    {V(tenant_id), V(id)});
+}
+
 }  // namespace
 
 Result<json::object> IdentityService::ListDepartments(const Principal& who) {
@@ -297,10 +288,7 @@ Result<json::object> IdentityService::CreateDepartment(const Principal& who,
            "updated_at) VALUES (?, ?, ?, ?, ?, ?)",
            {V(who.tenant_id), V(id), V(parent), V(*name), V(ToMicros(meta.now)),
             V(ToMicros(meta.now))});
-    auto row = c.QueryOne(fmt::format("SELECT {} FROM departments WHERE tenant_id = ? AND "
-                                      "department_id = ?",
-                                      kDeptColumns),
-                          {V(who.tenant_id), V(id)});
+    auto row = ReadDepartment(c, who.tenant_id, id);
     json::object view = DepartmentView(*row, zone_);
     RecordAudit(c, who, meta, {"department.create", "department", std::to_string(id), {}, view});
     return view;
@@ -318,10 +306,7 @@ Result<json::object> IdentityService::UpdateDepartment(const Principal& who, std
   auto parent = f.NullableId("parent_id", present);
   if (!f.ok()) return f.ToError();
   return db_.Write([&](Connection& c) -> Result<json::object> {
-    auto row = c.QueryOne(fmt::format("SELECT {} FROM departments WHERE tenant_id = ? AND "
-                                      "department_id = ?",
-                                      kDeptColumns),
-                          {V(who.tenant_id), V(id)});
+    auto row = ReadDepartment(c, who.tenant_id, id);
     if (!row) return Error::NotFound("department");
     if (present && parent) {
       DepartmentTree tree = ReadTree(c, who.tenant_id);
@@ -334,10 +319,7 @@ Result<json::object> IdentityService::UpdateDepartment(const Principal& who, std
            "AND department_id = ?",
            {V(name.value_or(row->text(2))), present ? V(parent) : V(row->opt_integer(1)),
             V(ToMicros(meta.now)), V(who.tenant_id), V(id)});
-    auto updated = c.QueryOne(fmt::format("SELECT {} FROM departments WHERE tenant_id = ? AND "
-                                          "department_id = ?",
-                                          kDeptColumns),
-                              {V(who.tenant_id), V(id)});
+    auto updated = ReadDepartment(c, who.tenant_id, id);
     json::object before = DepartmentView(*row, zone_), after = DepartmentView(*updated, zone_);
     json::object view = after;
     before.erase("updated_at");
