@@ -23,7 +23,7 @@ build:
 build-release:
 	@scripts/deps.sh build
 	@cmake --preset release >/dev/null
-	@cmake --build build/release -j $(JOBS)
+	@cmake --build build/release -j $(JOBS) --target kelu
 	@mkdir -p bin && ln -sf ../build/release/src/kelu bin/kelu
 
 format:

@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh bench
 cmake --preset release >/dev/null
-cmake --build build/release -j "$(nproc)"
+cmake --build build/release -j "$(nproc)" --target kelu
 BIN=$PWD/build/release/src/kelu
 DURATION=${KELU_BENCH_SECONDS:-8}
 CONNS=${KELU_BENCH_CONNECTIONS:-64}

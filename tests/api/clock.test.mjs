@@ -77,3 +77,30 @@ test('kelu tick runs the daily jobs offline up to a date', async () => {
     await fresh.stop();
   }
 });
+
+test('under the 等保 policy a password older than 90 days must be changed, and old ones not reused', async () => {
+  const t = await startServer({ testClock: true, env: { KELU_SECURITY_PASSWORD_POLICY: 'dengbao' } });
+  try {
+    const boss = t.demo.tenant.users.find((u) => u.role === 'boss');
+    let op = await t.operatorToken();
+    const now = Date.parse((await t.call('GET', '/api/v1/operator/clock', { token: op })).body.now);
+    let token = await t.login(boss.login, boss.password);
+    assert.equal((await t.call('GET', '/api/v1/me', { token })).body.user.must_change_password, false);
+    await t.call('POST', '/api/v1/operator/clock', { token: op, body: { now: new Date(now + 91 * 86400 * 1000).toISOString() } });
+    const login = await t.call('POST', '/api/v1/auth/login', { body: { tenant: 'demo', login: boss.login, password: boss.password } });
+    assert.equal(login.body.must_change_password, true);
+    token = login.body.token;
+    expectError(assert, await t.call('GET', '/api/v1/users', { token }), 403, 'password_change_required');
+    expectError(assert, await t.call('POST', '/api/v1/me/password', { token, body: { current_password: boss.password, new_password: 'onlylower1' } }), 422, 'weak_password');
+    assert.equal((await t.call('POST', '/api/v1/me/password', { token, body: { current_password: boss.password, new_password: 'Rotated-2027-a' } })).status, 204);
+    assert.equal((await t.call('GET', '/api/v1/users', { token })).status, 200);
+    // Back to the original password: refused, it is one of the last five.
+    const back = await t.call('POST', '/api/v1/me/password', { token, body: { current_password: 'Rotated-2027-a', new_password: boss.password } });
+    expectError(assert, back, 422, 'validation_failed');
+    assert.match(back.body.error.details.fields.new_password, /last 5/);
+    op = await t.operatorToken();
+    assert.ok(op);
+  } finally {
+    await t.stop();
+  }
+});
