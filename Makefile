@@ -1,5 +1,5 @@
 # The two commands: `make run` and `make test`. Both install what is missing first.
-.PHONY: run test build build-release bench deps clean format
+.PHONY: run test build build-release bench deps clean format lint
 
 JOBS ?= $(shell nproc)
 
@@ -25,6 +25,9 @@ build-release:
 	@cmake --preset release >/dev/null
 	@cmake --build build/release -j $(JOBS) --target kelu
 	@mkdir -p bin && ln -sf ../build/release/src/kelu bin/kelu
+
+lint: build
+	@ls src/*/*.cpp | xargs -P $(JOBS) -n 4 clang-tidy -p build/debug --quiet
 
 format:
 	@find src -name '*.cpp' -o -name '*.hpp' | xargs clang-format -i

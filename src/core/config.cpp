@@ -30,7 +30,7 @@ Error ConfigError(std::string message) {
   return Error::Make(ErrorKind::kInvalid, "invalid_config", std::move(message));
 }
 
-Key MakeInt(std::string section, std::string name, std::function<int&(Config&)> field, int min,
+Key MakeInt(std::string section, std::string name, const std::function<int&(Config&)>& field, int min,
             int max) {
   auto check = [min, max](std::int64_t v) -> std::optional<std::string> {
     if (v < min || v > max) return fmt::format("must be an integer from {} to {}", min, max);
@@ -57,8 +57,8 @@ Key MakeInt(std::string section, std::string name, std::function<int&(Config&)> 
 
 using StringCheck = std::function<std::optional<std::string>(std::string_view)>;
 
-Key MakeString(std::string section, std::string name, std::function<std::string&(Config&)> field,
-               StringCheck check) {
+Key MakeString(std::string section, std::string name,
+               const std::function<std::string&(Config&)>& field, const StringCheck& check) {
   Key k{std::move(section), std::move(name), nullptr, nullptr};
   k.from_text = [field, check](Config& c, std::string_view s) -> std::optional<std::string> {
     if (check) {
@@ -75,7 +75,7 @@ Key MakeString(std::string section, std::string name, std::function<std::string&
   return k;
 }
 
-Key MakeBool(std::string section, std::string name, std::function<bool&(Config&)> field) {
+Key MakeBool(std::string section, std::string name, const std::function<bool&(Config&)>& field) {
   Key k{std::move(section), std::move(name), nullptr, nullptr};
   k.from_toml = [field](Config& c, const toml::node& n) -> std::optional<std::string> {
     if (!n.is_boolean()) return "must be true or false";
@@ -95,7 +95,7 @@ Key MakeBool(std::string section, std::string name, std::function<bool&(Config&)
   return k;
 }
 
-StringCheck OneOf(std::vector<std::string> allowed) {
+StringCheck OneOf(const std::vector<std::string>& allowed) {
   return [allowed](std::string_view s) -> std::optional<std::string> {
     for (const auto& a : allowed) {
       if (s == a) return std::nullopt;
@@ -134,6 +134,7 @@ std::optional<std::string> CheckDbUrl(std::string_view s) {
 const std::vector<Key>& Keys() {
   static const std::vector<Key> keys = [] {
     std::vector<Key> k;
+// NOLINTNEXTLINE(bugprone-macro-parentheses): `path` is a member path, not an expression.
 #define KELU_FIELD(type, path) [](Config& c) -> type& { return c.path; }
     k.push_back(MakeString("server", "listen", KELU_FIELD(std::string, server.listen), CheckListen));
     k.push_back(MakeInt("server", "threads", KELU_FIELD(int, server.threads), 0, 256));

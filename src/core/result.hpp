@@ -35,7 +35,7 @@ struct Error {
                     boost::json::object details = {}) {
     return Error{kind, std::move(code), std::move(message), std::move(details)};
   }
-  static Error NotFound(std::string what = "resource") {
+  static Error NotFound(const std::string& what = "resource") {
     return Make(ErrorKind::kNotFound, "not_found", "The " + what + " does not exist.");
   }
   static Error Forbidden(std::string code, std::string message) {

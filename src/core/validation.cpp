@@ -132,9 +132,9 @@ Error Fields::ToError() const {
                      "Some fields are missing or invalid.", std::move(details));
 }
 
-Error FieldError(std::string_view key, std::string message) {
+Error FieldError(std::string_view key, const std::string& message) {
   json::object fields;
-  fields[key] = std::move(message);
+  fields[key] = message;
   json::object details;
   details["fields"] = std::move(fields);
   return Error::Make(ErrorKind::kInvalid, "validation_failed",

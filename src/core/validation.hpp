@@ -48,6 +48,6 @@ class Fields {
 std::optional<std::size_t> Utf8Length(std::string_view text);
 
 // A 422 error for a single field.
-Error FieldError(std::string_view key, std::string message);
+Error FieldError(std::string_view key, const std::string& message);
 
 }  // namespace kelu

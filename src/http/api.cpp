@@ -143,12 +143,12 @@ Response ErrorToResponse(const Error& e) {
   return r;
 }
 
-Response Reply(Result<json::object> result, int status) {
+Response Reply(const Result<json::object>& result, int status) {
   if (!result.ok()) return ErrorToResponse(result.error());
   return JsonResponse(status, result.value());
 }
 
-Response Reply(Status status) {
+Response Reply(const Status& status) {
   if (!status.ok()) return ErrorToResponse(status.error());
   Response r;
   r.status = 204;
@@ -180,9 +180,7 @@ std::size_t Api::BodyLimitFor(std::string_view method, std::string_view target) 
 }
 
 Response Api::ErrorResponse(int status, std::string code, std::string message) const {
-  ErrorKind kind = status == 413   ? ErrorKind::kTooLarge
-                   : status == 400 ? ErrorKind::kBadRequest
-                                   : ErrorKind::kBadRequest;
+  ErrorKind kind = status == 413 ? ErrorKind::kTooLarge : ErrorKind::kBadRequest;
   Response r = ErrorToResponse(Error::Make(kind, std::move(code), std::move(message)));
   r.status = status;
   r.set_header("X-Request-Id", RandomToken(12));

@@ -88,7 +88,7 @@ Response JsonResponse(int status, const json::value& body);
 Response ErrorToResponse(const Error& error);
 int StatusOf(ErrorKind kind);
 // 200 (or `status`) with the value, or the error.
-Response Reply(Result<json::object> result, int status = 200);
-Response Reply(Status status);  // 204 on success
+Response Reply(const Result<json::object>& result, int status = 200);
+Response Reply(const Status& status);  // 204 on success
 
 }  // namespace kelu::http

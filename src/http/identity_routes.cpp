@@ -9,7 +9,6 @@
 namespace kelu::http {
 
 using namespace schema;
-using identity::Principal;
 
 namespace {
 

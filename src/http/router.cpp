@@ -25,7 +25,9 @@ Route& Router::Add(std::string method, std::string pattern, Access access, Route
                    Handler handler) {
   for (const auto& r : routes_) {
     if (r->method == method && r->pattern == pattern) {
-      throw std::logic_error("duplicate route " + method + " " + pattern);
+      std::string what = "duplicate route ";
+      what.append(method).append(" ").append(pattern);
+      throw std::logic_error(what);
     }
   }
   auto route = std::make_unique<Route>();

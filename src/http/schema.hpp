@@ -10,12 +10,12 @@
 
 namespace kelu::http::schema {
 
-inline json::value Str(std::string description = "") {
+inline json::value Str(const std::string& description = "") {
   json::object o{{"type", "string"}};
   if (!description.empty()) o["description"] = description;
   return o;
 }
-inline json::value Int(std::string description = "") {
+inline json::value Int(const std::string& description = "") {
   json::object o{{"type", "integer"}};
   if (!description.empty()) o["description"] = description;
   return o;
@@ -38,12 +38,12 @@ inline json::value Ref(const std::string& name) {
 inline json::value Array(json::value items) {
   return json::object{{"type", "array"}, {"items", std::move(items)}};
 }
-inline json::value Obj(std::vector<std::pair<std::string, json::value>> props,
-                       std::vector<std::string> required = {}) {
+inline json::value Obj(const std::vector<std::pair<std::string, json::value>>& props,
+                       const std::vector<std::string>& required = {}) {
   json::object p;
-  for (auto& [k, v] : props) p[k] = std::move(v);
+  for (const auto& [k, v] : props) p[k] = v;
   json::array r;
-  for (auto& k : required) r.emplace_back(k);
+  for (const auto& k : required) r.emplace_back(k);
   json::object o{{"type", "object"}, {"properties", std::move(p)}};
   if (!r.empty()) o["required"] = std::move(r);
   return o;

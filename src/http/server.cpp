@@ -190,7 +190,7 @@ net::awaitable<void> Listen(tcp::acceptor& acceptor, std::shared_ptr<Shared> s) 
 }  // namespace
 
 void RunServer(const ServerOptions& options, RequestHandler handler, BodyLimitFor body_limit,
-               ErrorResponder error_responder, OnListening on_listening) {
+               ErrorResponder error_responder, const OnListening& on_listening) {
   auto shared = std::make_shared<Shared>();
   shared->options = options;
   shared->handler = std::move(handler);

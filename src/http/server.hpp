@@ -18,8 +18,8 @@ struct ServerOptions {
   std::string host = "127.0.0.1";
   unsigned short port = 8080;  // 0: any free port (reported through on_listening)
   int threads = 1;
-  std::size_t header_limit = 16 * 1024;
-  std::size_t body_limit = 1024 * 1024;
+  std::size_t header_limit = std::size_t{16} * 1024;
+  std::size_t body_limit = std::size_t{1024} * 1024;
   std::chrono::seconds read_timeout{30};
   std::chrono::seconds idle_timeout{60};
   std::chrono::seconds shutdown_grace{10};
@@ -36,6 +36,6 @@ using ErrorResponder = std::function<Response(int status, std::string code, std:
 
 // Serves until SIGTERM or SIGINT. Throws std::runtime_error when it cannot listen.
 void RunServer(const ServerOptions& options, RequestHandler handler, BodyLimitFor body_limit,
-               ErrorResponder error_responder, OnListening on_listening);
+               ErrorResponder error_responder, const OnListening& on_listening);
 
 }  // namespace kelu::http

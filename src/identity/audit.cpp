@@ -26,9 +26,9 @@ storage::Value JsonOrNull(const json::object& o) {
 }  // namespace
 
 void RecordAudit(storage::Connection& c, const Principal& who, const RequestMeta& meta,
-                 AuditEntry e) {
+                 const AuditEntry& e) {
   if (who.kind == PrincipalKind::kOperator) {
-    RecordOperatorAudit(c, who.operator_id, who.name, meta, std::move(e), 0);
+    RecordOperatorAudit(c, who.operator_id, who.name, meta, e, 0);
     return;
   }
   bool support = who.kind == PrincipalKind::kSupport;
@@ -42,8 +42,9 @@ void RecordAudit(storage::Connection& c, const Principal& who, const RequestMeta
        V(meta.request_id)});
 }
 
-void RecordAnonymousAudit(storage::Connection& c, std::int64_t tenant_id, std::string actor_name,
-                          const RequestMeta& meta, AuditEntry e) {
+void RecordAnonymousAudit(storage::Connection& c, std::int64_t tenant_id,
+                          const std::string& actor_name, const RequestMeta& meta,
+                          const AuditEntry& e) {
   c.Exec(
       "INSERT INTO audit_log (tenant_id, audit_id, at, actor_kind, actor_id, actor_name, ip, "
       "user_agent, action, entity, entity_id, before_json, after_json, request_id) "
@@ -53,8 +54,9 @@ void RecordAnonymousAudit(storage::Connection& c, std::int64_t tenant_id, std::s
        JsonOrNull(e.after), V(meta.request_id)});
 }
 
-void RecordOperatorAudit(storage::Connection& c, std::int64_t operator_id, std::string actor_name,
-                         const RequestMeta& meta, AuditEntry e, std::int64_t subject_tenant_id) {
+void RecordOperatorAudit(storage::Connection& c, std::int64_t operator_id,
+                         const std::string& actor_name, const RequestMeta& meta,
+                         const AuditEntry& e, std::int64_t subject_tenant_id) {
   c.Exec(
       "INSERT INTO operator_audit (audit_id, at, operator_id, actor_name, ip, user_agent, action, "
       "entity, entity_id, subject_tenant_id, before_json, after_json, request_id) "

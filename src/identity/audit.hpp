@@ -26,14 +26,16 @@ void Diff(json::object& before, json::object& after);
 
 // Records `entry` in the tenant's audit log (users and support) or the operator audit log.
 void RecordAudit(storage::Connection& c, const Principal& who, const RequestMeta& meta,
-                 AuditEntry entry);
+                 const AuditEntry& entry);
 
 // Records an event of a tenant with no authenticated principal (a failed login).
-void RecordAnonymousAudit(storage::Connection& c, std::int64_t tenant_id, std::string actor_name,
-                          const RequestMeta& meta, AuditEntry entry);
+void RecordAnonymousAudit(storage::Connection& c, std::int64_t tenant_id,
+                          const std::string& actor_name, const RequestMeta& meta,
+                          const AuditEntry& entry);
 
 // Records an operator action; `subject_tenant_id` names the tenant acted on (0: none).
-void RecordOperatorAudit(storage::Connection& c, std::int64_t operator_id, std::string actor_name,
-                         const RequestMeta& meta, AuditEntry entry, std::int64_t subject_tenant_id);
+void RecordOperatorAudit(storage::Connection& c, std::int64_t operator_id,
+                         const std::string& actor_name, const RequestMeta& meta,
+                         const AuditEntry& entry, std::int64_t subject_tenant_id);
 
 }  // namespace kelu::identity

@@ -12,7 +12,6 @@
 namespace kelu::identity {
 
 using storage::Connection;
-using storage::Null;
 using storage::Row;
 using storage::V;
 using namespace internal;
@@ -219,7 +218,7 @@ Result<LoginResult> IdentityService::LoginUser(std::string_view slug, std::strin
          V(meta.user_agent), V(outcome)});
     AuditEntry e{std::move(action), "user", uid ? std::to_string(*uid) : std::string(login), {}, {}};
     e.after["outcome"] = outcome;
-    RecordAnonymousAudit(c, tenant_id, std::string(login), meta, std::move(e));
+    RecordAnonymousAudit(c, tenant_id, std::string(login), meta, e);
   };
 
   // Failures are recorded too, so the transaction commits whatever the outcome; the
@@ -257,7 +256,7 @@ Result<LoginResult> IdentityService::LoginUser(std::string_view slug, std::strin
         lock = ToMicros(meta.now + std::chrono::minutes(config_.lockout_minutes));
         failures = 0;
         d.outcome = Outcome::kLocked;
-        d.locked_seconds = config_.lockout_minutes * 60;
+        d.locked_seconds = std::int64_t{config_.lockout_minutes} * 60;
       }
       c.Exec("UPDATE users SET failed_logins = ?, locked_until = ? WHERE tenant_id = ? AND "
              "user_id = ?",
@@ -327,7 +326,7 @@ Result<LoginResult> IdentityService::LoginOperator(std::string_view email,
     Decision d;
     AuditEntry e{"operator.login_failed", "operator", std::string(email), {}, {}};
     if (!op) {
-      RecordOperatorAudit(c, 0, std::string(email), meta, std::move(e), 0);
+      RecordOperatorAudit(c, 0, std::string(email), meta, e, 0);
       return d;
     }
     std::int64_t id = op->integer(0);
@@ -342,7 +341,7 @@ Result<LoginResult> IdentityService::LoginOperator(std::string_view email,
         lock = ToMicros(meta.now + std::chrono::minutes(config_.lockout_minutes));
         failures = 0;
         d.outcome = 2;
-        d.locked_seconds = config_.lockout_minutes * 60;
+        d.locked_seconds = std::int64_t{config_.lockout_minutes} * 60;
       }
       c.Exec("UPDATE operators SET failed_logins = ?, locked_until = ? WHERE operator_id = ?",
              {V(failures), V(lock), V(id)});
@@ -373,7 +372,7 @@ Result<LoginResult> IdentityService::LoginOperator(std::string_view email,
       d.session.view["operator"] = std::move(o);
       e.action = "operator.login";
     }
-    RecordOperatorAudit(c, id, op->text(1), meta, std::move(e), 0);
+    RecordOperatorAudit(c, id, op->text(1), meta, e, 0);
     return d;
   });
   if (!decided.ok()) return std::move(decided).error();
@@ -541,7 +540,7 @@ Status IdentityService::LogoutEverywhere(const Principal& who, const RequestMeta
     std::int64_t n = RevokeAllOf(c, who.tenant_id, who.user_id, meta.now);
     AuditEntry e{"auth.logout_everywhere", "user", std::to_string(who.user_id), {}, {}};
     e.after["revoked"] = n;
-    RecordAudit(c, who, meta, std::move(e));
+    RecordAudit(c, who, meta, e);
     return OkStatus();
   });
 }

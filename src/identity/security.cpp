@@ -269,7 +269,7 @@ void IdentityService::RecordSupportRequest(const Principal& support, std::string
     e.after["method"] = method;
     e.after["path"] = path;
     e.after["status"] = status;
-    RecordAudit(c, support, meta, std::move(e));
+    RecordAudit(c, support, meta, e);
     return OkStatus();
   }).ok();
 }

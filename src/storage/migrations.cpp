@@ -23,6 +23,7 @@ struct Migration {
 std::vector<Migration> MigrationsFor(Dialect d) {
   auto files = d == Dialect::kSqlite ? SqliteMigrationFiles() : PostgresMigrationFiles();
   std::vector<Migration> out;
+  out.reserve(files.size());
   for (const auto& [name, sql] : files) {
     out.push_back(Migration{std::stoi(std::string(name.substr(0, 4))), name, sql});
   }
