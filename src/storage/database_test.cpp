@@ -4,6 +4,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <atomic>
 #include <set>
 #include <thread>
 
@@ -156,6 +157,50 @@ TEST_P(DatabaseTest, IdsIncreaseAcrossThreads) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Drivers, DatabaseTest, ::testing::Values("sqlite", "postgres"));
+
+TEST(Sqlite, WriteRetriesWhileAnotherProcessHoldsTheLock) {
+  auto dir = std::filesystem::temp_directory_path() / ("kelu-busy-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  std::string url = "sqlite:" + (dir / "t.db").string();
+  // busy_timeout 0: SQLite reports "busy" at once, so only the retry policy can wait.
+  auto db = Database::Open(url, 2, 0);
+  ManualClock clock(FromMicros(1'800'000'000'000'000));
+  ASSERT_TRUE(Migrate(*db, clock.now()).ok());
+  auto other = Database::Open(url, 2, 0);  // another process, as far as locking goes
+  std::atomic<bool> holding{false};
+  std::thread holder([&] {
+    MustWrite(*other, [&](Connection& c) {
+      c.Exec("INSERT INTO kelu_settings (key, value) VALUES ('holder', '1')");
+      holding = true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(60));
+      return OkStatus();
+    });
+  });
+  while (!holding) std::this_thread::yield();
+  Status s = db->Write([](Connection& c) {
+    c.Exec("INSERT INTO kelu_settings (key, value) VALUES ('waiter', '1')");
+    return OkStatus();
+  });
+  holder.join();
+  EXPECT_TRUE(s.ok());
+  EXPECT_EQ(db->Read([](Connection& c) { return c.QueryInt("SELECT count(*) FROM kelu_settings WHERE key IN ('holder', 'waiter')"); }), 2);
+  // With no retries left, the busy error comes out instead of waiting forever.
+  db->set_retry_policy(RetryPolicy{1, 1, 1});
+  std::atomic<bool> again{false};
+  std::thread second([&] {
+    MustWrite(*other, [&](Connection&) {
+      again = true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(60));
+      return OkStatus();
+    });
+  });
+  while (!again) std::this_thread::yield();
+  EXPECT_THROW((void)db->Write([](Connection&) { return OkStatus(); }), RetryableConflict);
+  second.join();
+  db.reset();
+  other.reset();
+  std::filesystem::remove_all(dir);
+}
 
 TEST(Postgres, NumbersPlaceholdersOutsideQuotes) {
   EXPECT_EQ(NumberPlaceholders("SELECT ?, '?', \"a?\" WHERE x = ?"),
