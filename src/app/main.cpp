@@ -1,9 +1,9 @@
 // The kelu program: the composition root. Parses the command line, loads the configuration,
 // opens the database, wires the services and runs one subcommand.
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <CLI/CLI.hpp>
 #include <atomic>
 #include <condition_variable>
 #include <cstdio>
@@ -71,7 +71,8 @@ Result<Runtime> Build(const Options& o, bool test_clock) {
   }
   spdlog::set_level(spdlog::level::from_str(rt.config.log.level));
   rt.zone = *Zone::Find(rt.config.business.timezone);
-  if (!InitCrypto()) return Error::Make(ErrorKind::kInternal, "crypto", "libsodium failed to start");
+  if (!InitCrypto())
+    return Error::Make(ErrorKind::kInternal, "crypto", "libsodium failed to start");
   try {
     rt.db = storage::Database::Open(rt.config.database.url, rt.config.database.pool_size,
                                     rt.config.database.busy_timeout_ms);
@@ -114,8 +115,8 @@ int Serve(const Options& o) {
     if (!checked.ok()) return Fail("--listen " + o.listen + ": must be HOST:PORT");
     rt.config.server.listen = o.listen;
   }
-  http::Api api(rt.config, http::Services{*rt.db, *rt.identity, *rt.scheduler, *rt.clock,
-                                          rt.manual});
+  http::Api api(rt.config,
+                http::Services{*rt.db, *rt.identity, *rt.scheduler, *rt.clock, rt.manual});
   rt.scheduler->set_observer(
       [&api](const jobs::JobRun& run) { api.metrics().CountJobRun(run.job, run.ok); });
 
@@ -168,7 +169,8 @@ int Serve(const Options& o) {
         },
         [&](unsigned short port) {
           std::printf("kelu %s listening on http://%s:%u (database %s%s)\n", KELU_VERSION,
-                      so.host.c_str(), port, rt.db->dialect() == storage::Dialect::kSqlite ? "SQLite" : "PostgreSQL",
+                      so.host.c_str(), port,
+                      rt.db->dialect() == storage::Dialect::kSqlite ? "SQLite" : "PostgreSQL",
                       rt.manual ? ", test clock" : "");
           std::fflush(stdout);
         });
@@ -222,8 +224,8 @@ int Demo(const Options& o) {
   if (o.json) {
     json::array list;
     for (auto& u : users) {
-      list.push_back(json::object{{"login", u.login}, {"password", u.password},
-                                  {"role", identity::RoleName(u.role)}});
+      list.push_back(json::object{
+          {"login", u.login}, {"password", u.password}, {"role", identity::RoleName(u.role)}});
     }
     json::object out{{"operator", json::object{{"email", op_email}, {"password", op_pw}}},
                      {"tenant", json::object{{"slug", "demo"}, {"users", std::move(list)}}}};

@@ -1,6 +1,7 @@
 #include "core/config.hpp"
 
 #include <fmt/format.h>
+#include <toml++/toml.h>
 #include <unistd.h>
 
 #include <cctype>
@@ -8,7 +9,6 @@
 #include <fstream>
 #include <functional>
 #include <sstream>
-#include <toml++/toml.h>
 #include <vector>
 
 #include "core/time.hpp"
@@ -30,8 +30,8 @@ Error ConfigError(std::string message) {
   return Error::Make(ErrorKind::kInvalid, "invalid_config", std::move(message));
 }
 
-Key MakeInt(std::string section, std::string name, const std::function<int&(Config&)>& field, int min,
-            int max) {
+Key MakeInt(std::string section, std::string name, const std::function<int&(Config&)>& field,
+            int min, int max) {
   auto check = [min, max](std::int64_t v) -> std::optional<std::string> {
     if (v < min || v > max) return fmt::format("must be an integer from {} to {}", min, max);
     return std::nullopt;
@@ -136,10 +136,11 @@ const std::vector<Key>& Keys() {
     std::vector<Key> k;
 // NOLINTNEXTLINE(bugprone-macro-parentheses): `path` is a member path, not an expression.
 #define KELU_FIELD(type, path) [](Config& c) -> type& { return c.path; }
-    k.push_back(MakeString("server", "listen", KELU_FIELD(std::string, server.listen), CheckListen));
+    k.push_back(
+        MakeString("server", "listen", KELU_FIELD(std::string, server.listen), CheckListen));
     k.push_back(MakeInt("server", "threads", KELU_FIELD(int, server.threads), 0, 256));
-    k.push_back(MakeInt("server", "header_limit_bytes",
-                        KELU_FIELD(int, server.header_limit_bytes), 1024, 1 << 20));
+    k.push_back(MakeInt("server", "header_limit_bytes", KELU_FIELD(int, server.header_limit_bytes),
+                        1024, 1 << 20));
     k.push_back(MakeInt("server", "body_limit_bytes", KELU_FIELD(int, server.body_limit_bytes),
                         1024, 1 << 30));
     k.push_back(MakeInt("server", "read_timeout_seconds",
@@ -148,15 +149,15 @@ const std::vector<Key>& Keys() {
                         KELU_FIELD(int, server.idle_timeout_seconds), 1, 3600));
     k.push_back(MakeInt("server", "shutdown_grace_seconds",
                         KELU_FIELD(int, server.shutdown_grace_seconds), 0, 600));
-    k.push_back(MakeString("server", "web_dir", KELU_FIELD(std::string, server.web_dir),
-                           NonEmpty()));
+    k.push_back(
+        MakeString("server", "web_dir", KELU_FIELD(std::string, server.web_dir), NonEmpty()));
     k.push_back(MakeBool("server", "trust_proxy", KELU_FIELD(bool, server.trust_proxy)));
-    k.push_back(MakeString("server", "access_log", KELU_FIELD(std::string, server.access_log),
-                           NonEmpty()));
+    k.push_back(
+        MakeString("server", "access_log", KELU_FIELD(std::string, server.access_log), NonEmpty()));
     k.push_back(MakeString("database", "url", KELU_FIELD(std::string, database.url), CheckDbUrl));
     k.push_back(MakeInt("database", "pool_size", KELU_FIELD(int, database.pool_size), 1, 256));
-    k.push_back(MakeInt("database", "busy_timeout_ms", KELU_FIELD(int, database.busy_timeout_ms),
-                        0, 600000));
+    k.push_back(MakeInt("database", "busy_timeout_ms", KELU_FIELD(int, database.busy_timeout_ms), 0,
+                        600000));
     k.push_back(MakeString("security", "password_policy",
                            KELU_FIELD(std::string, security.password_policy),
                            OneOf({"standard", "dengbao"})));
@@ -166,8 +167,8 @@ const std::vector<Key>& Keys() {
                         KELU_FIELD(int, security.session_absolute_hours), 1, 24 * 365));
     k.push_back(MakeInt("security", "login_max_failures",
                         KELU_FIELD(int, security.login_max_failures), 1, 100));
-    k.push_back(MakeInt("security", "lockout_minutes", KELU_FIELD(int, security.lockout_minutes),
-                        1, 60 * 24));
+    k.push_back(MakeInt("security", "lockout_minutes", KELU_FIELD(int, security.lockout_minutes), 1,
+                        60 * 24));
     k.push_back(MakeInt("security", "ip_login_attempts_per_minute",
                         KELU_FIELD(int, security.ip_login_attempts_per_minute), 1, 100000));
     k.push_back(MakeInt("security", "argon2_memory_kib",
@@ -230,7 +231,8 @@ Status ApplyEnvironment(Config& config, const Environment& env) {
     std::string name = rest.substr(underscore + 1);
     if (!KnownSection(section)) continue;
     const Key* key = FindKey(section, name);
-    if (!key) return ConfigError(fmt::format("{}: unknown configuration key {}.{}", var, section, name));
+    if (!key)
+      return ConfigError(fmt::format("{}: unknown configuration key {}.{}", var, section, name));
     if (auto e = key->from_text(config, value)) {
       return ConfigError(fmt::format("{}: {}.{} {}", var, section, name, *e));
     }
@@ -266,13 +268,14 @@ Result<Config> ParseConfig(std::string_view text, const Environment& env, std::s
       return ConfigError(fmt::format("{}: unknown configuration key {}", origin, section.str()));
     }
     if (!KnownSection(section.str())) {
-      return ConfigError(fmt::format("{}: unknown configuration section [{}]", origin, section.str()));
+      return ConfigError(
+          fmt::format("{}: unknown configuration section [{}]", origin, section.str()));
     }
     for (const auto& [name, value] : *sub) {
       const Key* key = FindKey(section.str(), name.str());
       if (!key) {
-        return ConfigError(fmt::format("{}: unknown configuration key {}.{}", origin,
-                                       section.str(), name.str()));
+        return ConfigError(
+            fmt::format("{}: unknown configuration key {}.{}", origin, section.str(), name.str()));
       }
       if (auto e = key->from_toml(config, value)) {
         return ConfigError(fmt::format("{}: {}.{} {}", origin, section.str(), name.str(), *e));

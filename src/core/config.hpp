@@ -21,7 +21,7 @@ struct ServerConfig {
   int idle_timeout_seconds = 60;
   int shutdown_grace_seconds = 10;
   std::string web_dir = "web/dist";
-  bool trust_proxy = false;          // honour X-Forwarded-For / -Proto from a local proxy
+  bool trust_proxy = false;           // honour X-Forwarded-For / -Proto from a local proxy
   std::string access_log = "stdout";  // "stdout", "off" or a file path
 };
 

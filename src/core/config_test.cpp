@@ -14,9 +14,10 @@ TEST(Config, DefaultsWhenEmpty) {
 }
 
 TEST(Config, ReadsTomlValues) {
-  auto c = ParseConfig("[server]\nlisten = \"0.0.0.0:9000\"\nthreads = 4\n[security]\n"
-                       "password_policy = \"dengbao\"\n",
-                       {});
+  auto c = ParseConfig(
+      "[server]\nlisten = \"0.0.0.0:9000\"\nthreads = 4\n[security]\n"
+      "password_policy = \"dengbao\"\n",
+      {});
   ASSERT_TRUE(c.ok()) << c.error().message;
   EXPECT_EQ(c->server.listen, "0.0.0.0:9000");
   EXPECT_EQ(c->server.threads, 4);

@@ -13,16 +13,16 @@ namespace kelu {
 
 // What kind of failure an Error is; the HTTP layer maps each kind to one status code.
 enum class ErrorKind {
-  kBadRequest,       // malformed request (400)
-  kUnauthorized,     // no or bad credentials (401)
-  kForbidden,        // authenticated but not allowed (403)
-  kNotFound,         // missing, or not visible to the caller (404)
-  kConflict,         // a rule forbids the action in the current state (409)
-  kTooLarge,         // body or quota too large (413)
-  kInvalid,          // validation failed (422)
-  kRateLimited,      // throttled or locked (429)
-  kUnavailable,      // a dependency is down (503)
-  kInternal,         // a bug (500)
+  kBadRequest,    // malformed request (400)
+  kUnauthorized,  // no or bad credentials (401)
+  kForbidden,     // authenticated but not allowed (403)
+  kNotFound,      // missing, or not visible to the caller (404)
+  kConflict,      // a rule forbids the action in the current state (409)
+  kTooLarge,      // body or quota too large (413)
+  kInvalid,       // validation failed (422)
+  kRateLimited,   // throttled or locked (429)
+  kUnavailable,   // a dependency is down (503)
+  kInternal,      // a bug (500)
 };
 
 struct Error {
@@ -50,8 +50,8 @@ struct Error {
 template <class T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : data_(std::move(value)) {}       // NOLINT(google-explicit-constructor)
-  Result(Error error) : data_(std::move(error)) {}   // NOLINT(google-explicit-constructor)
+  Result(T value) : data_(std::move(value)) {}      // NOLINT(google-explicit-constructor)
+  Result(Error error) : data_(std::move(error)) {}  // NOLINT(google-explicit-constructor)
 
   bool ok() const { return data_.index() == 0; }
   explicit operator bool() const { return ok(); }
@@ -95,10 +95,10 @@ inline Status OkStatus() { return Ok{}; }
 }  // namespace kelu
 
 // Returns the error of `expr` (a Result or Status) from the enclosing function.
-#define KELU_RETURN_IF_ERROR(expr)              \
-  do {                                          \
-    auto kelu_status_ = (expr);                 \
-    if (!kelu_status_.ok()) {                   \
-      return std::move(kelu_status_).error();   \
-    }                                           \
+#define KELU_RETURN_IF_ERROR(expr)            \
+  do {                                        \
+    auto kelu_status_ = (expr);               \
+    if (!kelu_status_.ok()) {                 \
+      return std::move(kelu_status_).error(); \
+    }                                         \
   } while (false)

@@ -43,8 +43,8 @@ Date Zone::LocalDate(Timestamp t) const {
 }
 
 Timestamp Zone::At(Date d, std::chrono::minutes time_of_day) const {
-  date::local_time<std::chrono::minutes> local{
-      std::chrono::local_days{d}.time_since_epoch() + time_of_day};
+  date::local_time<std::chrono::minutes> local{std::chrono::local_days{d}.time_since_epoch() +
+                                               time_of_day};
   auto sys = tz_->to_sys(local, date::choose::earliest);
   return std::chrono::time_point_cast<Microseconds>(sys);
 }

@@ -52,13 +52,24 @@ void SecurityHeaders(Response& r, bool secure) {
 
 std::string_view ContentType(const std::filesystem::path& p) {
   static const std::map<std::string, std::string_view> types = {
-      {".html", "text/html; charset=utf-8"}, {".js", "text/javascript; charset=utf-8"},
-      {".mjs", "text/javascript; charset=utf-8"}, {".css", "text/css; charset=utf-8"},
-      {".json", "application/json"}, {".svg", "image/svg+xml"}, {".png", "image/png"},
-      {".jpg", "image/jpeg"}, {".jpeg", "image/jpeg"}, {".gif", "image/gif"},
-      {".webp", "image/webp"}, {".ico", "image/x-icon"}, {".woff", "font/woff"},
-      {".woff2", "font/woff2"}, {".ttf", "font/ttf"}, {".txt", "text/plain; charset=utf-8"},
-      {".map", "application/json"}, {".webmanifest", "application/manifest+json"}};
+      {".html", "text/html; charset=utf-8"},
+      {".js", "text/javascript; charset=utf-8"},
+      {".mjs", "text/javascript; charset=utf-8"},
+      {".css", "text/css; charset=utf-8"},
+      {".json", "application/json"},
+      {".svg", "image/svg+xml"},
+      {".png", "image/png"},
+      {".jpg", "image/jpeg"},
+      {".jpeg", "image/jpeg"},
+      {".gif", "image/gif"},
+      {".webp", "image/webp"},
+      {".ico", "image/x-icon"},
+      {".woff", "font/woff"},
+      {".woff2", "font/woff2"},
+      {".ttf", "font/ttf"},
+      {".txt", "text/plain; charset=utf-8"},
+      {".map", "application/json"},
+      {".webmanifest", "application/manifest+json"}};
   auto it = types.find(p.extension().string());
   return it == types.end() ? std::string_view("application/octet-stream") : it->second;
 }
@@ -75,7 +86,8 @@ constexpr const char* kPlaceholderPage =
     "<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\">"
     "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">"
     "<title>客录 Kelu</title></head><body><main><h1>客录 Kelu</h1>"
-    "<p>The web app is not built. The API is at <a href=\"/api/openapi.json\">/api/openapi.json</a>."
+    "<p>The web app is not built. The API is at <a "
+    "href=\"/api/openapi.json\">/api/openapi.json</a>."
     "</p></main></body></html>";
 
 }  // namespace
@@ -107,16 +119,26 @@ Result<identity::Page> Context::page() const {
 
 int StatusOf(ErrorKind kind) {
   switch (kind) {
-    case ErrorKind::kBadRequest: return 400;
-    case ErrorKind::kUnauthorized: return 401;
-    case ErrorKind::kForbidden: return 403;
-    case ErrorKind::kNotFound: return 404;
-    case ErrorKind::kConflict: return 409;
-    case ErrorKind::kTooLarge: return 413;
-    case ErrorKind::kInvalid: return 422;
-    case ErrorKind::kRateLimited: return 429;
-    case ErrorKind::kUnavailable: return 503;
-    case ErrorKind::kInternal: return 500;
+    case ErrorKind::kBadRequest:
+      return 400;
+    case ErrorKind::kUnauthorized:
+      return 401;
+    case ErrorKind::kForbidden:
+      return 403;
+    case ErrorKind::kNotFound:
+      return 404;
+    case ErrorKind::kConflict:
+      return 409;
+    case ErrorKind::kTooLarge:
+      return 413;
+    case ErrorKind::kInvalid:
+      return 422;
+    case ErrorKind::kRateLimited:
+      return 429;
+    case ErrorKind::kUnavailable:
+      return 503;
+    case ErrorKind::kInternal:
+      return 500;
   }
   return 500;
 }
@@ -137,7 +159,8 @@ Response ErrorToResponse(const Error& e) {
   json::object body;
   body["error"] = std::move(err);
   Response r = JsonResponse(StatusOf(e.kind), body);
-  if (auto it = e.details.find("retry_after_seconds"); it != e.details.end() && it->value().is_int64()) {
+  if (auto it = e.details.find("retry_after_seconds");
+      it != e.details.end() && it->value().is_int64()) {
     r.set_header("Retry-After", std::to_string(it->value().get_int64()));
   }
   return r;
@@ -197,7 +220,9 @@ Response Api::Handle(Request& request) {
     if (auto p = request.header("x-forwarded-proto")) request.secure = *p == "https";
   }
   std::string request_id = NewRequestId(request);
-  Context context{request, {}, std::nullopt,
+  Context context{request,
+                  {},
+                  std::nullopt,
                   identity::RequestMeta{request.remote_ip,
                                         std::string(request.header("user-agent").value_or("")),
                                         request_id, services_.clock.now()},
@@ -245,9 +270,9 @@ Response Api::Dispatch(Request& request, Context& context, const Route*& route_o
     if (!m.allowed.empty()) {
       std::string allow;
       for (const auto& a : m.allowed) allow += (allow.empty() ? "" : ", ") + a;
-      Response r = ErrorToResponse(Error::Make(ErrorKind::kBadRequest, "method_not_allowed",
-                                               "This path does not accept " + request.method +
-                                                   "; it accepts " + allow + "."));
+      Response r = ErrorToResponse(Error::Make(
+          ErrorKind::kBadRequest, "method_not_allowed",
+          "This path does not accept " + request.method + "; it accepts " + allow + "."));
       r.status = 405;
       r.set_header("Allow", allow);
       return r;
@@ -256,9 +281,9 @@ Response Api::Dispatch(Request& request, Context& context, const Route*& route_o
         (request.method == "GET" || request.method == "HEAD")) {
       return ServeStatic(request);
     }
-    return ErrorToResponse(Error::Make(ErrorKind::kNotFound, "route_not_found",
-                                       "No API route matches " + request.method + " " +
-                                           request.path + "."));
+    return ErrorToResponse(
+        Error::Make(ErrorKind::kNotFound, "route_not_found",
+                    "No API route matches " + request.method + " " + request.path + "."));
   }
   const Route& route = *m.route;
   route_out = &route;
@@ -274,7 +299,7 @@ Response Api::Dispatch(Request& request, Context& context, const Route*& route_o
         token = std::string(auth->substr(7));
       }
     } else if (auto cookie = request.cookie(route.access == Access::kOperator ? kOperatorCookie
-                                                                               : kTenantCookie)) {
+                                                                              : kTenantCookie)) {
       token = *cookie;
       credential = Credential::kCookie;
     }
@@ -327,9 +352,9 @@ Response Api::Dispatch(Request& request, Context& context, const Route*& route_o
     if (p.is_tenant() && p.kind == PrincipalKind::kUser && p.must_change_password &&
         !route.allow_pending_password) {
       ctx->principal = p;
-      return ErrorToResponse(Error::Forbidden(
-          "password_change_required",
-          "Change your password before going on (POST /api/v1/me/password)."));
+      return ErrorToResponse(
+          Error::Forbidden("password_change_required",
+                           "Change your password before going on (POST /api/v1/me/password)."));
     }
     ctx->principal = std::move(p);
   }
@@ -381,8 +406,8 @@ Response Api::ServeStatic(const Request& request) const {
       }
     }
     if (fs::path(rel).has_extension()) {
-      return ErrorToResponse(Error::Make(ErrorKind::kNotFound, "file_not_found",
-                                         "No such file: /" + rel + "."));
+      return ErrorToResponse(
+          Error::Make(ErrorKind::kNotFound, "file_not_found", "No such file: /" + rel + "."));
     }
   }
   // App routes fall back to the single page.

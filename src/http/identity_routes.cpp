@@ -13,28 +13,48 @@ using namespace schema;
 namespace {
 
 json::value UserSchema() {
-  return Obj({{"id", Int()}, {"login", Str()}, {"name", Str()}, {"email", Str()},
-              {"mobile", Str()}, {"role", Enum({"boss", "admin", "manager", "member"})},
-              {"department_id", Nullable(Int())}, {"status", Enum({"active", "disabled"})},
-              {"must_change_password", Bool()}, {"password_changed_at", Time()},
-              {"created_at", Time()}, {"updated_at", Time()}});
+  return Obj({{"id", Int()},
+              {"login", Str()},
+              {"name", Str()},
+              {"email", Str()},
+              {"mobile", Str()},
+              {"role", Enum({"boss", "admin", "manager", "member"})},
+              {"department_id", Nullable(Int())},
+              {"status", Enum({"active", "disabled"})},
+              {"must_change_password", Bool()},
+              {"password_changed_at", Time()},
+              {"created_at", Time()},
+              {"updated_at", Time()}});
 }
 
 json::value DepartmentSchema() {
-  return Obj({{"id", Int()}, {"parent_id", Nullable(Int())}, {"name", Str()},
-              {"created_at", Time()}, {"updated_at", Time()}});
+  return Obj({{"id", Int()},
+              {"parent_id", Nullable(Int())},
+              {"name", Str()},
+              {"created_at", Time()},
+              {"updated_at", Time()}});
 }
 
 json::value LoginHistorySchema() {
-  return Obj({{"id", Int()}, {"user_id", Nullable(Int())}, {"login", Str()}, {"at", Time()},
-              {"ip", Str()}, {"user_agent", Str()},
-              {"outcome", Enum({"success", "bad_password", "locked", "disabled", "unknown_user"})}});
+  return Obj(
+      {{"id", Int()},
+       {"user_id", Nullable(Int())},
+       {"login", Str()},
+       {"at", Time()},
+       {"ip", Str()},
+       {"user_agent", Str()},
+       {"outcome", Enum({"success", "bad_password", "locked", "disabled", "unknown_user"})}});
 }
 
 json::value GrantSchema() {
-  return Obj({{"id", Int()}, {"created_by", Int()}, {"access", Enum({"read", "write"})},
-              {"reason", Str()}, {"created_at", Time()}, {"expires_at", Time()},
-              {"revoked_at", Nullable(Time())}, {"active", Bool()}});
+  return Obj({{"id", Int()},
+              {"created_by", Int()},
+              {"access", Enum({"read", "write"})},
+              {"reason", Str()},
+              {"created_at", Time()},
+              {"expires_at", Time()},
+              {"revoked_at", Nullable(Time())},
+              {"active", Bool()}});
 }
 
 std::string SessionCookie(const char* name, const std::string& value, int max_age, bool secure) {
@@ -50,15 +70,21 @@ void Api::RegisterIdentityRoutes() {
   auto& ids = services_.identity;
   const int cookie_age = config_.security.session_absolute_hours * 3600;
 
-  auto login_body = Obj({{"tenant", Str("the tenant's slug")}, {"login", Str()},
-                         {"password", Str()}},
-                        {"tenant", "login", "password"});
-  auto login_answer = Obj({{"token", Str()}, {"csrf_token", Str()}, {"expires_at", Time()},
-                           {"must_change_password", Bool()}, {"user", UserSchema()},
+  auto login_body =
+      Obj({{"tenant", Str("the tenant's slug")}, {"login", Str()}, {"password", Str()}},
+          {"tenant", "login", "password"});
+  auto login_answer = Obj({{"token", Str()},
+                           {"csrf_token", Str()},
+                           {"expires_at", Time()},
+                           {"must_change_password", Bool()},
+                           {"user", UserSchema()},
                            {"tenant", Obj({{"id", Int()}, {"slug", Str()}, {"state", Str()}})}});
   router_.Add("POST", "/api/v1/auth/login", Access::kPublic,
               {"Sign in as a tenant user; answers a bearer token and sets the session cookie",
-               "auth", login_body, login_answer, 200,
+               "auth",
+               login_body,
+               login_answer,
+               200,
                {"invalid_credentials", "account_locked", "account_disabled", "too_many_attempts"},
                {}},
               [&ids, cookie_age](Context& ctx) {
@@ -71,127 +97,191 @@ void Api::RegisterIdentityRoutes() {
                 if (!r.ok()) return ErrorToResponse(r.error());
                 Response res = JsonResponse(200, r->view);
                 res.headers.emplace_back(
-                    "Set-Cookie", SessionCookie("kelu_session", r->token, cookie_age,
-                                                ctx.request.secure));
+                    "Set-Cookie",
+                    SessionCookie("kelu_session", r->token, cookie_age, ctx.request.secure));
                 return res;
               });
 
-  Route& logout = router_.Add(
-      "POST", "/api/v1/auth/logout", Access::kTenantUser,
-      {"End this session", "auth", nullptr, nullptr, 204, {"not_a_session"}, {}},
-      [&ids](Context& ctx) {
-        Response r = Reply(ids.Logout(ctx.who(), ctx.meta));
-        if (r.status == 204) {
-          r.headers.emplace_back("Set-Cookie", SessionCookie("kelu_session", "", 0, ctx.request.secure));
-        }
-        return r;
-      });
+  Route& logout =
+      router_.Add("POST", "/api/v1/auth/logout", Access::kTenantUser,
+                  {"End this session", "auth", nullptr, nullptr, 204, {"not_a_session"}, {}},
+                  [&ids](Context& ctx) {
+                    Response r = Reply(ids.Logout(ctx.who(), ctx.meta));
+                    if (r.status == 204) {
+                      r.headers.emplace_back(
+                          "Set-Cookie", SessionCookie("kelu_session", "", 0, ctx.request.secure));
+                    }
+                    return r;
+                  });
   logout.allow_pending_password = true;
 
-  Route& logout_all = router_.Add(
-      "POST", "/api/v1/auth/logout-all", Access::kTenantUser,
-      {"Sign out everywhere: revoke every session and API token of the caller", "auth", nullptr,
-       nullptr, 204, {}, {}},
-      [&ids](Context& ctx) {
-        Response r = Reply(ids.LogoutEverywhere(ctx.who(), ctx.meta));
-        if (r.status == 204) {
-          r.headers.emplace_back("Set-Cookie", SessionCookie("kelu_session", "", 0, ctx.request.secure));
-        }
-        return r;
-      });
+  Route& logout_all =
+      router_.Add("POST", "/api/v1/auth/logout-all", Access::kTenantUser,
+                  {"Sign out everywhere: revoke every session and API token of the caller",
+                   "auth",
+                   nullptr,
+                   nullptr,
+                   204,
+                   {},
+                   {}},
+                  [&ids](Context& ctx) {
+                    Response r = Reply(ids.LogoutEverywhere(ctx.who(), ctx.meta));
+                    if (r.status == 204) {
+                      r.headers.emplace_back(
+                          "Set-Cookie", SessionCookie("kelu_session", "", 0, ctx.request.secure));
+                    }
+                    return r;
+                  });
   logout_all.allow_pending_password = true;
 
-  Route& me = router_.Add(
-      "GET", "/api/v1/me", Access::kTenantUser,
-      {"Who the caller is: user, role, data scope, tenant and its state", "me", nullptr,
-       Obj({{"user", UserSchema()}, {"role", Str()}, {"data_scope", Str()},
-            {"credential", Enum({"session", "api_token"})}, {"read_only", Bool()},
-            {"tenant", Obj({{"id", Int()}, {"slug", Str()}, {"name", Str()}, {"state", Str()},
-                            {"seats", Int()}})}}),
-       200, {}, {}},
-      [&ids](Context& ctx) { return Reply(ids.Me(ctx.who())); });
+  Route& me = router_.Add("GET", "/api/v1/me", Access::kTenantUser,
+                          {"Who the caller is: user, role, data scope, tenant and its state",
+                           "me",
+                           nullptr,
+                           Obj({{"user", UserSchema()},
+                                {"role", Str()},
+                                {"data_scope", Str()},
+                                {"credential", Enum({"session", "api_token"})},
+                                {"read_only", Bool()},
+                                {"tenant", Obj({{"id", Int()},
+                                                {"slug", Str()},
+                                                {"name", Str()},
+                                                {"state", Str()},
+                                                {"seats", Int()}})}}),
+                           200,
+                           {},
+                           {}},
+                          [&ids](Context& ctx) { return Reply(ids.Me(ctx.who())); });
   me.allow_pending_password = true;
 
   router_.Add("PATCH", "/api/v1/me", Access::kTenantUser,
-              {"Update your own name, email and mobile", "me",
-               Obj({{"name", Str()}, {"email", Str()}, {"mobile", Str()}}), UserSchema(), 200,
-               {"validation_failed"}, {}},
+              {"Update your own name, email and mobile",
+               "me",
+               Obj({{"name", Str()}, {"email", Str()}, {"mobile", Str()}}),
+               UserSchema(),
+               200,
+               {"validation_failed"},
+               {}},
               [&ids](Context& ctx) {
                 return Reply(ids.UpdateUser(ctx.who(), ctx.who().user_id, ctx.body, ctx.meta));
               });
 
-  Route& password = router_.Add(
-      "POST", "/api/v1/me/password", Access::kTenantUser,
-      {"Change your password; other sessions are signed out", "me",
-       Obj({{"current_password", Str()}, {"new_password", Str()}},
-           {"current_password", "new_password"}),
-       nullptr, 204, {"weak_password", "validation_failed"}, {}},
-      [&ids](Context& ctx) {
-        Fields f(ctx.body);
-        f.OnlyKeys({"current_password", "new_password"});
-        auto current = f.String("current_password", true, 1, 256);
-        auto next = f.String("new_password", true, 1, 256);
-        if (!f.ok()) return ErrorToResponse(f.ToError());
-        return Reply(ids.ChangePassword(ctx.who(), *current, *next, ctx.meta));
-      });
+  Route& password =
+      router_.Add("POST", "/api/v1/me/password", Access::kTenantUser,
+                  {"Change your password; other sessions are signed out",
+                   "me",
+                   Obj({{"current_password", Str()}, {"new_password", Str()}},
+                       {"current_password", "new_password"}),
+                   nullptr,
+                   204,
+                   {"weak_password", "validation_failed"},
+                   {}},
+                  [&ids](Context& ctx) {
+                    Fields f(ctx.body);
+                    f.OnlyKeys({"current_password", "new_password"});
+                    auto current = f.String("current_password", true, 1, 256);
+                    auto next = f.String("new_password", true, 1, 256);
+                    if (!f.ok()) return ErrorToResponse(f.ToError());
+                    return Reply(ids.ChangePassword(ctx.who(), *current, *next, ctx.meta));
+                  });
   password.allow_pending_password = true;
 
   router_.Add("GET", "/api/v1/me/login-history", Access::kTenantUser,
-              {"Your sign-ins and failed attempts, newest first", "me", nullptr,
-               ListOf(LoginHistorySchema()), 200, {}, {{"limit", "1 to 200"}, {"cursor", "from next_cursor"}}},
+              {"Your sign-ins and failed attempts, newest first",
+               "me",
+               nullptr,
+               ListOf(LoginHistorySchema()),
+               200,
+               {},
+               {{"limit", "1 to 200"}, {"cursor", "from next_cursor"}}},
               [&ids](Context& ctx) {
                 auto page = ctx.page();
                 if (!page.ok()) return ErrorToResponse(page.error());
                 return Reply(ids.MyLoginHistory(ctx.who(), *page));
               });
 
-  auto report_answer = Obj({{"incident_id", Int()}, {"scope", Enum({"self", "users", "all"})},
-                            {"user_ids", Array(Int())}, {"revoked_credentials", Int()},
-                            {"must_change_password", Bool()}, {"created_at", Time()}});
+  auto report_answer = Obj({{"incident_id", Int()},
+                            {"scope", Enum({"self", "users", "all"})},
+                            {"user_ids", Array(Int())},
+                            {"revoked_credentials", Int()},
+                            {"must_change_password", Bool()},
+                            {"created_at", Time()}});
   Route& report_self = router_.Add(
       "POST", "/api/v1/me/unauthorized-use", Access::kTenantUser,
       {"Report unauthorized use of your account: revokes your sessions and tokens, forces a "
        "password change and opens an incident for the operator",
-       "security", Obj({{"note", Str()}}), report_answer, 201, {}, {}},
+       "security",
+       Obj({{"note", Str()}}),
+       report_answer,
+       201,
+       {},
+       {}},
       [&ids](Context& ctx) {
         return Reply(ids.ReportUnauthorizedUse(ctx.who(), ctx.body, true, ctx.meta), 201);
       });
   report_self.allow_pending_password = true;
 
   router_.Add("POST", "/api/v1/security/unauthorized-use", Access::kTenantUser,
-              {"The boss reports unauthorized use for chosen users or all", "security",
-               Obj({{"user_ids", Array(Int())}, {"all", Bool()}, {"note", Str()}}), report_answer,
-               201, {"forbidden", "validation_failed"}, {}},
+              {"The boss reports unauthorized use for chosen users or all",
+               "security",
+               Obj({{"user_ids", Array(Int())}, {"all", Bool()}, {"note", Str()}}),
+               report_answer,
+               201,
+               {"forbidden", "validation_failed"},
+               {}},
               [&ids](Context& ctx) {
                 return Reply(ids.ReportUnauthorizedUse(ctx.who(), ctx.body, false, ctx.meta), 201);
               });
 
   router_.Add("GET", "/api/v1/tenant", Access::kTenant,
-              {"The tenant: name, state, seats and active users", "tenant", nullptr,
-               Obj({{"id", Int()}, {"slug", Str()}, {"name", Str()}, {"state", Str()},
-                    {"seats", Int()}, {"active_users", Int()}, {"created_at", Time()}}),
-               200, {}, {}},
+              {"The tenant: name, state, seats and active users",
+               "tenant",
+               nullptr,
+               Obj({{"id", Int()},
+                    {"slug", Str()},
+                    {"name", Str()},
+                    {"state", Str()},
+                    {"seats", Int()},
+                    {"active_users", Int()},
+                    {"created_at", Time()}}),
+               200,
+               {},
+               {}},
               [&ids](Context& ctx) { return Reply(ids.GetTenant(ctx.who())); });
 
   // --- Users ---
   router_.Add("GET", "/api/v1/users", Access::kTenant,
-              {"The tenant's users", "users", nullptr, ListOf(UserSchema()), 200, {},
+              {"The tenant's users",
+               "users",
+               nullptr,
+               ListOf(UserSchema()),
+               200,
+               {},
                {{"limit", "1 to 200"}, {"cursor", "from next_cursor"}}},
               [&ids](Context& ctx) {
                 auto page = ctx.page();
                 if (!page.ok()) return ErrorToResponse(page.error());
                 return Reply(ids.ListUsers(ctx.who(), *page));
               });
-  auto user_body = Obj({{"login", Str()}, {"name", Str()}, {"email", Str()}, {"mobile", Str()},
+  auto user_body = Obj({{"login", Str()},
+                        {"name", Str()},
+                        {"email", Str()},
+                        {"mobile", Str()},
                         {"role", Enum({"boss", "admin", "manager", "member"})},
-                        {"department_id", Nullable(Int())}, {"status", Enum({"active", "disabled"})},
+                        {"department_id", Nullable(Int())},
+                        {"status", Enum({"active", "disabled"})},
                         {"password", Str("omit for a temporary password, returned once")}},
                        {"login", "name", "role"});
-  router_.Add("POST", "/api/v1/users", Access::kTenant,
-              {"Create a user (boss and admin); refused when every seat is taken", "users",
-               user_body, UserSchema(), 201,
-               {"seats_exhausted", "login_taken", "weak_password", "forbidden"}, {}},
-              [&ids](Context& ctx) { return Reply(ids.CreateUser(ctx.who(), ctx.body, ctx.meta), 201); });
+  router_.Add(
+      "POST", "/api/v1/users", Access::kTenant,
+      {"Create a user (boss and admin); refused when every seat is taken",
+       "users",
+       user_body,
+       UserSchema(),
+       201,
+       {"seats_exhausted", "login_taken", "weak_password", "forbidden"},
+       {}},
+      [&ids](Context& ctx) { return Reply(ids.CreateUser(ctx.who(), ctx.body, ctx.meta), 201); });
   router_.Add("GET", "/api/v1/users/{id}", Access::kTenant,
               {"One user of the tenant", "users", nullptr, UserSchema(), 200, {}, {}},
               [&ids](Context& ctx) {
@@ -200,28 +290,43 @@ void Api::RegisterIdentityRoutes() {
                 return Reply(ids.GetUser(ctx.who(), *id));
               });
   router_.Add("PATCH", "/api/v1/users/{id}", Access::kTenant,
-              {"Update a user: details, role, department, enable or disable", "users",
-               Obj({{"name", Str()}, {"email", Str()}, {"mobile", Str()},
+              {"Update a user: details, role, department, enable or disable",
+               "users",
+               Obj({{"name", Str()},
+                    {"email", Str()},
+                    {"mobile", Str()},
                     {"role", Enum({"boss", "admin", "manager", "member"})},
-                    {"department_id", Nullable(Int())}, {"status", Enum({"active", "disabled"})}}),
-               UserSchema(), 200, {"last_boss", "seats_exhausted", "forbidden"}, {}},
+                    {"department_id", Nullable(Int())},
+                    {"status", Enum({"active", "disabled"})}}),
+               UserSchema(),
+               200,
+               {"last_boss", "seats_exhausted", "forbidden"},
+               {}},
               [&ids](Context& ctx) {
                 auto id = ctx.id();
                 if (!id) return NotFoundId();
                 return Reply(ids.UpdateUser(ctx.who(), *id, ctx.body, ctx.meta));
               });
   router_.Add("POST", "/api/v1/users/{id}/password-reset", Access::kTenant,
-              {"Reset a user's password to a temporary one (returned once)", "users", nullptr,
-               Obj({{"temporary_password", Str()}, {"must_change_password", Bool()}}), 200,
-               {"forbidden"}, {}},
+              {"Reset a user's password to a temporary one (returned once)",
+               "users",
+               nullptr,
+               Obj({{"temporary_password", Str()}, {"must_change_password", Bool()}}),
+               200,
+               {"forbidden"},
+               {}},
               [&ids](Context& ctx) {
                 auto id = ctx.id();
                 if (!id) return NotFoundId();
                 return Reply(ids.ResetPassword(ctx.who(), *id, ctx.meta));
               });
   router_.Add("GET", "/api/v1/users/{id}/login-history", Access::kTenant,
-              {"A user's sign-ins (the boss, or the user)", "users", nullptr,
-               ListOf(LoginHistorySchema()), 200, {"forbidden"},
+              {"A user's sign-ins (the boss, or the user)",
+               "users",
+               nullptr,
+               ListOf(LoginHistorySchema()),
+               200,
+               {"forbidden"},
                {{"limit", "1 to 200"}, {"cursor", "from next_cursor"}}},
               [&ids](Context& ctx) {
                 auto id = ctx.id();
@@ -235,65 +340,103 @@ void Api::RegisterIdentityRoutes() {
 
   // --- Departments and roles ---
   router_.Add("GET", "/api/v1/departments", Access::kTenant,
-              {"The department tree, as a flat list with parents", "departments", nullptr,
-               ListOf(DepartmentSchema()), 200, {}, {}},
+              {"The department tree, as a flat list with parents",
+               "departments",
+               nullptr,
+               ListOf(DepartmentSchema()),
+               200,
+               {},
+               {}},
               [&ids](Context& ctx) { return Reply(ids.ListDepartments(ctx.who())); });
   router_.Add("POST", "/api/v1/departments", Access::kTenant,
-              {"Create a department", "departments",
+              {"Create a department",
+               "departments",
                Obj({{"name", Str()}, {"parent_id", Nullable(Int())}}, {"name"}),
-               DepartmentSchema(), 201, {"forbidden"}, {}},
+               DepartmentSchema(),
+               201,
+               {"forbidden"},
+               {}},
               [&ids](Context& ctx) {
                 return Reply(ids.CreateDepartment(ctx.who(), ctx.body, ctx.meta), 201);
               });
   router_.Add("PATCH", "/api/v1/departments/{id}", Access::kTenant,
-              {"Rename or move a department", "departments",
-               Obj({{"name", Str()}, {"parent_id", Nullable(Int())}}), DepartmentSchema(), 200,
-               {"forbidden"}, {}},
+              {"Rename or move a department",
+               "departments",
+               Obj({{"name", Str()}, {"parent_id", Nullable(Int())}}),
+               DepartmentSchema(),
+               200,
+               {"forbidden"},
+               {}},
               [&ids](Context& ctx) {
                 auto id = ctx.id();
                 if (!id) return NotFoundId();
                 return Reply(ids.UpdateDepartment(ctx.who(), *id, ctx.body, ctx.meta));
               });
   router_.Add("DELETE", "/api/v1/departments/{id}", Access::kTenant,
-              {"Delete an empty department", "departments", nullptr, nullptr, 204,
-               {"department_not_empty", "forbidden"}, {}},
+              {"Delete an empty department",
+               "departments",
+               nullptr,
+               nullptr,
+               204,
+               {"department_not_empty", "forbidden"},
+               {}},
               [&ids](Context& ctx) {
                 auto id = ctx.id();
                 if (!id) return NotFoundId();
                 return Reply(ids.DeleteDepartment(ctx.who(), *id, ctx.meta));
               });
-  auto role_schema = Obj({{"role", Str()},
-                          {"data_scope", Enum({"self", "department", "department_and_below", "all"})},
-                          {"configurable", Bool()}});
-  router_.Add("GET", "/api/v1/roles", Access::kTenant,
-              {"Roles and the data scope of each", "roles", nullptr, ListOf(role_schema), 200, {}, {}},
-              [&ids](Context& ctx) { return Reply(ids.ListRoles(ctx.who())); });
-  router_.Add("PUT", "/api/v1/roles/{role}", Access::kTenant,
-              {"Set a role's data scope (not the boss's, which is always all)", "roles",
-               Obj({{"data_scope", Enum({"self", "department", "department_and_below", "all"})}},
-                   {"data_scope"}),
-               role_schema, 200, {"boss_scope_fixed", "forbidden"}, {}},
-              [&ids](Context& ctx) {
-                return Reply(ids.SetRoleScope(ctx.who(), ctx.params.at("role"), ctx.body, ctx.meta));
-              });
+  auto role_schema =
+      Obj({{"role", Str()},
+           {"data_scope", Enum({"self", "department", "department_and_below", "all"})},
+           {"configurable", Bool()}});
+  router_.Add(
+      "GET", "/api/v1/roles", Access::kTenant,
+      {"Roles and the data scope of each", "roles", nullptr, ListOf(role_schema), 200, {}, {}},
+      [&ids](Context& ctx) { return Reply(ids.ListRoles(ctx.who())); });
+  router_.Add(
+      "PUT", "/api/v1/roles/{role}", Access::kTenant,
+      {"Set a role's data scope (not the boss's, which is always all)",
+       "roles",
+       Obj({{"data_scope", Enum({"self", "department", "department_and_below", "all"})}},
+           {"data_scope"}),
+       role_schema,
+       200,
+       {"boss_scope_fixed", "forbidden"},
+       {}},
+      [&ids](Context& ctx) {
+        return Reply(ids.SetRoleScope(ctx.who(), ctx.params.at("role"), ctx.body, ctx.meta));
+      });
 
   // --- API tokens ---
-  auto token_schema = Obj({{"id", Int()}, {"name", Str()}, {"scope", Enum({"read", "write"})},
-                           {"created_at", Time()}, {"expires_at", Nullable(Time())},
-                           {"revoked_at", Nullable(Time())}, {"last_used_at", Nullable(Time())}});
+  auto token_schema = Obj({{"id", Int()},
+                           {"name", Str()},
+                           {"scope", Enum({"read", "write"})},
+                           {"created_at", Time()},
+                           {"expires_at", Nullable(Time())},
+                           {"revoked_at", Nullable(Time())},
+                           {"last_used_at", Nullable(Time())}});
   router_.Add("GET", "/api/v1/api-tokens", Access::kTenantUser,
-              {"Your personal API tokens (never their secrets)", "api-tokens", nullptr,
-               ListOf(token_schema), 200, {}, {}},
+              {"Your personal API tokens (never their secrets)",
+               "api-tokens",
+               nullptr,
+               ListOf(token_schema),
+               200,
+               {},
+               {}},
               [&ids](Context& ctx) { return Reply(ids.ListApiTokens(ctx.who())); });
-  router_.Add("POST", "/api/v1/api-tokens", Access::kTenantUser,
-              {"Create a personal API token; the token is shown once", "api-tokens",
-               Obj({{"name", Str()}, {"scope", Enum({"read", "write"})},
-                    {"expires_in_days", Int()}},
-                   {"name", "scope"}),
-               token_schema, 201, {"session_required"}, {}},
-              [&ids](Context& ctx) {
-                return Reply(ids.CreateApiToken(ctx.who(), ctx.body, ctx.meta), 201);
-              });
+  router_.Add(
+      "POST", "/api/v1/api-tokens", Access::kTenantUser,
+      {"Create a personal API token; the token is shown once",
+       "api-tokens",
+       Obj({{"name", Str()}, {"scope", Enum({"read", "write"})}, {"expires_in_days", Int()}},
+           {"name", "scope"}),
+       token_schema,
+       201,
+       {"session_required"},
+       {}},
+      [&ids](Context& ctx) {
+        return Reply(ids.CreateApiToken(ctx.who(), ctx.body, ctx.meta), 201);
+      });
   router_.Add("DELETE", "/api/v1/api-tokens/{id}", Access::kTenantUser,
               {"Revoke one of your API tokens", "api-tokens", nullptr, nullptr, 204, {}, {}},
               [&ids](Context& ctx) {
@@ -303,19 +446,35 @@ void Api::RegisterIdentityRoutes() {
               });
 
   // --- Audit and login history ---
-  auto audit_schema = Obj({{"id", Int()}, {"at", Time()},
+  auto audit_schema = Obj({{"id", Int()},
+                           {"at", Time()},
                            {"actor", Obj({{"kind", Enum({"user", "operator", "anonymous"})},
-                                          {"id", Nullable(Int())}, {"name", Str()}})},
-                           {"ip", Str()}, {"user_agent", Str()}, {"action", Str()},
-                           {"entity", Str()}, {"entity_id", Str()},
-                           {"before", Nullable(Obj({}))}, {"after", Nullable(Obj({}))},
+                                          {"id", Nullable(Int())},
+                                          {"name", Str()}})},
+                           {"ip", Str()},
+                           {"user_agent", Str()},
+                           {"action", Str()},
+                           {"entity", Str()},
+                           {"entity_id", Str()},
+                           {"before", Nullable(Obj({}))},
+                           {"after", Nullable(Obj({}))},
                            {"request_id", Str()}});
   router_.Add("GET", "/api/v1/audit-log", Access::kTenant,
-              {"The tenant's audit log, newest first (the boss)", "security", nullptr,
-               ListOf(audit_schema), 200, {"forbidden"},
-               {{"limit", "1 to 200"}, {"cursor", "from next_cursor"}, {"action", "e.g. user.update"},
-                {"entity", "e.g. user"}, {"entity_id", "id"}, {"actor_kind", "user, operator or anonymous"},
-                {"actor_id", "id"}, {"from", "RFC 3339"}, {"to", "RFC 3339"}}},
+              {"The tenant's audit log, newest first (the boss)",
+               "security",
+               nullptr,
+               ListOf(audit_schema),
+               200,
+               {"forbidden"},
+               {{"limit", "1 to 200"},
+                {"cursor", "from next_cursor"},
+                {"action", "e.g. user.update"},
+                {"entity", "e.g. user"},
+                {"entity_id", "id"},
+                {"actor_kind", "user, operator or anonymous"},
+                {"actor_id", "id"},
+                {"from", "RFC 3339"},
+                {"to", "RFC 3339"}}},
               [&ids](Context& ctx) {
                 auto page = ctx.page();
                 if (!page.ok()) return ErrorToResponse(page.error());
@@ -326,8 +485,12 @@ void Api::RegisterIdentityRoutes() {
                 return Reply(ids.ListAudit(ctx.who(), *page, filters));
               });
   router_.Add("GET", "/api/v1/login-history", Access::kTenantUser,
-              {"Every user's sign-ins (the boss)", "security", nullptr,
-               ListOf(LoginHistorySchema()), 200, {"forbidden"},
+              {"Every user's sign-ins (the boss)",
+               "security",
+               nullptr,
+               ListOf(LoginHistorySchema()),
+               200,
+               {"forbidden"},
                {{"limit", "1 to 200"}, {"cursor", "from next_cursor"}}},
               [&ids](Context& ctx) {
                 auto page = ctx.page();
@@ -337,22 +500,32 @@ void Api::RegisterIdentityRoutes() {
 
   // --- Support grants ---
   router_.Add("GET", "/api/v1/support-grants", Access::kTenantUser,
-              {"Support-access grants given to the operator", "security", nullptr,
-               ListOf(GrantSchema()), 200, {"forbidden"}, {}},
+              {"Support-access grants given to the operator",
+               "security",
+               nullptr,
+               ListOf(GrantSchema()),
+               200,
+               {"forbidden"},
+               {}},
               [&ids](Context& ctx) { return Reply(ids.ListGrants(ctx.who(), ctx.meta.now)); });
-  router_.Add("POST", "/api/v1/support-grants", Access::kTenantUser,
-              {"The boss lets the operator's support into the tenant's data for a time", "security",
-               Obj({{"hours", Int()}, {"access", Enum({"read", "write"})}, {"reason", Str()}},
-                   {"reason"}),
-               GrantSchema(), 201, {"forbidden"}, {}},
-              [&ids](Context& ctx) { return Reply(ids.CreateGrant(ctx.who(), ctx.body, ctx.meta), 201); });
-  router_.Add("DELETE", "/api/v1/support-grants/{id}", Access::kTenantUser,
-              {"Revoke a support grant at once", "security", nullptr, nullptr, 204, {"forbidden"}, {}},
-              [&ids](Context& ctx) {
-                auto id = ctx.id();
-                if (!id) return NotFoundId();
-                return Reply(ids.RevokeGrant(ctx.who(), *id, ctx.meta));
-              });
+  router_.Add(
+      "POST", "/api/v1/support-grants", Access::kTenantUser,
+      {"The boss lets the operator's support into the tenant's data for a time",
+       "security",
+       Obj({{"hours", Int()}, {"access", Enum({"read", "write"})}, {"reason", Str()}}, {"reason"}),
+       GrantSchema(),
+       201,
+       {"forbidden"},
+       {}},
+      [&ids](Context& ctx) { return Reply(ids.CreateGrant(ctx.who(), ctx.body, ctx.meta), 201); });
+  router_.Add(
+      "DELETE", "/api/v1/support-grants/{id}", Access::kTenantUser,
+      {"Revoke a support grant at once", "security", nullptr, nullptr, 204, {"forbidden"}, {}},
+      [&ids](Context& ctx) {
+        auto id = ctx.id();
+        if (!id) return NotFoundId();
+        return Reply(ids.RevokeGrant(ctx.who(), *id, ctx.meta));
+      });
 }
 
 }  // namespace kelu::http

@@ -34,7 +34,8 @@ std::string Metrics::Render(const Gauges& gauges) const {
   out += "# TYPE kelu_http_request_duration_seconds histogram\n";
   for (const auto& [key, s] : requests_) {
     const auto& [method, route, status] = key;
-    std::string labels = fmt::format("method=\"{}\",route=\"{}\",status=\"{}\"", method, route, status);
+    std::string labels =
+        fmt::format("method=\"{}\",route=\"{}\",status=\"{}\"", method, route, status);
     for (std::size_t i = 0; i < kBuckets.size(); ++i) {
       out += fmt::format("kelu_http_request_duration_seconds_bucket{{{},le=\"{}\"}} {}\n", labels,
                          kBuckets[i], s.buckets[i]);
@@ -51,7 +52,8 @@ std::string Metrics::Render(const Gauges& gauges) const {
                        key.second ? "ok" : "failed", n);
   }
   for (const auto& [name, g] : gauges) {
-    out += fmt::format("# HELP {} {}\n# TYPE {} gauge\n{} {}\n", name, g.first, name, name, g.second);
+    out +=
+        fmt::format("# HELP {} {}\n# TYPE {} gauge\n{} {}\n", name, g.first, name, name, g.second);
   }
   return out;
 }

@@ -19,20 +19,34 @@ json::value ErrorSchema() {
 
 std::string StatusText(int status) {
   switch (status) {
-    case 200: return "OK";
-    case 201: return "Created";
-    case 204: return "No content";
-    case 400: return "Malformed request (invalid_json, bad_request)";
-    case 401: return "No or bad credentials (unauthenticated, session_expired, invalid_credentials)";
-    case 403: return "Not allowed (forbidden, csrf_failed, password_change_required, token_read_only)";
-    case 404: return "Not found, or not visible to the caller";
-    case 409: return "A rule forbids it in the current state";
-    case 413: return "Body too large";
-    case 415: return "Body is not JSON";
-    case 422: return "Validation failed (details.fields)";
-    case 429: return "Throttled or locked (Retry-After)";
-    case 503: return "Database unavailable";
-    default: return "Answer";
+    case 200:
+      return "OK";
+    case 201:
+      return "Created";
+    case 204:
+      return "No content";
+    case 400:
+      return "Malformed request (invalid_json, bad_request)";
+    case 401:
+      return "No or bad credentials (unauthenticated, session_expired, invalid_credentials)";
+    case 403:
+      return "Not allowed (forbidden, csrf_failed, password_change_required, token_read_only)";
+    case 404:
+      return "Not found, or not visible to the caller";
+    case 409:
+      return "A rule forbids it in the current state";
+    case 413:
+      return "Body too large";
+    case 415:
+      return "Body is not JSON";
+    case 422:
+      return "Validation failed (details.fields)";
+    case 429:
+      return "Throttled or locked (Retry-After)";
+    case 503:
+      return "Database unavailable";
+    default:
+      return "Answer";
   }
 }
 
@@ -49,19 +63,25 @@ json::object Api::OpenApi() const {
     for (const auto& seg : r->segments) {
       if (seg.size() > 2 && seg.front() == '{') {
         std::string name = seg.substr(1, seg.size() - 2);
-        parameters.push_back(json::object{{"name", name}, {"in", "path"}, {"required", true},
+        parameters.push_back(json::object{{"name", name},
+                                          {"in", "path"},
+                                          {"required", true},
                                           {"schema", name == "id" ? Int() : Str()}});
       }
     }
     for (const auto& [name, description] : r->doc.query) {
-      parameters.push_back(json::object{{"name", name}, {"in", "query"}, {"required", false},
-                                        {"description", description}, {"schema", Str()}});
+      parameters.push_back(json::object{{"name", name},
+                                        {"in", "query"},
+                                        {"required", false},
+                                        {"description", description},
+                                        {"schema", Str()}});
     }
     if (!parameters.empty()) op["parameters"] = std::move(parameters);
     if (!r->doc.request.is_null()) {
       op["requestBody"] = json::object{
           {"required", true},
-          {"content", json::object{{"application/json", json::object{{"schema", r->doc.request}}}}}};
+          {"content",
+           json::object{{"application/json", json::object{{"schema", r->doc.request}}}}}};
     }
     json::object responses;
     json::object ok{{"description", StatusText(r->doc.success_status)}};
@@ -91,9 +111,9 @@ json::object Api::OpenApi() const {
     std::sort(errors.begin(), errors.end());
     errors.erase(std::unique(errors.begin(), errors.end()), errors.end());
     for (int status : errors) {
-      json::object e{{"description", StatusText(status)},
-                     {"content", json::object{{"application/json",
-                                               json::object{{"schema", Ref("Error")}}}}}};
+      json::object e{
+          {"description", StatusText(status)},
+          {"content", json::object{{"application/json", json::object{{"schema", Ref("Error")}}}}}};
       responses[std::to_string(status)] = std::move(e);
     }
     if (!r->doc.errors.empty()) {

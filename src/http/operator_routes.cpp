@@ -12,9 +12,15 @@ using namespace schema;
 namespace {
 
 json::value TenantMetaSchema() {
-  return Obj({{"id", Int()}, {"slug", Str()}, {"name", Str()}, {"state", Str()},
-              {"seats", Int()}, {"active_users", Int()}, {"users", Int()},
-              {"created_at", Time()}, {"updated_at", Time()}});
+  return Obj({{"id", Int()},
+              {"slug", Str()},
+              {"name", Str()},
+              {"state", Str()},
+              {"seats", Int()},
+              {"active_users", Int()},
+              {"users", Int()},
+              {"created_at", Time()},
+              {"updated_at", Time()}});
 }
 
 }  // namespace
@@ -24,11 +30,16 @@ void Api::RegisterOperatorRoutes() {
   const int cookie_age = config_.security.session_absolute_hours * 3600;
 
   router_.Add("POST", "/api/v1/operator/auth/login", Access::kPublic,
-              {"Sign in as an operator", "operator",
+              {"Sign in as an operator",
+               "operator",
                Obj({{"email", Str()}, {"password", Str()}}, {"email", "password"}),
-               Obj({{"token", Str()}, {"csrf_token", Str()}, {"expires_at", Time()},
+               Obj({{"token", Str()},
+                    {"csrf_token", Str()},
+                    {"expires_at", Time()},
                     {"operator", Obj({{"id", Int()}, {"name", Str()}, {"email", Str()}})}}),
-               200, {"invalid_credentials", "account_locked", "too_many_attempts"}, {}},
+               200,
+               {"invalid_credentials", "account_locked", "too_many_attempts"},
+               {}},
               [&ids, cookie_age](Context& ctx) {
                 Fields f(ctx.body);
                 auto email = f.String("email", true, 1, 200);
@@ -51,28 +62,46 @@ void Api::RegisterOperatorRoutes() {
               {"End every session of this operator", "operator", nullptr, nullptr, 204, {}, {}},
               [&ids](Context& ctx) { return Reply(ids.LogoutEverywhere(ctx.who(), ctx.meta)); });
   router_.Add("GET", "/api/v1/operator/me", Access::kOperator,
-              {"Who the operator is", "operator", nullptr,
-               Obj({{"kind", Str()}, {"id", Int()}, {"name", Str()}, {"email", Str()}}), 200, {}, {}},
+              {"Who the operator is",
+               "operator",
+               nullptr,
+               Obj({{"kind", Str()}, {"id", Int()}, {"name", Str()}, {"email", Str()}}),
+               200,
+               {},
+               {}},
               [&ids](Context& ctx) { return Reply(ids.OperatorMe(ctx.who())); });
 
   router_.Add("GET", "/api/v1/operator/tenants", Access::kOperator,
-              {"Tenants with their metadata (never their records)", "operator", nullptr,
-               ListOf(TenantMetaSchema()), 200, {},
+              {"Tenants with their metadata (never their records)",
+               "operator",
+               nullptr,
+               ListOf(TenantMetaSchema()),
+               200,
+               {},
                {{"limit", "1 to 200"}, {"cursor", "from next_cursor"}}},
               [&ids](Context& ctx) {
                 auto page = ctx.page();
                 if (!page.ok()) return ErrorToResponse(page.error());
                 return Reply(ids.ListTenants(ctx.who(), *page));
               });
-  router_.Add("POST", "/api/v1/operator/tenants", Access::kOperator,
-              {"Create a tenant with its first boss account", "operator",
-               Obj({{"slug", Str()}, {"name", Str()}, {"seats", Int()},
-                    {"boss", Obj({{"login", Str()}, {"name", Str()}, {"email", Str()},
-                                  {"password", Str("omit for a temporary one")}},
-                                 {"login", "name"})}},
-                   {"slug", "name", "seats", "boss"}),
-               TenantMetaSchema(), 201, {"slug_taken", "validation_failed"}, {}},
-              [&ids](Context& ctx) { return Reply(ids.CreateTenant(ctx.who(), ctx.body, ctx.meta), 201); });
+  router_.Add(
+      "POST", "/api/v1/operator/tenants", Access::kOperator,
+      {"Create a tenant with its first boss account",
+       "operator",
+       Obj({{"slug", Str()},
+            {"name", Str()},
+            {"seats", Int()},
+            {"boss", Obj({{"login", Str()},
+                          {"name", Str()},
+                          {"email", Str()},
+                          {"password", Str("omit for a temporary one")}},
+                         {"login", "name"})}},
+           {"slug", "name", "seats", "boss"}),
+       TenantMetaSchema(),
+       201,
+       {"slug_taken", "validation_failed"},
+       {}},
+      [&ids](Context& ctx) { return Reply(ids.CreateTenant(ctx.who(), ctx.body, ctx.meta), 201); });
   router_.Add("GET", "/api/v1/operator/tenants/{id}", Access::kOperator,
               {"One tenant's metadata", "operator", nullptr, TenantMetaSchema(), 200, {}, {}},
               [&ids](Context& ctx) {
@@ -81,31 +110,54 @@ void Api::RegisterOperatorRoutes() {
                 return Reply(ids.OperatorGetTenant(ctx.who(), *id));
               });
   router_.Add("PATCH", "/api/v1/operator/tenants/{id}", Access::kOperator,
-              {"Change a tenant's name or seats", "operator",
-               Obj({{"name", Str()}, {"seats", Int()}}), TenantMetaSchema(), 200,
-               {"seats_below_active_users"}, {}},
+              {"Change a tenant's name or seats",
+               "operator",
+               Obj({{"name", Str()}, {"seats", Int()}}),
+               TenantMetaSchema(),
+               200,
+               {"seats_below_active_users"},
+               {}},
               [&ids](Context& ctx) {
                 auto id = ctx.id();
                 if (!id) return ErrorToResponse(Error::NotFound("tenant"));
                 return Reply(ids.OperatorUpdateTenant(ctx.who(), *id, ctx.body, ctx.meta));
               });
   router_.Add("GET", "/api/v1/operator/incidents", Access::kOperator,
-              {"Incidents reported by tenants (unauthorized use)", "operator", nullptr,
-               ListOf(Obj({{"id", Int()}, {"tenant_id", Int()}, {"tenant_slug", Str()},
-                           {"kind", Str()}, {"scope", Str()}, {"affected_users", Int()},
-                           {"note", Str()}, {"status", Str()}, {"created_at", Time()}})),
-               200, {}, {{"limit", "1 to 200"}, {"cursor", "from next_cursor"}}},
+              {"Incidents reported by tenants (unauthorized use)",
+               "operator",
+               nullptr,
+               ListOf(Obj({{"id", Int()},
+                           {"tenant_id", Int()},
+                           {"tenant_slug", Str()},
+                           {"kind", Str()},
+                           {"scope", Str()},
+                           {"affected_users", Int()},
+                           {"note", Str()},
+                           {"status", Str()},
+                           {"created_at", Time()}})),
+               200,
+               {},
+               {{"limit", "1 to 200"}, {"cursor", "from next_cursor"}}},
               [&ids](Context& ctx) {
                 auto page = ctx.page();
                 if (!page.ok()) return ErrorToResponse(page.error());
                 return Reply(ids.ListIncidents(ctx.who(), *page));
               });
   router_.Add("GET", "/api/v1/operator/audit-log", Access::kOperator,
-              {"Operator actions, newest first", "operator", nullptr,
-               ListOf(Obj({{"id", Int()}, {"at", Time()}, {"operator_id", Nullable(Int())},
-                           {"actor_name", Str()}, {"action", Str()}, {"entity", Str()},
-                           {"entity_id", Str()}, {"tenant_id", Nullable(Int())}})),
-               200, {}, {{"limit", "1 to 200"}, {"cursor", "from next_cursor"}}},
+              {"Operator actions, newest first",
+               "operator",
+               nullptr,
+               ListOf(Obj({{"id", Int()},
+                           {"at", Time()},
+                           {"operator_id", Nullable(Int())},
+                           {"actor_name", Str()},
+                           {"action", Str()},
+                           {"entity", Str()},
+                           {"entity_id", Str()},
+                           {"tenant_id", Nullable(Int())}})),
+               200,
+               {},
+               {{"limit", "1 to 200"}, {"cursor", "from next_cursor"}}},
               [&ids](Context& ctx) {
                 auto page = ctx.page();
                 if (!page.ok()) return ErrorToResponse(page.error());

@@ -52,8 +52,10 @@ Match Router::Find(std::string_view method, std::string_view path) const {
     for (std::size_t i = 0; i < parts.size() && ok; ++i) {
       const std::string& seg = r->segments[i];
       if (seg.size() > 2 && seg.front() == '{' && seg.back() == '}') {
-        if (parts[i].empty()) ok = false;
-        else params.emplace(seg.substr(1, seg.size() - 2), std::string(parts[i]));
+        if (parts[i].empty())
+          ok = false;
+        else
+          params.emplace(seg.substr(1, seg.size() - 2), std::string(parts[i]));
       } else {
         ok = seg == parts[i];
       }

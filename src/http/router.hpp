@@ -29,8 +29,8 @@ enum class Access {
 struct RouteDoc {
   std::string summary;
   std::string tag;
-  json::value request;           // JSON Schema of the body, or null
-  json::value response;          // JSON Schema of the success body, or null
+  json::value request;   // JSON Schema of the body, or null
+  json::value response;  // JSON Schema of the success body, or null
   int success_status = 200;
   std::vector<std::string> errors;  // error codes the route may answer with, besides the usual
   std::vector<std::pair<std::string, std::string>> query;  // name → description
@@ -58,8 +58,7 @@ struct Match {
 class Router {
  public:
   // Adds a route; throws std::logic_error on a duplicate method and pattern.
-  Route& Add(std::string method, std::string pattern, Access access, RouteDoc doc,
-             Handler handler);
+  Route& Add(std::string method, std::string pattern, Access access, RouteDoc doc, Handler handler);
   Match Find(std::string_view method, std::string_view path) const;
   const std::vector<std::unique_ptr<Route>>& routes() const { return routes_; }
 

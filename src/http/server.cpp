@@ -1,5 +1,7 @@
 #include "http/server.hpp"
 
+#include <array>
+#include <atomic>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -17,9 +19,6 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
-
-#include <array>
-#include <atomic>
 #include <memory>
 #include <stdexcept>
 #include <thread>
@@ -60,8 +59,8 @@ bhttp::response<bhttp::string_body> ToBeast(Response&& r, unsigned version, bool
   return out;
 }
 
-net::awaitable<void> WriteError(beast::tcp_stream& stream, Shared& s, int status,
-                                std::string code, std::string message) {
+net::awaitable<void> WriteError(beast::tcp_stream& stream, Shared& s, int status, std::string code,
+                                std::string message) {
   Response r = s.error_responder(status, std::move(code), std::move(message));
   auto res = ToBeast(std::move(r), 11, false, false);
   co_await bhttp::async_write(stream, res, kAwait);
@@ -102,7 +101,8 @@ net::awaitable<void> Session(tcp::socket socket, std::shared_ptr<Shared> s) {
     auto [ec, n] = co_await bhttp::async_read_header(stream, buffer, parser, kAwait);
     if (ec) {
       if (ec == bhttp::error::header_limit) {
-        co_await WriteError(stream, *s, 431, "header_too_large", "The request headers are too large.");
+        co_await WriteError(stream, *s, 431, "header_too_large",
+                            "The request headers are too large.");
       } else if (ec != bhttp::error::end_of_stream && ec != net::error::operation_aborted &&
                  ec != beast::error::timeout && ec != net::error::connection_reset &&
                  ec != net::error::eof) {

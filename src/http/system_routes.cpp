@@ -10,19 +10,26 @@ namespace kelu::http {
 using namespace schema;
 
 void Api::RegisterSystemRoutes() {
-  router_.Add("GET", "/healthz", Access::kPublic,
-              {"Liveness: the process answers", "system", nullptr,
-               Obj({{"status", Str()}}), 200, {}, {}},
-              [](Context&) { return JsonResponse(200, json::object{{"status", "ok"}}); });
+  router_.Add(
+      "GET", "/healthz", Access::kPublic,
+      {"Liveness: the process answers", "system", nullptr, Obj({{"status", Str()}}), 200, {}, {}},
+      [](Context&) {
+        return JsonResponse(200, json::object{{"status", "ok"}});
+      });
 
   router_.Add("GET", "/readyz", Access::kPublic,
-              {"Readiness: the database is reachable", "system", nullptr,
-               Obj({{"status", Str()}}), 200, {"database_unavailable"}, {}},
+              {"Readiness: the database is reachable",
+               "system",
+               nullptr,
+               Obj({{"status", Str()}}),
+               200,
+               {"database_unavailable"},
+               {}},
               [this](Context&) {
                 if (!services_.db.Ping()) {
-                  Response r = ErrorToResponse(Error::Make(
-                      ErrorKind::kUnavailable, "database_unavailable",
-                      "The database is unavailable; try again shortly."));
+                  Response r = ErrorToResponse(
+                      Error::Make(ErrorKind::kUnavailable, "database_unavailable",
+                                  "The database is unavailable; try again shortly."));
                   r.set_header("Retry-After", "5");
                   return r;
                 }
@@ -30,8 +37,13 @@ void Api::RegisterSystemRoutes() {
               });
 
   router_.Add("GET", "/metrics", Access::kPublic,
-              {"Prometheus metrics: requests, latency, database pool, job runs", "system",
-               nullptr, Str("Prometheus text format"), 200, {}, {}},
+              {"Prometheus metrics: requests, latency, database pool, job runs",
+               "system",
+               nullptr,
+               Str("Prometheus text format"),
+               200,
+               {},
+               {}},
               [this](Context&) {
                 auto pool = services_.db.Stats();
                 Metrics::Gauges g;
@@ -43,10 +55,10 @@ void Api::RegisterSystemRoutes() {
                 return r;
               });
 
-  router_.Add("GET", "/api/openapi.json", Access::kPublic,
-              {"This OpenAPI 3.1 document", "system", nullptr, Obj({{"openapi", Str()}}), 200,
-               {}, {}},
-              [this](Context&) { return JsonResponse(200, OpenApi()); });
+  router_.Add(
+      "GET", "/api/openapi.json", Access::kPublic,
+      {"This OpenAPI 3.1 document", "system", nullptr, Obj({{"openapi", Str()}}), 200, {}, {}},
+      [this](Context&) { return JsonResponse(200, OpenApi()); });
 
   auto clock_view = [this] {
     json::object o;
@@ -54,52 +66,67 @@ void Api::RegisterSystemRoutes() {
     o["test_clock"] = services_.test_clock != nullptr;
     return o;
   };
-  auto clock_schema = Obj({{"now", Time()}, {"test_clock", Bool()},
-                           {"jobs_run", Array(Obj({{"job", Str()}, {"date", Str()}, {"ok", Bool()}}))}});
+  auto clock_schema =
+      Obj({{"now", Time()},
+           {"test_clock", Bool()},
+           {"jobs_run", Array(Obj({{"job", Str()}, {"date", Str()}, {"ok", Bool()}}))}});
   router_.Add("GET", "/api/v1/operator/clock", Access::kOperator,
-              {"The server's clock (test clock when serving with --test-clock)", "operator",
-               nullptr, clock_schema, 200, {}, {}},
+              {"The server's clock (test clock when serving with --test-clock)",
+               "operator",
+               nullptr,
+               clock_schema,
+               200,
+               {},
+               {}},
               [clock_view](Context&) { return JsonResponse(200, clock_view()); });
 
-  router_.Add("POST", "/api/v1/operator/clock", Access::kOperator,
-              {"Move the test clock forward, running every daily job for each day crossed",
-               "operator", Obj({{"now", Time()}}, {"now"}), clock_schema, 200,
-               {"test_clock_disabled", "clock_moves_forward_only"}, {}},
-              [this, clock_view](Context& ctx) {
-                if (!services_.test_clock) {
-                  return ErrorToResponse(Error::Make(
-                      ErrorKind::kNotFound, "test_clock_disabled",
-                      "The clock can only be moved when the server runs with --test-clock."));
-                }
-                auto text = GetString(ctx.body, "now");
-                auto target = text ? ParseRfc3339(*text) : std::nullopt;
-                if (!target) return ErrorToResponse(FieldError("now", "must be an RFC 3339 timestamp with an offset"));
-                Timestamp current = services_.test_clock->now();
-                if (*target < current) {
-                  json::object d;
-                  d["now"] = FormatRfc3339(current, services_.identity.zone());
-                  return ErrorToResponse(Error::Conflict(
-                      "clock_moves_forward_only",
-                      "The test clock only moves forward; it is already at " +
-                          FormatRfc3339(current, services_.identity.zone()) + ".",
-                      std::move(d)));
-                }
-                auto runs = services_.scheduler.RunDue(*target, services_.test_clock);
-                services_.test_clock->set(*target);
-                services_.db.Write([&](storage::Connection& c) {
-                  c.Exec("DELETE FROM kelu_settings WHERE key = 'test_clock.now'");
-                  c.Exec("INSERT INTO kelu_settings (key, value) VALUES ('test_clock.now', ?)",
-                         {storage::V(std::to_string(ToMicros(*target)))});
-                  return OkStatus();
-                }).ok();
-                json::object o = clock_view();
-                json::array jobs;
-                for (const auto& r : runs) {
-                  jobs.push_back(json::object{{"job", r.job}, {"date", FormatDate(r.date)}, {"ok", r.ok}});
-                }
-                o["jobs_run"] = std::move(jobs);
-                return JsonResponse(200, o);
-              });
+  router_.Add(
+      "POST", "/api/v1/operator/clock", Access::kOperator,
+      {"Move the test clock forward, running every daily job for each day crossed",
+       "operator",
+       Obj({{"now", Time()}}, {"now"}),
+       clock_schema,
+       200,
+       {"test_clock_disabled", "clock_moves_forward_only"},
+       {}},
+      [this, clock_view](Context& ctx) {
+        if (!services_.test_clock) {
+          return ErrorToResponse(
+              Error::Make(ErrorKind::kNotFound, "test_clock_disabled",
+                          "The clock can only be moved when the server runs with --test-clock."));
+        }
+        auto text = GetString(ctx.body, "now");
+        auto target = text ? ParseRfc3339(*text) : std::nullopt;
+        if (!target)
+          return ErrorToResponse(FieldError("now", "must be an RFC 3339 timestamp with an offset"));
+        Timestamp current = services_.test_clock->now();
+        if (*target < current) {
+          json::object d;
+          d["now"] = FormatRfc3339(current, services_.identity.zone());
+          return ErrorToResponse(
+              Error::Conflict("clock_moves_forward_only",
+                              "The test clock only moves forward; it is already at " +
+                                  FormatRfc3339(current, services_.identity.zone()) + ".",
+                              std::move(d)));
+        }
+        auto runs = services_.scheduler.RunDue(*target, services_.test_clock);
+        services_.test_clock->set(*target);
+        services_.db
+            .Write([&](storage::Connection& c) {
+              c.Exec("DELETE FROM kelu_settings WHERE key = 'test_clock.now'");
+              c.Exec("INSERT INTO kelu_settings (key, value) VALUES ('test_clock.now', ?)",
+                     {storage::V(std::to_string(ToMicros(*target)))});
+              return OkStatus();
+            })
+            .ok();
+        json::object o = clock_view();
+        json::array jobs;
+        for (const auto& r : runs) {
+          jobs.push_back(json::object{{"job", r.job}, {"date", FormatDate(r.date)}, {"ok", r.ok}});
+        }
+        o["jobs_run"] = std::move(jobs);
+        return JsonResponse(200, o);
+      });
 }
 
 }  // namespace kelu::http

@@ -49,7 +49,8 @@ bool ParseToken(std::string_view token, ParsedToken& out) {
 std::int64_t CursorBefore(const Page& page) {
   if (!page.cursor) return INT64_MAX;
   std::int64_t id = 0;
-  auto [p, ec] = std::from_chars(page.cursor->data(), page.cursor->data() + page.cursor->size(), id);
+  auto [p, ec] =
+      std::from_chars(page.cursor->data(), page.cursor->data() + page.cursor->size(), id);
   if (ec != std::errc{} || id <= 0) return 0;
   return id;
 }
@@ -62,9 +63,7 @@ json::object PageOf(json::array items, const Page& page, std::int64_t last_id) {
   return out;
 }
 
-Error Forbidden() {
-  return Error::Forbidden("forbidden", "Your role does not allow this action.");
-}
+Error Forbidden() { return Error::Forbidden("forbidden", "Your role does not allow this action."); }
 
 json::object PageOfRows(const storage::ResultSet& rows, const Page& page,
                         const std::function<json::object(const Row&)>& view) {
@@ -182,15 +181,13 @@ Status IdentityService::ThrottleAddress(const RequestMeta& meta) {
     json::object d;
     d["retry_after_seconds"] = wait;
     return Error::Make(ErrorKind::kRateLimited, "too_many_attempts",
-                       "Too many sign-in attempts from this address; wait a minute.",
-                       std::move(d));
+                       "Too many sign-in attempts from this address; wait a minute.", std::move(d));
   }
   return OkStatus();
 }
 
 Result<LoginResult> IdentityService::LoginUser(std::string_view slug, std::string_view login,
-                                               std::string_view password,
-                                               const RequestMeta& meta) {
+                                               std::string_view password, const RequestMeta& meta) {
   KELU_RETURN_IF_ERROR(ThrottleAddress(meta));
   auto tenant = db_.Read([&](Connection& c) {
     return c.QueryOne("SELECT tenant_id, state FROM tenants WHERE slug = ?", {V(slug)});
@@ -198,9 +195,9 @@ Result<LoginResult> IdentityService::LoginUser(std::string_view slug, std::strin
   std::optional<Row> user;
   if (tenant) {
     user = db_.Read([&](Connection& c) {
-      return c.QueryOne(fmt::format("SELECT {} FROM users WHERE tenant_id = ? AND login = ?",
-                                    kUserColumns),
-                        {V(tenant->integer(0)), V(login)});
+      return c.QueryOne(
+          fmt::format("SELECT {} FROM users WHERE tenant_id = ? AND login = ?", kUserColumns),
+          {V(tenant->integer(0)), V(login)});
     });
   }
   // Spend the same time whether or not the account exists.
@@ -216,7 +213,8 @@ Result<LoginResult> IdentityService::LoginUser(std::string_view slug, std::strin
         "outcome) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         {V(tenant_id), V(c.NextId()), V(uid), V(login), V(ToMicros(meta.now)), V(meta.ip),
          V(meta.user_agent), V(outcome)});
-    AuditEntry e{std::move(action), "user", uid ? std::to_string(*uid) : std::string(login), {}, {}};
+    AuditEntry e{
+        std::move(action), "user", uid ? std::to_string(*uid) : std::string(login), {}, {}};
     e.after["outcome"] = outcome;
     RecordAnonymousAudit(c, tenant_id, std::string(login), meta, e);
   };
@@ -258,9 +256,10 @@ Result<LoginResult> IdentityService::LoginUser(std::string_view slug, std::strin
         d.outcome = Outcome::kLocked;
         d.locked_seconds = std::int64_t{config_.lockout_minutes} * 60;
       }
-      c.Exec("UPDATE users SET failed_logins = ?, locked_until = ? WHERE tenant_id = ? AND "
-             "user_id = ?",
-             {V(failures), V(lock), V(tenant_id), V(user->integer(kUId))});
+      c.Exec(
+          "UPDATE users SET failed_logins = ?, locked_until = ? WHERE tenant_id = ? AND "
+          "user_id = ?",
+          {V(failures), V(lock), V(tenant_id), V(user->integer(kUId))});
       record(c, lock ? "locked" : "bad_password", "auth.login_failed");
       return d;
     }
@@ -269,9 +268,10 @@ Result<LoginResult> IdentityService::LoginUser(std::string_view slug, std::strin
       d.outcome = Outcome::kDisabled;
       return d;
     }
-    c.Exec("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE tenant_id = ? AND "
-           "user_id = ?",
-           {V(tenant_id), V(user->integer(kUId))});
+    c.Exec(
+        "UPDATE users SET failed_logins = 0, locked_until = NULL WHERE tenant_id = ? AND "
+        "user_id = ?",
+        {V(tenant_id), V(user->integer(kUId))});
     record(c, "success", "auth.login");
     auto session = IssueUserSession(c, *user, meta);
     if (!session.ok()) return std::move(session).error();
@@ -283,9 +283,8 @@ Result<LoginResult> IdentityService::LoginUser(std::string_view slug, std::strin
   switch (decided->outcome) {
     case Outcome::kSuccess: {
       LoginResult out = std::move(*decided->session);
-      bool rotate = policy_.rotation_days > 0 &&
-                    meta.now - FromMicros(user->integer(kUPwChanged)) >
-                        std::chrono::days(policy_.rotation_days);
+      bool rotate = policy_.rotation_days > 0 && meta.now - FromMicros(user->integer(kUPwChanged)) >
+                                                     std::chrono::days(policy_.rotation_days);
       bool must_change = user->boolean(kUMustChange) || rotate;
       out.view["must_change_password"] = must_change;
       json::object t;
@@ -407,10 +406,11 @@ Result<Principal> IdentityService::Authenticate(std::string_view token, Credenti
     }
     if (now - row->integer(2) > 60'000'000) {
       db_.Write([&](Connection& c) {
-        c.Exec("UPDATE operator_sessions SET last_seen_at = ? WHERE session_id = ?",
-               {V(now), V(t.id)});
-        return OkStatus();
-      }).ok();
+           c.Exec("UPDATE operator_sessions SET last_seen_at = ? WHERE session_id = ?",
+                  {V(now), V(t.id)});
+           return OkStatus();
+         })
+          .ok();
     }
     p.kind = PrincipalKind::kOperator;
     p.operator_id = row->integer(5);
@@ -441,9 +441,9 @@ Result<Principal> IdentityService::Authenticate(std::string_view token, Credenti
   if (cred->integer(3) <= now ||
       (is_session &&
        now - cred->integer(2) > std::int64_t{config_.session_idle_minutes} * 60'000'000)) {
-    return Error::Make(ErrorKind::kUnauthorized, is_session ? "session_expired" : "token_expired",
-                       is_session ? "The session has expired; sign in again."
-                                  : "The API token has expired.");
+    return Error::Make(
+        ErrorKind::kUnauthorized, is_session ? "session_expired" : "token_expired",
+        is_session ? "The session has expired; sign in again." : "The API token has expired.");
   }
   auto user = db_.Read([&](Connection& c) {
     return c.QueryOne(
@@ -456,15 +456,17 @@ Result<Principal> IdentityService::Authenticate(std::string_view token, Credenti
   if (!user || user->text(kUStatus) != "active") return Unauthenticated();
   if (now - cred->integer(2) > 60'000'000) {
     db_.Write([&](Connection& c) {
-      if (is_session) {
-        c.Exec("UPDATE user_sessions SET last_seen_at = ? WHERE tenant_id = ? AND session_id = ?",
+         if (is_session) {
+           c.Exec(
+               "UPDATE user_sessions SET last_seen_at = ? WHERE tenant_id = ? AND session_id = ?",
                {V(now), V(t.tenant_id), V(t.id)});
-      } else {
-        c.Exec("UPDATE api_tokens SET last_used_at = ? WHERE tenant_id = ? AND token_id = ?",
-               {V(now), V(t.tenant_id), V(t.id)});
-      }
-      return OkStatus();
-    }).ok();
+         } else {
+           c.Exec("UPDATE api_tokens SET last_used_at = ? WHERE tenant_id = ? AND token_id = ?",
+                  {V(now), V(t.tenant_id), V(t.id)});
+         }
+         return OkStatus();
+       })
+        .ok();
   }
   p.kind = PrincipalKind::kUser;
   p.credential = is_session ? credential : Credential::kApiToken;
@@ -481,8 +483,8 @@ Result<Principal> IdentityService::Authenticate(std::string_view token, Credenti
   p.csrf_token = cred->text(1);
   p.must_change_password =
       user->boolean(kUMustChange) ||
-      (policy_.rotation_days > 0 &&
-       meta.now - FromMicros(user->integer(kUPwChanged)) > std::chrono::days(policy_.rotation_days));
+      (policy_.rotation_days > 0 && meta.now - FromMicros(user->integer(kUPwChanged)) >
+                                        std::chrono::days(policy_.rotation_days));
   return p;
 }
 
@@ -513,7 +515,8 @@ Status IdentityService::Logout(const Principal& who, const RequestMeta& meta) {
     if (who.kind == PrincipalKind::kOperator) {
       c.Exec("UPDATE operator_sessions SET revoked_at = ? WHERE session_id = ?",
              {V(ToMicros(meta.now)), V(who.session_id)});
-      RecordAudit(c, who, meta, {"operator.logout", "operator", std::to_string(who.operator_id), {}, {}});
+      RecordAudit(c, who, meta,
+                  {"operator.logout", "operator", std::to_string(who.operator_id), {}, {}});
       return OkStatus();
     }
     if (who.credential == Credential::kApiToken) {
@@ -530,11 +533,13 @@ Status IdentityService::Logout(const Principal& who, const RequestMeta& meta) {
 Status IdentityService::LogoutEverywhere(const Principal& who, const RequestMeta& meta) {
   return db_.Write([&](Connection& c) -> Status {
     if (who.kind == PrincipalKind::kOperator) {
-      c.Exec("UPDATE operator_sessions SET revoked_at = ? WHERE operator_id = ? AND "
-             "revoked_at IS NULL",
-             {V(ToMicros(meta.now)), V(who.operator_id)});
-      RecordAudit(c, who, meta,
-                  {"operator.logout_everywhere", "operator", std::to_string(who.operator_id), {}, {}});
+      c.Exec(
+          "UPDATE operator_sessions SET revoked_at = ? WHERE operator_id = ? AND "
+          "revoked_at IS NULL",
+          {V(ToMicros(meta.now)), V(who.operator_id)});
+      RecordAudit(
+          c, who, meta,
+          {"operator.logout_everywhere", "operator", std::to_string(who.operator_id), {}, {}});
       return OkStatus();
     }
     std::int64_t n = RevokeAllOf(c, who.tenant_id, who.user_id, meta.now);
@@ -566,26 +571,28 @@ Status IdentityService::ChangePassword(const Principal& who, std::string_view cu
     });
     for (const auto& r : old.rows) {
       if (VerifyPassword(r.text(0), next)) {
-        return FieldError("new_password",
-                          fmt::format("must not be one of your last {} passwords", policy_.history));
+        return FieldError("new_password", fmt::format("must not be one of your last {} passwords",
+                                                      policy_.history));
       }
     }
   }
   std::string hash = HashPassword(next, cost());
   return db_.Write([&](Connection& c) -> Status {
-    c.Exec("INSERT INTO password_history (tenant_id, user_id, history_id, password_hash, "
-           "created_at) VALUES (?, ?, ?, ?, ?)",
-           {V(who.tenant_id), V(who.user_id), V(c.NextId()), V(row->text(0)),
-            V(ToMicros(meta.now))});
-    c.Exec("UPDATE users SET password_hash = ?, password_changed_at = ?, must_change_password = 0, "
-           "updated_at = ? WHERE tenant_id = ? AND user_id = ?",
-           {V(hash), V(ToMicros(meta.now)), V(ToMicros(meta.now)), V(who.tenant_id),
-            V(who.user_id)});
+    c.Exec(
+        "INSERT INTO password_history (tenant_id, user_id, history_id, password_hash, "
+        "created_at) VALUES (?, ?, ?, ?, ?)",
+        {V(who.tenant_id), V(who.user_id), V(c.NextId()), V(row->text(0)), V(ToMicros(meta.now))});
+    c.Exec(
+        "UPDATE users SET password_hash = ?, password_changed_at = ?, must_change_password = 0, "
+        "updated_at = ? WHERE tenant_id = ? AND user_id = ?",
+        {V(hash), V(ToMicros(meta.now)), V(ToMicros(meta.now)), V(who.tenant_id), V(who.user_id)});
     // Other sessions end: whoever else knew the old password is signed out.
-    c.Exec("UPDATE user_sessions SET revoked_at = ? WHERE tenant_id = ? AND user_id = ? AND "
-           "session_id <> ? AND revoked_at IS NULL",
-           {V(ToMicros(meta.now)), V(who.tenant_id), V(who.user_id), V(who.session_id)});
-    RecordAudit(c, who, meta, {"user.password_change", "user", std::to_string(who.user_id), {}, {}});
+    c.Exec(
+        "UPDATE user_sessions SET revoked_at = ? WHERE tenant_id = ? AND user_id = ? AND "
+        "session_id <> ? AND revoked_at IS NULL",
+        {V(ToMicros(meta.now)), V(who.tenant_id), V(who.user_id), V(who.session_id)});
+    RecordAudit(c, who, meta,
+                {"user.password_change", "user", std::to_string(who.user_id), {}, {}});
     return OkStatus();
   });
 }
@@ -625,16 +632,18 @@ Status IdentityService::EnsureOperator(std::string_view email, std::string_view 
   return db_.Write([&](Connection& c) -> Status {
     auto existing = c.QueryOne("SELECT operator_id FROM operators WHERE email = ?", {V(email)});
     if (existing) {
-      c.Exec("UPDATE operators SET password_hash = ?, failed_logins = 0, locked_until = NULL, "
-             "password_changed_at = ?, updated_at = ? WHERE operator_id = ?",
-             {V(hash), V(ToMicros(now)), V(ToMicros(now)), V(existing->integer(0))});
+      c.Exec(
+          "UPDATE operators SET password_hash = ?, failed_logins = 0, locked_until = NULL, "
+          "password_changed_at = ?, updated_at = ? WHERE operator_id = ?",
+          {V(hash), V(ToMicros(now)), V(ToMicros(now)), V(existing->integer(0))});
       return OkStatus();
     }
-    c.Exec("INSERT INTO operators (operator_id, email, name, password_hash, status, failed_logins, "
-           "locked_until, password_changed_at, created_at, updated_at) "
-           "VALUES (?, ?, ?, ?, 'active', 0, NULL, ?, ?, ?)",
-           {V(c.NextId()), V(email), V(name), V(hash), V(ToMicros(now)), V(ToMicros(now)),
-            V(ToMicros(now))});
+    c.Exec(
+        "INSERT INTO operators (operator_id, email, name, password_hash, status, failed_logins, "
+        "locked_until, password_changed_at, created_at, updated_at) "
+        "VALUES (?, ?, ?, ?, 'active', 0, NULL, ?, ?, ?)",
+        {V(c.NextId()), V(email), V(name), V(hash), V(ToMicros(now)), V(ToMicros(now)),
+         V(ToMicros(now))});
     return OkStatus();
   });
 }
@@ -646,9 +655,10 @@ Result<std::int64_t> IdentityService::EnsureTenant(std::string_view slug, std::s
       return t->integer(0);
     }
     std::int64_t id = c.NextId();
-    c.Exec("INSERT INTO tenants (tenant_id, slug, name, state, seats, created_at, updated_at) "
-           "VALUES (?, ?, ?, 'active', ?, ?, ?)",
-           {V(id), V(slug), V(name), V(seats), V(ToMicros(now)), V(ToMicros(now))});
+    c.Exec(
+        "INSERT INTO tenants (tenant_id, slug, name, state, seats, created_at, updated_at) "
+        "VALUES (?, ?, ?, 'active', ?, ?, ?)",
+        {V(id), V(slug), V(name), V(seats), V(ToMicros(now)), V(ToMicros(now))});
     return id;
   });
 }
@@ -660,20 +670,22 @@ Result<std::int64_t> IdentityService::EnsureUser(std::int64_t tenant_id, std::st
   return db_.Write([&](Connection& c) -> Result<std::int64_t> {
     if (auto u = c.QueryOne("SELECT user_id FROM users WHERE tenant_id = ? AND login = ?",
                             {V(tenant_id), V(login)})) {
-      c.Exec("UPDATE users SET password_hash = ?, password_changed_at = ?, failed_logins = 0, "
-             "locked_until = NULL, must_change_password = 0, status = 'active', role = ?, "
-             "updated_at = ? WHERE tenant_id = ? AND user_id = ?",
-             {V(hash), V(ToMicros(now)), V(RoleName(role)), V(ToMicros(now)), V(tenant_id),
-              V(u->integer(0))});
+      c.Exec(
+          "UPDATE users SET password_hash = ?, password_changed_at = ?, failed_logins = 0, "
+          "locked_until = NULL, must_change_password = 0, status = 'active', role = ?, "
+          "updated_at = ? WHERE tenant_id = ? AND user_id = ?",
+          {V(hash), V(ToMicros(now)), V(RoleName(role)), V(ToMicros(now)), V(tenant_id),
+           V(u->integer(0))});
       return u->integer(0);
     }
     std::int64_t id = c.NextId();
-    c.Exec("INSERT INTO users (tenant_id, user_id, login, name, email, mobile, role, "
-           "department_id, status, password_hash, password_changed_at, must_change_password, "
-           "failed_logins, locked_until, created_at, updated_at) "
-           "VALUES (?, ?, ?, ?, '', '', ?, NULL, 'active', ?, ?, 0, 0, NULL, ?, ?)",
-           {V(tenant_id), V(id), V(login), V(name), V(RoleName(role)), V(hash), V(ToMicros(now)),
-            V(ToMicros(now)), V(ToMicros(now))});
+    c.Exec(
+        "INSERT INTO users (tenant_id, user_id, login, name, email, mobile, role, "
+        "department_id, status, password_hash, password_changed_at, must_change_password, "
+        "failed_logins, locked_until, created_at, updated_at) "
+        "VALUES (?, ?, ?, ?, '', '', ?, NULL, 'active', ?, ?, 0, 0, NULL, ?, ?)",
+        {V(tenant_id), V(id), V(login), V(name), V(RoleName(role)), V(hash), V(ToMicros(now)),
+         V(ToMicros(now)), V(ToMicros(now))});
     return id;
   });
 }
@@ -682,12 +694,13 @@ std::int64_t IdentityService::PurgeEndedSessions(Timestamp now) {
   std::int64_t cutoff = ToMicros(now - std::chrono::hours(24));
   std::int64_t n = 0;
   db_.Write([&](Connection& c) {
-    n = c.Exec("DELETE FROM user_sessions WHERE expires_at < ? OR revoked_at < ?",
-               {V(cutoff), V(cutoff)});
-    n += c.Exec("DELETE FROM operator_sessions WHERE expires_at < ? OR revoked_at < ?",
-                {V(cutoff), V(cutoff)});
-    return OkStatus();
-  }).ok();
+       n = c.Exec("DELETE FROM user_sessions WHERE expires_at < ? OR revoked_at < ?",
+                  {V(cutoff), V(cutoff)});
+       n += c.Exec("DELETE FROM operator_sessions WHERE expires_at < ? OR revoked_at < ?",
+                   {V(cutoff), V(cutoff)});
+       return OkStatus();
+     })
+      .ok();
   return n;
 }
 

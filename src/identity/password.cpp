@@ -67,10 +67,9 @@ Status CheckPassword(const PasswordPolicy& policy, std::string_view password,
 
 std::string HashPassword(std::string_view password, HashCost cost) {
   char out[crypto_pwhash_STRBYTES];
-  if (crypto_pwhash_str_alg(out, password.data(), password.size(),
-                            static_cast<unsigned long long>(cost.iterations),
-                            static_cast<std::size_t>(cost.memory_kib) * 1024,
-                            crypto_pwhash_ALG_ARGON2ID13) != 0) {
+  if (crypto_pwhash_str_alg(
+          out, password.data(), password.size(), static_cast<unsigned long long>(cost.iterations),
+          static_cast<std::size_t>(cost.memory_kib) * 1024, crypto_pwhash_ALG_ARGON2ID13) != 0) {
     throw std::runtime_error("out of memory while hashing a password");
   }
   return out;

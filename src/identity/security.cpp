@@ -138,10 +138,9 @@ Result<json::object> IdentityService::ReportUnauthorizedUse(const Principal& who
   return db_.Write([&](Connection& c) -> Result<json::object> {
     if (scope == "all") {
       ids.clear();
-      for (const auto& r :
-           c.Query("SELECT user_id FROM users WHERE tenant_id = ? ORDER BY user_id",
-                   {V(who.tenant_id)})
-               .rows) {
+      for (const auto& r : c.Query("SELECT user_id FROM users WHERE tenant_id = ? ORDER BY user_id",
+                                   {V(who.tenant_id)})
+                               .rows) {
         ids.push_back(r.integer(0));
       }
     }
@@ -155,16 +154,18 @@ Result<json::object> IdentityService::ReportUnauthorizedUse(const Principal& who
     json::array id_list;
     for (auto id : ids) {
       revoked += RevokeAllOf(c, who.tenant_id, id, meta.now);
-      c.Exec("UPDATE users SET must_change_password = 1, updated_at = ? WHERE tenant_id = ? AND "
-             "user_id = ?",
-             {V(ToMicros(meta.now)), V(who.tenant_id), V(id)});
+      c.Exec(
+          "UPDATE users SET must_change_password = 1, updated_at = ? WHERE tenant_id = ? AND "
+          "user_id = ?",
+          {V(ToMicros(meta.now)), V(who.tenant_id), V(id)});
       id_list.push_back(id);
     }
     std::int64_t incident_id = c.NextId();
-    c.Exec("INSERT INTO incidents (tenant_id, incident_id, kind, reported_by, scope, user_ids, "
-           "note, status, created_at) VALUES (?, ?, 'unauthorized_use', ?, ?, ?, ?, 'open', ?)",
-           {V(who.tenant_id), V(incident_id), V(who.user_id), V(scope), V(ToJson(id_list)),
-            V(note.value_or("")), V(ToMicros(meta.now))});
+    c.Exec(
+        "INSERT INTO incidents (tenant_id, incident_id, kind, reported_by, scope, user_ids, "
+        "note, status, created_at) VALUES (?, ?, 'unauthorized_use', ?, ?, ?, ?, 'open', ?)",
+        {V(who.tenant_id), V(incident_id), V(who.user_id), V(scope), V(ToJson(id_list)),
+         V(note.value_or("")), V(ToMicros(meta.now))});
     json::object out;
     out["incident_id"] = incident_id;
     out["scope"] = scope;
@@ -172,9 +173,9 @@ Result<json::object> IdentityService::ReportUnauthorizedUse(const Principal& who
     out["revoked_credentials"] = revoked;
     out["must_change_password"] = true;
     out["created_at"] = Format(meta.now);
-    RecordAudit(c, who, meta,
-                {"security.unauthorized_use_report", "incident", std::to_string(incident_id), {},
-                 out});
+    RecordAudit(
+        c, who, meta,
+        {"security.unauthorized_use_report", "incident", std::to_string(incident_id), {}, out});
     return out;
   });
 }
@@ -228,10 +229,11 @@ Result<json::object> IdentityService::CreateGrant(const Principal& who, const js
     std::int64_t id = c.NextId();
     Timestamp expires =
         meta.now + std::chrono::hours(hours.value_or(config_.support_grant_default_hours));
-    c.Exec("INSERT INTO support_grants (tenant_id, grant_id, created_by, access, reason, "
-           "created_at, expires_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?, NULL)",
-           {V(who.tenant_id), V(id), V(who.user_id), V(access.value_or("read")), V(*reason),
-            V(ToMicros(meta.now)), V(ToMicros(expires))});
+    c.Exec(
+        "INSERT INTO support_grants (tenant_id, grant_id, created_by, access, reason, "
+        "created_at, expires_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?, NULL)",
+        {V(who.tenant_id), V(id), V(who.user_id), V(access.value_or("read")), V(*reason),
+         V(ToMicros(meta.now)), V(ToMicros(expires))});
     json::object g;
     g["id"] = id;
     g["created_by"] = who.user_id;
@@ -256,7 +258,8 @@ Status IdentityService::RevokeGrant(const Principal& who, std::int64_t id,
         "revoked_at IS NULL",
         {V(ToMicros(meta.now)), V(who.tenant_id), V(id)});
     if (n == 0) return Error::NotFound("support grant");
-    RecordAudit(c, who, meta, {"support_grant.revoke", "support_grant", std::to_string(id), {}, {}});
+    RecordAudit(c, who, meta,
+                {"support_grant.revoke", "support_grant", std::to_string(id), {}, {}});
     return OkStatus();
   });
 }
@@ -265,13 +268,14 @@ void IdentityService::RecordSupportRequest(const Principal& support, std::string
                                            std::string_view path, int status,
                                            const RequestMeta& meta) {
   db_.Write([&](Connection& c) {
-    AuditEntry e{"support.request", "support_grant", std::to_string(support.grant_id), {}, {}};
-    e.after["method"] = method;
-    e.after["path"] = path;
-    e.after["status"] = status;
-    RecordAudit(c, support, meta, e);
-    return OkStatus();
-  }).ok();
+       AuditEntry e{"support.request", "support_grant", std::to_string(support.grant_id), {}, {}};
+       e.after["method"] = method;
+       e.after["path"] = path;
+       e.after["status"] = status;
+       RecordAudit(c, support, meta, e);
+       return OkStatus();
+     })
+      .ok();
 }
 
 Result<json::object> IdentityService::GetTenant(const Principal& who) {
@@ -371,16 +375,18 @@ Result<json::object> IdentityService::CreateTenant(const Principal& op, const js
     }
     std::int64_t tenant_id = c.NextId();
     std::int64_t now = ToMicros(meta.now);
-    c.Exec("INSERT INTO tenants (tenant_id, slug, name, state, seats, created_at, updated_at) "
-           "VALUES (?, ?, ?, 'active', ?, ?, ?)",
-           {V(tenant_id), V(*slug), V(*name), V(*seats), V(now), V(now)});
+    c.Exec(
+        "INSERT INTO tenants (tenant_id, slug, name, state, seats, created_at, updated_at) "
+        "VALUES (?, ?, ?, 'active', ?, ?, ?)",
+        {V(tenant_id), V(*slug), V(*name), V(*seats), V(now), V(now)});
     std::int64_t boss_id = c.NextId();
-    c.Exec("INSERT INTO users (tenant_id, user_id, login, name, email, mobile, role, "
-           "department_id, status, password_hash, password_changed_at, must_change_password, "
-           "failed_logins, locked_until, created_at, updated_at) "
-           "VALUES (?, ?, ?, ?, ?, '', 'boss', NULL, 'active', ?, ?, ?, 0, NULL, ?, ?)",
-           {V(tenant_id), V(boss_id), V(*boss_login), V(*boss_name), V(boss_email.value_or("")),
-            V(hash), V(now), V(temporary), V(now), V(now)});
+    c.Exec(
+        "INSERT INTO users (tenant_id, user_id, login, name, email, mobile, role, "
+        "department_id, status, password_hash, password_changed_at, must_change_password, "
+        "failed_logins, locked_until, created_at, updated_at) "
+        "VALUES (?, ?, ?, ?, ?, '', 'boss', NULL, 'active', ?, ?, ?, 0, NULL, ?, ?)",
+        {V(tenant_id), V(boss_id), V(*boss_login), V(*boss_name), V(boss_email.value_or("")),
+         V(hash), V(now), V(temporary), V(now), V(now)});
     auto row = c.QueryOne(std::string(kTenantMetaSql) + " WHERE t.tenant_id = ?", {V(tenant_id)});
     json::object view = TenantMeta(*row, zone_);
     RecordOperatorAudit(c, op.operator_id, op.name, meta,
@@ -397,9 +403,9 @@ Result<json::object> IdentityService::CreateTenant(const Principal& op, const js
 
 Result<json::object> IdentityService::ListTenants(const Principal&, const Page& page) {
   auto rows = db_.Read([&](Connection& c) {
-    return c.Query(std::string(kTenantMetaSql) +
-                       " WHERE t.tenant_id < ? ORDER BY t.tenant_id DESC LIMIT ?",
-                   {V(CursorBefore(page)), V(page.limit)});
+    return c.Query(
+        std::string(kTenantMetaSql) + " WHERE t.tenant_id < ? ORDER BY t.tenant_id DESC LIMIT ?",
+        {V(CursorBefore(page)), V(page.limit)});
   });
   return PageOfRows(rows, page, [this](const Row& r) { return TenantMeta(r, zone_); });
 }

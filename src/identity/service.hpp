@@ -117,8 +117,9 @@ class IdentityService {
   void RecordSupportRequest(const Principal& support, std::string_view method,
                             std::string_view path, int status, const RequestMeta& meta);
 
-  // --- Set-up (CLI) -------------------------------------------------------------------------------
-  // Creates or updates the operator `email` with `password`.
+  // --- Set-up (CLI)
+  // ------------------------------------------------------------------------------- Creates or
+  // updates the operator `email` with `password`.
   Status EnsureOperator(std::string_view email, std::string_view name, std::string_view password,
                         Timestamp now);
   // Creates tenant `slug` when missing; returns its id.

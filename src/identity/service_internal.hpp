@@ -16,8 +16,22 @@ inline constexpr const char* kUserColumns =
     "password_changed_at, created_at, updated_at, password_hash, failed_logins, locked_until, "
     "tenant_id";
 enum UserCol {
-  kUId, kULogin, kUName, kUEmail, kUMobile, kURole, kUDept, kUStatus, kUMustChange,
-  kUPwChanged, kUCreated, kUUpdated, kUHash, kUFailed, kULocked, kUTenant
+  kUId,
+  kULogin,
+  kUName,
+  kUEmail,
+  kUMobile,
+  kURole,
+  kUDept,
+  kUStatus,
+  kUMustChange,
+  kUPwChanged,
+  kUCreated,
+  kUUpdated,
+  kUHash,
+  kUFailed,
+  kULocked,
+  kUTenant
 };
 
 // Token forms: ks_<tenant>_<session>_<secret> (user session), ko_<session>_<secret>

@@ -77,7 +77,7 @@ Result<json::object> IdentityService::GetUser(const Principal& who, std::int64_t
 }
 
 Result<json::object> IdentityService::CreateUser(const Principal& who, const json::object& body,
-                                                  const RequestMeta& meta) {
+                                                 const RequestMeta& meta) {
   KELU_RETURN_IF_ERROR(RequireManager(who));
   Fields f(body);
   f.OnlyKeys({"login", "name", "email", "mobile", "role", "department_id", "password", "status"});
@@ -118,13 +118,14 @@ Result<json::object> IdentityService::CreateUser(const Principal& who, const jso
     }
     std::int64_t id = c.NextId();
     std::int64_t now = ToMicros(meta.now);
-    c.Exec("INSERT INTO users (tenant_id, user_id, login, name, email, mobile, role, "
-           "department_id, status, password_hash, password_changed_at, must_change_password, "
-           "failed_logins, locked_until, created_at, updated_at) "
-           "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, NULL, ?, ?)",
-           {V(who.tenant_id), V(id), V(*login), V(*name), V(email.value_or("")),
-            V(mobile.value_or("")), V(RoleName(role)), V(dept), V(active ? "active" : "disabled"),
-            V(hash), V(now), V(temporary), V(now), V(now)});
+    c.Exec(
+        "INSERT INTO users (tenant_id, user_id, login, name, email, mobile, role, "
+        "department_id, status, password_hash, password_changed_at, must_change_password, "
+        "failed_logins, locked_until, created_at, updated_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, NULL, ?, ?)",
+        {V(who.tenant_id), V(id), V(*login), V(*name), V(email.value_or("")),
+         V(mobile.value_or("")), V(RoleName(role)), V(dept), V(active ? "active" : "disabled"),
+         V(hash), V(now), V(temporary), V(now), V(now)});
     auto row = ReadUser(c, who.tenant_id, id);
     json::object view = UserView(*row);
     RecordAudit(c, who, meta, {"user.create", "user", std::to_string(id), {}, view});
@@ -134,8 +135,8 @@ Result<json::object> IdentityService::CreateUser(const Principal& who, const jso
 }
 
 Result<json::object> IdentityService::UpdateUser(const Principal& who, std::int64_t id,
-                                                  const json::object& body,
-                                                  const RequestMeta& meta) {
+                                                 const json::object& body,
+                                                 const RequestMeta& meta) {
   bool self = who.kind == PrincipalKind::kUser && who.user_id == id;
   if (!self) KELU_RETURN_IF_ERROR(RequireManager(who));
   Fields f(body);
@@ -176,18 +177,19 @@ Result<json::object> IdentityService::UpdateUser(const Principal& who, std::int6
     if (dept && !DepartmentExists(c, who.tenant_id, *dept)) {
       return FieldError("department_id", "no such department");
     }
-    c.Exec("UPDATE users SET name = ?, email = ?, mobile = ?, role = ?, department_id = ?, "
-           "status = ?, updated_at = ? WHERE tenant_id = ? AND user_id = ?",
-           {V(name.value_or(row->text(kUName))), V(email.value_or(row->text(kUEmail))),
-            V(mobile.value_or(row->text(kUMobile))), V(RoleName(to)),
-            dept_present ? V(dept) : V(row->opt_integer(kUDept)),
-            V(will_active ? "active" : "disabled"), V(ToMicros(meta.now)), V(who.tenant_id),
-            V(id)});
+    c.Exec(
+        "UPDATE users SET name = ?, email = ?, mobile = ?, role = ?, department_id = ?, "
+        "status = ?, updated_at = ? WHERE tenant_id = ? AND user_id = ?",
+        {V(name.value_or(row->text(kUName))), V(email.value_or(row->text(kUEmail))),
+         V(mobile.value_or(row->text(kUMobile))), V(RoleName(to)),
+         dept_present ? V(dept) : V(row->opt_integer(kUDept)),
+         V(will_active ? "active" : "disabled"), V(ToMicros(meta.now)), V(who.tenant_id), V(id)});
     if (was_active && !will_active) {
       // A disabled user is signed out everywhere at once.
-      c.Exec("UPDATE user_sessions SET revoked_at = ? WHERE tenant_id = ? AND user_id = ? AND "
-             "revoked_at IS NULL",
-             {V(ToMicros(meta.now)), V(who.tenant_id), V(id)});
+      c.Exec(
+          "UPDATE user_sessions SET revoked_at = ? WHERE tenant_id = ? AND user_id = ? AND "
+          "revoked_at IS NULL",
+          {V(ToMicros(meta.now)), V(who.tenant_id), V(id)});
     }
     auto updated = ReadUser(c, who.tenant_id, id);
     json::object after = UserView(*updated);
@@ -204,7 +206,7 @@ Result<json::object> IdentityService::UpdateUser(const Principal& who, std::int6
 }
 
 Result<json::object> IdentityService::ResetPassword(const Principal& who, std::int64_t id,
-                                                     const RequestMeta& meta) {
+                                                    const RequestMeta& meta) {
   if (who.kind == PrincipalKind::kSupport) return Error::NotFound();
   KELU_RETURN_IF_ERROR(RequireManager(who));
   std::string pw = RandomPassword();
@@ -214,13 +216,15 @@ Result<json::object> IdentityService::ResetPassword(const Principal& who, std::i
                           {V(who.tenant_id), V(id)});
     if (!row) return Error::NotFound("user");
     if (row->text(0) == "boss" && who.role != Role::kBoss) return Forbidden();
-    c.Exec("UPDATE users SET password_hash = ?, must_change_password = 1, failed_logins = 0, "
-           "locked_until = NULL, password_changed_at = ?, updated_at = ? WHERE tenant_id = ? AND "
-           "user_id = ?",
-           {V(hash), V(ToMicros(meta.now)), V(ToMicros(meta.now)), V(who.tenant_id), V(id)});
-    c.Exec("UPDATE user_sessions SET revoked_at = ? WHERE tenant_id = ? AND user_id = ? AND "
-           "revoked_at IS NULL",
-           {V(ToMicros(meta.now)), V(who.tenant_id), V(id)});
+    c.Exec(
+        "UPDATE users SET password_hash = ?, must_change_password = 1, failed_logins = 0, "
+        "locked_until = NULL, password_changed_at = ?, updated_at = ? WHERE tenant_id = ? AND "
+        "user_id = ?",
+        {V(hash), V(ToMicros(meta.now)), V(ToMicros(meta.now)), V(who.tenant_id), V(id)});
+    c.Exec(
+        "UPDATE user_sessions SET revoked_at = ? WHERE tenant_id = ? AND user_id = ? AND "
+        "revoked_at IS NULL",
+        {V(ToMicros(meta.now)), V(who.tenant_id), V(id)});
     RecordAudit(c, who, meta, {"user.password_reset", "user", std::to_string(id), {}, {}});
     json::object out;
     out["temporary_password"] = pw;
@@ -270,8 +274,8 @@ Result<json::object> IdentityService::ListDepartments(const Principal& who) {
 }
 
 Result<json::object> IdentityService::CreateDepartment(const Principal& who,
-                                                        const json::object& body,
-                                                        const RequestMeta& meta) {
+                                                       const json::object& body,
+                                                       const RequestMeta& meta) {
   KELU_RETURN_IF_ERROR(RequireManager(who));
   Fields f(body);
   f.OnlyKeys({"name", "parent_id"});
@@ -284,10 +288,11 @@ Result<json::object> IdentityService::CreateDepartment(const Principal& who,
       return FieldError("parent_id", "no such department");
     }
     std::int64_t id = c.NextId();
-    c.Exec("INSERT INTO departments (tenant_id, department_id, parent_id, name, created_at, "
-           "updated_at) VALUES (?, ?, ?, ?, ?, ?)",
-           {V(who.tenant_id), V(id), V(parent), V(*name), V(ToMicros(meta.now)),
-            V(ToMicros(meta.now))});
+    c.Exec(
+        "INSERT INTO departments (tenant_id, department_id, parent_id, name, created_at, "
+        "updated_at) VALUES (?, ?, ?, ?, ?, ?)",
+        {V(who.tenant_id), V(id), V(parent), V(*name), V(ToMicros(meta.now)),
+         V(ToMicros(meta.now))});
     auto row = ReadDepartment(c, who.tenant_id, id);
     json::object view = DepartmentView(*row, zone_);
     RecordAudit(c, who, meta, {"department.create", "department", std::to_string(id), {}, view});
@@ -296,8 +301,8 @@ Result<json::object> IdentityService::CreateDepartment(const Principal& who,
 }
 
 Result<json::object> IdentityService::UpdateDepartment(const Principal& who, std::int64_t id,
-                                                        const json::object& body,
-                                                        const RequestMeta& meta) {
+                                                       const json::object& body,
+                                                       const RequestMeta& meta) {
   KELU_RETURN_IF_ERROR(RequireManager(who));
   Fields f(body);
   f.OnlyKeys({"name", "parent_id"});
@@ -315,10 +320,11 @@ Result<json::object> IdentityService::UpdateDepartment(const Principal& who, std
         return FieldError("parent_id", "would put the department under itself");
       }
     }
-    c.Exec("UPDATE departments SET name = ?, parent_id = ?, updated_at = ? WHERE tenant_id = ? "
-           "AND department_id = ?",
-           {V(name.value_or(row->text(2))), present ? V(parent) : V(row->opt_integer(1)),
-            V(ToMicros(meta.now)), V(who.tenant_id), V(id)});
+    c.Exec(
+        "UPDATE departments SET name = ?, parent_id = ?, updated_at = ? WHERE tenant_id = ? "
+        "AND department_id = ?",
+        {V(name.value_or(row->text(2))), present ? V(parent) : V(row->opt_integer(1)),
+         V(ToMicros(meta.now)), V(who.tenant_id), V(id)});
     auto updated = ReadDepartment(c, who.tenant_id, id);
     json::object before = DepartmentView(*row, zone_), after = DepartmentView(*updated, zone_);
     json::object view = after;
@@ -338,12 +344,12 @@ Status IdentityService::DeleteDepartment(const Principal& who, std::int64_t id,
     auto row = c.QueryOne("SELECT name FROM departments WHERE tenant_id = ? AND department_id = ?",
                           {V(who.tenant_id), V(id)});
     if (!row) return Error::NotFound("department");
-    std::int64_t children = c.QueryInt(
-        "SELECT count(*) FROM departments WHERE tenant_id = ? AND parent_id = ?",
-        {V(who.tenant_id), V(id)});
-    std::int64_t members = c.QueryInt(
-        "SELECT count(*) FROM users WHERE tenant_id = ? AND department_id = ?",
-        {V(who.tenant_id), V(id)});
+    std::int64_t children =
+        c.QueryInt("SELECT count(*) FROM departments WHERE tenant_id = ? AND parent_id = ?",
+                   {V(who.tenant_id), V(id)});
+    std::int64_t members =
+        c.QueryInt("SELECT count(*) FROM users WHERE tenant_id = ? AND department_id = ?",
+                   {V(who.tenant_id), V(id)});
     if (children > 0 || members > 0) {
       json::object d;
       d["sub_departments"] = children;
@@ -394,8 +400,8 @@ Result<json::object> IdentityService::ListRoles(const Principal& who) {
 }
 
 Result<json::object> IdentityService::SetRoleScope(const Principal& who, std::string_view role,
-                                                    const json::object& body,
-                                                    const RequestMeta& meta) {
+                                                   const json::object& body,
+                                                   const RequestMeta& meta) {
   KELU_RETURN_IF_ERROR(RequireManager(who));
   auto r = ParseRole(role);
   if (!r) return Error::NotFound("role");
@@ -412,8 +418,7 @@ Result<json::object> IdentityService::SetRoleScope(const Principal& who, std::st
     probe.role = *r;
     json::object before;
     before["data_scope"] = ScopeName(ScopeOf(probe));
-    c.Exec("DELETE FROM role_scopes WHERE tenant_id = ? AND role = ?",
-           {V(who.tenant_id), V(role)});
+    c.Exec("DELETE FROM role_scopes WHERE tenant_id = ? AND role = ?", {V(who.tenant_id), V(role)});
     c.Exec("INSERT INTO role_scopes (tenant_id, role, scope) VALUES (?, ?, ?)",
            {V(who.tenant_id), V(role), V(*scope)});
     json::object after;
@@ -460,9 +465,8 @@ Result<json::object> IdentityService::ListApiTokens(const Principal& who) {
   return out;
 }
 
-Result<json::object> IdentityService::CreateApiToken(const Principal& who,
-                                                      const json::object& body,
-                                                      const RequestMeta& meta) {
+Result<json::object> IdentityService::CreateApiToken(const Principal& who, const json::object& body,
+                                                     const RequestMeta& meta) {
   if (who.kind != PrincipalKind::kUser) return Error::NotFound();
   if (who.credential == Credential::kApiToken) {
     return Error::Forbidden("session_required", "API tokens are created from a signed-in session.");
@@ -478,11 +482,12 @@ Result<json::object> IdentityService::CreateApiToken(const Principal& who,
     std::string secret = RandomToken();
     std::optional<std::int64_t> expires;
     if (days) expires = ToMicros(meta.now + std::chrono::days(*days));
-    c.Exec("INSERT INTO api_tokens (tenant_id, token_id, user_id, name, scope, token_hash, "
-           "created_at, expires_at, revoked_at, last_used_at) "
-           "VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL)",
-           {V(who.tenant_id), V(id), V(who.user_id), V(*name), V(*scope), V(Sha256Hex(secret)),
-            V(ToMicros(meta.now)), V(expires)});
+    c.Exec(
+        "INSERT INTO api_tokens (tenant_id, token_id, user_id, name, scope, token_hash, "
+        "created_at, expires_at, revoked_at, last_used_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL)",
+        {V(who.tenant_id), V(id), V(who.user_id), V(*name), V(*scope), V(Sha256Hex(secret)),
+         V(ToMicros(meta.now)), V(expires)});
     json::object view;
     view["id"] = id;
     view["name"] = *name;

@@ -30,9 +30,11 @@ std::vector<JobRun> Scheduler::RunDue(Timestamp until, ManualClock* clock) {
     day = std::chrono::sys_days{today};
     std::string yesterday = FormatDate(Date{day - std::chrono::days(1)});
     db_.Write([&](Connection& c) {
-      c.Exec("INSERT INTO kelu_settings (key, value) VALUES ('jobs.last_day', ?)", {V(yesterday)});
-      return OkStatus();
-    }).ok();
+         c.Exec("INSERT INTO kelu_settings (key, value) VALUES ('jobs.last_day', ?)",
+                {V(yesterday)});
+         return OkStatus();
+       })
+        .ok();
   }
   for (; day <= std::chrono::sys_days{today}; day += std::chrono::days(1)) {
     Date date{day};
@@ -62,20 +64,24 @@ std::vector<JobRun> Scheduler::RunDue(Timestamp until, ManualClock* clock) {
         spdlog::error("daily job {} for {} failed: {}", names_[i], date_text, s.error().message);
       } else {
         db_.Write([&](Connection& c) {
-          c.Exec("INSERT INTO job_runs (job, run_date, ran_at, duration_us) VALUES (?, ?, ?, ?)",
+             c.Exec(
+                 "INSERT INTO job_runs (job, run_date, ran_at, duration_us) VALUES (?, ?, ?, ?)",
                  {V(names_[i]), V(date_text), V(ToMicros(at)), V(static_cast<std::int64_t>(took))});
-          return OkStatus();
-        }).ok();
+             return OkStatus();
+           })
+            .ok();
       }
       if (observer_) observer_(run);
       runs.push_back(run);
       if (!s.ok()) return runs;  // later days wait until this one succeeds
     }
     db_.Write([&](Connection& c) {
-      c.Exec("DELETE FROM kelu_settings WHERE key = 'jobs.last_day'");
-      c.Exec("INSERT INTO kelu_settings (key, value) VALUES ('jobs.last_day', ?)", {V(date_text)});
-      return OkStatus();
-    }).ok();
+         c.Exec("DELETE FROM kelu_settings WHERE key = 'jobs.last_day'");
+         c.Exec("INSERT INTO kelu_settings (key, value) VALUES ('jobs.last_day', ?)",
+                {V(date_text)});
+         return OkStatus();
+       })
+        .ok();
   }
   return runs;
 }

@@ -129,8 +129,7 @@ class Database {
   virtual ~Database() = default;
 
   // Opens "sqlite:PATH" or "postgresql://…". Throws DatabaseUnavailable when it cannot.
-  static std::unique_ptr<Database> Open(const std::string& url, int pool_size,
-                                        int busy_timeout_ms);
+  static std::unique_ptr<Database> Open(const std::string& url, int pool_size, int busy_timeout_ms);
 
   virtual Dialect dialect() const = 0;
   virtual bool Ping() = 0;

@@ -2,9 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <cstdlib>
 #include <filesystem>
-#include <atomic>
 #include <set>
 #include <thread>
 
@@ -78,8 +78,9 @@ TEST_P(DatabaseTest, EveryTenantTableLeadsWithTenantId) {
 
 TEST_P(DatabaseTest, SchemaCheckCatchesABadTable) {
   MustWrite(*db_, [](Connection& c) {
-    c.ExecScript("CREATE TABLE widgets (widget_id BIGINT NOT NULL, tenant_id BIGINT NOT NULL, "
-                 "PRIMARY KEY (widget_id, tenant_id))");
+    c.ExecScript(
+        "CREATE TABLE widgets (widget_id BIGINT NOT NULL, tenant_id BIGINT NOT NULL, "
+        "PRIMARY KEY (widget_id, tenant_id))");
     return OkStatus();
   });
   auto problems = TenantKeyViolations(*db_);
@@ -95,7 +96,8 @@ TEST_P(DatabaseTest, FailedStatusRollsBackTheTransaction) {
   EXPECT_FALSE(s.ok());
   EXPECT_EQ(db_->Read([](Connection& c) {
     return c.QueryInt("SELECT count(*) FROM kelu_settings WHERE key = 'a'");
-  }), 0);
+  }),
+            0);
 }
 
 TEST_P(DatabaseTest, ExceptionRollsBackTheTransaction) {
@@ -107,7 +109,8 @@ TEST_P(DatabaseTest, ExceptionRollsBackTheTransaction) {
                DatabaseError);
   EXPECT_EQ(db_->Read([](Connection& c) {
     return c.QueryInt("SELECT count(*) FROM kelu_settings WHERE key = 'b'");
-  }), 0);
+  }),
+            0);
 }
 
 TEST_P(DatabaseTest, UniqueViolationIsReported) {
@@ -125,8 +128,8 @@ TEST_P(DatabaseTest, UniqueViolationIsReported) {
 
 TEST_P(DatabaseTest, ValuesRoundTrip) {
   auto row = db_->Read([](Connection& c) {
-    return *c.QueryOne("SELECT ?, ?, ?, ?", {V(std::int64_t{9007199254740993}), V("客录"),
-                                               V(Null{}), V(true)});
+    return *c.QueryOne("SELECT ?, ?, ?, ?",
+                       {V(std::int64_t{9007199254740993}), V("客录"), V(Null{}), V(true)});
   });
   EXPECT_EQ(row.integer(0), 9007199254740993);
   EXPECT_EQ(row.text(1), "客录");
@@ -183,7 +186,10 @@ TEST(Sqlite, WriteRetriesWhileAnotherProcessHoldsTheLock) {
   });
   holder.join();
   EXPECT_TRUE(s.ok());
-  EXPECT_EQ(db->Read([](Connection& c) { return c.QueryInt("SELECT count(*) FROM kelu_settings WHERE key IN ('holder', 'waiter')"); }), 2);
+  EXPECT_EQ(db->Read([](Connection& c) {
+    return c.QueryInt("SELECT count(*) FROM kelu_settings WHERE key IN ('holder', 'waiter')");
+  }),
+            2);
   // With no retries left, the busy error comes out instead of waiting forever.
   db->set_retry_policy(RetryPolicy{1, 1, 1});
   std::atomic<bool> again{false};

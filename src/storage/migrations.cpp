@@ -49,8 +49,9 @@ int CurrentSchemaVersion(Database& db) {
     bool exists =
         c.dialect() == Dialect::kSqlite
             ? c.QueryInt("SELECT count(*) FROM sqlite_master WHERE name = 'kelu_schema'") > 0
-            : c.QueryInt("SELECT count(*) FROM information_schema.tables WHERE table_name = "
-                         "'kelu_schema' AND table_schema = current_schema()") > 0;
+            : c.QueryInt(
+                  "SELECT count(*) FROM information_schema.tables WHERE table_name = "
+                  "'kelu_schema' AND table_schema = current_schema()") > 0;
     if (!exists) return 0;
     return static_cast<int>(c.QueryInt("SELECT coalesce(max(version), 0) FROM kelu_schema"));
   });

@@ -144,8 +144,7 @@ class PgConnection final : public Connection {
     auto it = statements_.find(key);
     if (it == statements_.end()) {
       std::string name = "s" + std::to_string(statements_.size());
-      PGresult* prep =
-          PQprepare(conn_, name.c_str(), NumberPlaceholders(sql).c_str(), 0, nullptr);
+      PGresult* prep = PQprepare(conn_, name.c_str(), NumberPlaceholders(sql).c_str(), 0, nullptr);
       Check(prep, key);
       PQclear(prep);
       it = statements_.emplace(std::move(key), std::move(name)).first;

@@ -6,7 +6,7 @@
 namespace kelu::storage {
 
 const std::vector<std::string> kGlobalTables = {
-    "kelu_schema", "kelu_ids", "kelu_settings", "job_runs",
+    "kelu_schema", "kelu_ids",          "kelu_settings",  "job_runs",
     "operators",   "operator_sessions", "operator_audit",
 };
 
@@ -26,8 +26,8 @@ struct TableInfo {
 
 std::map<std::string, TableInfo> ReadSqlite(Connection& c) {
   std::map<std::string, TableInfo> out;
-  auto tables = c.Query(
-      "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'");
+  auto tables =
+      c.Query("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'");
   for (const auto& t : tables.rows) {
     std::string name = t.text(0);
     TableInfo info;
