@@ -13,6 +13,7 @@
 #include "core/clock.hpp"
 #include "core/config.hpp"
 #include "core/random.hpp"
+#include "crm/service.hpp"
 #include "http/api.hpp"
 #include "http/server.hpp"
 #include "identity/service.hpp"
@@ -49,6 +50,7 @@ struct Runtime {
   std::unique_ptr<Clock> clock;
   ManualClock* manual = nullptr;
   std::unique_ptr<identity::IdentityService> identity;
+  std::unique_ptr<crm::CrmService> crm;
   std::unique_ptr<jobs::Scheduler> scheduler;
 };
 
@@ -98,11 +100,17 @@ Result<Runtime> Build(const Options& o, bool test_clock) {
   rt.identity = std::make_unique<identity::IdentityService>(*rt.db, rt.config.security, rt.zone);
   rt.scheduler = std::make_unique<jobs::Scheduler>(
       *rt.db, rt.zone, *ParseTimeOfDay(rt.config.business.daily_jobs_at));
+  rt.crm = std::make_unique<crm::CrmService>(*rt.db, *rt.identity);
   identity::IdentityService* ids = rt.identity.get();
+  crm::CrmService* crm = rt.crm.get();
   rt.scheduler->Register("identity.purge_ended_sessions", [ids](Timestamp now) {
     ids->PurgeEndedSessions(now);
     return OkStatus();
   });
+  rt.scheduler->Register("crm.pool_auto_return",
+                         [crm](Timestamp now) { return crm->RunPoolJob(now); });
+  rt.scheduler->Register("crm.purge_recycle_bin",
+                         [crm](Timestamp now) { return crm->PurgeRecycleBin(now); });
   return rt;
 }
 
@@ -116,7 +124,7 @@ int Serve(const Options& o) {
     rt.config.server.listen = o.listen;
   }
   http::Api api(rt.config,
-                http::Services{*rt.db, *rt.identity, *rt.scheduler, *rt.clock, rt.manual});
+                http::Services{*rt.db, *rt.identity, *rt.crm, *rt.scheduler, *rt.clock, rt.manual});
   rt.scheduler->set_observer(
       [&api](const jobs::JobRun& run) { api.metrics().CountJobRun(run.job, run.ok); });
 
@@ -268,7 +276,8 @@ int Routes(const Options& o) {
   if (!built.ok()) return Fail(built.error().message);
   Runtime& rt = built.value();
   rt.config.server.access_log = "off";
-  http::Api api(rt.config, http::Services{*rt.db, *rt.identity, *rt.scheduler, *rt.clock, nullptr});
+  http::Api api(rt.config,
+                http::Services{*rt.db, *rt.identity, *rt.crm, *rt.scheduler, *rt.clock, nullptr});
   json::array list;
   for (const auto& r : api.router().routes()) {
     const char* access = r->access == http::Access::kPublic       ? "public"

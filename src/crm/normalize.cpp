@@ -51,7 +51,8 @@ bool IsSpaceOrPunct(char32_t cp) {
 }
 
 bool EndsWith(const std::string& s, std::string_view suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 }  // namespace
@@ -74,9 +75,8 @@ std::string NormalizeName(std::string_view name) {
   }
   // Longest first, so 有限责任公司 is not read as …责任 + 公司.
   static constexpr std::array<std::string_view, 12> kSuffixes = {
-      "股份有限公司", "有限责任公司", "有限公司", "companylimited", "incorporated",
-      "corporation",  "coltd",        "limited",  "公司",            "corp",
-      "ltd",          "inc"};
+      "股份有限公司", "有限责任公司", "有限公司", "companylimited", "incorporated", "corporation",
+      "coltd",        "limited",      "公司",     "corp",           "ltd",          "inc"};
   for (auto suffix : kSuffixes) {
     if (EndsWith(out, suffix)) {
       // A name that is nothing but a suffix stays as it is.

@@ -11,8 +11,8 @@
 namespace kelu::crm {
 
 struct ClaimContext {
-  int customers_held = 0;   // by the claimant now
-  int claims_today = 0;     // by the claimant this business day
+  int customers_held = 0;  // by the claimant now
+  int claims_today = 0;    // by the claimant this business day
   bool was_last_owner = false;
   std::optional<Timestamp> returned_at;  // when the customer last went back to the pool
   Timestamp now;

@@ -58,12 +58,17 @@ TEST(PoolRules, ZeroDaysTurnsAutoReturnOff) {
 }
 
 TEST(CrmSettings, ParseKeepsDefaultsAndNamesBadKeys) {
-  auto ok = ParseSettings(*boost::json::parse(R"({"levels": ["重要", "普通"], "pool": {"cooldown_days": 3}})").if_object());
+  auto ok = ParseSettings(
+      *boost::json::parse(R"({"levels": ["重要", "普通"], "pool": {"cooldown_days": 3}})")
+           .if_object());
   ASSERT_TRUE(ok.ok());
   EXPECT_EQ(ok->levels, (std::vector<std::string>{"重要", "普通"}));
   EXPECT_EQ(ok->pool.cooldown_days, 3);
   EXPECT_EQ(ok->pool.max_claims_per_day, 20);
-  auto bad = ParseSettings(*boost::json::parse(R"({"levels": [], "duplicates": {"name": "maybe"}, "pool": {"warn_days": -1, "x": 1}})").if_object());
+  auto bad = ParseSettings(
+      *boost::json::parse(
+           R"({"levels": [], "duplicates": {"name": "maybe"}, "pool": {"warn_days": -1, "x": 1}})")
+           .if_object());
   ASSERT_FALSE(bad.ok());
   const auto& fields = bad.error().details.at("fields").as_object();
   EXPECT_TRUE(fields.contains("levels"));

@@ -13,8 +13,7 @@ int CrmSettings::ReturnAfterDays(const std::string& level) const {
 
 namespace {
 
-void ReadList(const json::object& doc, const char* key, std::vector<std::string>& out,
-              Fields& f) {
+void ReadList(const json::object& doc, const char* key, std::vector<std::string>& out, Fields& f) {
   auto it = doc.find(key);
   if (it == doc.end()) return;
   if (!it->value().is_array() || it->value().get_array().empty() ||
@@ -134,9 +133,9 @@ json::object SettingsToJson(const CrmSettings& s) {
                     {"warn_days", s.pool.warn_days},
                     {"return_after_days", std::move(days)},
                     {"no_won_opportunity_days", s.pool.no_won_opportunity_days}};
-  return json::object{{"levels", list(s.levels)},         {"statuses", list(s.statuses)},
-                      {"sources", list(s.sources)},       {"industries", list(s.industries)},
-                      {"duplicates", std::move(dup)},     {"pool", std::move(pool)}};
+  return json::object{{"levels", list(s.levels)},     {"statuses", list(s.statuses)},
+                      {"sources", list(s.sources)},   {"industries", list(s.industries)},
+                      {"duplicates", std::move(dup)}, {"pool", std::move(pool)}};
 }
 
 }  // namespace kelu::crm

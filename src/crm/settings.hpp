@@ -21,8 +21,8 @@ struct PoolRules {
   int warn_days = 3;                 // the owner is warned this many days before auto-return
   // Days without a follow-up before a customer returns to the pool, per level; "" is the
   // default for customers without a level. 0 turns auto-return off for that level.
-  std::map<std::string, int> return_after_days = {{"A", 90}, {"B", 60}, {"C", 30}, {"D", 15},
-                                                  {"", 30}};
+  std::map<std::string, int> return_after_days = {
+      {"A", 90}, {"B", 60}, {"C", 30}, {"D", 15}, {"", 30}};
   int no_won_opportunity_days = 0;  // 0: off (used once opportunities exist)
 };
 
@@ -30,7 +30,7 @@ struct CrmSettings {
   std::vector<std::string> levels = {"A", "B", "C", "D"};
   std::vector<std::string> statuses = {"潜在", "意向", "谈判", "成交", "流失"};
   std::vector<std::string> sources = {"官网", "电话", "展会", "转介绍", "广告", "其他"};
-  std::vector<std::string> industries = {"制造业", "批发零售", "信息技术", "建筑",  "教育",
+  std::vector<std::string> industries = {"制造业", "批发零售", "信息技术", "建筑", "教育",
                                          "医疗",   "金融",     "餐饮",     "物流", "其他"};
   std::map<std::string, DuplicatePolicy> duplicates = {{"name", DuplicatePolicy::kBlock},
                                                        {"phone", DuplicatePolicy::kWarn},

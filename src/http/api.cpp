@@ -190,6 +190,7 @@ Api::Api(const Config& config, Services services) : config_(config), services_(s
   RegisterSystemRoutes();
   RegisterIdentityRoutes();
   RegisterOperatorRoutes();
+  RegisterCrmRoutes();
 }
 
 Api::~Api() {

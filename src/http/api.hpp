@@ -16,6 +16,7 @@
 #include "core/config.hpp"
 #include "core/json.hpp"
 #include "core/result.hpp"
+#include "crm/service.hpp"
 #include "http/message.hpp"
 #include "http/metrics.hpp"
 #include "http/router.hpp"
@@ -44,6 +45,7 @@ struct Context {
 struct Services {
   storage::Database& db;
   identity::IdentityService& identity;
+  crm::CrmService& crm;
   jobs::Scheduler& scheduler;
   const Clock& clock;
   ManualClock* test_clock = nullptr;  // set when serving with --test-clock
@@ -73,6 +75,7 @@ class Api {
   void RegisterSystemRoutes();
   void RegisterIdentityRoutes();
   void RegisterOperatorRoutes();
+  void RegisterCrmRoutes();
 
   Config config_;
   Services services_;

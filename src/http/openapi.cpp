@@ -96,7 +96,11 @@ json::object Api::OpenApi() const {
     for (const auto& code : r->doc.errors) {
       if (code == "seats_exhausted" || code == "last_boss" || code == "login_taken" ||
           code == "slug_taken" || code == "department_not_empty" || code == "boss_scope_fixed" ||
-          code == "seats_below_active_users" || code == "clock_moves_forward_only") {
+          code == "seats_below_active_users" || code == "clock_moves_forward_only" ||
+          code == "duplicate_customer" || code == "customer_not_in_pool" ||
+          code == "customer_cap_reached" || code == "daily_claim_cap_reached" ||
+          code == "reclaim_cooldown" || code == "customer_in_pool" || code == "pool_name_taken" ||
+          code == "restore_window_passed" || code == "parent_deleted") {
         errors.push_back(409);
       } else if (code == "account_locked" || code == "too_many_attempts") {
         errors.push_back(429);
@@ -155,7 +159,13 @@ json::object Api::OpenApi() const {
        "\"details\"}} with a stable code."}};
   doc["paths"] = std::move(paths);
   doc["components"] = json::object{
-      {"schemas", json::object{{"Error", ErrorSchema()}}},
+      {"schemas",
+       json::object{{"Error", ErrorSchema()},
+                    {"DuplicateMatch",
+                     Obj({{"field", Enum({"name", "phone", "email"})},
+                          {"status", Enum({"owned", "pool"})},
+                          {"owner", Nullable(Obj({{"id", Int()}, {"name", Str()}}))},
+                          {"customer", Nullable(Obj({{"id", Int()}, {"name", Str()}}))}})}}},
       {"securitySchemes",
        json::object{{"bearer", json::object{{"type", "http"}, {"scheme", "bearer"}}},
                     {"sessionCookie",

@@ -21,13 +21,35 @@ async function seedTenantA(boss) {
   const token = await s.call('POST', '/api/v1/api-tokens', { token: boss, body: { name: `${MARK}令牌`, scope: 'read' } });
   const grant = await s.call('POST', '/api/v1/support-grants', { token: boss, body: { reason: `${MARK}授权` } });
   await s.call('PUT', '/api/v1/roles/member', { token: boss, body: { data_scope: 'department' } });
-  for (const r of [dept, user, token, grant]) assert.equal(r.status, 201, r.text);
-  return [dept.body.id, user.body.id, token.body.id, grant.body.id];
+  const pool = await s.call('POST', '/api/v1/pools', { token: boss, body: { name: `${MARK}公海` } });
+  const customer = await s.call('POST', '/api/v1/customers', {
+    token: boss, body: { name: `${MARK}客户`, phones: ['13912345678'], tags: [MARK] },
+  });
+  const pooled = await s.call('POST', '/api/v1/customers', {
+    token: boss, body: { name: `${MARK}公海客户`, pool_id: pool.body.id },
+  });
+  const contact = await s.call('POST', '/api/v1/contacts', {
+    token: boss, body: { customer_id: customer.body.id, name: `${MARK}联系人`, mobile: '13912345679' },
+  });
+  const followUp = await s.call('POST', '/api/v1/follow-ups', {
+    token: boss, body: { customer_id: customer.body.id, type: 'call', content: `${MARK}跟进`, next_at: '2099-01-01T09:00:00+08:00' },
+  });
+  const task = await s.call('POST', '/api/v1/tasks', { token: boss, body: { title: `${MARK}任务`, due_at: '2099-01-02T09:00:00+08:00' } });
+  const deleted = await s.call('POST', '/api/v1/customers', { token: boss, body: { name: `${MARK}已删除` } });
+  await s.call('DELETE', `/api/v1/customers/${deleted.body.id}`, { token: boss });
+  for (const r of [dept, user, token, grant, pool, customer, pooled, contact, followUp, task, deleted]) {
+    assert.equal(r.status, 201, r.text);
+  }
+  return [dept.body.id, user.body.id, token.body.id, grant.body.id, pool.body.id, customer.body.id,
+    pooled.body.id, contact.body.id, followUp.body.id, task.body.id, deleted.body.id];
 }
 
 async function snapshot(boss) {
   const views = {};
-  for (const path of ['/api/v1/users?limit=200', '/api/v1/departments', '/api/v1/roles', '/api/v1/support-grants', '/api/v1/tenant', '/api/v1/api-tokens']) {
+  for (const path of ['/api/v1/users?limit=200', '/api/v1/departments', '/api/v1/roles', '/api/v1/support-grants',
+    '/api/v1/tenant', '/api/v1/api-tokens', '/api/v1/customers?limit=200', '/api/v1/contacts?limit=200',
+    '/api/v1/follow-ups?limit=200', '/api/v1/tasks?limit=200', '/api/v1/pools', '/api/v1/recycle-bin?limit=200',
+    '/api/v1/crm/settings']) {
     const r = await s.call('GET', path, { token: boss });
     assert.equal(r.status, 200, path);
     // Usage stamps move when A itself calls; everything else must stay put.
@@ -63,12 +85,19 @@ test('tenant B sees and changes nothing of tenant A on any route', async () => {
   let calls = 0;
   for (const route of tenantRoutes) {
     const params = [...route.path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]);
-    const bodies = [{}, { name: 'B', department_id: aIds[0], parent_id: aIds[0], user_ids: [aIds[1]], reason: 'B', scope: 'read', data_scope: 'all', login: `b${calls}`, role: 'member' }];
+    const bodies = [{}, {
+      name: 'B', department_id: aIds[0], parent_id: aIds[0], user_ids: [aIds[1]], reason: 'B', scope: 'read',
+      data_scope: 'all', login: `b${calls}`, role: 'member', customer_id: aIds[5], contact_id: aIds[7],
+      pool_id: aIds[4], owner_id: aIds[1], assignee_id: aIds[1], type: 'call', content: 'B',
+      title: 'B', due_at: '2099-01-01T09:00:00+08:00', phones: ['13912345678'],
+    }];
     const paths = params.length === 0
       ? [route.path]
       : params.includes('role')
         ? [route.path.replace('{role}', 'member')]
-        : aIds.map((id) => route.path.replace(/\{\w+\}/g, String(id)));
+        : params.includes('type')
+          ? ['customer', 'contact', 'follow_up', 'task'].flatMap((t) => aIds.map((id) => route.path.replace('{type}', t).replace('{id}', String(id))))
+          : aIds.map((id) => route.path.replace(/\{\w+\}/g, String(id)));
     for (const path of paths) {
       for (const body of route.method === 'GET' ? [undefined] : bodies) {
         const r = await s.call(route.method, path, { token: bossB, body });

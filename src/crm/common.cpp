@@ -1,0 +1,204 @@
+// CrmService: visibility, settings, timeline and shared helpers.
+#include <fmt/format.h>
+
+#include <charconv>
+
+#include "core/validation.hpp"
+#include "crm/internal.hpp"
+#include "crm/normalize.hpp"
+#include "identity/audit.hpp"
+
+namespace kelu::crm {
+
+using storage::Connection;
+using storage::Row;
+using storage::V;
+
+namespace internal {
+
+Visibility VisibilityOf(Connection& c, identity::IdentityService& ids, const Principal& who) {
+  Visibility v;
+  v.tenant_id = who.tenant_id;
+  v.user_id = who.user_id;
+  identity::DataScope scope = ids.ScopeOf(who);
+  if (scope == identity::DataScope::kAll) {
+    v.all = true;
+    return v;
+  }
+  identity::DepartmentTree tree;
+  for (const auto& r :
+       c.Query("SELECT department_id, parent_id FROM departments WHERE tenant_id = ?",
+               {V(who.tenant_id)})
+           .rows) {
+    tree[r.integer(0)] = r.opt_integer(1);
+  }
+  auto depts = identity::DepartmentsInScope(scope, who.department_id, tree);
+  if (depts) v.departments.assign(depts->begin(), depts->end());
+  return v;
+}
+
+std::string OwnerCondition(const Visibility& v, const std::string& alias, storage::Params& params) {
+  if (v.all) return "1 = 1";
+  std::string sql = "(" + alias + ".owner_id = ?";
+  params.push_back(V(v.user_id));
+  if (!v.departments.empty()) {
+    sql += " OR " + alias +
+           ".owner_id IN (SELECT user_id FROM users WHERE tenant_id = ? AND department_id IN (";
+    params.push_back(V(v.tenant_id));
+    for (std::size_t i = 0; i < v.departments.size(); ++i) {
+      sql += i ? ", ?" : "?";
+      params.push_back(V(v.departments[i]));
+    }
+    sql += "))";
+  }
+  return sql + ")";
+}
+
+std::optional<Row> FindCustomer(Connection& c, const Visibility& v, std::int64_t id,
+                                bool pool_readable) {
+  storage::Params params{V(v.tenant_id), V(id)};
+  std::string cond = OwnerCondition(v, "cu", params);
+  if (pool_readable) cond = "(" + cond + " OR cu.owner_id IS NULL)";
+  return c.QueryOne(fmt::format("SELECT {} FROM customers cu WHERE cu.tenant_id = ? AND "
+                                "cu.customer_id = ? AND cu.deleted_at IS NULL AND {}",
+                                kCustomerColumns, cond),
+                    params);
+}
+
+void RecordEvent(Connection& c, std::int64_t tenant_id, std::int64_t customer_id, Timestamp at,
+                 std::optional<std::int64_t> actor, const std::string& kind,
+                 const json::object& data) {
+  c.Exec(
+      "INSERT INTO customer_events (tenant_id, event_id, customer_id, at, kind, actor_id, data) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?)",
+      {V(tenant_id), V(c.NextId()), V(customer_id), V(ToMicros(at)), V(kind), V(actor),
+       V(ToJson(data))});
+}
+
+void IndexContactPoints(Connection& c, std::int64_t tenant_id, std::int64_t customer_id,
+                        std::optional<std::int64_t> contact_id,
+                        const std::vector<std::string>& phones,
+                        const std::vector<std::string>& emails) {
+  if (contact_id) {
+    c.Exec("DELETE FROM contact_points WHERE tenant_id = ? AND customer_id = ? AND contact_id = ?",
+           {V(tenant_id), V(customer_id), V(*contact_id)});
+  } else {
+    c.Exec(
+        "DELETE FROM contact_points WHERE tenant_id = ? AND customer_id = ? AND "
+        "contact_id IS NULL",
+        {V(tenant_id), V(customer_id)});
+  }
+  auto add = [&](const char* kind, const std::string& value) {
+    if (value.empty()) return;
+    c.Exec(
+        "INSERT INTO contact_points (tenant_id, customer_id, point_id, contact_id, kind, value) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        {V(tenant_id), V(customer_id), V(c.NextId()), V(contact_id), V(kind), V(value)});
+  };
+  for (const auto& p : phones) add("phone", NormalizePhone(p));
+  for (const auto& e : emails) add("email", NormalizeEmail(e));
+}
+
+json::array JsonArray(const std::string& text) {
+  auto v = ParseJson(text);
+  if (v && v->is_array()) return v->get_array();
+  return {};
+}
+
+std::int64_t CursorBefore(const Page& page) {
+  if (!page.cursor) return INT64_MAX;
+  std::int64_t id = 0;
+  auto [p, ec] =
+      std::from_chars(page.cursor->data(), page.cursor->data() + page.cursor->size(), id);
+  if (ec != std::errc{} || id <= 0) return 0;
+  return id;
+}
+
+json::object PageOfRows(const storage::ResultSet& rows, const Page& page,
+                        const std::function<json::object(const Row&)>& view) {
+  json::array items;
+  std::int64_t last = 0;
+  for (const auto& r : rows.rows) {
+    items.push_back(view(r));
+    last = r.integer(0);
+  }
+  bool full = static_cast<int>(items.size()) >= page.limit;
+  return json::object{
+      {"items", std::move(items)},
+      {"next_cursor", full ? json::value(std::to_string(last)) : json::value(nullptr)}};
+}
+
+Error Forbidden() { return Error::Forbidden("forbidden", "Your role does not allow this action."); }
+
+}  // namespace internal
+
+using namespace internal;
+
+CrmService::CrmService(storage::Database& db, identity::IdentityService& identity)
+    : db_(db), identity_(identity) {}
+
+std::string CrmService::Format(std::int64_t micros) const {
+  return FormatRfc3339(FromMicros(micros), identity_.zone());
+}
+
+json::value CrmService::OptTime(const Row& r, std::size_t i) const {
+  if (r.is_null(i)) return nullptr;
+  return json::value(Format(r.integer(i)));
+}
+
+CrmSettings CrmService::LoadSettings(Connection& c, std::int64_t tenant_id) {
+  auto row = c.QueryOne("SELECT value FROM crm_settings WHERE tenant_id = ? AND key = 'crm'",
+                        {V(tenant_id)});
+  if (!row) return CrmSettings{};
+  auto doc = ParseJson(row->text(0));
+  if (!doc || !doc->is_object()) return CrmSettings{};
+  auto parsed = ParseSettings(doc->get_object());
+  return parsed.ok() ? parsed.value() : CrmSettings{};
+}
+
+Result<json::object> CrmService::GetSettings(const Principal& who) {
+  return db_.Read([&](Connection& c) { return SettingsToJson(LoadSettings(c, who.tenant_id)); });
+}
+
+Result<json::object> CrmService::PutSettings(const Principal& who, const json::object& body,
+                                             const RequestMeta& meta) {
+  if (!identity::CanManageUsers(who.role)) return Forbidden();
+  auto parsed = ParseSettings(body);
+  if (!parsed.ok()) return std::move(parsed).error();
+  json::object doc = SettingsToJson(parsed.value());
+  return db_.Write([&](Connection& c) -> Result<json::object> {
+    json::object before = SettingsToJson(LoadSettings(c, who.tenant_id));
+    c.Exec("DELETE FROM crm_settings WHERE tenant_id = ? AND key = 'crm'", {V(who.tenant_id)});
+    c.Exec("INSERT INTO crm_settings (tenant_id, key, value) VALUES (?, 'crm', ?)",
+           {V(who.tenant_id), V(ToJson(doc))});
+    json::object b = before, a = doc;
+    identity::Diff(b, a);
+    identity::RecordAudit(c, who, meta, {"crm.settings_update", "crm_settings", "crm", b, a});
+    return doc;
+  });
+}
+
+Result<json::object> CrmService::Timeline(const Principal& who, std::int64_t id, const Page& page) {
+  return db_.Read([&](Connection& c) -> Result<json::object> {
+    Visibility v = VisibilityOf(c, identity_, who);
+    if (!FindCustomer(c, v, id, true)) return Error::NotFound("customer");
+    auto rows = c.Query(
+        "SELECT e.event_id, e.at, e.kind, e.actor_id, e.data, "
+        "(SELECT name FROM users u WHERE u.tenant_id = e.tenant_id AND u.user_id = e.actor_id) "
+        "FROM customer_events e WHERE e.tenant_id = ? AND e.customer_id = ? AND e.event_id < ? "
+        "ORDER BY e.event_id DESC LIMIT ?",
+        {V(who.tenant_id), V(id), V(CursorBefore(page)), V(page.limit)});
+    return PageOfRows(rows, page, [this](const Row& r) {
+      auto data = ParseJson(r.text(4));
+      return json::object{{"id", r.integer(0)},
+                          {"at", Format(r.integer(1))},
+                          {"kind", r.text(2)},
+                          {"actor", r.is_null(3) ? json::value(nullptr)
+                                                 : json::value(json::object{{"id", r.integer(3)},
+                                                                            {"name", r.text(5)}})},
+                          {"data", data ? *data : json::value(json::object{})}};
+    });
+  });
+}
+
+}  // namespace kelu::crm

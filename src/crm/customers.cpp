@@ -1,0 +1,563 @@
+// CrmService: customers, 查重 and duplicate policies.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <set>
+
+#include "core/validation.hpp"
+#include "crm/internal.hpp"
+#include "crm/normalize.hpp"
+#include "identity/audit.hpp"
+
+namespace kelu::crm {
+
+using storage::Connection;
+using storage::Row;
+using storage::V;
+using namespace internal;
+
+namespace {
+
+struct CustomerInput {
+  std::optional<std::string> kind, name, short_name, industry, source, level, status, province,
+      city, address, website, notes;
+  std::optional<std::vector<std::string>> phones, tags;
+  bool owner_present = false;
+  std::optional<std::int64_t> owner_id;
+  bool pool_present = false;
+  std::optional<std::int64_t> pool_id;
+};
+
+std::optional<std::vector<std::string>> StringList(Fields& f, const json::object& body,
+                                                   const char* key, std::size_t max_items,
+                                                   std::size_t max_len) {
+  auto it = body.find(key);
+  if (it == body.end() || it->value().is_null()) return std::nullopt;
+  if (!it->value().is_array() || it->value().get_array().size() > max_items) {
+    f.Fail(key, fmt::format("must be a list of at most {} strings", max_items));
+    return std::nullopt;
+  }
+  std::vector<std::string> out;
+  for (const auto& v : it->value().get_array()) {
+    if (!v.is_string()) {
+      f.Fail(key, "every entry must be a string");
+      return std::nullopt;
+    }
+    std::string s(v.get_string());
+    auto len = Utf8Length(s);
+    if (!len || *len == 0 || *len > max_len) {
+      f.Fail(key, fmt::format("every entry must have 1 to {} characters", max_len));
+      return std::nullopt;
+    }
+    if (std::find(out.begin(), out.end(), s) == out.end()) out.push_back(std::move(s));
+  }
+  return out;
+}
+
+void OneOfList(Fields& f, const char* key, const std::optional<std::string>& value,
+               const std::vector<std::string>& allowed) {
+  if (!value || value->empty()) return;
+  if (std::find(allowed.begin(), allowed.end(), *value) == allowed.end()) {
+    std::string list;
+    for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
+    f.Fail(key, "must be one of: " + list);
+  }
+}
+
+Result<CustomerInput> ReadCustomer(const json::object& body, const CrmSettings& s, bool creating) {
+  Fields f(body);
+  f.OnlyKeys({"kind", "name", "short_name", "industry", "source", "level", "status", "province",
+              "city", "address", "phones", "website", "tags", "owner_id", "pool_id", "notes"});
+  CustomerInput in;
+  in.kind = f.Enum("kind", false, {"company", "person"});
+  in.name = f.String("name", creating, 1, 200);
+  in.short_name = f.String("short_name", false, 0, 60);
+  in.industry = f.String("industry", false, 0, 60);
+  in.source = f.String("source", false, 0, 60);
+  in.level = f.String("level", false, 0, 60);
+  in.status = f.String("status", false, 0, 60);
+  in.province = f.String("province", false, 0, 30);
+  in.city = f.String("city", false, 0, 30);
+  in.address = f.String("address", false, 0, 300);
+  in.website = f.String("website", false, 0, 300);
+  in.notes = f.String("notes", false, 0, 5000);
+  in.phones = StringList(f, body, "phones", 10, 40);
+  in.tags = StringList(f, body, "tags", 20, 30);
+  in.owner_id = f.NullableId("owner_id", in.owner_present);
+  in.pool_id = f.NullableId("pool_id", in.pool_present);
+  OneOfList(f, "level", in.level, s.levels);
+  OneOfList(f, "status", in.status, s.statuses);
+  OneOfList(f, "source", in.source, s.sources);
+  OneOfList(f, "industry", in.industry, s.industries);
+  if (in.phones) {
+    for (const auto& p : *in.phones) {
+      auto digits = NormalizePhone(p);
+      if (digits.size() < 5 || digits.size() > 20) {
+        f.Fail("phones", "\"" + p + "\" is not a phone number");
+        break;
+      }
+    }
+  }
+  if (in.name && NormalizeName(*in.name).empty()) f.Fail("name", "must contain letters or digits");
+  if (!f.ok()) return f.ToError();
+  return in;
+}
+
+json::array ToArray(const std::vector<std::string>& v) {
+  json::array a;
+  for (const auto& s : v) a.emplace_back(s);
+  return a;
+}
+
+struct Match {
+  std::string field;
+  std::int64_t customer_id;
+};
+
+std::vector<Match> FindMatches(Connection& c, std::int64_t tenant_id, const std::string& name_norm,
+                               const std::vector<std::string>& phones,
+                               const std::vector<std::string>& emails, std::int64_t exclude) {
+  std::vector<Match> out;
+  if (!name_norm.empty()) {
+    for (const auto& r : c.Query("SELECT customer_id FROM customers WHERE tenant_id = ? AND "
+                                 "name_norm = ? AND deleted_at IS NULL AND customer_id <> ? "
+                                 "ORDER BY customer_id LIMIT 5",
+                                 {V(tenant_id), V(name_norm), V(exclude)})
+                             .rows) {
+      out.push_back({"name", r.integer(0)});
+    }
+  }
+  auto points = [&](const char* kind, const char* field, const std::vector<std::string>& values) {
+    for (const auto& value : values) {
+      if (value.empty()) continue;
+      for (const auto& r :
+           c.Query("SELECT DISTINCT p.customer_id FROM contact_points p JOIN customers cu ON "
+                   "cu.tenant_id = p.tenant_id AND cu.customer_id = p.customer_id WHERE "
+                   "p.tenant_id = ? AND p.kind = ? AND p.value = ? AND cu.deleted_at IS NULL AND "
+                   "p.customer_id <> ? ORDER BY p.customer_id LIMIT 5",
+                   {V(tenant_id), V(kind), V(value), V(exclude)})
+               .rows) {
+        out.push_back({field, r.integer(0)});
+      }
+    }
+  };
+  std::vector<std::string> phone_norm, email_norm;
+  for (const auto& p : phones) phone_norm.push_back(NormalizePhone(p));
+  for (const auto& e : emails) email_norm.push_back(NormalizeEmail(e));
+  points("phone", "phone", phone_norm);
+  points("email", "email", email_norm);
+  return out;
+}
+
+// How a match looks to the caller: whether it is owned (and by whom) or in a pool; the record
+// itself only when the caller may see it.
+json::object DescribeMatch(Connection& c, const Visibility& v, const Match& m) {
+  auto row = c.QueryOne(
+      "SELECT cu.owner_id, (SELECT name FROM users u WHERE u.tenant_id = cu.tenant_id AND "
+      "u.user_id = cu.owner_id), cu.name, cu.pool_id FROM customers cu WHERE cu.tenant_id = ? "
+      "AND cu.customer_id = ?",
+      {V(v.tenant_id), V(m.customer_id)});
+  json::object out{{"field", m.field}};
+  bool pooled = row->is_null(0);
+  out["status"] = pooled ? "pool" : "owned";
+  out["owner"] = pooled
+                     ? json::value(nullptr)
+                     : json::value(json::object{{"id", row->integer(0)}, {"name", row->text(1)}});
+  bool visible = FindCustomer(c, v, m.customer_id, true).has_value();
+  out["customer"] = visible
+                        ? json::value(json::object{{"id", m.customer_id}, {"name", row->text(2)}})
+                        : json::value(nullptr);
+  return out;
+}
+
+// Applies the tenant's duplicate policy: 409 duplicate_customer when a blocking field matches,
+// else the warnings to return with the record.
+Result<json::array> ApplyDuplicatePolicy(Connection& c, const Visibility& v, const CrmSettings& s,
+                                         const std::vector<Match>& matches) {
+  json::array warnings, blocking;
+  std::set<std::pair<std::string, std::int64_t>> seen;
+  for (const auto& m : matches) {
+    if (!seen.insert({m.field, m.customer_id}).second) continue;
+    auto policy = s.duplicates.count(m.field) ? s.duplicates.at(m.field) : DuplicatePolicy::kWarn;
+    (policy == DuplicatePolicy::kBlock ? blocking : warnings).push_back(DescribeMatch(c, v, m));
+  }
+  if (!blocking.empty()) {
+    return Error::Conflict("duplicate_customer",
+                           "A customer with the same name, phone or email already exists; see "
+                           "details.matches.",
+                           json::object{{"matches", std::move(blocking)}});
+  }
+  return warnings;
+}
+
+std::string LikePattern(std::string_view q) {
+  std::string out = "%";
+  for (char ch : q) {
+    if (ch == '%' || ch == '_' || ch == '\\') out += '\\';
+    out += ch;
+  }
+  return out + "%";
+}
+
+// Sort orders of the customer list: column expression and direction.
+struct SortOrder {
+  const char* name;
+  const char* expr;
+  bool desc;
+};
+constexpr SortOrder kSorts[] = {
+    {"-updated_at", "cu.updated_at", true},
+    {"updated_at", "cu.updated_at", false},
+    {"-created_at", "cu.created_at", true},
+    {"created_at", "cu.created_at", false},
+    {"name", "cu.name_norm", false},
+    {"-name", "cu.name_norm", true},
+    {"next_follow_up_at", "coalesce(cu.next_follow_up_at, 9223372036854775807)", false},
+    {"-last_follow_up_at", "coalesce(cu.last_follow_up_at, 0)", true},
+};
+
+}  // namespace
+
+json::object CrmService::CustomerView(const Row& r) const {
+  json::object o;
+  o["id"] = r.integer(kCId);
+  o["kind"] = r.text(kCKind);
+  o["name"] = r.text(kCName);
+  o["short_name"] = r.text(kCShort);
+  o["industry"] = r.text(kCIndustry);
+  o["source"] = r.text(kCSource);
+  o["level"] = r.text(kCLevel);
+  o["status"] = r.text(kCStatus);
+  o["province"] = r.text(kCProvince);
+  o["city"] = r.text(kCCity);
+  o["address"] = r.text(kCAddress);
+  o["phones"] = JsonArray(r.text(kCPhones));
+  o["website"] = r.text(kCWebsite);
+  o["tags"] = JsonArray(r.text(kCTags));
+  o["owner"] =
+      r.is_null(kCOwner)
+          ? json::value(nullptr)
+          : json::value(json::object{{"id", r.integer(kCOwner)}, {"name", r.text(kCOwnerName)}});
+  o["department_id"] = r.is_null(kCDept) ? json::value(nullptr) : json::value(r.integer(kCDept));
+  o["pool_id"] = r.is_null(kCPool) ? json::value(nullptr) : json::value(r.integer(kCPool));
+  o["in_pool"] = r.is_null(kCOwner);
+  o["last_follow_up_at"] = OptTime(r, kCLastFollow);
+  o["next_follow_up_at"] = OptTime(r, kCNextFollow);
+  o["notes"] = r.text(kCNotes);
+  o["created_by"] =
+      r.is_null(kCCreatedBy) ? json::value(nullptr) : json::value(r.integer(kCCreatedBy));
+  o["created_at"] = Format(r.integer(kCCreatedAt));
+  o["updated_by"] =
+      r.is_null(kCUpdatedBy) ? json::value(nullptr) : json::value(r.integer(kCUpdatedBy));
+  o["updated_at"] = Format(r.integer(kCUpdatedAt));
+  return o;
+}
+
+Result<json::object> CrmService::ListCustomers(const Principal& who, const Filters& filters,
+                                               const Page& page) {
+  return db_.Read([&](Connection& c) -> Result<json::object> {
+    Visibility v = VisibilityOf(c, identity_, who);
+    storage::Params params{V(who.tenant_id)};
+    std::string where = "cu.tenant_id = ? AND cu.deleted_at IS NULL";
+    const SortOrder* sort = &kSorts[0];
+    json::object no_body;
+    Fields errors(no_body);
+    bool owner_filtered = false;
+    for (const auto& [key, value] : filters) {
+      if (key == "sort") {
+        sort = nullptr;
+        for (const auto& s : kSorts) {
+          if (value == s.name) sort = &s;
+        }
+        if (!sort) errors.Fail("sort", "unknown sort order");
+      } else if (key == "owner_id") {
+        owner_filtered = true;
+        if (value == "me") {
+          where += " AND cu.owner_id = ?";
+          params.push_back(V(who.user_id));
+        } else if (value == "none") {
+          where += " AND cu.owner_id IS NULL";
+        } else {
+          where += " AND cu.owner_id = ?";
+          params.push_back(V(static_cast<std::int64_t>(std::atoll(value.c_str()))));
+        }
+      } else if (key == "level" || key == "status" || key == "source" || key == "industry" ||
+                 key == "city" || key == "province" || key == "kind") {
+        where += " AND cu." + key + " = ?";
+        params.push_back(V(value));
+      } else if (key == "pool_id") {
+        where += " AND cu.pool_id = ? AND cu.owner_id IS NULL";
+        params.push_back(V(static_cast<std::int64_t>(std::atoll(value.c_str()))));
+      } else if (key == "tag") {
+        where += " AND cu.tags LIKE ? ESCAPE '\\'";
+        params.push_back(V(LikePattern(ToJson(json::value(value)))));
+      } else if (key == "q") {
+        std::string digits = NormalizePhone(value);
+        where += " AND (cu.name LIKE ? ESCAPE '\\' OR cu.short_name LIKE ? ESCAPE '\\'";
+        params.push_back(V(LikePattern(value)));
+        params.push_back(V(LikePattern(value)));
+        if (digits.size() >= 3) {
+          where +=
+              " OR cu.customer_id IN (SELECT customer_id FROM contact_points WHERE "
+              "tenant_id = cu.tenant_id AND kind = 'phone' AND value LIKE ?)";
+          params.push_back(V(LikePattern(digits)));
+        }
+        where += ")";
+      } else if (key == "created_from" || key == "created_to") {
+        auto t = ParseRfc3339(value);
+        if (!t) {
+          errors.Fail(key, "must be an RFC 3339 timestamp");
+          continue;
+        }
+        where += key == "created_from" ? " AND cu.created_at >= ?" : " AND cu.created_at < ?";
+        params.push_back(V(ToMicros(*t)));
+      } else if (key != "limit" && key != "cursor" && key != "with_total") {
+        errors.Fail(key, "unknown filter");
+      }
+    }
+    if (!errors.ok()) return errors.ToError();
+    // Pool customers show in a scoped list only when asked for (owner_id=none or pool_id).
+    std::string scope = OwnerCondition(v, "cu", params);
+    if (owner_filtered || filters.count("pool_id"))
+      scope = "(" + scope + " OR cu.owner_id IS NULL)";
+    where += " AND " + scope;
+    storage::Params count_params = params;
+    std::string count_where = where;
+    if (page.cursor) {
+      auto anchor = c.QueryOne(fmt::format("SELECT {} FROM customers cu WHERE cu.tenant_id = ? AND "
+                                           "cu.customer_id = ?",
+                                           sort->expr),
+                               {V(who.tenant_id), V(CursorBefore(page))});
+      if (!anchor) return FieldError("cursor", "is not a cursor of this list");
+      const char* cmp = sort->desc ? "<" : ">";
+      where +=
+          fmt::format(" AND ({0} {1} ? OR ({0} = ? AND cu.customer_id {1} ?))", sort->expr, cmp);
+      params.push_back(anchor->value(0));
+      params.push_back(anchor->value(0));
+      params.push_back(V(CursorBefore(page)));
+    }
+    params.push_back(V(page.limit));
+    const char* dir = sort->desc ? "DESC" : "ASC";
+    auto rows = c.Query(fmt::format("SELECT {} FROM customers cu WHERE {} ORDER BY {} {}, "
+                                    "cu.customer_id {} LIMIT ?",
+                                    kCustomerColumns, where, sort->expr, dir, dir),
+                        params);
+    json::array items;
+    for (const auto& r : rows.rows) items.push_back(CustomerView(r));
+    bool full = static_cast<int>(items.size()) >= page.limit;
+    json::object out{{"items", std::move(items)}};
+    out["next_cursor"] =
+        full ? json::value(std::to_string(rows.rows.back().integer(kCId))) : json::value(nullptr);
+    if (filters.count("with_total")) {
+      out["total"] =
+          c.QueryInt("SELECT count(*) FROM customers cu WHERE " + count_where, count_params);
+    }
+    return out;
+  });
+}
+
+Result<json::object> CrmService::GetCustomer(const Principal& who, std::int64_t id) {
+  return db_.Read([&](Connection& c) -> Result<json::object> {
+    Visibility v = VisibilityOf(c, identity_, who);
+    auto row = FindCustomer(c, v, id, true);
+    if (!row) return Error::NotFound("customer");
+    return CustomerView(*row);
+  });
+}
+
+Result<json::object> CrmService::CreateCustomer(const Principal& who, const json::object& body,
+                                                const RequestMeta& meta) {
+  return db_.Write([&](Connection& c) -> Result<json::object> {
+    CrmSettings settings = LoadSettings(c, who.tenant_id);
+    auto input = ReadCustomer(body, settings, true);
+    if (!input.ok()) return std::move(input).error();
+    CustomerInput& in = input.value();
+    Visibility v = VisibilityOf(c, identity_, who);
+    // Owner: the caller by default; a manager may name another user; a pool means no owner.
+    std::optional<std::int64_t> owner;
+    std::optional<std::int64_t> pool;
+    if (in.pool_present && in.pool_id) {
+      if (c.QueryInt("SELECT count(*) FROM pools WHERE tenant_id = ? AND pool_id = ?",
+                     {V(who.tenant_id), V(*in.pool_id)}) == 0) {
+        return FieldError("pool_id", "no such pool");
+      }
+      pool = in.pool_id;
+      if (in.owner_present && in.owner_id)
+        return FieldError("owner_id", "a pool customer has no owner");
+    } else if (in.owner_present && in.owner_id) {
+      owner = in.owner_id;
+    } else if (who.kind == identity::PrincipalKind::kUser) {
+      owner = who.user_id;
+    } else {
+      return FieldError("owner_id", "required (or pool_id)");
+    }
+    std::optional<std::int64_t> department;
+    if (owner) {
+      auto u =
+          c.QueryOne("SELECT department_id, status FROM users WHERE tenant_id = ? AND user_id = ?",
+                     {V(who.tenant_id), V(*owner)});
+      if (!u || u->text(1) != "active") return FieldError("owner_id", "no such active user");
+      if (*owner != who.user_id && !v.all &&
+          std::find(v.departments.begin(), v.departments.end(), u->integer(0)) ==
+              v.departments.end()) {
+        return FieldError("owner_id", "outside your data scope");
+      }
+      department = u->opt_integer(0);
+    }
+    auto matches = FindMatches(c, who.tenant_id, NormalizeName(*in.name),
+                               in.phones.value_or(std::vector<std::string>{}), {}, 0);
+    auto warnings = ApplyDuplicatePolicy(c, v, settings, matches);
+    if (!warnings.ok()) return std::move(warnings).error();
+
+    std::int64_t id = c.NextId();
+    std::int64_t now = ToMicros(meta.now);
+    std::optional<std::int64_t> actor;
+    if (who.user_id) actor = who.user_id;
+    c.Exec(
+        "INSERT INTO customers (tenant_id, customer_id, kind, name, name_norm, short_name, "
+        "industry, source, level, status, province, city, address, phones, website, tags, "
+        "owner_id, department_id, pool_id, owned_since, notes, created_by, created_at, "
+        "updated_by, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+        "?, ?, ?, ?, ?, ?)",
+        {V(who.tenant_id),
+         V(id),
+         V(in.kind.value_or("company")),
+         V(*in.name),
+         V(NormalizeName(*in.name)),
+         V(in.short_name.value_or("")),
+         V(in.industry.value_or("")),
+         V(in.source.value_or("")),
+         V(in.level.value_or("")),
+         V(in.status.value_or("")),
+         V(in.province.value_or("")),
+         V(in.city.value_or("")),
+         V(in.address.value_or("")),
+         V(ToJson(ToArray(in.phones.value_or(std::vector<std::string>{})))),
+         V(in.website.value_or("")),
+         V(ToJson(ToArray(in.tags.value_or(std::vector<std::string>{})))),
+         V(owner),
+         V(department),
+         V(pool),
+         owner ? V(now) : V(storage::Null{}),
+         V(in.notes.value_or("")),
+         V(actor),
+         V(now),
+         V(actor),
+         V(now)});
+    IndexContactPoints(c, who.tenant_id, id, std::nullopt,
+                       in.phones.value_or(std::vector<std::string>{}), {});
+    auto row = FindCustomer(c, Visibility{true, who.tenant_id, who.user_id, {}}, id, true);
+    json::object view = CustomerView(*row);
+    RecordEvent(c, who.tenant_id, id, meta.now, actor, "created",
+                json::object{{"name", *in.name}, {"in_pool", !owner}});
+    identity::RecordAudit(c, who, meta,
+                          {"customer.create", "customer", std::to_string(id), {}, view});
+    if (!warnings->empty()) view["duplicates"] = std::move(warnings).value();
+    return view;
+  });
+}
+
+Result<json::object> CrmService::UpdateCustomer(const Principal& who, std::int64_t id,
+                                                const json::object& body, const RequestMeta& meta) {
+  return db_.Write([&](Connection& c) -> Result<json::object> {
+    Visibility v = VisibilityOf(c, identity_, who);
+    auto row = FindCustomer(c, v, id, false);
+    if (!row) return Error::NotFound("customer");
+    CrmSettings settings = LoadSettings(c, who.tenant_id);
+    auto input = ReadCustomer(body, settings, false);
+    if (!input.ok()) return std::move(input).error();
+    CustomerInput& in = input.value();
+    if (in.owner_present || in.pool_present) {
+      return FieldError(in.owner_present ? "owner_id" : "pool_id",
+                        "change owners with assign, claim or return");
+    }
+    std::string name = in.name.value_or(row->text(kCName));
+    std::vector<std::string> phones;
+    if (in.phones) {
+      phones = *in.phones;
+    } else {
+      for (const auto& p : JsonArray(row->text(kCPhones))) phones.emplace_back(p.as_string());
+    }
+    auto matches = FindMatches(c, who.tenant_id, in.name ? NormalizeName(name) : std::string(),
+                               in.phones ? phones : std::vector<std::string>{}, {}, id);
+    auto warnings = ApplyDuplicatePolicy(c, v, settings, matches);
+    if (!warnings.ok()) return std::move(warnings).error();
+    json::object before = CustomerView(*row);
+    auto pick = [&](const std::optional<std::string>& value, CustomerCol col) {
+      return V(value ? *value : row->text(col));
+    };
+    std::optional<std::int64_t> actor;
+    if (who.user_id) actor = who.user_id;
+    c.Exec(
+        "UPDATE customers SET kind = ?, name = ?, name_norm = ?, short_name = ?, industry = ?, "
+        "source = ?, level = ?, status = ?, province = ?, city = ?, address = ?, phones = ?, "
+        "website = ?, tags = ?, notes = ?, updated_by = ?, updated_at = ? "
+        "WHERE tenant_id = ? AND customer_id = ?",
+        {pick(in.kind, kCKind), V(name), V(NormalizeName(name)), pick(in.short_name, kCShort),
+         pick(in.industry, kCIndustry), pick(in.source, kCSource), pick(in.level, kCLevel),
+         pick(in.status, kCStatus), pick(in.province, kCProvince), pick(in.city, kCCity),
+         pick(in.address, kCAddress), V(ToJson(ToArray(phones))), pick(in.website, kCWebsite),
+         in.tags ? V(ToJson(ToArray(*in.tags))) : V(row->text(kCTags)), pick(in.notes, kCNotes),
+         V(actor), V(ToMicros(meta.now)), V(who.tenant_id), V(id)});
+    if (in.phones) IndexContactPoints(c, who.tenant_id, id, std::nullopt, phones, {});
+    auto updated = FindCustomer(c, Visibility{true, who.tenant_id, who.user_id, {}}, id, true);
+    json::object view = CustomerView(*updated);
+    json::object b = before, a = view;
+    b.erase("updated_at");
+    a.erase("updated_at");
+    b.erase("updated_by");
+    a.erase("updated_by");
+    identity::Diff(b, a);
+    identity::RecordAudit(c, who, meta, {"customer.update", "customer", std::to_string(id), b, a});
+    if (!warnings->empty()) view["duplicates"] = std::move(warnings).value();
+    return view;
+  });
+}
+
+Status CrmService::DeleteCustomer(const Principal& who, std::int64_t id, const RequestMeta& meta) {
+  return db_.Write([&](Connection& c) -> Status {
+    Visibility v = VisibilityOf(c, identity_, who);
+    auto row = FindCustomer(c, v, id, false);
+    if (!row) return Error::NotFound("customer");
+    std::optional<std::int64_t> actor;
+    if (who.user_id) actor = who.user_id;
+    c.Exec(
+        "UPDATE customers SET deleted_at = ?, deleted_by = ? WHERE tenant_id = ? AND "
+        "customer_id = ?",
+        {V(ToMicros(meta.now)), V(actor), V(who.tenant_id), V(id)});
+    RecordEvent(c, who.tenant_id, id, meta.now, actor, "deleted", json::object{});
+    identity::RecordAudit(c, who, meta,
+                          {"customer.delete",
+                           "customer",
+                           std::to_string(id),
+                           json::object{{"name", row->text(kCName)}},
+                           {}});
+    return OkStatus();
+  });
+}
+
+Result<json::object> CrmService::CheckDuplicates(const Principal& who, const Filters& query) {
+  auto get = [&](const char* key) {
+    auto it = query.find(key);
+    return it == query.end() ? std::string() : it->second;
+  };
+  std::string name = get("name"), phone = get("phone"), email = get("email");
+  if (name.empty() && phone.empty() && email.empty()) {
+    return FieldError("name", "give a name, phone or email to check");
+  }
+  return db_.Read([&](Connection& c) -> Result<json::object> {
+    Visibility v = VisibilityOf(c, identity_, who);
+    auto matches = FindMatches(c, who.tenant_id, name.empty() ? "" : NormalizeName(name),
+                               phone.empty() ? std::vector<std::string>{} : std::vector{phone},
+                               email.empty() ? std::vector<std::string>{} : std::vector{email}, 0);
+    json::array out;
+    std::set<std::pair<std::string, std::int64_t>> seen;
+    for (const auto& m : matches) {
+      if (seen.insert({m.field, m.customer_id}).second) out.push_back(DescribeMatch(c, v, m));
+    }
+    bool exists = !out.empty();
+    return json::object{{"exists", exists}, {"matches", std::move(out)}};
+  });
+}
+
+}  // namespace kelu::crm

@@ -1,0 +1,93 @@
+// Shared pieces of the CrmService implementation files. Not a public interface.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "crm/service.hpp"
+
+namespace kelu::crm::internal {
+
+// What the caller may see: everything, or customers owned by themselves and by the users of
+// some departments.
+struct Visibility {
+  bool all = false;
+  std::int64_t tenant_id = 0;
+  std::int64_t user_id = 0;
+  std::vector<std::int64_t> departments;
+};
+
+Visibility VisibilityOf(storage::Connection& c, identity::IdentityService& ids,
+                        const Principal& who);
+
+// An SQL condition limiting customers (aliased `alias`) to the visible ones; its parameters
+// are appended to `params`.
+std::string OwnerCondition(const Visibility& v, const std::string& alias, storage::Params& params);
+
+inline constexpr const char* kCustomerColumns =
+    "cu.customer_id, cu.kind, cu.name, cu.short_name, cu.industry, cu.source, cu.level, "
+    "cu.status, cu.province, cu.city, cu.address, cu.phones, cu.website, cu.tags, cu.owner_id, "
+    "cu.department_id, cu.pool_id, cu.last_follow_up_at, cu.next_follow_up_at, cu.notes, "
+    "cu.created_by, cu.created_at, cu.updated_by, cu.updated_at, cu.owned_since, "
+    "cu.last_owner_id, cu.returned_at, "
+    "(SELECT name FROM users u WHERE u.tenant_id = cu.tenant_id AND u.user_id = cu.owner_id)";
+enum CustomerCol {
+  kCId,
+  kCKind,
+  kCName,
+  kCShort,
+  kCIndustry,
+  kCSource,
+  kCLevel,
+  kCStatus,
+  kCProvince,
+  kCCity,
+  kCAddress,
+  kCPhones,
+  kCWebsite,
+  kCTags,
+  kCOwner,
+  kCDept,
+  kCPool,
+  kCLastFollow,
+  kCNextFollow,
+  kCNotes,
+  kCCreatedBy,
+  kCCreatedAt,
+  kCUpdatedBy,
+  kCUpdatedAt,
+  kCOwnedSince,
+  kCLastOwner,
+  kCReturnedAt,
+  kCOwnerName
+};
+
+// The customer `id` if the caller may see it (owned within scope, or in a pool when
+// `pool_readable`), else nullopt. Deleted customers are never found.
+std::optional<storage::Row> FindCustomer(storage::Connection& c, const Visibility& v,
+                                         std::int64_t id, bool pool_readable);
+
+// Appends a timeline event for a customer.
+void RecordEvent(storage::Connection& c, std::int64_t tenant_id, std::int64_t customer_id,
+                 Timestamp at, std::optional<std::int64_t> actor, const std::string& kind,
+                 const json::object& data);
+
+// Replaces the normalised phones and emails of a customer (contact_id nullopt) or of one of
+// its contacts.
+void IndexContactPoints(storage::Connection& c, std::int64_t tenant_id, std::int64_t customer_id,
+                        std::optional<std::int64_t> contact_id,
+                        const std::vector<std::string>& phones,
+                        const std::vector<std::string>& emails);
+
+// A JSON array of strings from stored JSON text ([] when malformed).
+json::array JsonArray(const std::string& text);
+
+// Page builder over rows keyed by a descending id in column 0.
+json::object PageOfRows(const storage::ResultSet& rows, const Page& page,
+                        const std::function<json::object(const storage::Row&)>& view);
+std::int64_t CursorBefore(const Page& page);
+
+Error Forbidden();
+
+}  // namespace kelu::crm::internal

@@ -1,0 +1,121 @@
+// Start here for the CRM: customers, contacts, follow-ups, tasks and reminders, the customer
+// pool (公海), duplicate checks (查重), the customer timeline and the recycle bin. Every method
+// takes the caller and answers only within the caller's tenant and data scope: a record outside
+// them is 404, as if it did not exist. Writes record an audit entry and, for customers, a
+// timeline event in the same transaction. Views are JSON for the HTTP layer. Thread-safe.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+
+#include "core/json.hpp"
+#include "core/result.hpp"
+#include "crm/settings.hpp"
+#include "identity/service.hpp"
+#include "storage/database.hpp"
+
+namespace kelu::crm {
+
+using identity::Page;
+using identity::Principal;
+using identity::RequestMeta;
+
+// Query-string filters of a list, by name.
+using Filters = std::multimap<std::string, std::string>;
+
+class CrmService {
+ public:
+  CrmService(storage::Database& db, identity::IdentityService& identity);
+
+  // --- Settings (boss and admin change them) ---------------------------------------------
+  Result<json::object> GetSettings(const Principal& who);
+  Result<json::object> PutSettings(const Principal& who, const json::object& body,
+                                   const RequestMeta& meta);
+
+  // --- Customers ----------------------------------------------------------------------------
+  Result<json::object> ListCustomers(const Principal& who, const Filters& filters,
+                                     const Page& page);
+  Result<json::object> GetCustomer(const Principal& who, std::int64_t id);
+  // Answers the customer, plus "duplicates" when a warn-policy field matches another one.
+  Result<json::object> CreateCustomer(const Principal& who, const json::object& body,
+                                      const RequestMeta& meta);
+  Result<json::object> UpdateCustomer(const Principal& who, std::int64_t id,
+                                      const json::object& body, const RequestMeta& meta);
+  // To the recycle bin.
+  Status DeleteCustomer(const Principal& who, std::int64_t id, const RequestMeta& meta);
+  // 查重: does a customer with this name, phone or email exist, and is it owned or in a pool?
+  Result<json::object> CheckDuplicates(const Principal& who, const Filters& query);
+  Result<json::object> Timeline(const Principal& who, std::int64_t id, const Page& page);
+
+  // --- Contacts -------------------------------------------------------------------------------
+  Result<json::object> ListContacts(const Principal& who, const Filters& filters, const Page& page);
+  Result<json::object> GetContact(const Principal& who, std::int64_t id);
+  Result<json::object> CreateContact(const Principal& who, const json::object& body,
+                                     const RequestMeta& meta);
+  Result<json::object> UpdateContact(const Principal& who, std::int64_t id,
+                                     const json::object& body, const RequestMeta& meta);
+  Status DeleteContact(const Principal& who, std::int64_t id, const RequestMeta& meta);
+
+  // --- Follow-ups -------------------------------------------------------------------------------
+  Result<json::object> ListFollowUps(const Principal& who, const Filters& filters,
+                                     const Page& page);
+  // Updates the customer's last and next follow-up times; a next time makes a reminder task
+  // for the customer's owner.
+  Result<json::object> CreateFollowUp(const Principal& who, const json::object& body,
+                                      const RequestMeta& meta);
+  Status DeleteFollowUp(const Principal& who, std::int64_t id, const RequestMeta& meta);
+
+  // --- Tasks and reminders -------------------------------------------------------------------
+  // view: "today", "overdue", "open" (default) or "done"; the caller's own tasks unless the
+  // caller sees all and asks for assignee_id.
+  Result<json::object> ListTasks(const Principal& who, const Filters& filters, const Page& page,
+                                 Timestamp now);
+  Result<json::object> CreateTask(const Principal& who, const json::object& body,
+                                  const RequestMeta& meta);
+  Result<json::object> UpdateTask(const Principal& who, std::int64_t id, const json::object& body,
+                                  const RequestMeta& meta);
+  Status DeleteTask(const Principal& who, std::int64_t id, const RequestMeta& meta);
+
+  // --- Pools -------------------------------------------------------------------------------------
+  Result<json::object> ListPools(const Principal& who);
+  Result<json::object> CreatePool(const Principal& who, const json::object& body,
+                                  const RequestMeta& meta);
+  Result<json::object> PoolCustomers(const Principal& who, std::int64_t pool_id, const Page& page);
+  Result<json::object> Claim(const Principal& who, std::int64_t customer_id,
+                             const RequestMeta& meta);
+  Result<json::object> Return(const Principal& who, std::int64_t customer_id,
+                              const json::object& body, const RequestMeta& meta);
+  // A manager (scope beyond self) gives a customer to a user.
+  Result<json::object> Assign(const Principal& who, std::int64_t customer_id,
+                              const json::object& body, const RequestMeta& meta);
+
+  // --- Recycle bin (boss and admin)
+  // ---------------------------------------------------------------
+  Result<json::object> RecycleBin(const Principal& who, const Page& page);
+  Result<json::object> Restore(const Principal& who, std::string_view type, std::int64_t id,
+                               const RequestMeta& meta);
+
+  // --- Daily jobs
+  // --------------------------------------------------------------------------------- Warns owners
+  // and returns customers to their pool per the pool rules, for every tenant.
+  Status RunPoolJob(Timestamp now);
+  // Deletes for good what has been in the recycle bin for more than 30 days.
+  Status PurgeRecycleBin(Timestamp now);
+
+  static constexpr int kRecycleDays = 30;
+
+ private:
+  CrmSettings LoadSettings(storage::Connection& c, std::int64_t tenant_id);
+  json::object CustomerView(const storage::Row& r) const;
+  json::object ContactView(const storage::Row& r) const;
+  json::object FollowUpView(const storage::Row& r) const;
+  json::object TaskView(const storage::Row& r) const;
+  std::string Format(std::int64_t micros) const;
+  json::value OptTime(const storage::Row& r, std::size_t i) const;
+
+  storage::Database& db_;
+  identity::IdentityService& identity_;
+};
+
+}  // namespace kelu::crm

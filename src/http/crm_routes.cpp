@@ -1,0 +1,557 @@
+// CRM routes: customers, 查重, timeline, contacts, follow-ups, tasks, pools, settings and the
+// recycle bin. Thin: parse, call CrmService, answer.
+#include "core/validation.hpp"
+#include "crm/service.hpp"
+#include "http/api.hpp"
+#include "http/schema.hpp"
+
+namespace kelu::http {
+
+using namespace schema;
+
+namespace {
+
+json::value CustomerSchema() {
+  return Obj({{"id", Int()},
+              {"kind", Enum({"company", "person"})},
+              {"name", Str()},
+              {"short_name", Str()},
+              {"industry", Str()},
+              {"source", Str()},
+              {"level", Str()},
+              {"status", Str()},
+              {"province", Str()},
+              {"city", Str()},
+              {"address", Str()},
+              {"phones", Array(Str())},
+              {"website", Str()},
+              {"tags", Array(Str())},
+              {"owner", Nullable(Obj({{"id", Int()}, {"name", Str()}}))},
+              {"department_id", Nullable(Int())},
+              {"pool_id", Nullable(Int())},
+              {"in_pool", Bool()},
+              {"last_follow_up_at", Nullable(Time())},
+              {"next_follow_up_at", Nullable(Time())},
+              {"notes", Str()},
+              {"created_by", Nullable(Int())},
+              {"created_at", Time()},
+              {"updated_by", Nullable(Int())},
+              {"updated_at", Time()},
+              {"duplicates", Array(Ref("DuplicateMatch"))}});
+}
+
+json::value CustomerBody(bool creating) {
+  std::vector<std::string> required;
+  if (creating) required.push_back("name");
+  std::vector<std::pair<std::string, json::value>> props = {
+      {"kind", Enum({"company", "person"})},
+      {"name", Str()},
+      {"short_name", Str()},
+      {"industry", Str("one of the tenant's industries")},
+      {"source", Str("one of the tenant's sources")},
+      {"level", Str("one of the tenant's levels")},
+      {"status", Str("one of the tenant's statuses")},
+      {"province", Str()},
+      {"city", Str()},
+      {"address", Str()},
+      {"phones", Array(Str())},
+      {"website", Str()},
+      {"tags", Array(Str())},
+      {"notes", Str()}};
+  if (creating) {
+    props.push_back({"owner_id", Nullable(Int("default: the caller"))});
+    props.push_back({"pool_id", Nullable(Int("create into this pool, with no owner"))});
+  }
+  return Obj(props, required);
+}
+
+json::value ContactSchema() {
+  return Obj({{"id", Int()},
+              {"customer_id", Int()},
+              {"name", Str()},
+              {"title", Str()},
+              {"mobile", Str()},
+              {"phone", Str()},
+              {"email", Str()},
+              {"wechat", Str()},
+              {"birthday", Nullable(Str("YYYY-MM-DD"))},
+              {"is_primary", Bool()},
+              {"notes", Str()},
+              {"created_at", Time()},
+              {"updated_at", Time()}});
+}
+
+json::value FollowUpSchema() {
+  return Obj({{"id", Int()},
+              {"customer_id", Int()},
+              {"contact_id", Nullable(Int())},
+              {"type", Enum({"call", "visit", "wechat", "email", "sms", "other"})},
+              {"content", Str()},
+              {"at", Time()},
+              {"next_at", Nullable(Time())},
+              {"created_by", Obj({{"id", Int()}, {"name", Str()}})},
+              {"created_at", Time()}});
+}
+
+json::value TaskSchema() {
+  return Obj({{"id", Int()},
+              {"title", Str()},
+              {"due_at", Time()},
+              {"assignee_id", Int()},
+              {"customer_id", Nullable(Int())},
+              {"follow_up_id", Nullable(Int())},
+              {"done", Bool()},
+              {"done_at", Nullable(Time())},
+              {"created_at", Time()},
+              {"updated_at", Time()}});
+}
+
+json::value PoolSchema() {
+  return Obj({{"id", Int()}, {"name", Str()}, {"customers", Int()}, {"created_at", Time()}});
+}
+
+std::vector<std::pair<std::string, std::string>> Paging() {
+  return {{"limit", "1 to 200"}, {"cursor", "from next_cursor"}};
+}
+
+Response Missing() { return ErrorToResponse(Error::NotFound()); }
+
+}  // namespace
+
+void Api::RegisterCrmRoutes() {
+  auto& crm = services_.crm;
+
+  // --- Settings ---
+  auto settings_schema = Obj({{"levels", Array(Str())},
+                              {"statuses", Array(Str())},
+                              {"sources", Array(Str())},
+                              {"industries", Array(Str())},
+                              {"duplicates", Obj({{"name", Enum({"warn", "block"})},
+                                                  {"phone", Enum({"warn", "block"})},
+                                                  {"email", Enum({"warn", "block"})}})},
+                              {"pool", Obj({{"max_customers_per_user", Int()},
+                                            {"max_claims_per_day", Int()},
+                                            {"cooldown_days", Int()},
+                                            {"warn_days", Int()},
+                                            {"return_after_days", Obj({})},
+                                            {"no_won_opportunity_days", Int()}})}});
+  router_.Add("GET", "/api/v1/crm/settings", Access::kTenant,
+              {"The tenant's CRM settings: choice lists, duplicate policy, pool rules",
+               "crm",
+               nullptr,
+               settings_schema,
+               200,
+               {},
+               {}},
+              [&crm](Context& ctx) { return Reply(crm.GetSettings(ctx.who())); });
+  router_.Add(
+      "PUT", "/api/v1/crm/settings", Access::kTenant,
+      {"Replace the CRM settings (boss and admin); omitted keys take the defaults",
+       "crm",
+       settings_schema,
+       settings_schema,
+       200,
+       {"forbidden", "validation_failed"},
+       {}},
+      [&crm](Context& ctx) { return Reply(crm.PutSettings(ctx.who(), ctx.body, ctx.meta)); });
+
+  // --- Customers ---
+  router_.Add("GET", "/api/v1/customers", Access::kTenant,
+              {"Customers within the caller's data scope, filtered and sorted",
+               "customers",
+               nullptr,
+               ListOf(CustomerSchema()),
+               200,
+               {"validation_failed"},
+               {{"limit", "1 to 200"},
+                {"cursor", "from next_cursor"},
+                {"sort",
+                 "-updated_at (default), updated_at, -created_at, created_at, name, -name, "
+                 "next_follow_up_at, -last_follow_up_at"},
+                {"q", "name, short name or phone digits"},
+                {"owner_id", "an id, me, or none (pool)"},
+                {"pool_id", "customers waiting in this pool"},
+                {"level", ""},
+                {"status", ""},
+                {"source", ""},
+                {"industry", ""},
+                {"province", ""},
+                {"city", ""},
+                {"kind", ""},
+                {"tag", ""},
+                {"created_from", "RFC 3339"},
+                {"created_to", "RFC 3339"},
+                {"with_total", "any value: also answer total"}}},
+              [&crm](Context& ctx) {
+                auto page = ctx.page();
+                if (!page.ok()) return ErrorToResponse(page.error());
+                return Reply(crm.ListCustomers(ctx.who(), ctx.request.query, *page));
+              });
+  router_.Add(
+      "POST", "/api/v1/customers", Access::kTenant,
+      {"Create a customer; a duplicate under a block policy is refused, under a warn policy "
+       "reported in duplicates",
+       "customers",
+       CustomerBody(true),
+       CustomerSchema(),
+       201,
+       {"duplicate_customer", "validation_failed"},
+       {}},
+      [&crm](Context& ctx) {
+        return Reply(crm.CreateCustomer(ctx.who(), ctx.body, ctx.meta), 201);
+      });
+  router_.Add(
+      "GET", "/api/v1/customers/duplicates", Access::kTenant,
+      {"查重: whether a customer with this name, phone or email exists, owned or in a pool",
+       "customers",
+       nullptr,
+       Obj({{"exists", Bool()}, {"matches", Array(Ref("DuplicateMatch"))}}),
+       200,
+       {"validation_failed"},
+       {{"name", "company or person name"}, {"phone", "any format"}, {"email", ""}}},
+      [&crm](Context& ctx) { return Reply(crm.CheckDuplicates(ctx.who(), ctx.request.query)); });
+  router_.Add("GET", "/api/v1/customers/{id}", Access::kTenant,
+              {"One customer (in scope, or waiting in a pool)",
+               "customers",
+               nullptr,
+               CustomerSchema(),
+               200,
+               {},
+               {}},
+              [&crm](Context& ctx) {
+                auto id = ctx.id();
+                if (!id) return Missing();
+                return Reply(crm.GetCustomer(ctx.who(), *id));
+              });
+  router_.Add("PATCH", "/api/v1/customers/{id}", Access::kTenant,
+              {"Update a customer's fields (owners change through assign, claim and return)",
+               "customers",
+               CustomerBody(false),
+               CustomerSchema(),
+               200,
+               {"duplicate_customer", "validation_failed"},
+               {}},
+              [&crm](Context& ctx) {
+                auto id = ctx.id();
+                if (!id) return Missing();
+                return Reply(crm.UpdateCustomer(ctx.who(), *id, ctx.body, ctx.meta));
+              });
+  router_.Add("DELETE", "/api/v1/customers/{id}", Access::kTenant,
+              {"Move a customer to the recycle bin (restorable for 30 days)",
+               "customers",
+               nullptr,
+               nullptr,
+               204,
+               {},
+               {}},
+              [&crm](Context& ctx) {
+                auto id = ctx.id();
+                if (!id) return Missing();
+                return Reply(crm.DeleteCustomer(ctx.who(), *id, ctx.meta));
+              });
+  router_.Add("GET", "/api/v1/customers/{id}/timeline", Access::kTenant,
+              {"The customer's timeline: follow-ups, contacts, ownership and pool moves",
+               "customers",
+               nullptr,
+               ListOf(Obj({{"id", Int()},
+                           {"at", Time()},
+                           {"kind", Str()},
+                           {"actor", Nullable(Obj({{"id", Int()}, {"name", Str()}}))},
+                           {"data", Obj({})}})),
+               200,
+               {},
+               Paging()},
+              [&crm](Context& ctx) {
+                auto id = ctx.id();
+                if (!id) return Missing();
+                auto page = ctx.page();
+                if (!page.ok()) return ErrorToResponse(page.error());
+                return Reply(crm.Timeline(ctx.who(), *id, *page));
+              });
+  router_.Add("POST", "/api/v1/customers/{id}/claim", Access::kTenant,
+              {"Claim a customer from its pool, within the holding and daily caps",
+               "pool",
+               nullptr,
+               CustomerSchema(),
+               200,
+               {"customer_not_in_pool", "customer_cap_reached", "daily_claim_cap_reached",
+                "reclaim_cooldown"},
+               {}},
+              [&crm](Context& ctx) {
+                auto id = ctx.id();
+                if (!id) return Missing();
+                return Reply(crm.Claim(ctx.who(), *id, ctx.meta));
+              });
+  router_.Add("POST", "/api/v1/customers/{id}/return", Access::kTenant,
+              {"Return a customer to a pool, with a reason",
+               "pool",
+               Obj({{"reason", Str()}, {"pool_id", Nullable(Int())}}, {"reason"}),
+               CustomerSchema(),
+               200,
+               {"customer_in_pool", "validation_failed"},
+               {}},
+              [&crm](Context& ctx) {
+                auto id = ctx.id();
+                if (!id) return Missing();
+                return Reply(crm.Return(ctx.who(), *id, ctx.body, ctx.meta));
+              });
+  router_.Add("POST", "/api/v1/customers/{id}/assign", Access::kTenant,
+              {"A manager gives a customer (owned in scope, or in a pool) to a user",
+               "pool",
+               Obj({{"owner_id", Int()}}, {"owner_id"}),
+               CustomerSchema(),
+               200,
+               {"forbidden", "customer_cap_reached", "validation_failed"},
+               {}},
+              [&crm](Context& ctx) {
+                auto id = ctx.id();
+                if (!id) return Missing();
+                return Reply(crm.Assign(ctx.who(), *id, ctx.body, ctx.meta));
+              });
+
+  // --- Contacts ---
+  auto contact_body = [](bool creating) {
+    std::vector<std::string> required;
+    if (creating) required = {"customer_id", "name"};
+    std::vector<std::pair<std::string, json::value>> props = {
+        {"name", Str()},
+        {"title", Str()},
+        {"mobile", Str()},
+        {"phone", Str()},
+        {"email", Str()},
+        {"wechat", Str()},
+        {"birthday", Nullable(Str("YYYY-MM-DD"))},
+        {"is_primary", Bool()},
+        {"notes", Str()}};
+    if (creating) props.push_back({"customer_id", Int()});
+    return Obj(props, required);
+  };
+  router_.Add("GET", "/api/v1/contacts", Access::kTenant,
+              {"Contacts of the customers the caller sees",
+               "contacts",
+               nullptr,
+               ListOf(ContactSchema()),
+               200,
+               {"validation_failed"},
+               {{"limit", "1 to 200"},
+                {"cursor", "from next_cursor"},
+                {"customer_id", ""},
+                {"q", "name, mobile or email"}}},
+              [&crm](Context& ctx) {
+                auto page = ctx.page();
+                if (!page.ok()) return ErrorToResponse(page.error());
+                return Reply(crm.ListContacts(ctx.who(), ctx.request.query, *page));
+              });
+  router_.Add("POST", "/api/v1/contacts", Access::kTenant,
+              {"Add a contact to a customer; the first becomes primary",
+               "contacts",
+               contact_body(true),
+               ContactSchema(),
+               201,
+               {"validation_failed"},
+               {}},
+              [&crm](Context& ctx) {
+                return Reply(crm.CreateContact(ctx.who(), ctx.body, ctx.meta), 201);
+              });
+  router_.Add("GET", "/api/v1/contacts/{id}", Access::kTenant,
+              {"One contact of a customer the caller sees",
+               "contacts",
+               nullptr,
+               ContactSchema(),
+               200,
+               {},
+               {}},
+              [&crm](Context& ctx) {
+                auto id = ctx.id();
+                if (!id) return Missing();
+                return Reply(crm.GetContact(ctx.who(), *id));
+              });
+  router_.Add("PATCH", "/api/v1/contacts/{id}", Access::kTenant,
+              {"Update a contact",
+               "contacts",
+               contact_body(false),
+               ContactSchema(),
+               200,
+               {"validation_failed"},
+               {}},
+              [&crm](Context& ctx) {
+                auto id = ctx.id();
+                if (!id) return Missing();
+                return Reply(crm.UpdateContact(ctx.who(), *id, ctx.body, ctx.meta));
+              });
+  router_.Add("DELETE", "/api/v1/contacts/{id}", Access::kTenant,
+              {"Move a contact to the recycle bin", "contacts", nullptr, nullptr, 204, {}, {}},
+              [&crm](Context& ctx) {
+                auto id = ctx.id();
+                if (!id) return Missing();
+                return Reply(crm.DeleteContact(ctx.who(), *id, ctx.meta));
+              });
+
+  // --- Follow-ups ---
+  router_.Add("GET", "/api/v1/follow-ups", Access::kTenant,
+              {"Follow-ups on the customers the caller sees, newest first",
+               "follow-ups",
+               nullptr,
+               ListOf(FollowUpSchema()),
+               200,
+               {"validation_failed"},
+               {{"limit", "1 to 200"},
+                {"cursor", "from next_cursor"},
+                {"customer_id", ""},
+                {"created_by", ""},
+                {"type", ""}}},
+              [&crm](Context& ctx) {
+                auto page = ctx.page();
+                if (!page.ok()) return ErrorToResponse(page.error());
+                return Reply(crm.ListFollowUps(ctx.who(), ctx.request.query, *page));
+              });
+  router_.Add("POST", "/api/v1/follow-ups", Access::kTenant,
+              {"Log a follow-up; a next_at time makes a reminder for the customer's owner",
+               "follow-ups",
+               Obj({{"customer_id", Int()},
+                    {"contact_id", Nullable(Int())},
+                    {"type", Enum({"call", "visit", "wechat", "email", "sms", "other"})},
+                    {"content", Str()},
+                    {"at", Time()},
+                    {"next_at", Nullable(Time())}},
+                   {"customer_id", "type", "content"}),
+               FollowUpSchema(),
+               201,
+               {"validation_failed"},
+               {}},
+              [&crm](Context& ctx) {
+                return Reply(crm.CreateFollowUp(ctx.who(), ctx.body, ctx.meta), 201);
+              });
+  router_.Add("DELETE", "/api/v1/follow-ups/{id}", Access::kTenant,
+              {"Move a follow-up to the recycle bin", "follow-ups", nullptr, nullptr, 204, {}, {}},
+              [&crm](Context& ctx) {
+                auto id = ctx.id();
+                if (!id) return Missing();
+                return Reply(crm.DeleteFollowUp(ctx.who(), *id, ctx.meta));
+              });
+
+  // --- Tasks ---
+  router_.Add("GET", "/api/v1/tasks", Access::kTenant,
+              {"Your tasks and reminders: open, today, overdue or done",
+               "tasks",
+               nullptr,
+               ListOf(TaskSchema()),
+               200,
+               {"validation_failed", "forbidden"},
+               {{"limit", "1 to 200"},
+                {"cursor", "from next_cursor"},
+                {"view", "open (default), today, overdue, done"},
+                {"assignee_id", "another user's (scope all)"}}},
+              [&crm](Context& ctx) {
+                auto page = ctx.page();
+                if (!page.ok()) return ErrorToResponse(page.error());
+                return Reply(crm.ListTasks(ctx.who(), ctx.request.query, *page, ctx.meta.now));
+              });
+  router_.Add(
+      "POST", "/api/v1/tasks", Access::kTenant,
+      {"Create a task for yourself or, within your scope, for another user",
+       "tasks",
+       Obj({{"title", Str()},
+            {"due_at", Time()},
+            {"assignee_id", Nullable(Int())},
+            {"customer_id", Nullable(Int())}},
+           {"title", "due_at"}),
+       TaskSchema(),
+       201,
+       {"validation_failed"},
+       {}},
+      [&crm](Context& ctx) { return Reply(crm.CreateTask(ctx.who(), ctx.body, ctx.meta), 201); });
+  router_.Add("PATCH", "/api/v1/tasks/{id}", Access::kTenant,
+              {"Update a task or mark it done",
+               "tasks",
+               Obj({{"title", Str()}, {"due_at", Time()}, {"done", Bool()}}),
+               TaskSchema(),
+               200,
+               {"validation_failed"},
+               {}},
+              [&crm](Context& ctx) {
+                auto id = ctx.id();
+                if (!id) return Missing();
+                return Reply(crm.UpdateTask(ctx.who(), *id, ctx.body, ctx.meta));
+              });
+  router_.Add("DELETE", "/api/v1/tasks/{id}", Access::kTenant,
+              {"Move a task to the recycle bin", "tasks", nullptr, nullptr, 204, {}, {}},
+              [&crm](Context& ctx) {
+                auto id = ctx.id();
+                if (!id) return Missing();
+                return Reply(crm.DeleteTask(ctx.who(), *id, ctx.meta));
+              });
+
+  // --- Pools ---
+  router_.Add("GET", "/api/v1/pools", Access::kTenant,
+              {"The tenant's customer pools (公海) with how many customers wait in each",
+               "pool",
+               nullptr,
+               ListOf(PoolSchema()),
+               200,
+               {},
+               {}},
+              [&crm](Context& ctx) { return Reply(crm.ListPools(ctx.who())); });
+  router_.Add(
+      "POST", "/api/v1/pools", Access::kTenant,
+      {"Create a pool (boss and admin)",
+       "pool",
+       Obj({{"name", Str()}}, {"name"}),
+       PoolSchema(),
+       201,
+       {"forbidden", "pool_name_taken"},
+       {}},
+      [&crm](Context& ctx) { return Reply(crm.CreatePool(ctx.who(), ctx.body, ctx.meta), 201); });
+  router_.Add("GET", "/api/v1/pools/{id}/customers", Access::kTenant,
+              {"Customers waiting in a pool, open to every user to claim",
+               "pool",
+               nullptr,
+               ListOf(CustomerSchema()),
+               200,
+               {},
+               Paging()},
+              [&crm](Context& ctx) {
+                auto id = ctx.id();
+                if (!id) return Missing();
+                auto page = ctx.page();
+                if (!page.ok()) return ErrorToResponse(page.error());
+                return Reply(crm.PoolCustomers(ctx.who(), *id, *page));
+              });
+
+  // --- Recycle bin ---
+  router_.Add(
+      "GET", "/api/v1/recycle-bin", Access::kTenant,
+      {"Deleted customers, contacts, follow-ups and tasks, restorable for 30 days (boss and "
+       "admin)",
+       "recycle-bin",
+       nullptr,
+       ListOf(Obj({{"id", Int()},
+                   {"type", Enum({"customer", "contact", "follow_up", "task"})},
+                   {"label", Str()},
+                   {"deleted_at", Time()},
+                   {"deleted_by", Nullable(Int())},
+                   {"purge_at", Time()}})),
+       200,
+       {"forbidden"},
+       Paging()},
+      [&crm](Context& ctx) {
+        auto page = ctx.page();
+        if (!page.ok()) return ErrorToResponse(page.error());
+        return Reply(crm.RecycleBin(ctx.who(), *page));
+      });
+  router_.Add("POST", "/api/v1/recycle-bin/{type}/{id}/restore", Access::kTenant,
+              {"Restore a deleted record within 30 days (boss and admin)",
+               "recycle-bin",
+               nullptr,
+               Obj({{"type", Str()}, {"id", Int()}, {"restored", Bool()}}),
+               200,
+               {"forbidden", "restore_window_passed", "parent_deleted"},
+               {}},
+              [&crm](Context& ctx) {
+                auto id = ctx.id();
+                if (!id) return Missing();
+                return Reply(crm.Restore(ctx.who(), ctx.params.at("type"), *id, ctx.meta));
+              });
+}
+
+}  // namespace kelu::http
