@@ -1,0 +1,215 @@
+// The CRM through the API: customers and their validation, data scope, 查重 and duplicate
+// policies, contacts, follow-ups with reminders, tasks, the recycle bin and the timeline.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer, expectError } from './harness.mjs';
+
+let s;
+let boss;
+const team = {};
+
+before(async () => {
+  s = await startServer();
+  boss = await s.loginAs('boss');
+  const sales = await s.call('POST', '/api/v1/departments', { token: boss, body: { name: '销售部' } });
+  const east = await s.call('POST', '/api/v1/departments', { token: boss, body: { name: '华东区', parent_id: sales.body.id } });
+  const make = async (login, role, department_id) => {
+    const r = await s.call('POST', '/api/v1/users', { token: boss, body: { login, name: login, role, department_id, password: 'Team-pass-2026' } });
+    assert.equal(r.status, 201, r.text);
+    team[login] = { id: r.body.id, token: await s.login(login, 'Team-pass-2026') };
+  };
+  await make('manager', 'manager', sales.body.id);
+  await make('east1', 'member', east.body.id);
+  await make('sales1', 'member', sales.body.id);
+  await make('loner', 'member', null);
+});
+after(async () => { await s.stop(); });
+
+async function customer(token, body) {
+  const r = await s.call('POST', '/api/v1/customers', { token, body });
+  assert.equal(r.status, 201, r.text);
+  return r.body;
+}
+
+test('a customer is created with its fields, owned by the caller, and audited', async () => {
+  const c = await customer(team.east1.token, {
+    name: '上海申通物流有限公司', short_name: '申通', industry: '物流', source: '展会', level: 'B',
+    status: '意向', province: '上海', city: '上海', address: '青浦区华新镇', phones: ['021-6988 1234'],
+    website: 'https://example.cn', tags: ['重点', '华东'], notes: '年底有采购计划',
+  });
+  assert.equal(c.owner.id, team.east1.id);
+  assert.equal(c.in_pool, false);
+  assert.deepEqual(c.tags, ['重点', '华东']);
+  assert.equal(c.level, 'B');
+  assert.match(c.created_at, /\+08:00$/);
+  const audit = await s.call('GET', `/api/v1/audit-log?entity=customer&entity_id=${c.id}`, { token: boss });
+  assert.equal(audit.body.items[0].action, 'customer.create');
+  const timeline = await s.call('GET', `/api/v1/customers/${c.id}/timeline`, { token: team.east1.token });
+  assert.equal(timeline.body.items[0].kind, 'created');
+});
+
+test('bad customer input is 422 per field and nothing is written', async () => {
+  const before = await s.call('GET', '/api/v1/customers?with_total=1', { token: boss });
+  const r = await s.call('POST', '/api/v1/customers', {
+    token: team.east1.token,
+    body: { name: '', level: 'Z', kind: 'robot', phones: ['call me'], tags: 'x', surprise: true, industry: '采矿' },
+  });
+  expectError(assert, r, 422, 'validation_failed');
+  const f = r.body.error.details.fields;
+  for (const key of ['name', 'level', 'kind', 'phones', 'tags', 'surprise', 'industry']) assert.ok(f[key], `${key}: ${JSON.stringify(f)}`);
+  const after = await s.call('GET', '/api/v1/customers?with_total=1', { token: boss });
+  assert.equal(after.body.total, before.body.total);
+  expectError(assert, await s.call('GET', '/api/v1/customers?sort=sideways', { token: boss }), 422, 'validation_failed');
+  expectError(assert, await s.call('GET', '/api/v1/customers?colour=red', { token: boss }), 422, 'validation_failed');
+});
+
+test('data scope: a member sees their own, a manager the department below, the boss all', async () => {
+  const a = await customer(team.east1.token, { name: '范围测试华东' });
+  const b = await customer(team.sales1.token, { name: '范围测试销售' });
+  const c = await customer(team.loner.token, { name: '范围测试无部门' });
+  const names = async (token) => (await s.call('GET', '/api/v1/customers?q=范围测试&limit=200', { token })).body.items.map((x) => x.name).sort();
+  assert.deepEqual(await names(team.east1.token), ['范围测试华东']);
+  assert.deepEqual(await names(team.sales1.token), ['范围测试销售']);
+  assert.deepEqual(await names(team.manager.token), ['范围测试华东', '范围测试销售']);
+  assert.deepEqual(await names(boss), ['范围测试华东', '范围测试无部门', '范围测试销售']);
+  // Outside the scope a record does not exist.
+  expectError(assert, await s.call('GET', `/api/v1/customers/${b.id}`, { token: team.east1.token }), 404, 'not_found');
+  expectError(assert, await s.call('PATCH', `/api/v1/customers/${b.id}`, { token: team.east1.token, body: { notes: 'x' } }), 404, 'not_found');
+  expectError(assert, await s.call('DELETE', `/api/v1/customers/${c.id}`, { token: team.manager.token }), 404, 'not_found');
+  assert.equal((await s.call('PATCH', `/api/v1/customers/${a.id}`, { token: team.manager.token, body: { level: 'A' } })).body.level, 'A');
+  // Narrowing the member role to "self" is the default; widening it to department shows colleagues.
+  await s.call('PUT', '/api/v1/roles/member', { token: boss, body: { data_scope: 'department' } });
+  assert.deepEqual(await names(team.sales1.token), ['范围测试销售']);
+  await s.call('PUT', '/api/v1/roles/member', { token: boss, body: { data_scope: 'self' } });
+});
+
+test('duplicates: names are blocked across spellings, phones warned, and 查重 reveals only what it may', async () => {
+  const first = await customer(team.east1.token, { name: '杭州客录科技有限公司', phones: ['+86 138-0000-1111'] });
+  const blocked = await s.call('POST', '/api/v1/customers', { token: team.sales1.token, body: { name: '杭州 客录科技' } });
+  expectError(assert, blocked, 409, 'duplicate_customer');
+  const match = blocked.body.error.details.matches[0];
+  assert.equal(match.field, 'name');
+  assert.equal(match.status, 'owned');
+  assert.equal(match.owner.name, 'east1');
+  assert.equal(match.customer, null, 'sales1 may not see the matching record');
+  const warned = await customer(team.sales1.token, { name: '另一家公司', phones: ['13800001111'] });
+  assert.equal(warned.duplicates[0].field, 'phone');
+  const lookup = await s.call('GET', '/api/v1/customers/duplicates?phone=0086%20138%200000%201111', { token: team.east1.token });
+  assert.equal(lookup.body.exists, true);
+  assert.ok(lookup.body.matches.some((m) => m.customer && m.customer.id === first.id));
+  const none = await s.call('GET', `/api/v1/customers/duplicates?name=${encodeURIComponent('不存在的公司')}`, { token: boss });
+  assert.deepEqual(none.body, { exists: false, matches: [] });
+  expectError(assert, await s.call('GET', '/api/v1/customers/duplicates', { token: boss }), 422, 'validation_failed');
+  // Renaming into a taken name is blocked too; a warn policy lets it through with a warning.
+  expectError(assert, await s.call('PATCH', `/api/v1/customers/${warned.id}`, { token: team.sales1.token, body: { name: '杭州客录科技股份有限公司' } }), 409, 'duplicate_customer');
+  const settings = (await s.call('GET', '/api/v1/crm/settings', { token: boss })).body;
+  settings.duplicates.name = 'warn';
+  assert.equal((await s.call('PUT', '/api/v1/crm/settings', { token: boss, body: settings })).status, 200);
+  const renamed = await s.call('PATCH', `/api/v1/customers/${warned.id}`, { token: team.sales1.token, body: { name: '杭州客录科技股份有限公司' } });
+  assert.equal(renamed.status, 200);
+  assert.equal(renamed.body.duplicates[0].field, 'name');
+  settings.duplicates.name = 'block';
+  await s.call('PUT', '/api/v1/crm/settings', { token: boss, body: settings });
+  expectError(assert, await s.call('PUT', '/api/v1/crm/settings', { token: team.east1.token, body: settings }), 403, 'forbidden');
+  expectError(assert, await s.call('PUT', '/api/v1/crm/settings', { token: boss, body: { duplicates: { name: 'sometimes' } } }), 422, 'validation_failed');
+});
+
+test('contacts belong to a customer; the first is primary; their numbers join 查重', async () => {
+  const c = await customer(team.east1.token, { name: '联系人测试公司' });
+  const first = await s.call('POST', '/api/v1/contacts', { token: team.east1.token, body: { customer_id: c.id, name: '王经理', title: '采购经理', mobile: '139 0000 2222', email: 'Wang@Example.cn', birthday: '1985-06-01' } });
+  assert.equal(first.status, 201, first.text);
+  assert.equal(first.body.is_primary, true);
+  const second = await s.call('POST', '/api/v1/contacts', { token: team.east1.token, body: { customer_id: c.id, name: '李助理', is_primary: true } });
+  assert.equal(second.body.is_primary, true);
+  assert.equal((await s.call('GET', `/api/v1/contacts/${first.body.id}`, { token: team.east1.token })).body.is_primary, false);
+  const dup = await s.call('GET', '/api/v1/customers/duplicates?email=wang@example.cn', { token: boss });
+  assert.equal(dup.body.matches[0].customer.id, c.id);
+  expectError(assert, await s.call('POST', '/api/v1/contacts', { token: team.sales1.token, body: { customer_id: c.id, name: '越权' } }), 422, 'validation_failed');
+  expectError(assert, await s.call('POST', '/api/v1/contacts', { token: team.east1.token, body: { customer_id: c.id, name: 'x', birthday: '1985-13-01', email: 'not-an-email' } }), 422, 'validation_failed');
+  expectError(assert, await s.call('GET', `/api/v1/contacts/${first.body.id}`, { token: team.sales1.token }), 404, 'not_found');
+  const list = await s.call('GET', `/api/v1/contacts?customer_id=${c.id}`, { token: team.east1.token });
+  assert.equal(list.body.items.length, 2);
+  const patched = await s.call('PATCH', `/api/v1/contacts/${first.body.id}`, { token: team.east1.token, body: { title: '总监' } });
+  assert.equal(patched.body.title, '总监');
+  expectError(assert, await s.call('PATCH', `/api/v1/contacts/${first.body.id}`, { token: team.east1.token, body: { customer_id: 1 } }), 422, 'validation_failed');
+});
+
+test('a follow-up updates the customer and makes a reminder for its owner', async () => {
+  const c = await customer(team.east1.token, { name: '跟进测试公司' });
+  const next = '2099-03-01T10:00:00+08:00';
+  const f = await s.call('POST', '/api/v1/follow-ups', { token: team.manager.token, body: { customer_id: c.id, type: 'visit', content: '上门拜访，确认需求', next_at: next } });
+  assert.equal(f.status, 201, f.text);
+  assert.equal(f.body.created_by.name, 'manager');
+  const after = (await s.call('GET', `/api/v1/customers/${c.id}`, { token: team.east1.token })).body;
+  assert.equal(after.next_follow_up_at, next);
+  assert.ok(after.last_follow_up_at);
+  const tasks = await s.call('GET', '/api/v1/tasks', { token: team.east1.token });
+  const reminder = tasks.body.items.find((t) => t.follow_up_id === f.body.id);
+  assert.ok(reminder, 'the owner got the reminder');
+  assert.equal(reminder.due_at, next);
+  assert.equal(reminder.title, '跟进 跟进测试公司');
+  const timeline = await s.call('GET', `/api/v1/customers/${c.id}/timeline`, { token: team.east1.token });
+  assert.equal(timeline.body.items[0].kind, 'follow_up');
+  assert.equal(timeline.body.items[0].actor.name, 'manager');
+  expectError(assert, await s.call('POST', '/api/v1/follow-ups', { token: team.east1.token, body: { customer_id: c.id, type: 'telepathy', content: '' } }), 422, 'validation_failed');
+  expectError(assert, await s.call('POST', '/api/v1/follow-ups', { token: team.east1.token, body: { customer_id: c.id, type: 'call', content: 'x', next_at: '2000-01-01T00:00:00+08:00' } }), 422, 'validation_failed');
+  expectError(assert, await s.call('POST', '/api/v1/follow-ups', { token: team.sales1.token, body: { customer_id: c.id, type: 'call', content: 'x' } }), 422, 'validation_failed');
+  const list = await s.call('GET', `/api/v1/follow-ups?customer_id=${c.id}`, { token: team.east1.token });
+  assert.equal(list.body.items.length, 1);
+});
+
+test('tasks: created, listed by view, completed; another user\'s task is not found', async () => {
+  const t = await s.call('POST', '/api/v1/tasks', { token: team.sales1.token, body: { title: '寄样品', due_at: '2000-01-01T09:00:00+08:00' } });
+  assert.equal(t.status, 201);
+  const overdue = await s.call('GET', '/api/v1/tasks?view=overdue', { token: team.sales1.token });
+  assert.ok(overdue.body.items.some((x) => x.id === t.body.id));
+  const today = await s.call('GET', '/api/v1/tasks?view=today', { token: team.sales1.token });
+  assert.ok(!today.body.items.some((x) => x.id === t.body.id));
+  const done = await s.call('PATCH', `/api/v1/tasks/${t.body.id}`, { token: team.sales1.token, body: { done: true } });
+  assert.equal(done.body.done, true);
+  assert.ok((await s.call('GET', '/api/v1/tasks?view=done', { token: team.sales1.token })).body.items.some((x) => x.id === t.body.id));
+  expectError(assert, await s.call('PATCH', `/api/v1/tasks/${t.body.id}`, { token: team.east1.token, body: { done: false } }), 404, 'not_found');
+  expectError(assert, await s.call('GET', '/api/v1/tasks?view=someday', { token: team.east1.token }), 422, 'validation_failed');
+  expectError(assert, await s.call('GET', `/api/v1/tasks?assignee_id=${team.sales1.id}`, { token: team.east1.token }), 403, 'forbidden');
+  expectError(assert, await s.call('POST', '/api/v1/tasks', { token: team.east1.token, body: { title: 'x', due_at: 'soon', assignee_id: team.loner.id } }), 422, 'validation_failed');
+  const assigned = await s.call('POST', '/api/v1/tasks', { token: team.manager.token, body: { title: '回访', due_at: '2099-01-01T09:00:00+08:00', assignee_id: team.east1.id } });
+  assert.equal(assigned.body.assignee_id, team.east1.id);
+});
+
+test('the recycle bin keeps deleted records 30 days for boss and admin to restore', async () => {
+  const c = await customer(team.east1.token, { name: '回收站测试' });
+  assert.equal((await s.call('DELETE', `/api/v1/customers/${c.id}`, { token: team.east1.token })).status, 204);
+  expectError(assert, await s.call('GET', `/api/v1/customers/${c.id}`, { token: team.east1.token }), 404, 'not_found');
+  expectError(assert, await s.call('GET', '/api/v1/recycle-bin', { token: team.east1.token }), 403, 'forbidden');
+  const bin = await s.call('GET', '/api/v1/recycle-bin', { token: boss });
+  const entry = bin.body.items.find((x) => x.type === 'customer' && x.id === c.id);
+  assert.ok(entry);
+  assert.equal(Date.parse(entry.purge_at) - Date.parse(entry.deleted_at), 30 * 86400 * 1000);
+  const restored = await s.call('POST', `/api/v1/recycle-bin/customer/${c.id}/restore`, { token: boss });
+  assert.equal(restored.status, 200);
+  assert.equal((await s.call('GET', `/api/v1/customers/${c.id}`, { token: team.east1.token })).status, 200);
+  expectError(assert, await s.call('POST', `/api/v1/recycle-bin/customer/${c.id}/restore`, { token: boss }), 404, 'not_found');
+  expectError(assert, await s.call('POST', `/api/v1/recycle-bin/planet/${c.id}/restore`, { token: boss }), 404, 'not_found');
+  const kinds = (await s.call('GET', `/api/v1/customers/${c.id}/timeline`, { token: boss })).body.items.map((e) => e.kind);
+  assert.deepEqual(kinds.slice(0, 3), ['restored', 'deleted', 'created']);
+});
+
+test('lists page by cursor in every sort order without repeats', async () => {
+  for (let i = 0; i < 7; i++) await customer(team.loner.token, { name: `分页测试${i}`, level: 'ABCD'[i % 4] });
+  for (const sort of ['-updated_at', 'created_at', 'name', '-name', 'next_follow_up_at']) {
+    const seen = [];
+    let cursor = null;
+    do {
+      const r = await s.call('GET', `/api/v1/customers?q=分页测试&limit=3&sort=${sort}${cursor ? `&cursor=${cursor}` : ''}`, { token: team.loner.token });
+      assert.equal(r.status, 200, r.text);
+      seen.push(...r.body.items.map((x) => x.name));
+      cursor = r.body.next_cursor;
+    } while (cursor);
+    assert.equal(seen.length, 7, sort);
+    assert.equal(new Set(seen).size, 7, sort);
+    if (sort === 'name') assert.deepEqual(seen, [...seen].sort());
+  }
+  const levelA = await s.call('GET', '/api/v1/customers?q=分页测试&level=A', { token: team.loner.token });
+  assert.ok(levelA.body.items.every((x) => x.level === 'A'));
+  expectError(assert, await s.call('GET', '/api/v1/customers?cursor=999999999', { token: team.loner.token }), 422, 'validation_failed');
+});
