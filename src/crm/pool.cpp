@@ -264,9 +264,10 @@ Result<json::object> CrmService::RecycleBin(const Principal& who, const Page& pa
     const char* parts[][3] = {{"customer", "customer_id", "name"},
                               {"contact", "contact_id", "name"},
                               {"follow_up", "follow_up_id", "content"},
-                              {"task", "task_id", "title"}};
-    const char* tables[] = {"customers", "contacts", "follow_ups", "tasks"};
-    for (int i = 0; i < 4; ++i) {
+                              {"task", "task_id", "title"},
+                              {"opportunity", "opportunity_id", "name"}};
+    const char* tables[] = {"customers", "contacts", "follow_ups", "tasks", "opportunities"};
+    for (int i = 0; i < 5; ++i) {
       if (i) sql += " UNION ALL ";
       sql += fmt::format(
           "SELECT {1} AS id, '{0}' AS type, {2} AS label, deleted_at, deleted_by "
@@ -303,7 +304,8 @@ Result<json::object> CrmService::Restore(const Principal& who, std::string_view 
   static constexpr Kind kKinds[] = {{"customer", "customers", "customer_id"},
                                     {"contact", "contacts", "contact_id"},
                                     {"follow_up", "follow_ups", "follow_up_id"},
-                                    {"task", "tasks", "task_id"}};
+                                    {"task", "tasks", "task_id"},
+                                    {"opportunity", "opportunities", "opportunity_id"}};
   const Kind* kind = nullptr;
   for (const auto& k : kKinds) {
     if (type == k.type) kind = &k;

@@ -90,6 +90,25 @@ class CrmService {
   Result<json::object> Assign(const Principal& who, std::int64_t customer_id,
                               const json::object& body, const RequestMeta& meta);
 
+  // --- Pipelines and opportunities ----------------------------------------------------------
+  // The tenant's pipelines with their stages; a default one is made on first use.
+  Result<json::object> ListPipelines(const Principal& who, Timestamp now);
+  Result<json::object> CreatePipeline(const Principal& who, const json::object& body,
+                                      const RequestMeta& meta);
+  // Renames and replaces the stages (kept by id, new without); a stage in use cannot go.
+  Result<json::object> UpdatePipeline(const Principal& who, std::int64_t id,
+                                      const json::object& body, const RequestMeta& meta);
+  Result<json::object> ListOpportunities(const Principal& who, const Filters& filters,
+                                         const Page& page);
+  Result<json::object> GetOpportunity(const Principal& who, std::int64_t id);
+  Result<json::object> CreateOpportunity(const Principal& who, const json::object& body,
+                                         const RequestMeta& meta);
+  // Moves stages, wins or loses (with a reason), reopens; each change is kept.
+  Result<json::object> UpdateOpportunity(const Principal& who, std::int64_t id,
+                                         const json::object& body, const RequestMeta& meta);
+  Status DeleteOpportunity(const Principal& who, std::int64_t id, const RequestMeta& meta);
+  Result<json::object> OpportunityHistory(const Principal& who, std::int64_t id);
+
   // --- Recycle bin (boss and admin)
   // ---------------------------------------------------------------
   Result<json::object> RecycleBin(const Principal& who, const Page& page);
@@ -111,6 +130,7 @@ class CrmService {
   json::object ContactView(const storage::Row& r) const;
   json::object FollowUpView(const storage::Row& r) const;
   json::object TaskView(const storage::Row& r) const;
+  json::object OpportunityView(const storage::Row& r) const;
   std::string Format(std::int64_t micros) const;
   json::value OptTime(const storage::Row& r, std::size_t i) const;
 

@@ -518,6 +518,159 @@ void Api::RegisterCrmRoutes() {
                 return Reply(crm.PoolCustomers(ctx.who(), *id, *page));
               });
 
+  // --- Pipelines and opportunities ---
+  auto stage_schema =
+      Obj({{"id", Int()}, {"name", Str()}, {"probability", Int("0 to 100")}, {"position", Int()}});
+  auto pipeline_schema = Obj({{"id", Int()}, {"name", Str()}, {"stages", Array(stage_schema)}});
+  auto pipeline_body = [](bool creating) {
+    std::vector<std::string> required;
+    if (creating) required = {"name", "stages"};
+    return Obj({{"name", Str()},
+                {"stages", Array(Obj({{"id", Int("keep an existing stage")},
+                                      {"name", Str()},
+                                      {"probability", Int("0 to 100")}},
+                                     {"name", "probability"}))}},
+               required);
+  };
+  auto opportunity_schema =
+      Obj({{"id", Int()},
+           {"customer", Obj({{"id", Int()}, {"name", Str()}})},
+           {"name", Str()},
+           {"amount_fen", Int("fen")},
+           {"weighted_amount_fen", Int("amount × stage probability")},
+           {"pipeline_id", Int()},
+           {"stage", Obj({{"id", Int()}, {"name", Str()}, {"probability", Int()}})},
+           {"status", Enum({"open", "won", "lost"})},
+           {"lost_reason", Str()},
+           {"expected_close_date", Nullable(Str("YYYY-MM-DD"))},
+           {"owner", Obj({{"id", Int()}, {"name", Str()}})},
+           {"closed_at", Nullable(Time())},
+           {"created_at", Time()},
+           {"updated_at", Time()}});
+  router_.Add("GET", "/api/v1/pipelines", Access::kTenant,
+              {"Sales pipelines with their stages and win probabilities",
+               "opportunities",
+               nullptr,
+               ListOf(pipeline_schema),
+               200,
+               {},
+               {}},
+              [&crm](Context& ctx) { return Reply(crm.ListPipelines(ctx.who(), ctx.meta.now)); });
+  router_.Add("POST", "/api/v1/pipelines", Access::kTenant,
+              {"Create a pipeline with its stages (boss and admin)",
+               "opportunities",
+               pipeline_body(true),
+               pipeline_schema,
+               201,
+               {"forbidden", "validation_failed"},
+               {}},
+              [&crm](Context& ctx) {
+                return Reply(crm.CreatePipeline(ctx.who(), ctx.body, ctx.meta), 201);
+              });
+  router_.Add("PUT", "/api/v1/pipelines/{id}", Access::kTenant,
+              {"Rename a pipeline or replace its stages; a stage holding opportunities stays",
+               "opportunities",
+               pipeline_body(false),
+               pipeline_schema,
+               200,
+               {"forbidden", "stage_in_use", "validation_failed"},
+               {}},
+              [&crm](Context& ctx) {
+                auto id = ctx.id();
+                if (!id) return Missing();
+                return Reply(crm.UpdatePipeline(ctx.who(), *id, ctx.body, ctx.meta));
+              });
+  router_.Add("GET", "/api/v1/opportunities", Access::kTenant,
+              {"Opportunities the caller sees (by owner's scope)",
+               "opportunities",
+               nullptr,
+               ListOf(opportunity_schema),
+               200,
+               {"validation_failed"},
+               {{"limit", "1 to 200"},
+                {"cursor", "from next_cursor"},
+                {"pipeline_id", ""},
+                {"stage_id", ""},
+                {"customer_id", ""},
+                {"owner_id", ""},
+                {"status", "open, won or lost"}}},
+              [&crm](Context& ctx) {
+                auto page = ctx.page();
+                if (!page.ok()) return ErrorToResponse(page.error());
+                return Reply(crm.ListOpportunities(ctx.who(), ctx.request.query, *page));
+              });
+  router_.Add("POST", "/api/v1/opportunities", Access::kTenant,
+              {"Create an opportunity on a customer; it starts in the pipeline's first stage",
+               "opportunities",
+               Obj({{"customer_id", Int()},
+                    {"name", Str()},
+                    {"amount_fen", Int("fen")},
+                    {"pipeline_id", Int()},
+                    {"stage_id", Int()},
+                    {"expected_close_date", Str("YYYY-MM-DD")},
+                    {"owner_id", Int()}},
+                   {"customer_id", "name", "amount_fen"}),
+               opportunity_schema,
+               201,
+               {"validation_failed"},
+               {}},
+              [&crm](Context& ctx) {
+                return Reply(crm.CreateOpportunity(ctx.who(), ctx.body, ctx.meta), 201);
+              });
+  router_.Add("GET", "/api/v1/opportunities/{id}", Access::kTenant,
+              {"One opportunity", "opportunities", nullptr, opportunity_schema, 200, {}, {}},
+              [&crm](Context& ctx) {
+                auto id = ctx.id();
+                if (!id) return Missing();
+                return Reply(crm.GetOpportunity(ctx.who(), *id));
+              });
+  router_.Add("PATCH", "/api/v1/opportunities/{id}", Access::kTenant,
+              {"Change an opportunity: move its stage, win it, lose it with a reason, reopen it",
+               "opportunities",
+               Obj({{"name", Str()},
+                    {"amount_fen", Int()},
+                    {"pipeline_id", Int()},
+                    {"stage_id", Int()},
+                    {"status", Enum({"open", "won", "lost"})},
+                    {"lost_reason", Str("required when lost")},
+                    {"expected_close_date", Nullable(Str())}}),
+               opportunity_schema,
+               200,
+               {"validation_failed"},
+               {}},
+              [&crm](Context& ctx) {
+                auto id = ctx.id();
+                if (!id) return Missing();
+                return Reply(crm.UpdateOpportunity(ctx.who(), *id, ctx.body, ctx.meta));
+              });
+  router_.Add(
+      "DELETE", "/api/v1/opportunities/{id}", Access::kTenant,
+      {"Move an opportunity to the recycle bin", "opportunities", nullptr, nullptr, 204, {}, {}},
+      [&crm](Context& ctx) {
+        auto id = ctx.id();
+        if (!id) return Missing();
+        return Reply(crm.DeleteOpportunity(ctx.who(), *id, ctx.meta));
+      });
+  router_.Add("GET", "/api/v1/opportunities/{id}/history", Access::kTenant,
+              {"Every stage and status change of an opportunity, oldest first",
+               "opportunities",
+               nullptr,
+               ListOf(Obj({{"id", Int()},
+                           {"at", Time()},
+                           {"actor_id", Nullable(Int())},
+                           {"from_stage", Nullable(Obj({{"id", Int()}, {"name", Str()}}))},
+                           {"to_stage", Obj({{"id", Int()}, {"name", Str()}})},
+                           {"from_status", Nullable(Str())},
+                           {"to_status", Str()}})),
+               200,
+               {},
+               {}},
+              [&crm](Context& ctx) {
+                auto id = ctx.id();
+                if (!id) return Missing();
+                return Reply(crm.OpportunityHistory(ctx.who(), *id));
+              });
+
   // --- Recycle bin ---
   router_.Add(
       "GET", "/api/v1/recycle-bin", Access::kTenant,

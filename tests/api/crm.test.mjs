@@ -213,3 +213,50 @@ test('lists page by cursor in every sort order without repeats', async () => {
   assert.ok(levelA.body.items.every((x) => x.level === 'A'));
   expectError(assert, await s.call('GET', '/api/v1/customers?cursor=999999999', { token: team.loner.token }), 422, 'validation_failed');
 });
+
+test('opportunities move through a pipeline; every change is kept; weighted amounts round half up', async () => {
+  const pipelines = await s.call('GET', '/api/v1/pipelines', { token: team.east1.token });
+  assert.equal(pipelines.status, 200);
+  const p = pipelines.body.items[0];
+  assert.deepEqual(p.stages.map((x) => x.probability), [10, 30, 50, 70, 90]);
+  const c = await customer(team.east1.token, { name: '商机测试公司' });
+  const o = await s.call('POST', '/api/v1/opportunities', { token: team.east1.token, body: { customer_id: c.id, name: 'ERP 采购', amount_fen: 12345, expected_close_date: '2027-03-31' } });
+  assert.equal(o.status, 201, o.text);
+  assert.equal(o.body.stage.id, p.stages[0].id);
+  assert.equal(o.body.weighted_amount_fen, 1235, '12345 × 10 % = 1234.5 → 1235');
+  const moved = await s.call('PATCH', `/api/v1/opportunities/${o.body.id}`, { token: team.east1.token, body: { stage_id: p.stages[2].id } });
+  assert.equal(moved.body.stage.name, '方案报价');
+  expectError(assert, await s.call('PATCH', `/api/v1/opportunities/${o.body.id}`, { token: team.east1.token, body: { status: 'lost' } }), 422, 'validation_failed');
+  const lost = await s.call('PATCH', `/api/v1/opportunities/${o.body.id}`, { token: team.east1.token, body: { status: 'lost', lost_reason: '预算取消' } });
+  assert.equal(lost.body.status, 'lost');
+  assert.equal(lost.body.weighted_amount_fen, 0);
+  assert.ok(lost.body.closed_at);
+  const reopened = await s.call('PATCH', `/api/v1/opportunities/${o.body.id}`, { token: team.east1.token, body: { status: 'open' } });
+  assert.equal(reopened.body.closed_at, null);
+  assert.equal(reopened.body.lost_reason, '');
+  const won = await s.call('PATCH', `/api/v1/opportunities/${o.body.id}`, { token: team.east1.token, body: { status: 'won' } });
+  assert.equal(won.body.weighted_amount_fen, 12345);
+  const history = await s.call('GET', `/api/v1/opportunities/${o.body.id}/history`, { token: team.east1.token });
+  assert.deepEqual(history.body.items.map((h) => `${h.from_status}>${h.to_status}@${h.to_stage.name}`), [
+    'null>open@初步接洽', 'open>open@方案报价', 'open>lost@方案报价', 'lost>open@方案报价', 'open>won@方案报价',
+  ]);
+  const kinds = (await s.call('GET', `/api/v1/customers/${c.id}/timeline`, { token: team.east1.token })).body.items.map((e) => e.kind);
+  assert.deepEqual(kinds.slice(0, 5), ['opportunity_won', 'opportunity_open', 'opportunity_lost', 'stage_changed', 'opportunity_created']);
+  // Scope, validation and stages.
+  expectError(assert, await s.call('GET', `/api/v1/opportunities/${o.body.id}`, { token: team.sales1.token }), 404, 'not_found');
+  assert.equal((await s.call('GET', `/api/v1/opportunities/${o.body.id}`, { token: team.manager.token })).status, 200);
+  expectError(assert, await s.call('POST', '/api/v1/opportunities', { token: team.east1.token, body: { customer_id: c.id, name: 'x', amount_fen: 1.5 } }), 422, 'validation_failed');
+  expectError(assert, await s.call('POST', '/api/v1/opportunities', { token: team.east1.token, body: { customer_id: c.id, name: 'x', amount_fen: -1 } }), 422, 'validation_failed');
+  expectError(assert, await s.call('PATCH', `/api/v1/opportunities/${o.body.id}`, { token: team.east1.token, body: { stage_id: 12345 } }), 422, 'validation_failed');
+  const custom = await s.call('POST', '/api/v1/pipelines', { token: boss, body: { name: '续费流程', stages: [{ name: '提醒', probability: 50 }, { name: '确认', probability: 90 }] } });
+  assert.equal(custom.status, 201);
+  expectError(assert, await s.call('POST', '/api/v1/pipelines', { token: team.east1.token, body: { name: 'x', stages: [{ name: 'a', probability: 1 }] } }), 403, 'forbidden');
+  expectError(assert, await s.call('POST', '/api/v1/pipelines', { token: boss, body: { name: 'x', stages: [{ name: 'a', probability: 101 }] } }), 422, 'validation_failed');
+  const inUse = await s.call('PUT', `/api/v1/pipelines/${p.id}`, { token: boss, body: { stages: [{ id: p.stages[0].id, name: '接洽', probability: 15 }] } });
+  expectError(assert, inUse, 409, 'stage_in_use');
+  const renamed = await s.call('PUT', `/api/v1/pipelines/${p.id}`, { token: boss, body: { stages: [...p.stages.map((x) => ({ id: x.id, name: x.name, probability: x.probability })), { name: '验收', probability: 95 }] } });
+  assert.equal(renamed.body.stages.length, 6);
+  const list = await s.call('GET', `/api/v1/opportunities?status=won&customer_id=${c.id}`, { token: team.east1.token });
+  assert.equal(list.body.items.length, 1);
+  expectError(assert, await s.call('GET', '/api/v1/opportunities?status=maybe', { token: team.east1.token }), 422, 'validation_failed');
+});

@@ -37,11 +37,14 @@ async function seedTenantA(boss) {
   const task = await s.call('POST', '/api/v1/tasks', { token: boss, body: { title: `${MARK}任务`, due_at: '2099-01-02T09:00:00+08:00' } });
   const deleted = await s.call('POST', '/api/v1/customers', { token: boss, body: { name: `${MARK}已删除` } });
   await s.call('DELETE', `/api/v1/customers/${deleted.body.id}`, { token: boss });
-  for (const r of [dept, user, token, grant, pool, customer, pooled, contact, followUp, task, deleted]) {
+  const pipeline = await s.call('POST', '/api/v1/pipelines', { token: boss, body: { name: `${MARK}流程`, stages: [{ name: '一', probability: 10 }] } });
+  const opportunity = await s.call('POST', '/api/v1/opportunities', { token: boss, body: { customer_id: customer.body.id, name: `${MARK}商机`, amount_fen: 100 } });
+  for (const r of [dept, user, token, grant, pool, customer, pooled, contact, followUp, task, deleted, pipeline, opportunity]) {
     assert.equal(r.status, 201, r.text);
   }
   return [dept.body.id, user.body.id, token.body.id, grant.body.id, pool.body.id, customer.body.id,
-    pooled.body.id, contact.body.id, followUp.body.id, task.body.id, deleted.body.id];
+    pooled.body.id, contact.body.id, followUp.body.id, task.body.id, deleted.body.id, pipeline.body.id,
+    opportunity.body.id];
 }
 
 async function snapshot(boss) {
@@ -49,7 +52,7 @@ async function snapshot(boss) {
   for (const path of ['/api/v1/users?limit=200', '/api/v1/departments', '/api/v1/roles', '/api/v1/support-grants',
     '/api/v1/tenant', '/api/v1/api-tokens', '/api/v1/customers?limit=200', '/api/v1/contacts?limit=200',
     '/api/v1/follow-ups?limit=200', '/api/v1/tasks?limit=200', '/api/v1/pools', '/api/v1/recycle-bin?limit=200',
-    '/api/v1/crm/settings']) {
+    '/api/v1/crm/settings', '/api/v1/opportunities?limit=200']) {
     const r = await s.call('GET', path, { token: boss });
     assert.equal(r.status, 200, path);
     // Usage stamps move when A itself calls; everything else must stay put.
@@ -96,7 +99,7 @@ test('tenant B sees and changes nothing of tenant A on any route', async () => {
       : params.includes('role')
         ? [route.path.replace('{role}', 'member')]
         : params.includes('type')
-          ? ['customer', 'contact', 'follow_up', 'task'].flatMap((t) => aIds.map((id) => route.path.replace('{type}', t).replace('{id}', String(id))))
+          ? ['customer', 'contact', 'follow_up', 'task', 'opportunity'].flatMap((t) => aIds.map((id) => route.path.replace('{type}', t).replace('{id}', String(id))))
           : aIds.map((id) => route.path.replace(/\{\w+\}/g, String(id)));
     for (const path of paths) {
       for (const body of route.method === 'GET' ? [undefined] : bodies) {
