@@ -44,6 +44,10 @@ class CrmService {
                                       const json::object& body, const RequestMeta& meta);
   // To the recycle bin.
   Status DeleteCustomer(const Principal& who, std::int64_t id, const RequestMeta& meta);
+  // Merges customer `from_id` into `id`: its contacts, follow-ups, opportunities, tasks and
+  // timeline move over, phones and tags are united, and `from_id` ceases to exist.
+  Result<json::object> MergeCustomers(const Principal& who, std::int64_t id,
+                                      const json::object& body, const RequestMeta& meta);
   // 查重: does a customer with this name, phone or email exist, and is it owned or in a pool?
   Result<json::object> CheckDuplicates(const Principal& who, const Filters& query);
   Result<json::object> Timeline(const Principal& who, std::int64_t id, const Page& page);
@@ -108,6 +112,15 @@ class CrmService {
                                          const json::object& body, const RequestMeta& meta);
   Status DeleteOpportunity(const Principal& who, std::int64_t id, const RequestMeta& meta);
   Result<json::object> OpportunityHistory(const Principal& who, std::int64_t id);
+
+  // --- Saved views (each user their own) and the dashboard -------------------------------------
+  Result<json::object> ListSavedViews(const Principal& who);
+  Result<json::object> CreateSavedView(const Principal& who, const json::object& body,
+                                       const RequestMeta& meta);
+  Status DeleteSavedView(const Principal& who, std::int64_t id, const RequestMeta& meta);
+  // Figures within the caller's scope: the funnel of a pipeline, new customers and follow-ups
+  // per user per week (8 weeks), won amount per month (12 months), overdue follow-ups.
+  Result<json::object> Dashboard(const Principal& who, const Filters& filters, Timestamp now);
 
   // --- Recycle bin (boss and admin)
   // ---------------------------------------------------------------

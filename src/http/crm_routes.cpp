@@ -309,6 +309,73 @@ void Api::RegisterCrmRoutes() {
                 return Reply(crm.Assign(ctx.who(), *id, ctx.body, ctx.meta));
               });
 
+  router_.Add("POST", "/api/v1/customers/{id}/merge", Access::kTenant,
+              {"Merge another customer into this one: contacts, follow-ups, opportunities, tasks "
+               "and timeline move here",
+               "customers",
+               Obj({{"from_id", Int()}}, {"from_id"}),
+               CustomerSchema(),
+               200,
+               {"validation_failed"},
+               {}},
+              [&crm](Context& ctx) {
+                auto id = ctx.id();
+                if (!id) return Missing();
+                return Reply(crm.MergeCustomers(ctx.who(), *id, ctx.body, ctx.meta));
+              });
+
+  // --- Saved views and dashboard ---
+  auto view_schema =
+      Obj({{"id", Int()},
+           {"entity", Enum({"customers", "contacts", "follow_ups", "opportunities", "tasks"})},
+           {"name", Str()},
+           {"filters", Obj({})},
+           {"created_at", Time()}});
+  router_.Add("GET", "/api/v1/saved-views", Access::kTenant,
+              {"Your saved list views", "views", nullptr, ListOf(view_schema), 200, {}, {}},
+              [&crm](Context& ctx) { return Reply(crm.ListSavedViews(ctx.who())); });
+  router_.Add("POST", "/api/v1/saved-views", Access::kTenant,
+              {"Save a list's filters under a name",
+               "views",
+               Obj({{"entity", Str()}, {"name", Str()}, {"filters", Obj({})}},
+                   {"entity", "name", "filters"}),
+               view_schema,
+               201,
+               {"view_name_taken", "validation_failed"},
+               {}},
+              [&crm](Context& ctx) {
+                return Reply(crm.CreateSavedView(ctx.who(), ctx.body, ctx.meta), 201);
+              });
+  router_.Add("DELETE", "/api/v1/saved-views/{id}", Access::kTenant,
+              {"Delete one of your saved views", "views", nullptr, nullptr, 204, {}, {}},
+              [&crm](Context& ctx) {
+                auto id = ctx.id();
+                if (!id) return Missing();
+                return Reply(crm.DeleteSavedView(ctx.who(), *id, ctx.meta));
+              });
+  router_.Add("GET", "/api/v1/dashboard", Access::kTenant,
+              {"Dashboard figures within your scope: funnel, new customers and follow-ups per "
+               "week, won amount per month, overdue follow-ups",
+               "dashboard",
+               nullptr,
+               Obj({{"funnel", Array(Obj({{"stage_id", Int()},
+                                          {"stage", Str()},
+                                          {"probability", Int()},
+                                          {"count", Int()},
+                                          {"amount_fen", Int()}}))},
+                    {"weeks", Array(Str("Monday of each week"))},
+                    {"new_customers_per_week", Array(Int())},
+                    {"follow_ups_per_user_per_week",
+                     Array(Obj({{"user_id", Int()}, {"name", Str()}, {"counts", Array(Int())}}))},
+                    {"won_amount_per_month", Array(Obj({{"month", Str()}, {"amount_fen", Int()}}))},
+                    {"overdue_follow_ups", Int()}}),
+               200,
+               {"validation_failed"},
+               {{"pipeline_id", "default: the first pipeline"}}},
+              [&crm](Context& ctx) {
+                return Reply(crm.Dashboard(ctx.who(), ctx.request.query, ctx.meta.now));
+              });
+
   // --- Contacts ---
   auto contact_body = [](bool creating) {
     std::vector<std::string> required;

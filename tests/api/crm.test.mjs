@@ -260,3 +260,67 @@ test('opportunities move through a pipeline; every change is kept; weighted amou
   assert.equal(list.body.items.length, 1);
   expectError(assert, await s.call('GET', '/api/v1/opportunities?status=maybe', { token: team.east1.token }), 422, 'validation_failed');
 });
+
+test('merging moves contacts, follow-ups, opportunities and the timeline to the survivor', async () => {
+  const keep = await customer(team.east1.token, { name: '合并保留公司', phones: ['13700000001'], tags: ['老客户'] });
+  const gone = await customer(team.east1.token, { name: '合并消失公司', phones: ['13700000002'], tags: ['老客户', '华东'] });
+  await s.call('POST', '/api/v1/contacts', { token: team.east1.token, body: { customer_id: gone.id, name: '赵总' } });
+  await s.call('POST', '/api/v1/follow-ups', { token: team.east1.token, body: { customer_id: gone.id, type: 'call', content: '合并前的跟进' } });
+  await s.call('POST', '/api/v1/opportunities', { token: team.east1.token, body: { customer_id: gone.id, name: '合并商机', amount_fen: 500000 } });
+  expectError(assert, await s.call('POST', `/api/v1/customers/${keep.id}/merge`, { token: team.east1.token, body: { from_id: keep.id } }), 422, 'validation_failed');
+  const other = await customer(team.sales1.token, { name: '别人的公司' });
+  expectError(assert, await s.call('POST', `/api/v1/customers/${keep.id}/merge`, { token: team.east1.token, body: { from_id: other.id } }), 422, 'validation_failed');
+  const merged = await s.call('POST', `/api/v1/customers/${keep.id}/merge`, { token: team.east1.token, body: { from_id: gone.id } });
+  assert.equal(merged.status, 200, merged.text);
+  assert.deepEqual(merged.body.phones, ['13700000001', '13700000002']);
+  assert.deepEqual(merged.body.tags, ['老客户', '华东']);
+  expectError(assert, await s.call('GET', `/api/v1/customers/${gone.id}`, { token: team.east1.token }), 404, 'not_found');
+  assert.equal((await s.call('GET', `/api/v1/contacts?customer_id=${keep.id}`, { token: team.east1.token })).body.items[0].name, '赵总');
+  assert.equal((await s.call('GET', `/api/v1/follow-ups?customer_id=${keep.id}`, { token: team.east1.token })).body.items.length, 1);
+  assert.equal((await s.call('GET', `/api/v1/opportunities?customer_id=${keep.id}`, { token: team.east1.token })).body.items[0].name, '合并商机');
+  const kinds = (await s.call('GET', `/api/v1/customers/${keep.id}/timeline?limit=50`, { token: team.east1.token })).body.items.map((e) => e.kind);
+  assert.equal(kinds[0], 'merged');
+  assert.ok(kinds.includes('follow_up') && kinds.includes('opportunity_created'));
+  const dup = await s.call('GET', '/api/v1/customers/duplicates?phone=13700000002', { token: team.east1.token });
+  assert.equal(dup.body.matches[0].customer.id, keep.id);
+  const audit = await s.call('GET', `/api/v1/audit-log?action=customer.merge&entity_id=${keep.id}`, { token: boss });
+  assert.equal(audit.body.items[0].before.merged.name, '合并消失公司');
+});
+
+test('saved views belong to their user', async () => {
+  const v = await s.call('POST', '/api/v1/saved-views', { token: team.east1.token, body: { entity: 'customers', name: 'A 级客户', filters: { level: 'A', sort: 'name' } } });
+  assert.equal(v.status, 201, v.text);
+  expectError(assert, await s.call('POST', '/api/v1/saved-views', { token: team.east1.token, body: { entity: 'customers', name: 'A 级客户', filters: {} } }), 409, 'view_name_taken');
+  expectError(assert, await s.call('POST', '/api/v1/saved-views', { token: team.east1.token, body: { entity: 'planets', name: 'x', filters: { level: 1 } } }), 422, 'validation_failed');
+  assert.equal((await s.call('GET', '/api/v1/saved-views', { token: team.east1.token })).body.items[0].filters.level, 'A');
+  assert.equal((await s.call('GET', '/api/v1/saved-views', { token: team.sales1.token })).body.items.length, 0);
+  expectError(assert, await s.call('DELETE', `/api/v1/saved-views/${v.body.id}`, { token: team.sales1.token }), 404, 'not_found');
+  assert.equal((await s.call('DELETE', `/api/v1/saved-views/${v.body.id}`, { token: team.east1.token })).status, 204);
+});
+
+test('the dashboard counts within the caller\'s scope', async () => {
+  const board = async (token) => (await s.call('GET', '/api/v1/dashboard', { token })).body;
+  const mine = await board(team.loner.token);
+  assert.equal(mine.weeks.length, 8);
+  assert.equal(mine.new_customers_per_week.length, 8);
+  const created = await customer(team.loner.token, { name: '仪表盘测试' });
+  await s.call('POST', '/api/v1/follow-ups', { token: team.loner.token, body: { customer_id: created.id, type: 'call', content: 'x', at: '2000-01-01T00:00:00+08:00', next_at: '2000-01-02T00:00:00+08:00' } });
+  const o = await s.call('POST', '/api/v1/opportunities', { token: team.loner.token, body: { customer_id: created.id, name: '仪表盘商机', amount_fen: 88800 } });
+  const after = await board(team.loner.token);
+  assert.equal(after.new_customers_per_week[7], mine.new_customers_per_week[7] + 1);
+  assert.equal(after.overdue_follow_ups, mine.overdue_follow_ups + 1);
+  assert.equal(after.funnel[0].count, mine.funnel[0].count + 1);
+  assert.equal(after.funnel[0].amount_fen, mine.funnel[0].amount_fen + 88800);
+  const otherBefore = await board(team.east1.token);
+  const bossBefore = await board(boss);
+  await s.call('PATCH', `/api/v1/opportunities/${o.body.id}`, { token: team.loner.token, body: { status: 'won' } });
+  const won = await board(team.loner.token);
+  assert.equal(won.won_amount_per_month[11].amount_fen, after.won_amount_per_month[11].amount_fen + 88800);
+  // Another member's figures do not include it; the boss's do.
+  const otherAfter = await board(team.east1.token);
+  assert.deepEqual(otherAfter.won_amount_per_month, otherBefore.won_amount_per_month);
+  assert.deepEqual(otherAfter.new_customers_per_week, otherBefore.new_customers_per_week);
+  const bossAfter = await board(boss);
+  assert.equal(bossAfter.won_amount_per_month[11].amount_fen, bossBefore.won_amount_per_month[11].amount_fen + 88800);
+  expectError(assert, await s.call('GET', '/api/v1/dashboard?weeks=52', { token: boss }), 422, 'validation_failed');
+});
