@@ -223,6 +223,7 @@ Result<json::object> CrmService::CreateContact(const Principal& who, const json:
          V(Actor(who)), V(now), V(Actor(who)), V(now)});
     IndexContactPoints(c, who.tenant_id, *in.customer_id, id,
                        {in.mobile.value_or(""), in.phone.value_or("")}, {in.email.value_or("")});
+    ReindexCustomer(c, who.tenant_id, *in.customer_id);
     auto row = FindContact(c, v, id, false);
     json::object view = ContactView(*row);
     RecordEvent(c, who.tenant_id, *in.customer_id, meta.now, Actor(who), "contact_added",
@@ -264,6 +265,7 @@ Result<json::object> CrmService::UpdateContact(const Principal& who, std::int64_
     auto updated = FindContact(c, v, id, false);
     IndexContactPoints(c, who.tenant_id, customer, id, {updated->text(4), updated->text(5)},
                        {updated->text(6)});
+    ReindexCustomer(c, who.tenant_id, customer);
     json::object view = ContactView(*updated);
     json::object b = ContactView(*row), a = view;
     b.erase("updated_at");
@@ -283,6 +285,7 @@ Status CrmService::DeleteContact(const Principal& who, std::int64_t id, const Re
         {V(ToMicros(meta.now)), V(Actor(who)), V(who.tenant_id), V(id)});
     c.Exec("DELETE FROM contact_points WHERE tenant_id = ? AND customer_id = ? AND contact_id = ?",
            {V(who.tenant_id), V(row->integer(1)), V(id)});
+    ReindexCustomer(c, who.tenant_id, row->integer(1));
     identity::RecordAudit(c, who, meta,
                           {"contact.delete",
                            "contact",

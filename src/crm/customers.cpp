@@ -446,6 +446,7 @@ Result<json::object> CrmService::CreateCustomer(const Principal& who, const json
          V(now)});
     IndexContactPoints(c, who.tenant_id, id, std::nullopt,
                        in.phones.value_or(std::vector<std::string>{}), {});
+    ReindexCustomer(c, who.tenant_id, id);
     auto row = FindCustomer(c, Visibility{true, who.tenant_id, who.user_id, {}}, id, true);
     json::object view = CustomerView(*row);
     RecordEvent(c, who.tenant_id, id, meta.now, actor, "created",
@@ -500,6 +501,7 @@ Result<json::object> CrmService::UpdateCustomer(const Principal& who, std::int64
          in.tags ? V(ToJson(ToArray(*in.tags))) : V(row->text(kCTags)), pick(in.notes, kCNotes),
          V(actor), V(ToMicros(meta.now)), V(who.tenant_id), V(id)});
     if (in.phones) IndexContactPoints(c, who.tenant_id, id, std::nullopt, phones, {});
+    ReindexCustomer(c, who.tenant_id, id);
     auto updated = FindCustomer(c, Visibility{true, who.tenant_id, who.user_id, {}}, id, true);
     json::object view = CustomerView(*updated);
     json::object b = before, a = view;
@@ -525,6 +527,7 @@ Status CrmService::DeleteCustomer(const Principal& who, std::int64_t id, const R
         "UPDATE customers SET deleted_at = ?, deleted_by = ? WHERE tenant_id = ? AND "
         "customer_id = ?",
         {V(ToMicros(meta.now)), V(actor), V(who.tenant_id), V(id)});
+    ReindexCustomer(c, who.tenant_id, id);
     RecordEvent(c, who.tenant_id, id, meta.now, actor, "deleted", json::object{});
     identity::RecordAudit(c, who, meta,
                           {"customer.delete",

@@ -48,6 +48,8 @@ Result<json::object> CrmService::MergeCustomers(const Principal& who, std::int64
         {V(unite(survivor->text(kCPhones), loser->text(kCPhones))),
          V(unite(survivor->text(kCTags), loser->text(kCTags))), last ? V(last) : V(storage::Null{}),
          V(next), V(now), V(who.tenant_id), V(id)});
+    c.Exec("DELETE FROM search_docs WHERE tenant_id = ? AND customer_id = ?",
+           {V(who.tenant_id), V(*from_id)});
     for (const char* table : {"contacts", "follow_ups", "opportunities", "tasks", "contact_points",
                               "customer_events"}) {
       c.Exec(fmt::format("UPDATE {} SET customer_id = ? WHERE tenant_id = ? AND customer_id = ?",
@@ -60,6 +62,7 @@ Result<json::object> CrmService::MergeCustomers(const Principal& who, std::int64
         "contact_id <> (SELECT min(contact_id) FROM contacts WHERE tenant_id = ? AND "
         "customer_id = ? AND is_primary = 1)",
         {V(who.tenant_id), V(id), V(who.tenant_id), V(id)});
+    ReindexCustomer(c, who.tenant_id, id);
     json::object gone = CustomerView(*loser);
     c.Exec("DELETE FROM customers WHERE tenant_id = ? AND customer_id = ?",
            {V(who.tenant_id), V(*from_id)});

@@ -80,6 +80,9 @@ void IndexContactPoints(storage::Connection& c, std::int64_t tenant_id, std::int
                         const std::vector<std::string>& phones,
                         const std::vector<std::string>& emails);
 
+// Rebuilds the search documents of a customer and its contacts (none when it is deleted).
+void ReindexCustomer(storage::Connection& c, std::int64_t tenant_id, std::int64_t customer_id);
+
 // A JSON array of strings from stored JSON text ([] when malformed).
 json::array JsonArray(const std::string& text);
 

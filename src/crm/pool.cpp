@@ -334,6 +334,7 @@ Result<json::object> CrmService::Restore(const Principal& who, std::string_view 
                        kind->table, kind->key),
            {V(who.tenant_id), V(id)});
     if (kind->type == std::string_view("customer")) {
+      ReindexCustomer(c, who.tenant_id, id);
       RecordEvent(c, who.tenant_id, id, meta.now,
                   who.user_id ? std::optional(who.user_id) : std::nullopt, "restored",
                   json::object{});
@@ -344,6 +345,7 @@ Result<json::object> CrmService::Restore(const Principal& who, std::string_view 
           {V(who.tenant_id), V(id)});
       IndexContactPoints(c, who.tenant_id, ct->integer(0), id, {ct->text(1), ct->text(2)},
                          {ct->text(3)});
+      ReindexCustomer(c, who.tenant_id, ct->integer(0));
     }
     identity::RecordAudit(
         c, who, meta,
@@ -414,9 +416,19 @@ Status CrmService::RunPoolJob(Timestamp now) {
 Status CrmService::PurgeRecycleBin(Timestamp now) {
   std::int64_t cutoff = ToMicros(now - std::chrono::days(kRecycleDays));
   return db_.Write([&](Connection& c) -> Status {
-    // Whole customers first, with everything that hangs off them.
-    const char* dependents[] = {"tasks", "follow_ups", "contact_points", "contacts",
-                                "customer_events"};
+    // Stage histories of the opportunities about to go (theirs, or their customer's).
+    c.Exec(
+        "DELETE FROM opportunity_changes WHERE EXISTS (SELECT 1 FROM opportunities o JOIN "
+        "customers cu ON cu.tenant_id = o.tenant_id AND cu.customer_id = o.customer_id WHERE "
+        "o.tenant_id = opportunity_changes.tenant_id AND o.opportunity_id = "
+        "opportunity_changes.opportunity_id AND ((o.deleted_at IS NOT NULL AND o.deleted_at < ?) "
+        "OR (cu.deleted_at IS NOT NULL AND cu.deleted_at < ?)))",
+        {V(cutoff), V(cutoff)});
+    c.Exec("DELETE FROM opportunities WHERE deleted_at IS NOT NULL AND deleted_at < ?",
+           {V(cutoff)});
+    // Whole customers next, with everything that hangs off them.
+    const char* dependents[] = {"tasks",    "follow_ups",      "contact_points", "search_docs",
+                                "contacts", "customer_events", "opportunities"};
     for (const char* table : dependents) {
       c.Exec(fmt::format("DELETE FROM {} WHERE EXISTS (SELECT 1 FROM customers cu WHERE "
                          "cu.tenant_id = {}.tenant_id AND cu.customer_id = {}.customer_id AND "

@@ -50,6 +50,9 @@ class CrmService {
                                       const json::object& body, const RequestMeta& meta);
   // 查重: does a customer with this name, phone or email exist, and is it owned or in a pool?
   Result<json::object> CheckDuplicates(const Principal& who, const Filters& query);
+  // One search over customers and contacts (names, phone digits, emails) within the caller's
+  // scope, best matches first: exact, then prefix, then anywhere.
+  Result<json::object> Search(const Principal& who, const Filters& query);
   Result<json::object> Timeline(const Principal& who, std::int64_t id, const Page& page);
 
   // --- Contacts -------------------------------------------------------------------------------

@@ -324,6 +324,22 @@ void Api::RegisterCrmRoutes() {
                 return Reply(crm.MergeCustomers(ctx.who(), *id, ctx.body, ctx.meta));
               });
 
+  router_.Add("GET", "/api/v1/search", Access::kTenant,
+              {"Search customers and contacts by any 2+ characters of a name, phone digits or "
+               "email, within your scope; exact matches first",
+               "search",
+               nullptr,
+               ListOf(Obj({{"type", Enum({"customer", "contact"})},
+                           {"id", Int()},
+                           {"customer_id", Int()},
+                           {"name", Str()},
+                           {"customer_name", Str()},
+                           {"rank", Int("0 exact, 1 prefix, 2 anywhere")}})),
+               200,
+               {"validation_failed"},
+               {{"q", "2 to 100 characters"}, {"limit", "1 to 50"}}},
+              [&crm](Context& ctx) { return Reply(crm.Search(ctx.who(), ctx.request.query)); });
+
   // --- Saved views and dashboard ---
   auto view_schema =
       Obj({{"id", Int()},
@@ -746,7 +762,7 @@ void Api::RegisterCrmRoutes() {
        "recycle-bin",
        nullptr,
        ListOf(Obj({{"id", Int()},
-                   {"type", Enum({"customer", "contact", "follow_up", "task"})},
+                   {"type", Enum({"customer", "contact", "follow_up", "task", "opportunity"})},
                    {"label", Str()},
                    {"deleted_at", Time()},
                    {"deleted_by", Nullable(Int())},

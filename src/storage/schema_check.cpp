@@ -28,8 +28,21 @@ std::map<std::string, TableInfo> ReadSqlite(Connection& c) {
   std::map<std::string, TableInfo> out;
   auto tables =
       c.Query("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'");
+  // Virtual tables (the FTS5 index) and their shadow tables hold no keys of their own: the
+  // rows they index live in an ordinary, checked table.
+  std::vector<std::string> virtual_tables;
+  for (const auto& r : c.Query("SELECT name FROM sqlite_master WHERE type = 'table' AND sql LIKE "
+                               "'CREATE VIRTUAL TABLE%'")
+                           .rows) {
+    virtual_tables.push_back(r.text(0));
+  }
   for (const auto& t : tables.rows) {
     std::string name = t.text(0);
+    bool shadow = false;
+    for (const auto& vt : virtual_tables) {
+      shadow = shadow || name == vt || name.starts_with(vt + "_");
+    }
+    if (shadow) continue;
     TableInfo info;
     auto cols = c.Query("SELECT name, pk FROM pragma_table_info(?) ORDER BY cid", {V(name)});
     std::vector<std::pair<std::int64_t, std::string>> pk;

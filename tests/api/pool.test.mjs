@@ -31,6 +31,7 @@ async function advance(days) {
   const now = Date.parse((await s.call('GET', '/api/v1/operator/clock', { token: op })).body.now);
   const r = await s.call('POST', '/api/v1/operator/clock', { token: op, body: { now: new Date(now + days * DAY).toISOString() } });
   assert.equal(r.status, 200, r.text);
+  assert.ok(r.body.jobs_run.every((j) => j.ok), `a daily job failed: ${JSON.stringify(r.body.jobs_run)}`);
   await relogin();
   return r.body;
 }
@@ -41,6 +42,7 @@ async function advanceTo(baseDay, days, hhmm) {
   const op = await s.operatorToken();
   const r = await s.call('POST', '/api/v1/operator/clock', { token: op, body: { now: `${day}T${hhmm}:00+08:00` } });
   assert.equal(r.status, 200, r.text);
+  assert.ok(r.body.jobs_run.every((j) => j.ok), `a daily job failed: ${JSON.stringify(r.body.jobs_run)}`);
   await relogin();
 }
 
@@ -157,12 +159,21 @@ test('the recycle bin is purged after 30 days', async () => {
   const c = await s.call('POST', '/api/v1/customers', { token: u.bob.token, body: { name: '将被清除' } });
   await s.call('POST', '/api/v1/contacts', { token: u.bob.token, body: { customer_id: c.body.id, name: '联系人' } });
   await s.call('POST', '/api/v1/follow-ups', { token: u.bob.token, body: { customer_id: c.body.id, type: 'call', content: 'x', next_at: '2099-01-01T09:00:00+08:00' } });
+  const o = await s.call('POST', '/api/v1/opportunities', { token: u.bob.token, body: { customer_id: c.body.id, name: '随客户清除', amount_fen: 100 } });
+  assert.equal(o.status, 201);
+  const kept = await s.call('POST', '/api/v1/customers', { token: u.bob.token, body: { name: '保留客户' } });
+  const lone = await s.call('POST', '/api/v1/opportunities', { token: u.bob.token, body: { customer_id: kept.body.id, name: '单独删除的商机', amount_fen: 100 } });
+  await s.call('PATCH', `/api/v1/opportunities/${lone.body.id}`, { token: u.bob.token, body: { stage_id: (await s.call('GET', '/api/v1/pipelines', { token: u.bob.token })).body.items[0].stages[1].id } });
+  await s.call('DELETE', `/api/v1/opportunities/${lone.body.id}`, { token: u.bob.token });
   await s.call('DELETE', `/api/v1/customers/${c.body.id}`, { token: u.bob.token });
   await advance(29);
   assert.ok((await s.call('GET', '/api/v1/recycle-bin?limit=200', { token: boss })).body.items.some((x) => x.id === c.body.id));
   await advance(2);
   assert.ok(!(await s.call('GET', '/api/v1/recycle-bin?limit=200', { token: boss })).body.items.some((x) => x.id === c.body.id));
   expectError(assert, await s.call('POST', `/api/v1/recycle-bin/customer/${c.body.id}/restore`, { token: boss }), 404, 'not_found');
+  expectError(assert, await s.call('POST', `/api/v1/recycle-bin/opportunity/${lone.body.id}/restore`, { token: boss }), 404, 'not_found');
+  assert.equal((await s.call('GET', `/api/v1/customers/${kept.body.id}`, { token: u.bob.token })).status, 200);
+  assert.deepEqual((await s.call('GET', `/api/v1/search?q=${encodeURIComponent('将被清除')}`, { token: boss })).body.items, []);
   const tasks = await s.call('GET', '/api/v1/tasks?limit=200', { token: u.bob.token });
   assert.ok(!tasks.body.items.some((t) => t.customer_id === c.body.id), 'its reminders went with it');
 });

@@ -1,0 +1,192 @@
+// CrmService: the search index and search over customers and contacts.
+#include <fmt/format.h>
+
+#include <set>
+
+#include "core/validation.hpp"
+#include "crm/internal.hpp"
+#include "crm/normalize.hpp"
+
+namespace kelu::crm {
+
+using storage::Connection;
+using storage::Row;
+using storage::V;
+using namespace internal;
+
+namespace {
+
+// Searchable form: half-width, ASCII lower case, white space folded to single spaces.
+std::string SearchForm(std::string_view text) {
+  std::string half = ToHalfWidth(text);
+  std::string out;
+  bool space = false;
+  for (char ch : half) {
+    auto c = static_cast<unsigned char>(ch);
+    if (std::isspace(c)) {
+      space = !out.empty();
+      continue;
+    }
+    if (space) out += ' ';
+    space = false;
+    out += static_cast<char>(c < 0x80 ? std::tolower(c) : c);
+  }
+  return out;
+}
+
+// The code points of `s` as UTF-8 pieces.
+std::vector<std::string> CodePoints(std::string_view s) {
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < s.size();) {
+    auto c = static_cast<unsigned char>(s[i]);
+    std::size_t len = c < 0x80           ? 1
+                      : (c >> 5) == 0x6  ? 2
+                      : (c >> 4) == 0xE  ? 3
+                      : (c >> 3) == 0x1E ? 4
+                                         : 1;
+    len = std::min(len, s.size() - i);
+    out.emplace_back(s.substr(i, len));
+    i += len;
+  }
+  return out;
+}
+
+// Every pair of adjacent characters within a word.
+std::set<std::string> Bigrams(const std::string& text) {
+  std::set<std::string> grams;
+  auto cps = CodePoints(text);
+  for (std::size_t i = 0; i + 1 < cps.size(); ++i) {
+    if (cps[i] == " " || cps[i + 1] == " ") continue;
+    grams.insert(cps[i] + cps[i + 1]);
+  }
+  return grams;
+}
+
+void AddDoc(Connection& c, std::int64_t tenant_id, const char* entity, std::int64_t entity_id,
+            std::int64_t customer_id, const std::string& name,
+            const std::vector<std::string>& parts) {
+  std::string text = SearchForm(name);
+  for (const auto& p : parts) {
+    if (!p.empty()) text += " " + p;
+  }
+  std::int64_t doc = c.NextId();
+  c.Exec(
+      "INSERT INTO search_docs (tenant_id, doc_id, entity, entity_id, customer_id, name, text) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?)",
+      {V(tenant_id), V(doc), V(entity), V(entity_id), V(customer_id), V(name), V(text)});
+  for (const auto& g : Bigrams(text)) {
+    c.Exec("INSERT INTO search_bigrams (tenant_id, gram, doc_id) VALUES (?, ?, ?)",
+           {V(tenant_id), V(g), V(doc)});
+  }
+}
+
+std::string LikeEscape(const std::string& s) {
+  std::string out;
+  for (char ch : s) {
+    if (ch == '%' || ch == '_' || ch == '\\') out += '\\';
+    out += ch;
+  }
+  return out;
+}
+
+}  // namespace
+
+namespace internal {
+
+void ReindexCustomer(Connection& c, std::int64_t tenant_id, std::int64_t customer_id) {
+  c.Exec("DELETE FROM search_docs WHERE tenant_id = ? AND customer_id = ?",
+         {V(tenant_id), V(customer_id)});
+  auto cu = c.QueryOne(
+      "SELECT name, short_name, phones FROM customers WHERE tenant_id = ? AND "
+      "customer_id = ? AND deleted_at IS NULL",
+      {V(tenant_id), V(customer_id)});
+  if (!cu) return;
+  std::vector<std::string> parts{SearchForm(cu->text(1))};
+  for (const auto& p : JsonArray(cu->text(2))) parts.push_back(NormalizePhone(p.as_string()));
+  AddDoc(c, tenant_id, "customer", customer_id, customer_id, cu->text(0), parts);
+  for (const auto& ct : c.Query("SELECT contact_id, name, mobile, phone, email FROM contacts WHERE "
+                                "tenant_id = ? AND customer_id = ? AND deleted_at IS NULL",
+                                {V(tenant_id), V(customer_id)})
+                            .rows) {
+    AddDoc(c, tenant_id, "contact", ct.integer(0), customer_id, ct.text(1),
+           {NormalizePhone(ct.text(2)), NormalizePhone(ct.text(3)), NormalizeEmail(ct.text(4))});
+  }
+}
+
+}  // namespace internal
+
+Result<json::object> CrmService::Search(const Principal& who, const Filters& query) {
+  std::string raw;
+  int limit = 20;
+  for (const auto& [key, value] : query) {
+    if (key == "q") {
+      raw = value;
+    } else if (key == "limit") {
+      limit = std::atoi(value.c_str());
+      if (limit < 1 || limit > 50) return FieldError("limit", "must be from 1 to 50");
+    } else {
+      return FieldError(key, "unknown parameter");
+    }
+  }
+  std::string q = SearchForm(raw);
+  // A phone number typed with separators searches by its digits.
+  std::string digits = NormalizePhone(q);
+  bool phone_like = !digits.empty() && q.find_first_not_of("0123456789 -+()") == std::string::npos;
+  if (phone_like) q = digits;
+  std::size_t length = CodePoints(q).size();
+  if (length < 2) return FieldError("q", "type at least 2 characters");
+  if (length > 100) return FieldError("q", "must have at most 100 characters");
+
+  return db_.Read([&](Connection& c) -> Result<json::object> {
+    Visibility v = VisibilityOf(c, identity_, who);
+    // Parameters in the order they appear in the statement: rank, candidates, scope, limit.
+    std::string escaped = LikeEscape(q);
+    storage::Params params{V(q), V(escaped + " %"), V(escaped + "%")};
+    std::string candidates;
+    if (length == 2) {
+      candidates =
+          "SELECT d.* FROM search_bigrams g JOIN search_docs d ON d.tenant_id = g.tenant_id "
+          "AND d.doc_id = g.doc_id WHERE g.tenant_id = ? AND g.gram = ?";
+      params.push_back(V(who.tenant_id));
+      params.push_back(V(q));
+    } else if (c.dialect() == storage::Dialect::kSqlite) {
+      std::string phrase = "\"";
+      for (char ch : q) phrase += ch == '"' ? std::string("\"\"") : std::string(1, ch);
+      phrase += "\"";
+      candidates =
+          "SELECT d.* FROM search_fts f JOIN search_docs d ON d.rowid = f.rowid WHERE "
+          "search_fts MATCH ? AND d.tenant_id = ?";
+      params.push_back(V(phrase));
+      params.push_back(V(who.tenant_id));
+    } else {
+      candidates =
+          "SELECT d.* FROM search_docs d WHERE d.tenant_id = ? AND d.text LIKE ? ESCAPE '\\'";
+      params.push_back(V(who.tenant_id));
+      params.push_back(V("%" + escaped + "%"));
+    }
+    std::string scope = OwnerCondition(v, "cu", params);
+    params.push_back(V(limit));
+    auto rows = c.Query(
+        fmt::format("SELECT m.entity, m.entity_id, m.customer_id, m.name, cu.name, "
+                    "CASE WHEN m.text = ? OR m.text LIKE ? ESCAPE '\\' THEN 0 WHEN m.text LIKE ? "
+                    "ESCAPE '\\' THEN 1 ELSE 2 END AS rank "
+                    "FROM ({}) m JOIN customers cu ON cu.tenant_id = m.tenant_id AND "
+                    "cu.customer_id = m.customer_id AND cu.deleted_at IS NULL WHERE ({} OR "
+                    "cu.owner_id IS NULL) ORDER BY rank, CASE WHEN m.entity = 'customer' THEN 0 "
+                    "ELSE 1 END, m.doc_id DESC LIMIT ?",
+                    candidates, scope),
+        params);
+    json::array items;
+    for (const auto& r : rows.rows) {
+      items.push_back(json::object{{"type", r.text(0)},
+                                   {"id", r.integer(1)},
+                                   {"customer_id", r.integer(2)},
+                                   {"name", r.text(3)},
+                                   {"customer_name", r.text(4)},
+                                   {"rank", r.integer(5)}});
+    }
+    return json::object{{"items", std::move(items)}, {"next_cursor", nullptr}};
+  });
+}
+
+}  // namespace kelu::crm
