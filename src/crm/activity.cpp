@@ -17,7 +17,7 @@ namespace {
 
 constexpr const char* kContactColumns =
     "ct.contact_id, ct.customer_id, ct.name, ct.title, ct.mobile, ct.phone, ct.email, ct.wechat, "
-    "ct.birthday, ct.is_primary, ct.notes, ct.created_at, ct.updated_at";
+    "ct.birthday, ct.is_primary, ct.notes, ct.created_at, ct.updated_at, ct.custom";
 
 constexpr const char* kFollowUpColumns =
     "f.follow_up_id, f.customer_id, f.contact_id, f.type, f.content, f.at, f.next_at, "
@@ -74,7 +74,11 @@ json::object CrmService::ContactView(const Row& r) const {
                       {"is_primary", r.boolean(9)},
                       {"notes", r.text(10)},
                       {"created_at", Format(r.integer(11))},
-                      {"updated_at", Format(r.integer(12))}};
+                      {"updated_at", Format(r.integer(12))},
+                      {"custom", [&] {
+                         auto v = ParseJson(r.text(13));
+                         return v && v->is_object() ? *v : json::value(json::object{});
+                       }()}};
 }
 
 json::object CrmService::FollowUpView(const Row& r) const {
@@ -119,7 +123,7 @@ struct ContactInput {
 Result<ContactInput> ReadContact(const json::object& body, bool creating) {
   Fields f(body);
   f.OnlyKeys({"customer_id", "name", "title", "mobile", "phone", "email", "wechat", "birthday",
-              "is_primary", "notes"});
+              "is_primary", "notes", "custom"});
   ContactInput in;
   if (creating)
     in.customer_id = f.Int("customer_id", true, 1, INT64_MAX);
@@ -200,6 +204,8 @@ Result<json::object> CrmService::CreateContact(const Principal& who, const json:
     if (!FindCustomer(c, v, *in.customer_id, false)) {
       return FieldError("customer_id", "no such customer");
     }
+    auto custom = CustomFromBody(c, who.tenant_id, "contact", body, "{}", true);
+    if (!custom.ok()) return std::move(custom).error();
     std::int64_t id = c.NextId();
     std::int64_t now = ToMicros(meta.now);
     bool primary = in.is_primary.value_or(false) ||
@@ -216,11 +222,11 @@ Result<json::object> CrmService::CreateContact(const Principal& who, const json:
     c.Exec(
         "INSERT INTO contacts (tenant_id, contact_id, customer_id, name, title, mobile, phone, "
         "email, wechat, birthday, is_primary, notes, created_by, created_at, updated_by, "
-        "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "updated_at, custom) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         {V(who.tenant_id), V(id), V(*in.customer_id), V(*in.name), V(in.title.value_or("")),
          V(in.mobile.value_or("")), V(in.phone.value_or("")), V(in.email.value_or("")),
          V(in.wechat.value_or("")), V(birthday), V(primary), V(in.notes.value_or("")),
-         V(Actor(who)), V(now), V(Actor(who)), V(now)});
+         V(Actor(who)), V(now), V(Actor(who)), V(now), V(custom.value())});
     IndexContactPoints(c, who.tenant_id, *in.customer_id, id,
                        {in.mobile.value_or(""), in.phone.value_or("")}, {in.email.value_or("")});
     ReindexCustomer(c, who.tenant_id, *in.customer_id);
@@ -244,6 +250,8 @@ Result<json::object> CrmService::UpdateContact(const Principal& who, std::int64_
     auto row = FindContact(c, v, id, true);
     if (!row) return Error::NotFound("contact");
     std::int64_t customer = row->integer(1);
+    auto custom = CustomFromBody(c, who.tenant_id, "contact", body, row->text(13), false);
+    if (!custom.ok()) return std::move(custom).error();
     auto pick = [&](const std::optional<std::string>& value, std::size_t col) {
       return V(value ? *value : row->text(col));
     };
@@ -256,12 +264,12 @@ Result<json::object> CrmService::UpdateContact(const Principal& who, std::int64_
       birthday = in.birthday && !in.birthday->empty() ? in.birthday : std::nullopt;
     c.Exec(
         "UPDATE contacts SET name = ?, title = ?, mobile = ?, phone = ?, email = ?, wechat = ?, "
-        "birthday = ?, is_primary = ?, notes = ?, updated_by = ?, updated_at = ? "
+        "birthday = ?, is_primary = ?, notes = ?, custom = ?, updated_by = ?, updated_at = ? "
         "WHERE tenant_id = ? AND contact_id = ?",
         {pick(in.name, 2), pick(in.title, 3), pick(in.mobile, 4), pick(in.phone, 5),
          pick(in.email, 6), pick(in.wechat, 7), V(birthday),
-         V(in.is_primary.value_or(row->boolean(9))), pick(in.notes, 10), V(Actor(who)),
-         V(ToMicros(meta.now)), V(who.tenant_id), V(id)});
+         V(in.is_primary.value_or(row->boolean(9))), pick(in.notes, 10), V(custom.value()),
+         V(Actor(who)), V(ToMicros(meta.now)), V(who.tenant_id), V(id)});
     auto updated = FindContact(c, v, id, false);
     IndexContactPoints(c, who.tenant_id, customer, id, {updated->text(4), updated->text(5)},
                        {updated->text(6)});

@@ -202,3 +202,76 @@ Result<json::object> CrmService::Timeline(const Principal& who, std::int64_t id,
 }
 
 }  // namespace kelu::crm
+
+namespace kelu::crm::internal {
+
+std::vector<CustomField> LoadFields(Connection& c, std::int64_t tenant_id,
+                                    const std::string& entity) {
+  std::vector<CustomField> out;
+  for (const auto& r : c.Query("SELECT field_id, key, label, type, options, required FROM "
+                               "custom_fields WHERE tenant_id = ? AND entity = ? ORDER BY "
+                               "position, field_id",
+                               {V(tenant_id), V(entity)})
+                           .rows) {
+    CustomField f;
+    f.id = r.integer(0);
+    f.entity = entity;
+    f.key = r.text(1);
+    f.label = r.text(2);
+    f.type = ParseFieldType(r.text(3)).value_or(FieldType::kText);
+    for (const auto& o : JsonArray(r.text(4))) f.options.emplace_back(o.as_string());
+    f.required = r.boolean(5);
+    out.push_back(std::move(f));
+  }
+  return out;
+}
+
+Result<std::string> CustomFromBody(Connection& c, std::int64_t tenant_id, const std::string& entity,
+                                   const json::object& body, const std::string& stored,
+                                   bool creating) {
+  auto fields = LoadFields(c, tenant_id, entity);
+  auto base = ParseJson(stored);
+  auto it = body.find("custom");
+  auto applied =
+      ApplyCustomValues(fields, base && base->is_object() ? base->get_object() : json::object{},
+                        it == body.end() ? nullptr : &it->value(), creating);
+  if (!applied.ok()) return std::move(applied).error();
+  return ToJson(applied.value());
+}
+
+std::string CustomExpr(storage::Dialect d, const std::string& alias, const CustomField& f) {
+  // Keys are [a-z][a-z0-9_]*, checked when the field is defined, so they are safe inline.
+  bool numeric = f.type == FieldType::kNumber || f.type == FieldType::kMoney;
+  if (d == storage::Dialect::kSqlite) {
+    return fmt::format("json_extract({}.custom, '$.{}')", alias, f.key);
+  }
+  return numeric ? fmt::format("(({}.custom::jsonb ->> '{}')::numeric)", alias, f.key)
+                 : fmt::format("({}.custom::jsonb ->> '{}')", alias, f.key);
+}
+
+Result<std::string> CustomCondition(storage::Dialect d, const std::string& alias,
+                                    const CustomField& f, const std::string& value,
+                                    storage::Params& params) {
+  if (f.type == FieldType::kMultiSelect) {
+    params.push_back(V(value));
+    return d == storage::Dialect::kSqlite
+               ? fmt::format("EXISTS (SELECT 1 FROM json_each({}.custom, '$.{}') WHERE value = ?)",
+                             alias, f.key)
+               : fmt::format("jsonb_exists({}.custom::jsonb -> '{}', ?)", alias, f.key);
+  }
+  auto parsed = CustomValueFromText(f, value);
+  if (!parsed.ok()) return std::move(parsed).error();
+  const json::value& v = parsed.value();
+  if (v.is_int64()) {
+    params.push_back(V(v.get_int64()));
+  } else if (v.is_double()) {
+    params.push_back(V(v.get_double()));
+  } else if (v.is_string()) {
+    params.push_back(V(std::string(v.get_string())));
+  } else {
+    return std::string(CustomExpr(d, alias, f) + " IS NULL");
+  }
+  return CustomExpr(d, alias, f) + " = ?";
+}
+
+}  // namespace kelu::crm::internal

@@ -67,7 +67,8 @@ void OneOfList(Fields& f, const char* key, const std::optional<std::string>& val
 Result<CustomerInput> ReadCustomer(const json::object& body, const CrmSettings& s, bool creating) {
   Fields f(body);
   f.OnlyKeys({"kind", "name", "short_name", "industry", "source", "level", "status", "province",
-              "city", "address", "phones", "website", "tags", "owner_id", "pool_id", "notes"});
+              "city", "address", "phones", "website", "tags", "owner_id", "pool_id", "notes",
+              "custom"});
   CustomerInput in;
   in.kind = f.Enum("kind", false, {"company", "person"});
   in.name = f.String("name", creating, 1, 200);
@@ -250,6 +251,8 @@ json::object CrmService::CustomerView(const Row& r) const {
   o["updated_by"] =
       r.is_null(kCUpdatedBy) ? json::value(nullptr) : json::value(r.integer(kCUpdatedBy));
   o["updated_at"] = Format(r.integer(kCUpdatedAt));
+  auto custom = ParseJson(r.text(kCCustom));
+  o["custom"] = custom && custom->is_object() ? *custom : json::value(json::object{});
   return o;
 }
 
@@ -259,17 +262,55 @@ Result<json::object> CrmService::ListCustomers(const Principal& who, const Filte
     Visibility v = VisibilityOf(c, identity_, who);
     storage::Params params{V(who.tenant_id)};
     std::string where = "cu.tenant_id = ? AND cu.deleted_at IS NULL";
-    const SortOrder* sort = &kSorts[0];
+    struct Sort {
+      std::string expr;
+      bool desc;
+    } chosen{kSorts[0].expr, kSorts[0].desc};
+    const Sort* sort = &chosen;
     json::object no_body;
     Fields errors(no_body);
     bool owner_filtered = false;
+    std::vector<CustomField> fields = LoadFields(c, who.tenant_id, "customer");
+    auto field_named = [&](std::string_view key) -> const CustomField* {
+      for (const auto& f : fields) {
+        if (f.key == key) return &f;
+      }
+      return nullptr;
+    };
     for (const auto& [key, value] : filters) {
       if (key == "sort") {
-        sort = nullptr;
+        bool found = false;
         for (const auto& s : kSorts) {
-          if (value == s.name) sort = &s;
+          if (value == s.name) {
+            chosen = {s.expr, s.desc};
+            found = true;
+          }
         }
-        if (!sort) errors.Fail("sort", "unknown sort order");
+        // Custom fields sort too: cf.KEY or -cf.KEY. Missing values sort first.
+        bool desc = value.starts_with("-");
+        std::string_view name = std::string_view(value).substr(desc ? 1 : 0);
+        if (!found && name.starts_with("cf.")) {
+          if (const CustomField* f = field_named(name.substr(3))) {
+            bool numeric = f->type == FieldType::kNumber || f->type == FieldType::kMoney;
+            chosen = {fmt::format("coalesce({}, {})", CustomExpr(c.dialect(), "cu", *f),
+                                  numeric ? "-1e18" : "''"),
+                      desc};
+            found = true;
+          }
+        }
+        if (!found) errors.Fail("sort", "unknown sort order");
+      } else if (key.starts_with("cf.")) {
+        const CustomField* f = field_named(std::string_view(key).substr(3));
+        if (!f) {
+          errors.Fail(key, "no such custom field");
+          continue;
+        }
+        auto cond = CustomCondition(c.dialect(), "cu", *f, value, params);
+        if (!cond.ok()) {
+          errors.Fail(key, "does not fit the field");
+          continue;
+        }
+        where += " AND " + cond.value();
       } else if (key == "owner_id") {
         owner_filtered = true;
         if (value == "me") {
@@ -404,6 +445,8 @@ Result<json::object> CrmService::CreateCustomer(const Principal& who, const json
       }
       department = u->opt_integer(0);
     }
+    auto custom = CustomFromBody(c, who.tenant_id, "customer", body, "{}", true);
+    if (!custom.ok()) return std::move(custom).error();
     auto matches = FindMatches(c, who.tenant_id, NormalizeName(*in.name),
                                in.phones.value_or(std::vector<std::string>{}), {}, 0);
     auto warnings = ApplyDuplicatePolicy(c, v, settings, matches);
@@ -417,8 +460,8 @@ Result<json::object> CrmService::CreateCustomer(const Principal& who, const json
         "INSERT INTO customers (tenant_id, customer_id, kind, name, name_norm, short_name, "
         "industry, source, level, status, province, city, address, phones, website, tags, "
         "owner_id, department_id, pool_id, owned_since, notes, created_by, created_at, "
-        "updated_by, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-        "?, ?, ?, ?, ?, ?)",
+        "updated_by, updated_at, custom) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+        "?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         {V(who.tenant_id),
          V(id),
          V(in.kind.value_or("company")),
@@ -443,7 +486,8 @@ Result<json::object> CrmService::CreateCustomer(const Principal& who, const json
          V(actor),
          V(now),
          V(actor),
-         V(now)});
+         V(now),
+         V(custom.value())});
     IndexContactPoints(c, who.tenant_id, id, std::nullopt,
                        in.phones.value_or(std::vector<std::string>{}), {});
     ReindexCustomer(c, who.tenant_id, id);
@@ -483,6 +527,8 @@ Result<json::object> CrmService::UpdateCustomer(const Principal& who, std::int64
                                in.phones ? phones : std::vector<std::string>{}, {}, id);
     auto warnings = ApplyDuplicatePolicy(c, v, settings, matches);
     if (!warnings.ok()) return std::move(warnings).error();
+    auto custom = CustomFromBody(c, who.tenant_id, "customer", body, row->text(kCCustom), false);
+    if (!custom.ok()) return std::move(custom).error();
     json::object before = CustomerView(*row);
     auto pick = [&](const std::optional<std::string>& value, CustomerCol col) {
       return V(value ? *value : row->text(col));
@@ -492,14 +538,28 @@ Result<json::object> CrmService::UpdateCustomer(const Principal& who, std::int64
     c.Exec(
         "UPDATE customers SET kind = ?, name = ?, name_norm = ?, short_name = ?, industry = ?, "
         "source = ?, level = ?, status = ?, province = ?, city = ?, address = ?, phones = ?, "
-        "website = ?, tags = ?, notes = ?, updated_by = ?, updated_at = ? "
+        "website = ?, tags = ?, notes = ?, custom = ?, updated_by = ?, updated_at = ? "
         "WHERE tenant_id = ? AND customer_id = ?",
-        {pick(in.kind, kCKind), V(name), V(NormalizeName(name)), pick(in.short_name, kCShort),
-         pick(in.industry, kCIndustry), pick(in.source, kCSource), pick(in.level, kCLevel),
-         pick(in.status, kCStatus), pick(in.province, kCProvince), pick(in.city, kCCity),
-         pick(in.address, kCAddress), V(ToJson(ToArray(phones))), pick(in.website, kCWebsite),
-         in.tags ? V(ToJson(ToArray(*in.tags))) : V(row->text(kCTags)), pick(in.notes, kCNotes),
-         V(actor), V(ToMicros(meta.now)), V(who.tenant_id), V(id)});
+        {pick(in.kind, kCKind),
+         V(name),
+         V(NormalizeName(name)),
+         pick(in.short_name, kCShort),
+         pick(in.industry, kCIndustry),
+         pick(in.source, kCSource),
+         pick(in.level, kCLevel),
+         pick(in.status, kCStatus),
+         pick(in.province, kCProvince),
+         pick(in.city, kCCity),
+         pick(in.address, kCAddress),
+         V(ToJson(ToArray(phones))),
+         pick(in.website, kCWebsite),
+         in.tags ? V(ToJson(ToArray(*in.tags))) : V(row->text(kCTags)),
+         pick(in.notes, kCNotes),
+         V(custom.value()),
+         V(actor),
+         V(ToMicros(meta.now)),
+         V(who.tenant_id),
+         V(id)});
     if (in.phones) IndexContactPoints(c, who.tenant_id, id, std::nullopt, phones, {});
     ReindexCustomer(c, who.tenant_id, id);
     auto updated = FindCustomer(c, Visibility{true, who.tenant_id, who.user_id, {}}, id, true);

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "crm/custom_fields.hpp"
 #include "crm/service.hpp"
 
 namespace kelu::crm::internal {
@@ -31,7 +32,8 @@ inline constexpr const char* kCustomerColumns =
     "cu.department_id, cu.pool_id, cu.last_follow_up_at, cu.next_follow_up_at, cu.notes, "
     "cu.created_by, cu.created_at, cu.updated_by, cu.updated_at, cu.owned_since, "
     "cu.last_owner_id, cu.returned_at, "
-    "(SELECT name FROM users u WHERE u.tenant_id = cu.tenant_id AND u.user_id = cu.owner_id)";
+    "(SELECT name FROM users u WHERE u.tenant_id = cu.tenant_id AND u.user_id = cu.owner_id), "
+    "cu.custom";
 enum CustomerCol {
   kCId,
   kCKind,
@@ -60,7 +62,8 @@ enum CustomerCol {
   kCOwnedSince,
   kCLastOwner,
   kCReturnedAt,
-  kCOwnerName
+  kCOwnerName,
+  kCCustom
 };
 
 // The customer `id` if the caller may see it (owned within scope, or in a pool when
@@ -82,6 +85,24 @@ void IndexContactPoints(storage::Connection& c, std::int64_t tenant_id, std::int
 
 // Rebuilds the search documents of a customer and its contacts (none when it is deleted).
 void ReindexCustomer(storage::Connection& c, std::int64_t tenant_id, std::int64_t customer_id);
+
+// The tenant's custom fields of `entity` (customer, contact or opportunity), in order.
+std::vector<CustomField> LoadFields(storage::Connection& c, std::int64_t tenant_id,
+                                    const std::string& entity);
+
+// Applies the body's "custom" object to the stored JSON text `stored`; the JSON text to store.
+Result<std::string> CustomFromBody(storage::Connection& c, std::int64_t tenant_id,
+                                   const std::string& entity, const json::object& body,
+                                   const std::string& stored, bool creating);
+
+// An SQL expression reading custom field `f` of the record aliased `alias`.
+std::string CustomExpr(storage::Dialect d, const std::string& alias, const CustomField& f);
+
+// A condition "custom field `f` is `value`" (for multi_select: contains `value`), with its
+// parameter appended; an Error when `value` does not fit the field.
+Result<std::string> CustomCondition(storage::Dialect d, const std::string& alias,
+                                    const CustomField& f, const std::string& value,
+                                    storage::Params& params);
 
 // A JSON array of strings from stored JSON text ([] when malformed).
 json::array JsonArray(const std::string& text);

@@ -25,7 +25,8 @@ constexpr const char* kOpportunityColumns =
     "(SELECT name FROM stages s WHERE s.tenant_id = o.tenant_id AND s.stage_id = o.stage_id), "
     "(SELECT probability FROM stages s WHERE s.tenant_id = o.tenant_id AND s.stage_id = "
     "o.stage_id), "
-    "(SELECT name FROM users u WHERE u.tenant_id = o.tenant_id AND u.user_id = o.owner_id)";
+    "(SELECT name FROM users u WHERE u.tenant_id = o.tenant_id AND u.user_id = o.owner_id), "
+    "o.custom";
 
 struct DefaultStage {
   const char* name;
@@ -154,7 +155,11 @@ json::object CrmService::OpportunityView(const Row& r) const {
       {"owner", json::object{{"id", r.integer(9)}, {"name", r.text(16)}}},
       {"closed_at", OptTime(r, 10)},
       {"created_at", Format(r.integer(11))},
-      {"updated_at", Format(r.integer(12))}};
+      {"updated_at", Format(r.integer(12))},
+      {"custom", [&] {
+         auto v = ParseJson(r.text(17));
+         return v && v->is_object() ? *v : json::value(json::object{});
+       }()}};
 }
 
 Result<json::object> CrmService::ListPipelines(const Principal& who, Timestamp now) {
@@ -323,7 +328,7 @@ Result<json::object> CrmService::CreateOpportunity(const Principal& who, const j
                                                    const RequestMeta& meta) {
   Fields f(body);
   f.OnlyKeys({"customer_id", "name", "amount_fen", "pipeline_id", "stage_id", "expected_close_date",
-              "owner_id"});
+              "owner_id", "custom"});
   auto customer_id = f.Int("customer_id", true, 1, INT64_MAX);
   auto name = f.String("name", true, 1, 200);
   auto amount = f.Int("amount_fen", true, 0, 10'000'000'000'000);
@@ -370,6 +375,8 @@ Result<json::object> CrmService::CreateOpportunity(const Principal& who, const j
             v.departments.end()) {
       return FieldError("owner_id", "outside your data scope");
     }
+    auto custom = CustomFromBody(c, who.tenant_id, "opportunity", body, "{}", true);
+    if (!custom.ok()) return std::move(custom).error();
     std::int64_t id = c.NextId();
     std::int64_t now = ToMicros(meta.now);
     std::optional<std::string> close_date;
@@ -377,10 +384,10 @@ Result<json::object> CrmService::CreateOpportunity(const Principal& who, const j
     c.Exec(
         "INSERT INTO opportunities (tenant_id, opportunity_id, customer_id, name, amount_fen, "
         "pipeline_id, stage_id, status, lost_reason, expected_close_date, owner_id, closed_at, "
-        "created_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'open', '', ?, ?, "
-        "NULL, ?, ?, ?)",
+        "created_by, created_at, updated_at, custom) VALUES (?, ?, ?, ?, ?, ?, ?, 'open', '', ?, "
+        "?, NULL, ?, ?, ?, ?)",
         {V(who.tenant_id), V(id), V(*customer_id), V(*name), V(*amount), V(pipeline), V(stage),
-         V(close_date), V(owner), V(Actor(who)), V(now), V(now)});
+         V(close_date), V(owner), V(Actor(who)), V(now), V(now), V(custom.value())});
     c.Exec(
         "INSERT INTO opportunity_changes (tenant_id, change_id, opportunity_id, at, actor_id, "
         "from_stage_id, to_stage_id, from_status, to_status) VALUES (?, ?, ?, ?, ?, NULL, ?, "
@@ -405,7 +412,7 @@ Result<json::object> CrmService::UpdateOpportunity(const Principal& who, std::in
     if (!row) return Error::NotFound("opportunity");
     Fields f(body);
     f.OnlyKeys({"name", "amount_fen", "pipeline_id", "stage_id", "status", "lost_reason",
-                "expected_close_date"});
+                "expected_close_date", "custom"});
     auto name = f.String("name", false, 1, 200);
     auto amount = f.Int("amount_fen", false, 0, 10'000'000'000'000);
     bool pipeline_present = false, stage_present = false;
@@ -422,6 +429,8 @@ Result<json::object> CrmService::UpdateOpportunity(const Principal& who, std::in
     std::string reason = lost_reason.value_or(to_status == "lost" ? row->text(7) : "");
     if (to_status == "lost" && reason.empty()) f.Fail("lost_reason", "required when lost");
     if (!f.ok()) return f.ToError();
+    auto custom = CustomFromBody(c, who.tenant_id, "opportunity", body, row->text(17), false);
+    if (!custom.ok()) return std::move(custom).error();
     std::int64_t pipeline = pipeline_id.value_or(row->integer(4));
     std::int64_t stage = stage_id.value_or(row->integer(5));
     if (pipeline != row->integer(4) && !stage_id) {
@@ -440,11 +449,12 @@ Result<json::object> CrmService::UpdateOpportunity(const Principal& who, std::in
     if (close_present) close_date = close && !close->empty() ? close : std::nullopt;
     c.Exec(
         "UPDATE opportunities SET name = ?, amount_fen = ?, pipeline_id = ?, stage_id = ?, "
-        "status = ?, lost_reason = ?, expected_close_date = ?, closed_at = ?, updated_at = ? "
+        "status = ?, lost_reason = ?, expected_close_date = ?, closed_at = ?, custom = ?, "
+        "updated_at = ? "
         "WHERE tenant_id = ? AND opportunity_id = ?",
         {V(name.value_or(row->text(2))), V(amount.value_or(row->integer(3))), V(pipeline), V(stage),
          V(to_status), V(to_status == "lost" ? reason : std::string()), V(close_date), V(closed_at),
-         V(ToMicros(meta.now)), V(who.tenant_id), V(id)});
+         V(custom.value()), V(ToMicros(meta.now)), V(who.tenant_id), V(id)});
     bool moved = stage != row->integer(5) || to_status != row->text(6);
     if (moved) {
       c.Exec(

@@ -370,7 +370,7 @@ Status CrmService::RunPoolJob(Timestamp now) {
                                        "cu.deleted_at IS NULL",
                                        kCustomerColumns),
                            {V(tenant_id)});
-      std::size_t warned_col = kCOwnerName + 1;
+      std::size_t warned_col = kCCustom + 1;
       for (const auto& r : owned.rows) {
         Timestamp since = FromMicros(r.opt_integer(kCOwnedSince).value_or(r.integer(kCCreatedAt)));
         std::optional<Timestamp> last;

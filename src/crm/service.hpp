@@ -125,6 +125,15 @@ class CrmService {
   // per user per week (8 weeks), won amount per month (12 months), overdue follow-ups.
   Result<json::object> Dashboard(const Principal& who, const Filters& filters, Timestamp now);
 
+  // --- Custom fields (boss and admin define them) ---------------------------------------------
+  Result<json::object> ListCustomFields(const Principal& who, const Filters& filters);
+  Result<json::object> CreateCustomField(const Principal& who, const json::object& body,
+                                         const RequestMeta& meta);
+  Result<json::object> UpdateCustomField(const Principal& who, std::int64_t id,
+                                         const json::object& body, const RequestMeta& meta);
+  // Removes the field and its values from every record.
+  Status DeleteCustomField(const Principal& who, std::int64_t id, const RequestMeta& meta);
+
   // --- Recycle bin (boss and admin)
   // ---------------------------------------------------------------
   Result<json::object> RecycleBin(const Principal& who, const Page& page);

@@ -57,7 +57,8 @@ json::value CustomerBody(bool creating) {
       {"phones", Array(Str())},
       {"website", Str()},
       {"tags", Array(Str())},
-      {"notes", Str()}};
+      {"notes", Str()},
+      {"custom", Obj({})}};
   if (creating) {
     props.push_back({"owner_id", Nullable(Int("default: the caller"))});
     props.push_back({"pool_id", Nullable(Int("create into this pool, with no owner"))});
@@ -405,7 +406,8 @@ void Api::RegisterCrmRoutes() {
         {"wechat", Str()},
         {"birthday", Nullable(Str("YYYY-MM-DD"))},
         {"is_primary", Bool()},
-        {"notes", Str()}};
+        {"notes", Str()},
+        {"custom", Obj({})}};
     if (creating) props.push_back({"customer_id", Int()});
     return Obj(props, required);
   };
@@ -691,7 +693,8 @@ void Api::RegisterCrmRoutes() {
                     {"pipeline_id", Int()},
                     {"stage_id", Int()},
                     {"expected_close_date", Str("YYYY-MM-DD")},
-                    {"owner_id", Int()}},
+                    {"owner_id", Int()},
+                    {"custom", Obj({})}},
                    {"customer_id", "name", "amount_fen"}),
                opportunity_schema,
                201,
@@ -716,7 +719,8 @@ void Api::RegisterCrmRoutes() {
                     {"stage_id", Int()},
                     {"status", Enum({"open", "won", "lost"})},
                     {"lost_reason", Str("required when lost")},
-                    {"expected_close_date", Nullable(Str())}}),
+                    {"expected_close_date", Nullable(Str())},
+                    {"custom", Obj({})}}),
                opportunity_schema,
                200,
                {"validation_failed"},
@@ -752,6 +756,69 @@ void Api::RegisterCrmRoutes() {
                 auto id = ctx.id();
                 if (!id) return Missing();
                 return Reply(crm.OpportunityHistory(ctx.who(), *id));
+              });
+
+  // --- Custom fields ---
+  auto field_schema =
+      Obj({{"id", Int()},
+           {"entity", Enum({"customer", "contact", "opportunity"})},
+           {"key", Str("the key in the records' custom object")},
+           {"label", Str()},
+           {"type", Enum({"text", "number", "money", "date", "select", "multi_select"})},
+           {"options", Array(Str())},
+           {"required", Bool()}});
+  router_.Add(
+      "GET", "/api/v1/custom-fields", Access::kTenant,
+      {"Custom fields of customers, contacts and opportunities",
+       "custom-fields",
+       nullptr,
+       ListOf(field_schema),
+       200,
+       {"validation_failed"},
+       {{"entity", "customer, contact or opportunity"}}},
+      [&crm](Context& ctx) { return Reply(crm.ListCustomFields(ctx.who(), ctx.request.query)); });
+  router_.Add("POST", "/api/v1/custom-fields", Access::kTenant,
+              {"Define a custom field (boss and admin); records carry its value under custom.KEY",
+               "custom-fields",
+               Obj({{"entity", Str()},
+                    {"key", Str()},
+                    {"label", Str()},
+                    {"type", Str()},
+                    {"options", Array(Str())},
+                    {"required", Bool()}},
+                   {"entity", "key", "label", "type"}),
+               field_schema,
+               201,
+               {"forbidden", "field_key_taken", "validation_failed"},
+               {}},
+              [&crm](Context& ctx) {
+                return Reply(crm.CreateCustomField(ctx.who(), ctx.body, ctx.meta), 201);
+              });
+  router_.Add("PATCH", "/api/v1/custom-fields/{id}", Access::kTenant,
+              {"Change a custom field's label, options or whether it is required",
+               "custom-fields",
+               Obj({{"label", Str()}, {"options", Array(Str())}, {"required", Bool()}}),
+               field_schema,
+               200,
+               {"forbidden", "validation_failed"},
+               {}},
+              [&crm](Context& ctx) {
+                auto id = ctx.id();
+                if (!id) return Missing();
+                return Reply(crm.UpdateCustomField(ctx.who(), *id, ctx.body, ctx.meta));
+              });
+  router_.Add("DELETE", "/api/v1/custom-fields/{id}", Access::kTenant,
+              {"Remove a custom field and its values from every record",
+               "custom-fields",
+               nullptr,
+               nullptr,
+               204,
+               {"forbidden"},
+               {}},
+              [&crm](Context& ctx) {
+                auto id = ctx.id();
+                if (!id) return Missing();
+                return Reply(crm.DeleteCustomField(ctx.who(), *id, ctx.meta));
               });
 
   // --- Recycle bin ---

@@ -101,7 +101,7 @@ json::object Api::OpenApi() const {
           code == "customer_cap_reached" || code == "daily_claim_cap_reached" ||
           code == "reclaim_cooldown" || code == "customer_in_pool" || code == "pool_name_taken" ||
           code == "restore_window_passed" || code == "parent_deleted" || code == "stage_in_use" ||
-          code == "view_name_taken") {
+          code == "view_name_taken" || code == "field_key_taken") {
         errors.push_back(409);
       } else if (code == "account_locked" || code == "too_many_attempts") {
         errors.push_back(429);

@@ -364,3 +364,51 @@ test('search finds customers and contacts by 2+ Chinese characters, phone digits
   expectError(assert, await s.call('GET', '/api/v1/search?q=ab&limit=500', { token: boss }), 422, 'validation_failed');
   assert.deepEqual(await search('%_'), []);
 });
+
+test('custom fields are validated per type, filter and sort lists, and leave with their definition', async () => {
+  const def = async (body) => s.call('POST', '/api/v1/custom-fields', { token: boss, body });
+  const budget = await def({ entity: 'customer', key: 'budget', label: '预算', type: 'money' });
+  assert.equal(budget.status, 201, budget.text);
+  const channel = await def({ entity: 'customer', key: 'channel', label: '渠道', type: 'select', options: ['直销', '代理'] });
+  const products = await def({ entity: 'customer', key: 'products', label: '产品', type: 'multi_select', options: ['CRM', 'ERP'] });
+  await def({ entity: 'contact', key: 'hobby', label: '爱好', type: 'text' });
+  await def({ entity: 'opportunity', key: 'signed_on', label: '签约日', type: 'date' });
+  expectError(assert, await def({ entity: 'customer', key: 'budget', label: 'x', type: 'text' }), 409, 'field_key_taken');
+  expectError(assert, await def({ entity: 'customer', key: 'Bad Key', label: 'x', type: 'select' }), 422, 'validation_failed');
+  expectError(assert, await s.call('POST', '/api/v1/custom-fields', { token: team.east1.token, body: { entity: 'customer', key: 'x', label: 'x', type: 'text' } }), 403, 'forbidden');
+  const made = [];
+  for (const [name, budgetFen, ch, prods] of [['自定义甲', 500000, '直销', ['CRM']], ['自定义乙', 90000, '代理', ['CRM', 'ERP']], ['自定义丙', 2000000, '直销', []]]) {
+    const c = await customer(team.loner.token, { name, custom: { budget: budgetFen, channel: ch, products: prods } });
+    assert.equal(c.custom.budget, budgetFen);
+    made.push(c);
+  }
+  const bad = await s.call('POST', '/api/v1/customers', { token: team.loner.token, body: { name: '自定义丁', custom: { budget: '很多', channel: '电话', nope: 1 } } });
+  expectError(assert, bad, 422, 'validation_failed');
+  for (const key of ['custom.budget', 'custom.channel', 'custom.nope']) assert.ok(bad.body.error.details.fields[key], key);
+  const list = async (qs) => (await s.call('GET', `/api/v1/customers?q=自定义&${qs}`, { token: team.loner.token })).body.items.map((x) => x.name);
+  assert.deepEqual(await list('cf.channel=直销&sort=cf.budget'), ['自定义甲', '自定义丙']);
+  assert.deepEqual(await list('sort=-cf.budget'), ['自定义丙', '自定义甲', '自定义乙']);
+  assert.deepEqual(await list('cf.products=ERP'), ['自定义乙']);
+  assert.deepEqual(await list('cf.budget=90000'), ['自定义乙']);
+  expectError(assert, await s.call('GET', '/api/v1/customers?cf.nothing=1', { token: team.loner.token }), 422, 'validation_failed');
+  // Updating one value keeps the others; null removes it.
+  const patched = await s.call('PATCH', `/api/v1/customers/${made[0].id}`, { token: team.loner.token, body: { custom: { budget: null } } });
+  assert.deepEqual(patched.body.custom, { channel: '直销', products: ['CRM'] });
+  const contact = await s.call('POST', '/api/v1/contacts', { token: team.loner.token, body: { customer_id: made[0].id, name: '爱好者', custom: { hobby: '钓鱼' } } });
+  assert.equal(contact.body.custom.hobby, '钓鱼');
+  const opp = await s.call('POST', '/api/v1/opportunities', { token: team.loner.token, body: { customer_id: made[0].id, name: '自定义商机', amount_fen: 1, custom: { signed_on: '2027-01-15' } } });
+  assert.equal(opp.body.custom.signed_on, '2027-01-15');
+  expectError(assert, await s.call('PATCH', `/api/v1/opportunities/${opp.body.id}`, { token: team.loner.token, body: { custom: { signed_on: '15/01/2027' } } }), 422, 'validation_failed');
+  // Options change; deleting the field removes its values everywhere.
+  const renamed = await s.call('PATCH', `/api/v1/custom-fields/${channel.body.id}`, { token: boss, body: { label: '销售渠道', options: ['直销', '代理', '电商'] } });
+  assert.equal(renamed.body.options.length, 3);
+  assert.equal((await s.call('DELETE', `/api/v1/custom-fields/${products.body.id}`, { token: boss })).status, 204);
+  const after = await s.call('GET', `/api/v1/customers/${made[1].id}`, { token: team.loner.token });
+  assert.deepEqual(after.body.custom, { budget: 90000, channel: '代理' });
+  const fields = await s.call('GET', '/api/v1/custom-fields?entity=customer', { token: team.loner.token });
+  assert.deepEqual(fields.body.items.map((f) => f.key), ['budget', 'channel']);
+  // A required field is enforced on create.
+  await s.call('PATCH', `/api/v1/custom-fields/${channel.body.id}`, { token: boss, body: { required: true } });
+  expectError(assert, await s.call('POST', '/api/v1/customers', { token: team.loner.token, body: { name: '缺渠道公司' } }), 422, 'validation_failed');
+  await s.call('PATCH', `/api/v1/custom-fields/${channel.body.id}`, { token: boss, body: { required: false } });
+});
