@@ -100,7 +100,7 @@ Result<Runtime> Build(const Options& o, bool test_clock) {
   rt.identity = std::make_unique<identity::IdentityService>(*rt.db, rt.config.security, rt.zone);
   rt.scheduler = std::make_unique<jobs::Scheduler>(
       *rt.db, rt.zone, *ParseTimeOfDay(rt.config.business.daily_jobs_at));
-  rt.crm = std::make_unique<crm::CrmService>(*rt.db, *rt.identity);
+  rt.crm = std::make_unique<crm::CrmService>(*rt.db, *rt.identity, rt.config.files.dir);
   identity::IdentityService* ids = rt.identity.get();
   crm::CrmService* crm = rt.crm.get();
   rt.scheduler->Register("identity.purge_ended_sessions", [ids](Timestamp now) {
@@ -284,7 +284,10 @@ int Routes(const Options& o) {
                          : r->access == http::Access::kOperator   ? "operator"
                          : r->access == http::Access::kTenantUser ? "tenant_user"
                                                                   : "tenant";
-    list.push_back(json::object{{"method", r->method}, {"path", r->pattern}, {"access", access}});
+    list.push_back(json::object{{"method", r->method},
+                                {"path", r->pattern},
+                                {"access", access},
+                                {"body", r->raw_body ? "file" : "json"}});
   }
   if (o.json) {
     std::printf("%s\n", ToJson(list).c_str());

@@ -190,6 +190,7 @@ const std::vector<Key>& Keys() {
                              if (!ParseTimeOfDay(s)) return "must be HH:MM";
                              return std::nullopt;
                            }));
+    k.push_back(MakeString("files", "dir", KELU_FIELD(std::string, files.dir), NonEmpty()));
     k.push_back(MakeString("log", "level", KELU_FIELD(std::string, log.level),
                            OneOf({"trace", "debug", "info", "warn", "error", "off"})));
 #undef KELU_FIELD

@@ -49,6 +49,10 @@ struct BusinessConfig {
   std::string daily_jobs_at = "00:30";  // local time at which the daily jobs run
 };
 
+struct FilesConfig {
+  std::string dir = "data/files";  // uploads and generated files (imports, error files)
+};
+
 struct LogConfig {
   std::string level = "info";
 };
@@ -58,6 +62,7 @@ struct Config {
   DatabaseConfig database;
   SecurityConfig security;
   BusinessConfig business;
+  FilesConfig files;
   LogConfig log;
 };
 

@@ -196,10 +196,18 @@ Result<json::object> CrmService::GetContact(const Principal& who, std::int64_t i
 
 Result<json::object> CrmService::CreateContact(const Principal& who, const json::object& body,
                                                const RequestMeta& meta) {
+  return db_.Write([&](Connection& c) -> Result<json::object> {
+    return CreateContactIn(c, who, body, meta, std::nullopt);
+  });
+}
+
+Result<json::object> CrmService::CreateContactIn(Connection& c, const Principal& who,
+                                                 const json::object& body, const RequestMeta& meta,
+                                                 std::optional<std::int64_t> import_id) {
   auto input = ReadContact(body, true);
   if (!input.ok()) return std::move(input).error();
   ContactInput& in = input.value();
-  return db_.Write([&](Connection& c) -> Result<json::object> {
+  {
     Visibility v = VisibilityOf(c, identity_, who);
     if (!FindCustomer(c, v, *in.customer_id, false)) {
       return FieldError("customer_id", "no such customer");
@@ -234,10 +242,12 @@ Result<json::object> CrmService::CreateContact(const Principal& who, const json:
     json::object view = ContactView(*row);
     RecordEvent(c, who.tenant_id, *in.customer_id, meta.now, Actor(who), "contact_added",
                 json::object{{"contact_id", id}, {"name", *in.name}});
-    identity::RecordAudit(c, who, meta,
-                          {"contact.create", "contact", std::to_string(id), {}, view});
+    if (!import_id) {
+      identity::RecordAudit(c, who, meta,
+                            {"contact.create", "contact", std::to_string(id), {}, view});
+    }
     return view;
-  });
+  }
 }
 
 Result<json::object> CrmService::UpdateContact(const Principal& who, std::int64_t id,

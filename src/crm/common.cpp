@@ -134,8 +134,9 @@ Error Forbidden() { return Error::Forbidden("forbidden", "Your role does not all
 
 using namespace internal;
 
-CrmService::CrmService(storage::Database& db, identity::IdentityService& identity)
-    : db_(db), identity_(identity) {}
+CrmService::CrmService(storage::Database& db, identity::IdentityService& identity,
+                       std::string files_dir)
+    : db_(db), identity_(identity), files_dir_(std::move(files_dir)) {}
 
 std::string CrmService::Format(std::int64_t micros) const {
   return FormatRfc3339(FromMicros(micros), identity_.zone());

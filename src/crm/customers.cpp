@@ -409,97 +409,107 @@ Result<json::object> CrmService::GetCustomer(const Principal& who, std::int64_t 
 Result<json::object> CrmService::CreateCustomer(const Principal& who, const json::object& body,
                                                 const RequestMeta& meta) {
   return db_.Write([&](Connection& c) -> Result<json::object> {
-    CrmSettings settings = LoadSettings(c, who.tenant_id);
-    auto input = ReadCustomer(body, settings, true);
-    if (!input.ok()) return std::move(input).error();
-    CustomerInput& in = input.value();
-    Visibility v = VisibilityOf(c, identity_, who);
-    // Owner: the caller by default; a manager may name another user; a pool means no owner.
-    std::optional<std::int64_t> owner;
-    std::optional<std::int64_t> pool;
-    if (in.pool_present && in.pool_id) {
-      if (c.QueryInt("SELECT count(*) FROM pools WHERE tenant_id = ? AND pool_id = ?",
-                     {V(who.tenant_id), V(*in.pool_id)}) == 0) {
-        return FieldError("pool_id", "no such pool");
-      }
-      pool = in.pool_id;
-      if (in.owner_present && in.owner_id)
-        return FieldError("owner_id", "a pool customer has no owner");
-    } else if (in.owner_present && in.owner_id) {
-      owner = in.owner_id;
-    } else if (who.kind == identity::PrincipalKind::kUser) {
-      owner = who.user_id;
-    } else {
-      return FieldError("owner_id", "required (or pool_id)");
-    }
-    std::optional<std::int64_t> department;
-    if (owner) {
-      auto u =
-          c.QueryOne("SELECT department_id, status FROM users WHERE tenant_id = ? AND user_id = ?",
-                     {V(who.tenant_id), V(*owner)});
-      if (!u || u->text(1) != "active") return FieldError("owner_id", "no such active user");
-      if (*owner != who.user_id && !v.all &&
-          std::find(v.departments.begin(), v.departments.end(), u->integer(0)) ==
-              v.departments.end()) {
-        return FieldError("owner_id", "outside your data scope");
-      }
-      department = u->opt_integer(0);
-    }
-    auto custom = CustomFromBody(c, who.tenant_id, "customer", body, "{}", true);
-    if (!custom.ok()) return std::move(custom).error();
-    auto matches = FindMatches(c, who.tenant_id, NormalizeName(*in.name),
-                               in.phones.value_or(std::vector<std::string>{}), {}, 0);
-    auto warnings = ApplyDuplicatePolicy(c, v, settings, matches);
-    if (!warnings.ok()) return std::move(warnings).error();
+    return CreateCustomerIn(c, who, body, meta, std::nullopt);
+  });
+}
 
-    std::int64_t id = c.NextId();
-    std::int64_t now = ToMicros(meta.now);
-    std::optional<std::int64_t> actor;
-    if (who.user_id) actor = who.user_id;
-    c.Exec(
-        "INSERT INTO customers (tenant_id, customer_id, kind, name, name_norm, short_name, "
-        "industry, source, level, status, province, city, address, phones, website, tags, "
-        "owner_id, department_id, pool_id, owned_since, notes, created_by, created_at, "
-        "updated_by, updated_at, custom) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-        "?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        {V(who.tenant_id),
-         V(id),
-         V(in.kind.value_or("company")),
-         V(*in.name),
-         V(NormalizeName(*in.name)),
-         V(in.short_name.value_or("")),
-         V(in.industry.value_or("")),
-         V(in.source.value_or("")),
-         V(in.level.value_or("")),
-         V(in.status.value_or("")),
-         V(in.province.value_or("")),
-         V(in.city.value_or("")),
-         V(in.address.value_or("")),
-         V(ToJson(ToArray(in.phones.value_or(std::vector<std::string>{})))),
-         V(in.website.value_or("")),
-         V(ToJson(ToArray(in.tags.value_or(std::vector<std::string>{})))),
-         V(owner),
-         V(department),
-         V(pool),
-         owner ? V(now) : V(storage::Null{}),
-         V(in.notes.value_or("")),
-         V(actor),
-         V(now),
-         V(actor),
-         V(now),
-         V(custom.value())});
-    IndexContactPoints(c, who.tenant_id, id, std::nullopt,
-                       in.phones.value_or(std::vector<std::string>{}), {});
-    ReindexCustomer(c, who.tenant_id, id);
-    auto row = FindCustomer(c, Visibility{true, who.tenant_id, who.user_id, {}}, id, true);
-    json::object view = CustomerView(*row);
-    RecordEvent(c, who.tenant_id, id, meta.now, actor, "created",
-                json::object{{"name", *in.name}, {"in_pool", !owner}});
+Result<json::object> CrmService::CreateCustomerIn(Connection& c, const Principal& who,
+                                                  const json::object& body, const RequestMeta& meta,
+                                                  std::optional<std::int64_t> import_id) {
+  CrmSettings settings = LoadSettings(c, who.tenant_id);
+  auto input = ReadCustomer(body, settings, true);
+  if (!input.ok()) return std::move(input).error();
+  CustomerInput& in = input.value();
+  Visibility v = VisibilityOf(c, identity_, who);
+  // Owner: the caller by default; a manager may name another user; a pool means no owner.
+  std::optional<std::int64_t> owner;
+  std::optional<std::int64_t> pool;
+  if (in.pool_present && in.pool_id) {
+    if (c.QueryInt("SELECT count(*) FROM pools WHERE tenant_id = ? AND pool_id = ?",
+                   {V(who.tenant_id), V(*in.pool_id)}) == 0) {
+      return FieldError("pool_id", "no such pool");
+    }
+    pool = in.pool_id;
+    if (in.owner_present && in.owner_id)
+      return FieldError("owner_id", "a pool customer has no owner");
+  } else if (in.owner_present && in.owner_id) {
+    owner = in.owner_id;
+  } else if (who.kind == identity::PrincipalKind::kUser) {
+    owner = who.user_id;
+  } else {
+    return FieldError("owner_id", "required (or pool_id)");
+  }
+  std::optional<std::int64_t> department;
+  if (owner) {
+    auto u =
+        c.QueryOne("SELECT department_id, status FROM users WHERE tenant_id = ? AND user_id = ?",
+                   {V(who.tenant_id), V(*owner)});
+    if (!u || u->text(1) != "active") return FieldError("owner_id", "no such active user");
+    if (*owner != who.user_id && !v.all &&
+        std::find(v.departments.begin(), v.departments.end(), u->integer(0)) ==
+            v.departments.end()) {
+      return FieldError("owner_id", "outside your data scope");
+    }
+    department = u->opt_integer(0);
+  }
+  auto custom = CustomFromBody(c, who.tenant_id, "customer", body, "{}", true);
+  if (!custom.ok()) return std::move(custom).error();
+  auto matches = FindMatches(c, who.tenant_id, NormalizeName(*in.name),
+                             in.phones.value_or(std::vector<std::string>{}), {}, 0);
+  auto warnings = ApplyDuplicatePolicy(c, v, settings, matches);
+  if (!warnings.ok()) return std::move(warnings).error();
+
+  std::int64_t id = c.NextId();
+  std::int64_t now = ToMicros(meta.now);
+  std::optional<std::int64_t> actor;
+  if (who.user_id) actor = who.user_id;
+  c.Exec(
+      "INSERT INTO customers (tenant_id, customer_id, kind, name, name_norm, short_name, "
+      "industry, source, level, status, province, city, address, phones, website, tags, "
+      "owner_id, department_id, pool_id, owned_since, notes, created_by, created_at, "
+      "updated_by, updated_at, custom) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+      "?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      {V(who.tenant_id),
+       V(id),
+       V(in.kind.value_or("company")),
+       V(*in.name),
+       V(NormalizeName(*in.name)),
+       V(in.short_name.value_or("")),
+       V(in.industry.value_or("")),
+       V(in.source.value_or("")),
+       V(in.level.value_or("")),
+       V(in.status.value_or("")),
+       V(in.province.value_or("")),
+       V(in.city.value_or("")),
+       V(in.address.value_or("")),
+       V(ToJson(ToArray(in.phones.value_or(std::vector<std::string>{})))),
+       V(in.website.value_or("")),
+       V(ToJson(ToArray(in.tags.value_or(std::vector<std::string>{})))),
+       V(owner),
+       V(department),
+       V(pool),
+       owner ? V(now) : V(storage::Null{}),
+       V(in.notes.value_or("")),
+       V(actor),
+       V(now),
+       V(actor),
+       V(now),
+       V(custom.value())});
+  IndexContactPoints(c, who.tenant_id, id, std::nullopt,
+                     in.phones.value_or(std::vector<std::string>{}), {});
+  ReindexCustomer(c, who.tenant_id, id);
+  auto row = FindCustomer(c, Visibility{true, who.tenant_id, who.user_id, {}}, id, true);
+  json::object view = CustomerView(*row);
+  json::object event{{"name", *in.name}, {"in_pool", !owner}};
+  if (import_id) event["import_id"] = *import_id;
+  RecordEvent(c, who.tenant_id, id, meta.now, actor, "created", event);
+  // An import is audited once, as a whole, not once per row.
+  if (!import_id) {
     identity::RecordAudit(c, who, meta,
                           {"customer.create", "customer", std::to_string(id), {}, view});
-    if (!warnings->empty()) view["duplicates"] = std::move(warnings).value();
-    return view;
-  });
+  }
+  if (!warnings->empty()) view["duplicates"] = std::move(warnings).value();
+  return view;
 }
 
 Result<json::object> CrmService::UpdateCustomer(const Principal& who, std::int64_t id,

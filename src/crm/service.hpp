@@ -26,7 +26,8 @@ using Filters = std::multimap<std::string, std::string>;
 
 class CrmService {
  public:
-  CrmService(storage::Database& db, identity::IdentityService& identity);
+  // `files_dir` holds uploaded import files and the error files made from them.
+  CrmService(storage::Database& db, identity::IdentityService& identity, std::string files_dir);
 
   // --- Settings (boss and admin change them) ---------------------------------------------
   Result<json::object> GetSettings(const Principal& who);
@@ -125,6 +126,28 @@ class CrmService {
   // per user per week (8 weeks), won amount per month (12 months), overdue follow-ups.
   Result<json::object> Dashboard(const Principal& who, const Filters& filters, Timestamp now);
 
+  // --- Import and export of customers (with their primary contact) ------------------------------
+  // Stores an uploaded CSV (UTF-8, UTF-8 with BOM or GB18030) and suggests a column mapping.
+  Result<json::object> UploadImport(const Principal& who, const Filters& query,
+                                    const std::string& bytes, const RequestMeta& meta);
+  Result<json::object> GetImport(const Principal& who, std::int64_t id);
+  Result<json::object> ListImports(const Principal& who, const Page& page);
+  // Validates every row with the mapping (body: {"mapping": {header: field}}) and writes nothing.
+  Result<json::object> DryRunImport(const Principal& who, std::int64_t id, const json::object& body,
+                                    const RequestMeta& meta);
+  // Creates the valid rows; bad rows go to the error file. Committing twice answers the first
+  // commit's report.
+  Result<json::object> CommitImport(const Principal& who, std::int64_t id, const json::object& body,
+                                    const RequestMeta& meta);
+  // Moves what the import created to the recycle bin.
+  Result<json::object> RevertImport(const Principal& who, std::int64_t id, const RequestMeta& meta);
+  // The rows that failed, as CSV (UTF-8 with BOM) with an error column.
+  Result<std::string> ImportErrors(const Principal& who, std::int64_t id);
+  // The customer list (with its filters) as CSV (UTF-8 with BOM), formula cells neutralised;
+  // it imports back without loss. Boss and admin by default.
+  Result<std::string> ExportCustomers(const Principal& who, const Filters& filters,
+                                      const RequestMeta& meta);
+
   // --- Custom fields (boss and admin define them) ---------------------------------------------
   Result<json::object> ListCustomFields(const Principal& who, const Filters& filters);
   Result<json::object> CreateCustomField(const Principal& who, const json::object& body,
@@ -151,6 +174,18 @@ class CrmService {
 
  private:
   CrmSettings LoadSettings(storage::Connection& c, std::int64_t tenant_id);
+  // The bodies of CreateCustomer and CreateContact inside a caller's transaction; imports
+  // pass their id, which replaces the per-record audit entry with the import's own.
+  Result<json::object> CreateCustomerIn(storage::Connection& c, const Principal& who,
+                                        const json::object& body, const RequestMeta& meta,
+                                        std::optional<std::int64_t> import_id);
+  // Reads an import's file row by row with `mapping`, creating each valid row inside `c`.
+  Result<json::object> RunImport(storage::Connection& c, const Principal& who, std::int64_t id,
+                                 const json::object& mapping, const RequestMeta& meta,
+                                 bool keep_errors);
+  Result<json::object> CreateContactIn(storage::Connection& c, const Principal& who,
+                                       const json::object& body, const RequestMeta& meta,
+                                       std::optional<std::int64_t> import_id);
   json::object CustomerView(const storage::Row& r) const;
   json::object ContactView(const storage::Row& r) const;
   json::object FollowUpView(const storage::Row& r) const;
@@ -161,6 +196,7 @@ class CrmService {
 
   storage::Database& db_;
   identity::IdentityService& identity_;
+  std::string files_dir_;
 };
 
 }  // namespace kelu::crm

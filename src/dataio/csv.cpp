@@ -7,8 +7,8 @@ namespace kelu::dataio {
 std::optional<std::vector<std::string>> CsvReader::Next() {
   std::vector<std::string> fields;
   std::string field;
-  bool quoted = false;    // inside quotes
-  bool any = false;       // read anything for this record
+  bool quoted = false;  // inside quotes
+  bool any = false;     // read anything for this record
   bool was_quoted = false;
   record_line_ = line_;
   int ch;

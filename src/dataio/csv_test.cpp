@@ -13,7 +13,9 @@ using Rows = std::vector<std::vector<std::string>>;
 
 TEST(Csv, ParsesQuotesEscapesAndLineBreaks) {
   auto rows = ParseCsv("名称,备注\r\n\"客录, 科技\",\"他说\"\"好\"\"\"\n\"多行\n备注\",x\nlast,");
-  EXPECT_EQ(rows, (Rows{{"名称", "备注"}, {"客录, 科技", "他说\"好\""}, {"多行\n备注", "x"}, {"last", ""}}));
+  EXPECT_EQ(
+      rows,
+      (Rows{{"名称", "备注"}, {"客录, 科技", "他说\"好\""}, {"多行\n备注", "x"}, {"last", ""}}));
 }
 
 TEST(Csv, CountsLinesOfRecordsThatSpanLines) {

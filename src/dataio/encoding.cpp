@@ -10,9 +10,12 @@ namespace kelu::dataio {
 
 std::string_view EncodingName(Encoding e) {
   switch (e) {
-    case Encoding::kUtf8: return "utf-8";
-    case Encoding::kUtf8Bom: return "utf-8-bom";
-    case Encoding::kGb18030: return "gb18030";
+    case Encoding::kUtf8:
+      return "utf-8";
+    case Encoding::kUtf8Bom:
+      return "utf-8-bom";
+    case Encoding::kGb18030:
+      return "gb18030";
   }
   return "utf-8";
 }
@@ -24,7 +27,11 @@ bool LooksUtf8(std::string_view s) {
   std::size_t i = 0;
   while (i < s.size()) {
     auto c = static_cast<unsigned char>(s[i]);
-    std::size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+    std::size_t len = c < 0x80           ? 1
+                      : (c >> 5) == 0x6  ? 2
+                      : (c >> 4) == 0xE  ? 3
+                      : (c >> 3) == 0x1E ? 4
+                                         : 0;
     if (len == 0) return false;
     if (len == 2 && c < 0xC2) return false;  // overlong
     for (std::size_t k = 1; k < len; ++k) {
@@ -56,7 +63,8 @@ Status ConvertToUtf8(std::istream& in, std::ostream& out, Encoding from) {
     std::string carry;  // an incomplete sequence at a chunk's end, checked with the next
     while (in.read(buf.data(), static_cast<std::streamsize>(buf.size())) || in.gcount() > 0) {
       std::string chunk = carry + std::string(buf.data(), static_cast<std::size_t>(in.gcount()));
-      if (first && from == Encoding::kUtf8Bom && chunk.starts_with("\xEF\xBB\xBF")) chunk.erase(0, 3);
+      if (first && from == Encoding::kUtf8Bom && chunk.starts_with("\xEF\xBB\xBF"))
+        chunk.erase(0, 3);
       first = false;
       // Keep back up to 3 bytes of a sequence that may continue in the next chunk.
       std::size_t keep = 0;
@@ -78,12 +86,14 @@ Status ConvertToUtf8(std::istream& in, std::ostream& out, Encoding from) {
   }
   iconv_t cd = iconv_open("UTF-8", "GB18030");
   if (cd == reinterpret_cast<iconv_t>(-1)) {
-    return Error::Make(ErrorKind::kInternal, "encoding_unsupported", "GB18030 conversion is unavailable.");
+    return Error::Make(ErrorKind::kInternal, "encoding_unsupported",
+                       "GB18030 conversion is unavailable.");
   }
   std::vector<char> outbuf(buf.size() * 2);
   std::string pending;
   Status status = OkStatus();
-  while (status.ok() && (in.read(buf.data(), static_cast<std::streamsize>(buf.size())) || in.gcount() > 0)) {
+  while (status.ok() &&
+         (in.read(buf.data(), static_cast<std::streamsize>(buf.size())) || in.gcount() > 0)) {
     pending.append(buf.data(), static_cast<std::size_t>(in.gcount()));
     char* src = pending.data();
     std::size_t src_left = pending.size();

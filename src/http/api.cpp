@@ -360,7 +360,7 @@ Response Api::Dispatch(Request& request, Context& context, const Route*& route_o
     ctx->principal = std::move(p);
   }
 
-  if (Unsafe(request.method) && request.method != "DELETE") {
+  if (Unsafe(request.method) && request.method != "DELETE" && !route.raw_body) {
     std::string_view b = request.body;
     while (!b.empty() && std::isspace(static_cast<unsigned char>(b.front()))) b.remove_prefix(1);
     if (!b.empty()) {

@@ -758,6 +758,156 @@ void Api::RegisterCrmRoutes() {
                 return Reply(crm.OpportunityHistory(ctx.who(), *id));
               });
 
+  // --- Import and export ---
+  auto import_schema = Obj({{"id", Int()},
+                            {"user_id", Int()},
+                            {"filename", Str()},
+                            {"encoding", Enum({"utf-8", "utf-8-bom", "gb18030"})},
+                            {"status", Enum({"uploaded", "validated", "committed", "reverted"})},
+                            {"mapping", Obj({})},
+                            {"report", Obj({})},
+                            {"created_at", Time()},
+                            {"updated_at", Time()}});
+  auto report_schema = Obj(
+      {{"id", Int()},
+       {"status", Str()},
+       {"dry_run", Bool()},
+       {"report", Obj({{"total", Int()},
+                       {"valid", Int()},
+                       {"invalid", Int()},
+                       {"duplicates", Int()},
+                       {"errors", Array(Obj({{"line", Int()}, {"code", Str()}, {"error", Str()}}))},
+                       {"error_file", Nullable(Str())}})}});
+  auto mapping_body = Obj({{"mapping", Obj({}, {})}});
+  Route& upload = router_.Add(
+      "POST", "/api/v1/imports", Access::kTenant,
+      {"Upload a CSV of customers (UTF-8, UTF-8 with BOM or GB18030; the body is the file); "
+       "answers the headers, a sample and a suggested mapping",
+       "import",
+       nullptr,
+       Obj({{"id", Int()},
+            {"encoding", Str()},
+            {"headers", Array(Str())},
+            {"mapping", Obj({})},
+            {"sample", Array(Array(Str()))}}),
+       201,
+       {"empty_file", "missing_header", "unsupported_format", "invalid_encoding"},
+       {{"entity", "customers"}, {"filename", "the file's name"}}},
+      [&crm](Context& ctx) {
+        return Reply(crm.UploadImport(ctx.who(), ctx.request.query, ctx.request.body, ctx.meta),
+                     201);
+      });
+  upload.raw_body = true;
+  upload.body_limit = std::size_t{256} << 20;
+  router_.Add("GET", "/api/v1/imports", Access::kTenant,
+              {"Your imports (boss and admin: everyone's)",
+               "import",
+               nullptr,
+               ListOf(import_schema),
+               200,
+               {},
+               Paging()},
+              [&crm](Context& ctx) {
+                auto page = ctx.page();
+                if (!page.ok()) return ErrorToResponse(page.error());
+                return Reply(crm.ListImports(ctx.who(), *page));
+              });
+  router_.Add("GET", "/api/v1/imports/{id}", Access::kTenant,
+              {"One import with its mapping and last report",
+               "import",
+               nullptr,
+               import_schema,
+               200,
+               {},
+               {}},
+              [&crm](Context& ctx) {
+                auto id = ctx.id();
+                if (!id) return Missing();
+                return Reply(crm.GetImport(ctx.who(), *id));
+              });
+  router_.Add("POST", "/api/v1/imports/{id}/dry-run", Access::kTenant,
+              {"Check every row with the mapping and report errors and duplicates; writes nothing",
+               "import",
+               mapping_body,
+               report_schema,
+               200,
+               {"import_committed", "validation_failed"},
+               {}},
+              [&crm](Context& ctx) {
+                auto id = ctx.id();
+                if (!id) return Missing();
+                return Reply(crm.DryRunImport(ctx.who(), *id, ctx.body, ctx.meta));
+              });
+  router_.Add("POST", "/api/v1/imports/{id}/commit", Access::kTenant,
+              {"Create the valid rows; bad rows go to the error file; a second commit answers the "
+               "first's report",
+               "import",
+               mapping_body,
+               report_schema,
+               200,
+               {"validation_failed"},
+               {}},
+              [&crm](Context& ctx) {
+                auto id = ctx.id();
+                if (!id) return Missing();
+                return Reply(crm.CommitImport(ctx.who(), *id, ctx.body, ctx.meta));
+              });
+  router_.Add("POST", "/api/v1/imports/{id}/revert", Access::kTenant,
+              {"Move what a committed import created to the recycle bin",
+               "import",
+               nullptr,
+               Obj({{"id", Int()}, {"status", Str()}, {"reverted", Int()}}),
+               200,
+               {"import_not_committed"},
+               {}},
+              [&crm](Context& ctx) {
+                auto id = ctx.id();
+                if (!id) return Missing();
+                return Reply(crm.RevertImport(ctx.who(), *id, ctx.meta));
+              });
+  router_.Add("GET", "/api/v1/imports/{id}/errors", Access::kTenant,
+              {"The rows that failed, as CSV with an error column",
+               "import",
+               nullptr,
+               Str("CSV, UTF-8 with BOM"),
+               200,
+               {"no_error_file"},
+               {}},
+              [&crm](Context& ctx) {
+                auto id = ctx.id();
+                if (!id) return Missing();
+                auto csv = crm.ImportErrors(ctx.who(), *id);
+                if (!csv.ok()) return ErrorToResponse(csv.error());
+                Response r;
+                r.body = std::move(csv).value();
+                r.set_header("Content-Type", "text/csv; charset=utf-8");
+                r.set_header("Content-Disposition",
+                             "attachment; filename=\"import-errors.csv\"; "
+                             "filename*=UTF-8''%E5%AF%BC%E5%85%A5%E9%94%99%E8%AF%AF.csv");
+                return r;
+              });
+  router_.Add(
+      "GET", "/api/v1/exports/customers", Access::kTenant,
+      {"Export the customer list (with the list's filters) as CSV, UTF-8 with BOM, formula "
+       "cells neutralised; boss and admin",
+       "export",
+       nullptr,
+       Str("CSV, UTF-8 with BOM"),
+       200,
+       {"export_forbidden", "validation_failed"},
+       {{"format", "csv"}, {"q", "and every other filter of GET /api/v1/customers"}}},
+      [&crm](Context& ctx) {
+        auto csv = crm.ExportCustomers(ctx.who(), ctx.request.query, ctx.meta);
+        if (!csv.ok()) return ErrorToResponse(csv.error());
+        Response r;
+        r.body = std::move(csv).value();
+        r.set_header("Content-Type", "text/csv; charset=utf-8");
+        r.set_header(
+            "Content-Disposition",
+            "attachment; filename=\"customers.csv\"; filename*=UTF-8''%E5%AE%A2%E6%88%B7.csv");
+        return r;
+      });
+
   // --- Custom fields ---
   auto field_schema =
       Obj({{"id", Int()},

@@ -77,7 +77,11 @@ json::object Api::OpenApi() const {
                                         {"schema", Str()}});
     }
     if (!parameters.empty()) op["parameters"] = std::move(parameters);
-    if (!r->doc.request.is_null()) {
+    if (r->raw_body) {
+      op["requestBody"] = json::object{
+          {"required", true},
+          {"content", json::object{{"text/csv", json::object{{"schema", Str("the file")}}}}}};
+    } else if (!r->doc.request.is_null()) {
       op["requestBody"] = json::object{
           {"required", true},
           {"content",
@@ -86,7 +90,11 @@ json::object Api::OpenApi() const {
     json::object responses;
     json::object ok{{"description", StatusText(r->doc.success_status)}};
     if (!r->doc.response.is_null()) {
-      std::string type = r->pattern == "/metrics" ? "text/plain" : "application/json";
+      std::string type = r->pattern == "/metrics" ? "text/plain"
+                         : r->doc.response.as_object().contains("type") &&
+                                 r->doc.response.at("type") == "string" && r->pattern != "/metrics"
+                             ? "text/csv"
+                             : "application/json";
       ok["content"] = json::object{{type, json::object{{"schema", r->doc.response}}}};
     }
     responses[std::to_string(r->doc.success_status)] = std::move(ok);
@@ -101,15 +109,19 @@ json::object Api::OpenApi() const {
           code == "customer_cap_reached" || code == "daily_claim_cap_reached" ||
           code == "reclaim_cooldown" || code == "customer_in_pool" || code == "pool_name_taken" ||
           code == "restore_window_passed" || code == "parent_deleted" || code == "stage_in_use" ||
-          code == "view_name_taken" || code == "field_key_taken") {
+          code == "view_name_taken" || code == "field_key_taken" || code == "import_committed" ||
+          code == "import_not_committed") {
         errors.push_back(409);
       } else if (code == "account_locked" || code == "too_many_attempts") {
         errors.push_back(429);
       } else if (code == "invalid_credentials") {
         errors.push_back(401);
-      } else if (code == "account_disabled" || code == "forbidden" || code == "session_required") {
+      } else if (code == "account_disabled" || code == "forbidden" || code == "session_required" ||
+                 code == "export_forbidden") {
         errors.push_back(403);
-      } else if (code == "weak_password" || code == "validation_failed") {
+      } else if (code == "weak_password" || code == "validation_failed" || code == "empty_file" ||
+                 code == "missing_header" || code == "unsupported_format" ||
+                 code == "invalid_encoding") {
         errors.push_back(422);
       }
     }

@@ -77,7 +77,8 @@ export async function startServer({ testClock = false, env = {}, db } = {}) {
         h['content-type'] = h['content-type'] || 'application/json';
       }
       const res = await fetch(url + path, { method, headers: h, body: payload, redirect: 'manual' });
-      const text = await res.text();
+      // Keep a byte order mark if there is one: exports are checked for it.
+      const text = new TextDecoder('utf-8', { ignoreBOM: true }).decode(await res.arrayBuffer());
       let json;
       try { json = text ? JSON.parse(text) : undefined; } catch { json = undefined; }
       return { status: res.status, headers: res.headers, body: json, text };

@@ -39,12 +39,16 @@ async function seedTenantA(boss) {
   await s.call('DELETE', `/api/v1/customers/${deleted.body.id}`, { token: boss });
   const pipeline = await s.call('POST', '/api/v1/pipelines', { token: boss, body: { name: `${MARK}流程`, stages: [{ name: '一', probability: 10 }] } });
   const opportunity = await s.call('POST', '/api/v1/opportunities', { token: boss, body: { customer_id: customer.body.id, name: `${MARK}商机`, amount_fen: 100 } });
-  for (const r of [dept, user, token, grant, pool, customer, pooled, contact, followUp, task, deleted, pipeline, opportunity]) {
+  const imported = await s.call('POST', '/api/v1/imports?filename=a.csv', { token: boss, raw: `客户名称\r\n${MARK}导入\r\n`, headers: { 'content-type': 'text/csv' } });
+  await s.call('POST', `/api/v1/imports/${imported.body.id}/commit`, { token: boss, body: {} });
+  const field = await s.call('POST', '/api/v1/custom-fields', { token: boss, body: { entity: 'customer', key: 'mark', label: `${MARK}字段`, type: 'text' } });
+  const view = await s.call('POST', '/api/v1/saved-views', { token: boss, body: { entity: 'customers', name: `${MARK}视图`, filters: { q: MARK } } });
+  for (const r of [dept, user, token, grant, pool, customer, pooled, contact, followUp, task, deleted, pipeline, opportunity, imported, field, view]) {
     assert.equal(r.status, 201, r.text);
   }
   return [dept.body.id, user.body.id, token.body.id, grant.body.id, pool.body.id, customer.body.id,
     pooled.body.id, contact.body.id, followUp.body.id, task.body.id, deleted.body.id, pipeline.body.id,
-    opportunity.body.id];
+    opportunity.body.id, imported.body.id, field.body.id, view.body.id];
 }
 
 async function snapshot(boss) {
@@ -52,7 +56,8 @@ async function snapshot(boss) {
   for (const path of ['/api/v1/users?limit=200', '/api/v1/departments', '/api/v1/roles', '/api/v1/support-grants',
     '/api/v1/tenant', '/api/v1/api-tokens', '/api/v1/customers?limit=200', '/api/v1/contacts?limit=200',
     '/api/v1/follow-ups?limit=200', '/api/v1/tasks?limit=200', '/api/v1/pools', '/api/v1/recycle-bin?limit=200',
-    '/api/v1/crm/settings', '/api/v1/opportunities?limit=200']) {
+    '/api/v1/crm/settings', '/api/v1/opportunities?limit=200', '/api/v1/imports', '/api/v1/custom-fields',
+    '/api/v1/saved-views']) {
     const r = await s.call('GET', path, { token: boss });
     assert.equal(r.status, 200, path);
     // Usage stamps move when A itself calls; everything else must stay put.
@@ -102,8 +107,12 @@ test('tenant B sees and changes nothing of tenant A on any route', async () => {
           ? ['customer', 'contact', 'follow_up', 'task', 'opportunity'].flatMap((t) => aIds.map((id) => route.path.replace('{type}', t).replace('{id}', String(id))))
           : aIds.map((id) => route.path.replace(/\{\w+\}/g, String(id)));
     for (const path of paths) {
-      for (const body of route.method === 'GET' ? [undefined] : bodies) {
-        const r = await s.call(route.method, path, { token: bossB, body });
+      // A file route gets a plain file of B's own: an upload echoes what it was sent.
+      const sent = route.body === 'file' ? [{ raw: '客户名称\r\nB 的客户\r\n', headers: { 'content-type': 'text/csv' } }]
+        : route.method === 'GET' ? [{}] : bodies.map((body) => ({ body }));
+      for (const request of sent) {
+        const body = request.body;
+        const r = await s.call(route.method, path, { token: bossB, ...request });
         calls++;
         const label = `${route.method} ${path} ${JSON.stringify(body)} → ${r.status}`;
         assert.notEqual(r.status, 500, label + r.text);
