@@ -10,6 +10,7 @@
 #include <iostream>
 #include <thread>
 
+#include "app/demo_data.hpp"
 #include "core/clock.hpp"
 #include "core/config.hpp"
 #include "core/random.hpp"
@@ -225,10 +226,23 @@ int Demo(const Options& o) {
   std::vector<DemoUser> users = {{"boss", "王建国", identity::Role::kBoss, RandomPassword()},
                                  {"zhangwei", "张伟", identity::Role::kMember, RandomPassword()},
                                  {"lina", "李娜", identity::Role::kMember, RandomPassword()}};
+  std::vector<identity::Principal> principals;
   for (auto& u : users) {
     auto id = ids.EnsureUser(*tenant, u.login, u.name, u.role, u.password, now);
     if (!id.ok()) return Fail(id.error().message);
+    identity::Principal p;
+    p.kind = identity::PrincipalKind::kUser;
+    p.tenant_id = *tenant;
+    p.tenant_slug = "demo";
+    p.user_id = *id;
+    p.name = u.name;
+    p.login = u.login;
+    p.role = u.role;
+    principals.push_back(p);
   }
+  auto filled =
+      app::FillDemoTenant(*rt.crm, ids, {principals[0], principals[1], principals[2]}, now);
+  if (!filled.ok()) return Fail("demo data: " + filled.error().message);
   if (o.json) {
     json::array list;
     for (auto& u : users) {

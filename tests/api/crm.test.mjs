@@ -326,39 +326,39 @@ test('the dashboard counts within the caller\'s scope', async () => {
 });
 
 test('search finds customers and contacts by 2+ Chinese characters, phone digits and email, in scope', async () => {
-  const c = await customer(team.east1.token, { name: '苏州工业园区星河电子有限公司', phones: ['0512-6288 4321'] });
-  await s.call('POST', '/api/v1/contacts', { token: team.east1.token, body: { customer_id: c.id, name: '周星河', mobile: '+86 186 1234 9876', email: 'Zhou.XH@XingHe.cn' } });
-  const other = await customer(team.sales1.token, { name: '星河湾物业管理公司' });
+  const c = await customer(team.east1.token, { name: '苏州工业园区翠湖电子有限公司', phones: ['0512-6288 4321'] });
+  await s.call('POST', '/api/v1/contacts', { token: team.east1.token, body: { customer_id: c.id, name: '周翠湖', mobile: '+86 186 1234 9876', email: 'Zhou.XH@XingHe.cn' } });
+  const other = await customer(team.sales1.token, { name: '翠湖湾物业管理公司' });
   const search = async (q, token = team.east1.token) => {
     const r = await s.call('GET', `/api/v1/search?q=${encodeURIComponent(q)}`, { token });
     assert.equal(r.status, 200, r.text);
     return r.body.items;
   };
   // Two characters (the bigram path) and three or more (the trigram index).
-  const two = await search('星河');
-  assert.deepEqual(two.map((x) => `${x.type}:${x.name}`).sort(), ['contact:周星河', 'customer:苏州工业园区星河电子有限公司']);
+  const two = await search('翠湖');
+  assert.deepEqual(two.map((x) => `${x.type}:${x.name}`).sort(), ['contact:周翠湖', 'customer:苏州工业园区翠湖电子有限公司']);
   assert.ok(!two.some((x) => x.customer_id === other.id), 'another member\'s customer is out of scope');
-  assert.equal((await search('星河电子'))[0].id, c.id);
-  assert.equal((await search('工业园区星河'))[0].customer_id, c.id);
+  assert.equal((await search('翠湖电子'))[0].id, c.id);
+  assert.equal((await search('工业园区翠湖'))[0].customer_id, c.id);
   // Phone digits: the last four, with or without separators; an email in any case.
-  assert.equal((await search('9876'))[0].name, '周星河');
+  assert.equal((await search('9876'))[0].name, '周翠湖');
   assert.equal((await search('6288-4321'))[0].id, c.id);
-  assert.equal((await search('zhou.xh@xinghe'))[0].name, '周星河');
+  assert.equal((await search('zhou.xh@xinghe'))[0].name, '周翠湖');
   // The boss sees both companies; an exact name ranks first.
-  const all = await search('星河', boss);
+  const all = await search('翠湖', boss);
   assert.ok(all.some((x) => x.customer_id === other.id) && all.some((x) => x.customer_id === c.id));
-  const exact = await search('周星河', boss);
+  const exact = await search('周翠湖', boss);
   assert.equal(exact[0].rank, 0);
   // Deleted customers leave the index with their contacts; restored ones come back.
   await s.call('DELETE', `/api/v1/customers/${c.id}`, { token: team.east1.token });
-  assert.deepEqual(await search('星河电子'), []);
+  assert.deepEqual(await search('翠湖电子'), []);
   assert.deepEqual(await search('9876'), []);
   await s.call('POST', `/api/v1/recycle-bin/customer/${c.id}/restore`, { token: boss });
-  assert.equal((await search('9876'))[0].name, '周星河');
+  assert.equal((await search('9876'))[0].name, '周翠湖');
   // Renames are indexed.
   await s.call('PATCH', `/api/v1/customers/${c.id}`, { token: team.east1.token, body: { name: '苏州银河科技有限公司' } });
   assert.equal((await search('银河科技'))[0].id, c.id);
-  assert.ok(!(await search('星河电子')).length);
+  assert.ok(!(await search('翠湖电子')).length);
   expectError(assert, await s.call('GET', '/api/v1/search?q=星', { token: boss }), 422, 'validation_failed');
   expectError(assert, await s.call('GET', '/api/v1/search', { token: boss }), 422, 'validation_failed');
   expectError(assert, await s.call('GET', '/api/v1/search?q=ab&limit=500', { token: boss }), 422, 'validation_failed');
