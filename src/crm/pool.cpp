@@ -365,7 +365,10 @@ Status CrmService::RunPoolJob(Timestamp now) {
     std::int64_t tenant_id = t.integer(0);
     Status s = db_.Write([&](Connection& c) -> Status {
       CrmSettings settings = LoadSettings(c, tenant_id);
-      auto owned = c.Query(fmt::format("SELECT {}, cu.return_warned_at FROM customers cu WHERE "
+      auto owned = c.Query(fmt::format("SELECT {}, cu.return_warned_at, (SELECT max(o.closed_at) "
+                                       "FROM opportunities o WHERE o.tenant_id = cu.tenant_id AND "
+                                       "o.customer_id = cu.customer_id AND o.status = 'won' AND "
+                                       "o.deleted_at IS NULL) FROM customers cu WHERE "
                                        "cu.tenant_id = ? AND cu.owner_id IS NOT NULL AND "
                                        "cu.deleted_at IS NULL",
                                        kCustomerColumns),
@@ -375,12 +378,23 @@ Status CrmService::RunPoolJob(Timestamp now) {
         Timestamp since = FromMicros(r.opt_integer(kCOwnedSince).value_or(r.integer(kCCreatedAt)));
         std::optional<Timestamp> last;
         if (auto l = r.opt_integer(kCLastFollow)) last = FromMicros(*l);
-        ReturnPlan plan = PlanReturn(settings, r.text(kCLevel), since, last);
+        std::optional<Timestamp> won;
+        if (auto w = r.opt_integer(warned_col + 1)) won = FromMicros(*w);
+        ReturnPlan plan = PlanReturn(settings, r.text(kCLevel), since, last, won);
         if (plan.return_at && *plan.return_at <= now) {
           std::int64_t pool = r.opt_integer(kCPool).value_or(DefaultPool(c, tenant_id, now));
-          int days = settings.ReturnAfterDays(r.text(kCLevel));
+          // Which rule fell due: the follow-up rule alone gives the same date, or it was the
+          // won-opportunity rule.
+          CrmSettings follow_up_only = settings;
+          follow_up_only.pool.no_won_opportunity_days = 0;
+          bool by_follow_up =
+              PlanReturn(follow_up_only, r.text(kCLevel), since, last).return_at == plan.return_at;
+          std::string reason = by_follow_up ? fmt::format("{} 天未跟进，自动退回公海",
+                                                          settings.ReturnAfterDays(r.text(kCLevel)))
+                                            : fmt::format("{} 天未成单，自动退回公海",
+                                                          settings.pool.no_won_opportunity_days);
           MoveToPool(c, tenant_id, r, pool, now, std::nullopt,
-                     json::object{{"reason", fmt::format("{} 天未跟进，自动退回公海", days)},
+                     json::object{{"reason", reason},
                                   {"pool_id", pool},
                                   {"automatic", true},
                                   {"from_owner", r.integer(kCOwner)}});

@@ -39,13 +39,21 @@ Status CheckClaim(const PoolRules& rules, const ClaimContext& ctx) {
 }
 
 ReturnPlan PlanReturn(const CrmSettings& settings, const std::string& level, Timestamp owned_since,
-                      std::optional<Timestamp> last_follow_up) {
+                      std::optional<Timestamp> last_follow_up, std::optional<Timestamp> last_won) {
   ReturnPlan plan;
-  int days = settings.ReturnAfterDays(level);
-  if (days <= 0) return plan;
-  Timestamp since = last_follow_up ? std::max(owned_since, *last_follow_up) : owned_since;
-  plan.return_at = since + std::chrono::days(days);
-  if (settings.pool.warn_days > 0 && settings.pool.warn_days < days) {
+  int shortest = 0;
+  auto consider = [&](std::optional<Timestamp> last_event, int days) {
+    if (days <= 0) return;
+    Timestamp since = last_event ? std::max(owned_since, *last_event) : owned_since;
+    Timestamp at = since + std::chrono::days(days);
+    if (!plan.return_at || at < *plan.return_at) {
+      plan.return_at = at;
+      shortest = days;
+    }
+  };
+  consider(last_follow_up, settings.ReturnAfterDays(level));
+  consider(last_won, settings.pool.no_won_opportunity_days);
+  if (plan.return_at && settings.pool.warn_days > 0 && settings.pool.warn_days < shortest) {
     plan.warn_at = *plan.return_at - std::chrono::days(settings.pool.warn_days);
   }
   return plan;

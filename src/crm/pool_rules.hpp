@@ -27,8 +27,10 @@ struct ReturnPlan {
 };
 
 // When a customer of `level` owned since `owned_since`, last followed up at
-// `last_follow_up` (if ever), returns to the pool and when its owner is warned.
+// `last_follow_up` and last won at `last_won` (if ever), returns to the pool and when its owner
+// is warned: the earlier of the follow-up rule and the won-opportunity rule.
 ReturnPlan PlanReturn(const CrmSettings& settings, const std::string& level, Timestamp owned_since,
-                      std::optional<Timestamp> last_follow_up);
+                      std::optional<Timestamp> last_follow_up,
+                      std::optional<Timestamp> last_won = std::nullopt);
 
 }  // namespace kelu::crm

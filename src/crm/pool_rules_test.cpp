@@ -51,6 +51,21 @@ TEST(PoolRules, ReturnCountsFromTheLaterOfOwnershipAndLastFollowUp) {
   EXPECT_EQ(unknown.return_at, At("2026-12-01T10:00:00+08:00"));
 }
 
+TEST(PoolRules, NoWonOpportunityReturnsEarlierWhenItIsShorter) {
+  CrmSettings s;
+  s.pool.warn_days = 3;
+  s.pool.no_won_opportunity_days = 20;
+  // Followed up recently (level C: 30 days), but nothing won for 20 days since taking it.
+  auto plan = PlanReturn(s, "C", At("2026-11-01T10:00:00+08:00"), At("2026-11-15T10:00:00+08:00"),
+                         std::nullopt);
+  EXPECT_EQ(plan.return_at, At("2026-11-21T10:00:00+08:00"));
+  EXPECT_EQ(plan.warn_at, At("2026-11-18T10:00:00+08:00"));
+  // A win restarts that count; then the follow-up rule comes first.
+  auto won = PlanReturn(s, "C", At("2026-11-01T10:00:00+08:00"), At("2026-11-15T10:00:00+08:00"),
+                        At("2026-12-01T10:00:00+08:00"));
+  EXPECT_EQ(won.return_at, At("2026-12-15T10:00:00+08:00"));
+}
+
 TEST(PoolRules, ZeroDaysTurnsAutoReturnOff) {
   CrmSettings s;
   s.pool.return_after_days["A"] = 0;

@@ -23,7 +23,9 @@ struct PoolRules {
   // default for customers without a level. 0 turns auto-return off for that level.
   std::map<std::string, int> return_after_days = {
       {"A", 90}, {"B", 60}, {"C", 30}, {"D", 15}, {"", 30}};
-  int no_won_opportunity_days = 0;  // 0: off (used once opportunities exist)
+  // Days an owner may hold a customer without winning an opportunity (counted from taking it
+  // or from the last win); 0 turns the rule off.
+  int no_won_opportunity_days = 0;
 };
 
 struct CrmSettings {

@@ -177,3 +177,24 @@ test('the recycle bin is purged after 30 days', async () => {
   const tasks = await s.call('GET', '/api/v1/tasks?limit=200', { token: u.bob.token });
   assert.ok(!tasks.body.items.some((t) => t.customer_id === c.body.id), 'its reminders went with it');
 });
+
+test('a customer with no won opportunity within the set days returns to the pool', async () => {
+  const settings = (await s.call('GET', '/api/v1/crm/settings', { token: boss })).body;
+  settings.pool.return_after_days = { '': 0, A: 0, B: 0, C: 0, D: 0 };
+  settings.pool.no_won_opportunity_days = 20;
+  settings.pool.warn_days = 0;
+  await s.call('PUT', '/api/v1/crm/settings', { token: boss, body: settings });
+  const idle = await s.call('POST', '/api/v1/customers', { token: u.bob.token, body: { name: '久未成单客户' } });
+  const winner = await s.call('POST', '/api/v1/customers', { token: u.bob.token, body: { name: '已成单客户' } });
+  const o = await s.call('POST', '/api/v1/opportunities', { token: u.bob.token, body: { customer_id: winner.body.id, name: '成单', amount_fen: 100 } });
+  await advance(10);
+  await s.call('PATCH', `/api/v1/opportunities/${o.body.id}`, { token: u.bob.token, body: { status: 'won' } });
+  await advance(11);
+  const gone = (await s.call('GET', `/api/v1/customers/${idle.body.id}`, { token: boss })).body;
+  assert.equal(gone.in_pool, true);
+  const event = (await s.call('GET', `/api/v1/customers/${idle.body.id}/timeline`, { token: boss })).body.items[0];
+  assert.equal(event.data.reason, '20 天未成单，自动退回公海');
+  assert.equal((await s.call('GET', `/api/v1/customers/${winner.body.id}`, { token: boss })).body.owner.id, u.bob.id, 'a win restarted its count');
+  settings.pool.no_won_opportunity_days = 0;
+  await s.call('PUT', '/api/v1/crm/settings', { token: boss, body: settings });
+});
