@@ -143,10 +143,15 @@ class CrmService {
   Result<json::object> RevertImport(const Principal& who, std::int64_t id, const RequestMeta& meta);
   // The rows that failed, as CSV (UTF-8 with BOM) with an error column.
   Result<std::string> ImportErrors(const Principal& who, std::int64_t id);
-  // The customer list (with its filters) as CSV (UTF-8 with BOM), formula cells neutralised;
-  // it imports back without loss. Boss and admin by default.
-  Result<std::string> ExportCustomers(const Principal& who, const Filters& filters,
-                                      const RequestMeta& meta);
+  // The customer list (with its filters) as CSV (UTF-8 with BOM, formula cells neutralised)
+  // or XLSX (text cells); either imports back without loss. Boss and admin by default.
+  struct ExportFile {
+    std::string body;
+    std::string content_type;
+    std::string extension;  // "csv" or "xlsx"
+  };
+  Result<ExportFile> ExportCustomers(const Principal& who, const Filters& filters,
+                                     const RequestMeta& meta);
 
   // --- Custom fields (boss and admin define them) ---------------------------------------------
   Result<json::object> ListCustomFields(const Principal& who, const Filters& filters);

@@ -11,6 +11,7 @@
 #include "crm/normalize.hpp"
 #include "dataio/csv.hpp"
 #include "dataio/encoding.hpp"
+#include "dataio/xlsx.hpp"
 #include "identity/audit.hpp"
 
 namespace kelu::crm {
@@ -155,13 +156,12 @@ Result<json::object> CrmService::UploadImport(const Principal& who, const Filter
   }
   std::string lower = filename;
   for (auto& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-  if (lower.ends_with(".xlsx") || lower.ends_with(".xls") || bytes.starts_with("PK\x03\x04")) {
-    return Error::Make(
-        ErrorKind::kInvalid, "unsupported_format",
-        "Spreadsheet files are not read yet; save the sheet as CSV (UTF-8 or GB18030) "
-        "and upload that.");
+  if (lower.ends_with(".xls") || bytes.starts_with("\xD0\xCF\x11\xE0")) {
+    return Error::Make(ErrorKind::kInvalid, "unsupported_format",
+                       "Old .xls workbooks are not read; save the sheet as .xlsx or CSV.");
   }
   if (bytes.empty()) return Error::Make(ErrorKind::kInvalid, "empty_file", "The file is empty.");
+  bool xlsx = bytes.starts_with("PK\x03\x04");
   dataio::Encoding encoding = dataio::DetectEncoding(std::string_view(bytes).substr(0, 65536));
   std::int64_t id =
       db_.Write([&](Connection& c) -> Result<std::int64_t> { return c.NextId(); }).value();
@@ -171,7 +171,21 @@ Result<json::object> CrmService::UploadImport(const Principal& who, const Filter
   if (ec) {
     return Error::Make(ErrorKind::kUnavailable, "storage_unavailable", "Cannot store the upload.");
   }
-  {
+  std::string encoding_name(dataio::EncodingName(encoding));
+  if (xlsx) {
+    // The first sheet becomes the import's CSV; everything after reads the same.
+    std::string book = ImportPath(files_dir_, who.tenant_id, id, ".xlsx");
+    std::ofstream(book, std::ios::binary) << bytes;
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    Status read = dataio::XlsxToCsv(book, out);
+    out.close();
+    fs::remove(book, ec);
+    if (!read.ok()) {
+      fs::remove(path, ec);
+      return std::move(read).error();
+    }
+    encoding_name = "xlsx";
+  } else {
     std::istringstream in(bytes);
     std::ofstream out(path, std::ios::binary | std::ios::trunc);
     auto converted = dataio::ConvertToUtf8(in, out, encoding);
@@ -211,19 +225,18 @@ Result<json::object> CrmService::UploadImport(const Principal& who, const Filter
         "INSERT INTO imports (tenant_id, import_id, user_id, entity, filename, encoding, status, "
         "mapping, report, created_at, updated_at) VALUES (?, ?, ?, 'customers', ?, ?, 'uploaded', "
         "?, '{}', ?, ?)",
-        {V(who.tenant_id), V(id), V(who.user_id), V(filename), V(dataio::EncodingName(encoding)),
-         V(ToJson(mapping)), V(ToMicros(meta.now)), V(ToMicros(meta.now))});
-    identity::RecordAudit(
-        c, who, meta,
-        {"import.upload",
-         "import",
-         std::to_string(id),
-         {},
-         json::object{{"filename", filename}, {"encoding", dataio::EncodingName(encoding)}}});
+        {V(who.tenant_id), V(id), V(who.user_id), V(filename), V(encoding_name), V(ToJson(mapping)),
+         V(ToMicros(meta.now)), V(ToMicros(meta.now))});
+    identity::RecordAudit(c, who, meta,
+                          {"import.upload",
+                           "import",
+                           std::to_string(id),
+                           {},
+                           json::object{{"filename", filename}, {"encoding", encoding_name}}});
     return json::object{{"id", id},
                         {"entity", "customers"},
                         {"filename", filename},
-                        {"encoding", dataio::EncodingName(encoding)},
+                        {"encoding", encoding_name},
                         {"status", "uploaded"},
                         {"headers", std::move(headers)},
                         {"mapping", std::move(mapping)},
@@ -571,8 +584,9 @@ Result<std::string> CrmService::ImportErrors(const Principal& who, std::int64_t 
   return ss.str();
 }
 
-Result<std::string> CrmService::ExportCustomers(const Principal& who, const Filters& filters,
-                                                const RequestMeta& meta) {
+Result<CrmService::ExportFile> CrmService::ExportCustomers(const Principal& who,
+                                                           const Filters& filters,
+                                                           const RequestMeta& meta) {
   if (!identity::CanManageUsers(who.role)) {
     return Error::Forbidden("export_forbidden", "Exports are for the boss and administrators.");
   }
@@ -580,8 +594,11 @@ Result<std::string> CrmService::ExportCustomers(const Principal& who, const Filt
   for (const auto& [k, v] : filters) {
     if (k != "limit" && k != "cursor" && k != "format") list_filters.emplace(k, v);
   }
-  if (auto f = filters.find("format"); f != filters.end() && f->second != "csv") {
-    return FieldError("format", "must be csv");
+  std::string format = "csv";
+  if (auto f = filters.find("format"); f != filters.end()) {
+    if (f->second != "csv" && f->second != "xlsx")
+      return FieldError("format", "must be csv or xlsx");
+    format = f->second;
   }
   std::vector<CustomField> fields;
   std::map<std::int64_t, std::string> logins;
@@ -592,11 +609,11 @@ Result<std::string> CrmService::ExportCustomers(const Principal& who, const Filt
       logins[u.integer(0)] = u.text(1);
     }
   });
-  std::string out(dataio::kUtf8Bom);
+  std::vector<std::vector<std::string>> rows;
   std::vector<std::string> header;
   for (const auto& col : Columns()) header.emplace_back(col.label);
   for (const auto& f : fields) header.push_back(f.label);
-  out += dataio::CsvLine(header);
+  rows.push_back(std::move(header));
   Page page;
   page.limit = 200;
   std::int64_t count = 0;
@@ -661,8 +678,7 @@ Result<std::string> CrmService::ExportCustomers(const Principal& who, const Filt
         auto it = custom.find(f.key);
         cells.push_back(it == custom.end() ? "" : CustomValueToText(f, it->value()));
       }
-      for (auto& cell : cells) cell = dataio::NeutralizeFormula(cell);
-      out += dataio::CsvLine(cells);
+      rows.push_back(std::move(cells));
       ++count;
     }
     if (batch->at("next_cursor").is_null()) break;
@@ -677,11 +693,23 @@ Result<std::string> CrmService::ExportCustomers(const Principal& who, const Filt
             "customer",
             "*",
             {},
-            json::object{{"rows", count}, {"filters", audited_filters}, {"format", "csv"}}});
+            json::object{{"rows", count}, {"filters", audited_filters}, {"format", format}}});
        return OkStatus();
      })
       .ok();
-  return out;
+  if (format == "xlsx") {
+    // XLSX cells are written as text, never formulas, so they need no apostrophe.
+    auto book = dataio::RowsToXlsx(rows, "客户", (fs::path(files_dir_) / "tmp").string());
+    if (!book.ok()) return std::move(book).error();
+    return ExportFile{std::move(book).value(),
+                      "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"};
+  }
+  std::string out(dataio::kUtf8Bom);
+  for (auto& row : rows) {
+    for (auto& cell : row) cell = dataio::NeutralizeFormula(cell);
+    out += dataio::CsvLine(row);
+  }
+  return ExportFile{std::move(out), "text/csv; charset=utf-8", "csv"};
 }
 
 }  // namespace kelu::crm

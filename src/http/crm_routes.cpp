@@ -1,5 +1,7 @@
 // CRM routes: customers, 查重, timeline, contacts, follow-ups, tasks, pools, settings and the
 // recycle bin. Thin: parse, call CrmService, answer.
+#include <fmt/format.h>
+
 #include "core/validation.hpp"
 #include "crm/service.hpp"
 #include "http/api.hpp"
@@ -781,7 +783,7 @@ void Api::RegisterCrmRoutes() {
   auto mapping_body = Obj({{"mapping", Obj({}, {})}});
   Route& upload = router_.Add(
       "POST", "/api/v1/imports", Access::kTenant,
-      {"Upload a CSV of customers (UTF-8, UTF-8 with BOM or GB18030; the body is the file); "
+      {"Upload customers as CSV (UTF-8, UTF-8 with BOM or GB18030) or XLSX (the body is the file); "
        "answers the headers, a sample and a suggested mapping",
        "import",
        nullptr,
@@ -791,7 +793,7 @@ void Api::RegisterCrmRoutes() {
             {"mapping", Obj({})},
             {"sample", Array(Array(Str()))}}),
        201,
-       {"empty_file", "missing_header", "unsupported_format", "invalid_encoding"},
+       {"empty_file", "missing_header", "unsupported_format", "invalid_encoding", "invalid_xlsx"},
        {{"entity", "customers"}, {"filename", "the file's name"}}},
       [&crm](Context& ctx) {
         return Reply(crm.UploadImport(ctx.who(), ctx.request.query, ctx.request.body, ctx.meta),
@@ -886,27 +888,28 @@ void Api::RegisterCrmRoutes() {
                              "filename*=UTF-8''%E5%AF%BC%E5%85%A5%E9%94%99%E8%AF%AF.csv");
                 return r;
               });
-  router_.Add(
-      "GET", "/api/v1/exports/customers", Access::kTenant,
-      {"Export the customer list (with the list's filters) as CSV, UTF-8 with BOM, formula "
-       "cells neutralised; boss and admin",
-       "export",
-       nullptr,
-       Str("CSV, UTF-8 with BOM"),
-       200,
-       {"export_forbidden", "validation_failed"},
-       {{"format", "csv"}, {"q", "and every other filter of GET /api/v1/customers"}}},
-      [&crm](Context& ctx) {
-        auto csv = crm.ExportCustomers(ctx.who(), ctx.request.query, ctx.meta);
-        if (!csv.ok()) return ErrorToResponse(csv.error());
-        Response r;
-        r.body = std::move(csv).value();
-        r.set_header("Content-Type", "text/csv; charset=utf-8");
-        r.set_header(
-            "Content-Disposition",
-            "attachment; filename=\"customers.csv\"; filename*=UTF-8''%E5%AE%A2%E6%88%B7.csv");
-        return r;
-      });
+  router_.Add("GET", "/api/v1/exports/customers", Access::kTenant,
+              {"Export the customer list (with the list's filters) as CSV, UTF-8 with BOM, formula "
+               "cells neutralised; boss and admin",
+               "export",
+               nullptr,
+               Str("CSV, UTF-8 with BOM"),
+               200,
+               {"export_forbidden", "validation_failed"},
+               {{"format", "csv (default) or xlsx"},
+                {"q", "and every other filter of GET /api/v1/customers"}}},
+              [&crm](Context& ctx) {
+                auto file = crm.ExportCustomers(ctx.who(), ctx.request.query, ctx.meta);
+                if (!file.ok()) return ErrorToResponse(file.error());
+                Response r;
+                r.body = std::move(file->body);
+                r.set_header("Content-Type", file->content_type);
+                r.set_header("Content-Disposition",
+                             fmt::format("attachment; filename=\"customers.{0}\"; "
+                                         "filename*=UTF-8''%E5%AE%A2%E6%88%B7.{0}",
+                                         file->extension));
+                return r;
+              });
 
   // --- Custom fields ---
   auto field_schema =

@@ -121,7 +121,7 @@ json::object Api::OpenApi() const {
         errors.push_back(403);
       } else if (code == "weak_password" || code == "validation_failed" || code == "empty_file" ||
                  code == "missing_header" || code == "unsupported_format" ||
-                 code == "invalid_encoding") {
+                 code == "invalid_xlsx" || code == "invalid_encoding") {
         errors.push_back(422);
       }
     }

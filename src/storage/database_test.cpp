@@ -30,11 +30,16 @@ class DatabaseTest : public ::testing::TestWithParam<std::string> {
     if (GetParam() == "postgres") {
       const char* url = std::getenv("KELU_TEST_PG_URL");
       if (!url) GTEST_SKIP() << "KELU_TEST_PG_URL not set";
-      db_ = Database::Open(url, 4, 1000);
-      MustWrite(*db_, [](Connection& c) {
-        c.ExecScript("DROP SCHEMA public CASCADE; CREATE SCHEMA public;");
-        return OkStatus();
+      // A database of its own: ctest runs these cases in parallel.
+      admin_ = Database::Open(url, 1, 1000);
+      pg_name_ = "kelu_unit_" + std::to_string(::getpid()) + "_" +
+                 std::to_string(reinterpret_cast<std::uintptr_t>(this) % 1000000);
+      admin_->Read([&](Connection& c) {
+        c.ExecScript("DROP DATABASE IF EXISTS " + pg_name_);
+        c.ExecScript("CREATE DATABASE " + pg_name_);
       });
+      std::string base(url);
+      db_ = Database::Open(base.substr(0, base.rfind('/') + 1) + pg_name_, 4, 1000);
     } else {
       dir_ = std::filesystem::temp_directory_path() /
              ("kelu-db-test-" + std::to_string(::getpid()) + "-" +
@@ -47,10 +52,15 @@ class DatabaseTest : public ::testing::TestWithParam<std::string> {
   }
   void TearDown() override {
     db_.reset();
+    if (admin_) {
+      admin_->Read([&](Connection& c) { c.ExecScript("DROP DATABASE IF EXISTS " + pg_name_); });
+    }
     if (!dir_.empty()) std::filesystem::remove_all(dir_);
   }
   ManualClock clock_{FromMicros(1'800'000'000'000'000)};
   std::filesystem::path dir_;
+  std::unique_ptr<Database> admin_;
+  std::string pg_name_;
   std::unique_ptr<Database> db_;
 };
 

@@ -105,7 +105,8 @@ test('UTF-8 with BOM and GB18030 files read the same', async () => {
 test('bad uploads and mappings are refused clearly', async () => {
   expectError(assert, await upload(boss, Buffer.alloc(0)), 422, 'empty_file');
   expectError(assert, await upload(boss, Buffer.from('\r\n\r\n')), 422, 'missing_header');
-  expectError(assert, await upload(boss, Buffer.from('PK\x03\x04 zip'), 'book.xlsx'), 422, 'unsupported_format');
+  expectError(assert, await upload(boss, Buffer.from('PK\x03\x04 not really a zip'), 'book.xlsx'), 422, 'invalid_xlsx');
+  expectError(assert, await upload(boss, Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 1, 2]), 'old.xls'), 422, 'unsupported_format');
   const up = await upload(boss, Buffer.from('公司,电话\r\nx,1\r\n'));
   assert.equal(up.body.mapping['公司'], '');
   expectError(assert, await s.call('POST', `/api/v1/imports/${up.body.id}/dry-run`, { token: boss, body: {} }), 422, 'validation_failed');
@@ -148,4 +149,31 @@ test('export: BOM, neutralised formulas, boss and admin only, audited, and a los
   const again = await s.call('GET', `/api/v1/exports/customers?q=${encodeURIComponent('往返测试')}&sort=name`, { token: boss });
   const withoutIds = (text) => text.split('\r\n').map((line) => line.replace(/^\d+,/, ''));
   assert.deepEqual(withoutIds(again.text), withoutIds(exported.text));
+});
+
+test('XLSX: an exported workbook imports back', async () => {
+  await s.call('POST', '/api/v1/customers', { token: boss, body: { name: '表格往返甲', phones: ['021-5555 0001'], notes: '=1+1', tags: ['x', 'y'] } });
+  await s.call('POST', '/api/v1/customers', { token: boss, body: { name: '表格往返乙', kind: 'person', custom: { budget: 123 } } });
+  const book = await fetch(`${s.url}/api/v1/exports/customers?format=xlsx&q=${encodeURIComponent('表格往返')}&sort=name`, { headers: { authorization: `Bearer ${boss}` } });
+  assert.equal(book.status, 200);
+  assert.match(book.headers.get('content-type'), /spreadsheetml/);
+  const bytes = Buffer.from(await book.arrayBuffer());
+  assert.equal(bytes.subarray(0, 2).toString(), 'PK');
+  const csvBefore = await s.call('GET', `/api/v1/exports/customers?q=${encodeURIComponent('表格往返')}&sort=name`, { token: boss });
+  for (const c of (await s.call('GET', `/api/v1/customers?q=${encodeURIComponent('表格往返')}`, { token: boss })).body.items) {
+    await s.call('DELETE', `/api/v1/customers/${c.id}`, { token: boss });
+  }
+  const up = await upload(boss, bytes, '客户.xlsx');
+  assert.equal(up.status, 201, up.text);
+  assert.equal(up.body.encoding, 'xlsx');
+  assert.equal(up.body.mapping['客户名称'], 'name');
+  const jia = up.body.sample.find((row) => row[1] === '表格往返甲');
+  assert.equal(jia[11], '021-5555 0001');
+  assert.equal(jia[15], '=1+1', 'a formula-like text cell comes back as text');
+  const commit = await s.call('POST', `/api/v1/imports/${up.body.id}/commit`, { token: boss, body: {} });
+  assert.equal(commit.body.report.valid, 2, JSON.stringify(commit.body.report));
+  const csvAfter = await s.call('GET', `/api/v1/exports/customers?q=${encodeURIComponent('表格往返')}&sort=name`, { token: boss });
+  const withoutIds = (text) => text.split('\r\n').map((line) => line.replace(/^\d+,/, ''));
+  assert.deepEqual(withoutIds(csvAfter.text), withoutIds(csvBefore.text));
+  expectError(assert, await s.call('GET', '/api/v1/exports/customers?format=pdf', { token: boss }), 422, 'validation_failed');
 });
