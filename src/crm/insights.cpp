@@ -288,7 +288,7 @@ Result<json::object> CrmService::Dashboard(const Principal& who, const Filters& 
     }
     json::array won_series;
     for (const auto& m : months) {
-      char label[8];
+      char label[16];
       std::snprintf(label, sizeof label, "%04d-%02u", int(m.year()), unsigned(m.month()));
       won_series.push_back(json::object{{"month", label},
                                         {"amount_fen", won[{int(m.year()), unsigned(m.month())}]}});
