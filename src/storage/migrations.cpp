@@ -85,7 +85,45 @@ Result<MigrationReport> Migrate(Database& db, Timestamp now) {
     KELU_RETURN_IF_ERROR(applied);
   }
   report.to_version = CurrentSchemaVersion(db);
+  if (db.dialect() == Dialect::kSqlite) TuneSqlitePlanner(db);
   return report;
+}
+
+void TuneSqlitePlanner(Database& db) {
+  // Every tenant index starts with tenant_id. Without statistics SQLite assumes a first-column
+  // match is selective and may walk a whole tenant by its primary key instead of using the
+  // narrow index (seen in the benchmarks: 查重 by name became a scan). Planner statistics that
+  // say "a tenant is large, the other columns narrow it" are written once and kept, whatever
+  // one tenant's data looks like; sqlite_stat1 is the documented way to give them.
+  Status s = db.Write([](Connection& c) -> Status {
+    c.ExecScript("ANALYZE sqlite_schema");
+    if (c.QueryInt("SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'") == 0) {
+      c.ExecScript("ANALYZE");  // creates sqlite_stat1
+    }
+    auto tables = c.Query(
+        "SELECT m.name FROM sqlite_master m WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' "
+        "AND EXISTS (SELECT 1 FROM pragma_table_info(m.name) WHERE name = 'tenant_id')");
+    for (const auto& t : tables.rows) {
+      std::string table = t.text(0);
+      c.Exec("DELETE FROM sqlite_stat1 WHERE tbl = ?", {V(table)});
+      for (const auto& idx :
+           c.Query("SELECT name, \"unique\" FROM pragma_index_list(?)", {V(table)}).rows) {
+        auto cols =
+            c.Query("SELECT name FROM pragma_index_info(?) ORDER BY seqno", {V(idx.text(0))});
+        if (cols.rows.empty() || cols.rows.front().text(0) != "tenant_id") continue;
+        std::string stat = "1000000 50000";
+        for (std::size_t i = 1; i < cols.rows.size(); ++i) {
+          bool last = i + 1 == cols.rows.size();
+          stat += last && idx.boolean(1) ? " 1" : i == 1 ? " 10" : " 2";
+        }
+        c.Exec("INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES (?, ?, ?)",
+               {V(table), V(idx.text(0)), V(stat)});
+      }
+    }
+    c.ExecScript("ANALYZE sqlite_schema");
+    return OkStatus();
+  });
+  (void)s;
 }
 
 }  // namespace kelu::storage

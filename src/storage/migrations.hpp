@@ -22,6 +22,9 @@ int LatestSchemaVersion();
 // Brings the schema up to date. Error "schema_too_new" when the database is ahead.
 Result<MigrationReport> Migrate(Database& db, Timestamp now);
 
+// Writes planner statistics for the tenant tables of an SQLite database (Migrate calls it).
+void TuneSqlitePlanner(Database& db);
+
 // The version recorded in the database (0 for an empty one).
 int CurrentSchemaVersion(Database& db);
 
