@@ -85,6 +85,13 @@ Result<Runtime> Build(const Options& o, bool test_clock) {
   SystemClock system;
   auto migrated = storage::Migrate(*rt.db, system.now());
   if (!migrated.ok()) return std::move(migrated).error();
+  if (rt.db->dialect() == storage::Dialect::kSqlite) {
+    // Connections opened before the migration keep the old schema and planner statistics;
+    // start afresh so every statement is planned with the new ones.
+    rt.db.reset();
+    rt.db = storage::Database::Open(rt.config.database.url, rt.config.database.pool_size,
+                                    rt.config.database.busy_timeout_ms);
+  }
   if (test_clock) {
     // The test clock resumes where it was left, so it never moves backward across restarts.
     Timestamp start = system.now();
