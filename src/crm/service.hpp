@@ -152,6 +152,10 @@ class CrmService {
   };
   Result<ExportFile> ExportCustomers(const Principal& who, const Filters& filters,
                                      const RequestMeta& meta);
+  // Contacts, opportunities or follow-ups ("contacts", "opportunities", "follow_ups") with the
+  // list's filters, as CSV or XLSX like ExportCustomers.
+  Result<ExportFile> ExportList(const Principal& who, std::string_view entity,
+                                const Filters& filters, const RequestMeta& meta);
 
   // --- Custom fields (boss and admin define them) ---------------------------------------------
   Result<json::object> ListCustomFields(const Principal& who, const Filters& filters);
@@ -184,6 +188,11 @@ class CrmService {
   Result<json::object> CreateCustomerIn(storage::Connection& c, const Principal& who,
                                         const json::object& body, const RequestMeta& meta,
                                         std::optional<std::int64_t> import_id);
+  // Writes `rows` (a header first) as the export `format`, audited as `entity`.export.
+  Result<ExportFile> RenderExport(const Principal& who, const std::string& entity,
+                                  std::vector<std::vector<std::string>> rows,
+                                  const std::string& format, const json::object& filters,
+                                  const RequestMeta& meta);
   // Reads an import's file row by row with `mapping`, creating each valid row inside `c`.
   Result<json::object> RunImport(storage::Connection& c, const Principal& who, std::int64_t id,
                                  const json::object& mapping, const RequestMeta& meta,

@@ -2,6 +2,8 @@
 // recycle bin. Thin: parse, call CrmService, answer.
 #include <fmt/format.h>
 
+#include <tuple>
+
 #include "core/validation.hpp"
 #include "crm/service.hpp"
 #include "http/api.hpp"
@@ -910,6 +912,32 @@ void Api::RegisterCrmRoutes() {
                                          file->extension));
                 return r;
               });
+
+  for (const auto& [path, entity, what] :
+       std::vector<std::tuple<std::string, std::string, std::string>>{
+           {"/api/v1/exports/contacts", "contacts", "contacts"},
+           {"/api/v1/exports/opportunities", "opportunities", "opportunities"},
+           {"/api/v1/exports/follow-ups", "follow_ups", "follow-ups"}}) {
+    router_.Add(
+        "GET", path, Access::kTenant,
+        {"Export the " + what + " list (with its filters) as CSV or XLSX; boss and admin",
+         "export",
+         nullptr,
+         Str("CSV, UTF-8 with BOM, or XLSX"),
+         200,
+         {"export_forbidden", "validation_failed"},
+         {{"format", "csv (default) or xlsx"}, {"customer_id", "and the list's other filters"}}},
+        [&crm, entity = entity](Context& ctx) {
+          auto file = crm.ExportList(ctx.who(), entity, ctx.request.query, ctx.meta);
+          if (!file.ok()) return ErrorToResponse(file.error());
+          Response r;
+          r.body = std::move(file->body);
+          r.set_header("Content-Type", file->content_type);
+          r.set_header("Content-Disposition",
+                       fmt::format("attachment; filename=\"{}.{}\"", entity, file->extension));
+          return r;
+        });
+  }
 
   // --- Custom fields ---
   auto field_schema =

@@ -177,3 +177,23 @@ test('XLSX: an exported workbook imports back', async () => {
   assert.deepEqual(withoutIds(csvAfter.text), withoutIds(csvBefore.text));
   expectError(assert, await s.call('GET', '/api/v1/exports/customers?format=pdf', { token: boss }), 422, 'validation_failed');
 });
+
+test('contacts, opportunities and follow-ups export with their filters', async () => {
+  const c = await s.call('POST', '/api/v1/customers', { token: boss, body: { name: '导出列表测试公司' } });
+  await s.call('POST', '/api/v1/contacts', { token: boss, body: { customer_id: c.body.id, name: '=张三', mobile: '13600000000' } });
+  await s.call('POST', '/api/v1/opportunities', { token: boss, body: { customer_id: c.body.id, name: '导出商机', amount_fen: 123405 } });
+  await s.call('POST', '/api/v1/follow-ups', { token: boss, body: { customer_id: c.body.id, type: 'visit', content: '导出跟进' } });
+  const contacts = await s.call('GET', `/api/v1/exports/contacts?customer_id=${c.body.id}`, { token: boss });
+  assert.equal(contacts.status, 200, contacts.text);
+  const lines = contacts.text.replace('\uFEFF', '').trim().split('\r\n');
+  assert.equal(lines.length, 2);
+  assert.match(lines[0], /^联系人编号,客户编号,姓名/);
+  assert.match(lines[1], /,'=张三,/);
+  const opps = await s.call('GET', `/api/v1/exports/opportunities?customer_id=${c.body.id}`, { token: boss });
+  assert.match(opps.text, /导出商机,1234\.05,/);
+  const fus = await s.call('GET', `/api/v1/exports/follow-ups?customer_id=${c.body.id}&format=xlsx`, { token: boss });
+  assert.match(fus.headers.get('content-type'), /spreadsheetml/);
+  expectError(assert, await s.call('GET', '/api/v1/exports/contacts', { token: await s.loginAs('lina') }), 403, 'export_forbidden');
+  const audit = await s.call('GET', '/api/v1/audit-log?action=opportunity.export', { token: boss });
+  assert.equal(audit.body.items[0].after.rows, 1);
+});
