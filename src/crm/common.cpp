@@ -105,29 +105,6 @@ json::array JsonArray(const std::string& text) {
   return {};
 }
 
-std::int64_t CursorBefore(const Page& page) {
-  if (!page.cursor) return INT64_MAX;
-  std::int64_t id = 0;
-  auto [p, ec] =
-      std::from_chars(page.cursor->data(), page.cursor->data() + page.cursor->size(), id);
-  if (ec != std::errc{} || id <= 0) return 0;
-  return id;
-}
-
-json::object PageOfRows(const storage::ResultSet& rows, const Page& page,
-                        const std::function<json::object(const Row&)>& view) {
-  json::array items;
-  std::int64_t last = 0;
-  for (const auto& r : rows.rows) {
-    items.push_back(view(r));
-    last = r.integer(0);
-  }
-  bool full = static_cast<int>(items.size()) >= page.limit;
-  return json::object{
-      {"items", std::move(items)},
-      {"next_cursor", full ? json::value(std::to_string(last)) : json::value(nullptr)}};
-}
-
 Error Forbidden() { return Error::Forbidden("forbidden", "Your role does not allow this action."); }
 
 }  // namespace internal

@@ -107,10 +107,8 @@ Result<std::string> CustomCondition(storage::Dialect d, const std::string& alias
 // A JSON array of strings from stored JSON text ([] when malformed).
 json::array JsonArray(const std::string& text);
 
-// Page builder over rows keyed by a descending id in column 0.
-json::object PageOfRows(const storage::ResultSet& rows, const Page& page,
-                        const std::function<json::object(const storage::Row&)>& view);
-std::int64_t CursorBefore(const Page& page);
+using identity::CursorBefore;
+using identity::PageOfRows;
 
 Error Forbidden();
 

@@ -46,35 +46,7 @@ bool ParseToken(std::string_view token, ParsedToken& out) {
   return true;
 }
 
-std::int64_t CursorBefore(const Page& page) {
-  if (!page.cursor) return INT64_MAX;
-  std::int64_t id = 0;
-  auto [p, ec] =
-      std::from_chars(page.cursor->data(), page.cursor->data() + page.cursor->size(), id);
-  if (ec != std::errc{} || id <= 0) return 0;
-  return id;
-}
-
-json::object PageOf(json::array items, const Page& page, std::int64_t last_id) {
-  json::object out;
-  bool full = static_cast<int>(items.size()) >= page.limit;
-  out["items"] = std::move(items);
-  out["next_cursor"] = full ? json::value(std::to_string(last_id)) : json::value(nullptr);
-  return out;
-}
-
 Error Forbidden() { return Error::Forbidden("forbidden", "Your role does not allow this action."); }
-
-json::object PageOfRows(const storage::ResultSet& rows, const Page& page,
-                        const std::function<json::object(const Row&)>& view) {
-  json::array items;
-  std::int64_t last = 0;
-  for (const auto& r : rows.rows) {
-    items.push_back(view(r));
-    last = r.integer(0);
-  }
-  return PageOf(std::move(items), page, last);
-}
 
 std::int64_t RevokeAllOf(Connection& c, std::int64_t tenant_id, std::int64_t user_id,
                          Timestamp now) {

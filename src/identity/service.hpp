@@ -15,6 +15,7 @@
 #include "core/json.hpp"
 #include "core/result.hpp"
 #include "core/time.hpp"
+#include "identity/paging.hpp"
 #include "identity/password.hpp"
 #include "identity/principal.hpp"
 #include "identity/throttle.hpp"
@@ -27,12 +28,6 @@ struct LoginResult {
   std::string csrf_token;
   Timestamp expires_at;
   json::object view;  // the body of the login answer, token included
-};
-
-// A page of a list: {"items": [...], "next_cursor": "…" | null}.
-struct Page {
-  std::optional<std::string> cursor;
-  int limit = 25;
 };
 
 class IdentityService {

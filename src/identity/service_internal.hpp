@@ -45,14 +45,6 @@ struct ParsedToken {
 };
 bool ParseToken(std::string_view token, ParsedToken& out);
 
-// Reads limit/cursor into a keyset over a descending id: returns the id to start below.
-std::int64_t CursorBefore(const Page& page);
-// {"items": items, "next_cursor": …} where a full page gets the last id as the cursor.
-json::object PageOf(json::array items, const Page& page, std::int64_t last_id);
-// The page of `rows` (keyed by a descending id in column 0), each turned into JSON by `view`.
-json::object PageOfRows(const storage::ResultSet& rows, const Page& page,
-                        const std::function<json::object(const storage::Row&)>& view);
-
 // Revokes every session and API token of one user; returns how many.
 std::int64_t RevokeAllOf(storage::Connection& c, std::int64_t tenant_id, std::int64_t user_id,
                          Timestamp now);
