@@ -94,4 +94,15 @@ int StatusOf(ErrorKind kind);
 Response Reply(const Result<json::object>& result, int status = 200);
 Response Reply(const Status& status);  // 204 on success
 
+// The handler of a route with an {id} parameter: a missing or malformed id answers 404 before
+// `f(ctx, id)` runs.
+template <class F>
+Handler ById(F f) {
+  return [f = std::move(f)](Context& ctx) -> Response {
+    auto id = ctx.id();
+    if (!id) return ErrorToResponse(Error::NotFound());
+    return f(ctx, *id);
+  };
+}
+
 }  // namespace kelu::http

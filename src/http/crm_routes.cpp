@@ -119,8 +119,6 @@ std::vector<std::pair<std::string, std::string>> Paging() {
   return {{"limit", "1 to 200"}, {"cursor", "from next_cursor"}};
 }
 
-Response Missing() { return ErrorToResponse(Error::NotFound()); }
-
 }  // namespace
 
 void Api::RegisterCrmRoutes() {
@@ -223,11 +221,9 @@ void Api::RegisterCrmRoutes() {
                200,
                {},
                {}},
-              [&crm](Context& ctx) {
-                auto id = ctx.id();
-                if (!id) return Missing();
-                return Reply(crm.GetCustomer(ctx.who(), *id));
-              });
+              ById([&crm](Context& ctx, std::int64_t id) {
+                return Reply(crm.GetCustomer(ctx.who(), id));
+              }));
   router_.Add("PATCH", "/api/v1/customers/{id}", Access::kTenant,
               {"Update a customer's fields (owners change through assign, claim and return)",
                "customers",
@@ -236,11 +232,9 @@ void Api::RegisterCrmRoutes() {
                200,
                {"duplicate_customer", "validation_failed"},
                {}},
-              [&crm](Context& ctx) {
-                auto id = ctx.id();
-                if (!id) return Missing();
-                return Reply(crm.UpdateCustomer(ctx.who(), *id, ctx.body, ctx.meta));
-              });
+              ById([&crm](Context& ctx, std::int64_t id) {
+                return Reply(crm.UpdateCustomer(ctx.who(), id, ctx.body, ctx.meta));
+              }));
   router_.Add("DELETE", "/api/v1/customers/{id}", Access::kTenant,
               {"Move a customer to the recycle bin (restorable for 30 days)",
                "customers",
@@ -249,11 +243,9 @@ void Api::RegisterCrmRoutes() {
                204,
                {},
                {}},
-              [&crm](Context& ctx) {
-                auto id = ctx.id();
-                if (!id) return Missing();
-                return Reply(crm.DeleteCustomer(ctx.who(), *id, ctx.meta));
-              });
+              ById([&crm](Context& ctx, std::int64_t id) {
+                return Reply(crm.DeleteCustomer(ctx.who(), id, ctx.meta));
+              }));
   router_.Add("GET", "/api/v1/customers/{id}/timeline", Access::kTenant,
               {"The customer's timeline: follow-ups, contacts, ownership and pool moves",
                "customers",
@@ -266,13 +258,11 @@ void Api::RegisterCrmRoutes() {
                200,
                {},
                Paging()},
-              [&crm](Context& ctx) {
-                auto id = ctx.id();
-                if (!id) return Missing();
+              ById([&crm](Context& ctx, std::int64_t id) {
                 auto page = ctx.page();
                 if (!page.ok()) return ErrorToResponse(page.error());
-                return Reply(crm.Timeline(ctx.who(), *id, *page));
-              });
+                return Reply(crm.Timeline(ctx.who(), id, *page));
+              }));
   router_.Add("POST", "/api/v1/customers/{id}/claim", Access::kTenant,
               {"Claim a customer from its pool, within the holding and daily caps",
                "pool",
@@ -282,11 +272,9 @@ void Api::RegisterCrmRoutes() {
                {"customer_not_in_pool", "customer_cap_reached", "daily_claim_cap_reached",
                 "reclaim_cooldown"},
                {}},
-              [&crm](Context& ctx) {
-                auto id = ctx.id();
-                if (!id) return Missing();
-                return Reply(crm.Claim(ctx.who(), *id, ctx.meta));
-              });
+              ById([&crm](Context& ctx, std::int64_t id) {
+                return Reply(crm.Claim(ctx.who(), id, ctx.meta));
+              }));
   router_.Add("POST", "/api/v1/customers/{id}/return", Access::kTenant,
               {"Return a customer to a pool, with a reason",
                "pool",
@@ -295,11 +283,9 @@ void Api::RegisterCrmRoutes() {
                200,
                {"customer_in_pool", "validation_failed"},
                {}},
-              [&crm](Context& ctx) {
-                auto id = ctx.id();
-                if (!id) return Missing();
-                return Reply(crm.Return(ctx.who(), *id, ctx.body, ctx.meta));
-              });
+              ById([&crm](Context& ctx, std::int64_t id) {
+                return Reply(crm.Return(ctx.who(), id, ctx.body, ctx.meta));
+              }));
   router_.Add("POST", "/api/v1/customers/{id}/assign", Access::kTenant,
               {"A manager gives a customer (owned in scope, or in a pool) to a user",
                "pool",
@@ -308,11 +294,9 @@ void Api::RegisterCrmRoutes() {
                200,
                {"forbidden", "customer_cap_reached", "validation_failed"},
                {}},
-              [&crm](Context& ctx) {
-                auto id = ctx.id();
-                if (!id) return Missing();
-                return Reply(crm.Assign(ctx.who(), *id, ctx.body, ctx.meta));
-              });
+              ById([&crm](Context& ctx, std::int64_t id) {
+                return Reply(crm.Assign(ctx.who(), id, ctx.body, ctx.meta));
+              }));
 
   router_.Add("POST", "/api/v1/customers/{id}/merge", Access::kTenant,
               {"Merge another customer into this one: contacts, follow-ups, opportunities, tasks "
@@ -323,11 +307,9 @@ void Api::RegisterCrmRoutes() {
                200,
                {"validation_failed"},
                {}},
-              [&crm](Context& ctx) {
-                auto id = ctx.id();
-                if (!id) return Missing();
-                return Reply(crm.MergeCustomers(ctx.who(), *id, ctx.body, ctx.meta));
-              });
+              ById([&crm](Context& ctx, std::int64_t id) {
+                return Reply(crm.MergeCustomers(ctx.who(), id, ctx.body, ctx.meta));
+              }));
 
   router_.Add("GET", "/api/v1/search", Access::kTenant,
               {"Search customers and contacts by any 2+ characters of a name, phone digits or "
@@ -369,11 +351,9 @@ void Api::RegisterCrmRoutes() {
               });
   router_.Add("DELETE", "/api/v1/saved-views/{id}", Access::kTenant,
               {"Delete one of your saved views", "views", nullptr, nullptr, 204, {}, {}},
-              [&crm](Context& ctx) {
-                auto id = ctx.id();
-                if (!id) return Missing();
-                return Reply(crm.DeleteSavedView(ctx.who(), *id, ctx.meta));
-              });
+              ById([&crm](Context& ctx, std::int64_t id) {
+                return Reply(crm.DeleteSavedView(ctx.who(), id, ctx.meta));
+              }));
   router_.Add("GET", "/api/v1/dashboard", Access::kTenant,
               {"Dashboard figures within your scope: funnel, new customers and follow-ups per "
                "week, won amount per month, overdue follow-ups",
@@ -442,19 +422,16 @@ void Api::RegisterCrmRoutes() {
               [&crm](Context& ctx) {
                 return Reply(crm.CreateContact(ctx.who(), ctx.body, ctx.meta), 201);
               });
-  router_.Add("GET", "/api/v1/contacts/{id}", Access::kTenant,
-              {"One contact of a customer the caller sees",
-               "contacts",
-               nullptr,
-               ContactSchema(),
-               200,
-               {},
-               {}},
-              [&crm](Context& ctx) {
-                auto id = ctx.id();
-                if (!id) return Missing();
-                return Reply(crm.GetContact(ctx.who(), *id));
-              });
+  router_.Add(
+      "GET", "/api/v1/contacts/{id}", Access::kTenant,
+      {"One contact of a customer the caller sees",
+       "contacts",
+       nullptr,
+       ContactSchema(),
+       200,
+       {},
+       {}},
+      ById([&crm](Context& ctx, std::int64_t id) { return Reply(crm.GetContact(ctx.who(), id)); }));
   router_.Add("PATCH", "/api/v1/contacts/{id}", Access::kTenant,
               {"Update a contact",
                "contacts",
@@ -463,18 +440,14 @@ void Api::RegisterCrmRoutes() {
                200,
                {"validation_failed"},
                {}},
-              [&crm](Context& ctx) {
-                auto id = ctx.id();
-                if (!id) return Missing();
-                return Reply(crm.UpdateContact(ctx.who(), *id, ctx.body, ctx.meta));
-              });
+              ById([&crm](Context& ctx, std::int64_t id) {
+                return Reply(crm.UpdateContact(ctx.who(), id, ctx.body, ctx.meta));
+              }));
   router_.Add("DELETE", "/api/v1/contacts/{id}", Access::kTenant,
               {"Move a contact to the recycle bin", "contacts", nullptr, nullptr, 204, {}, {}},
-              [&crm](Context& ctx) {
-                auto id = ctx.id();
-                if (!id) return Missing();
-                return Reply(crm.DeleteContact(ctx.who(), *id, ctx.meta));
-              });
+              ById([&crm](Context& ctx, std::int64_t id) {
+                return Reply(crm.DeleteContact(ctx.who(), id, ctx.meta));
+              }));
 
   // --- Follow-ups ---
   router_.Add("GET", "/api/v1/follow-ups", Access::kTenant,
@@ -513,11 +486,9 @@ void Api::RegisterCrmRoutes() {
               });
   router_.Add("DELETE", "/api/v1/follow-ups/{id}", Access::kTenant,
               {"Move a follow-up to the recycle bin", "follow-ups", nullptr, nullptr, 204, {}, {}},
-              [&crm](Context& ctx) {
-                auto id = ctx.id();
-                if (!id) return Missing();
-                return Reply(crm.DeleteFollowUp(ctx.who(), *id, ctx.meta));
-              });
+              ById([&crm](Context& ctx, std::int64_t id) {
+                return Reply(crm.DeleteFollowUp(ctx.who(), id, ctx.meta));
+              }));
 
   // --- Tasks ---
   router_.Add("GET", "/api/v1/tasks", Access::kTenant,
@@ -558,18 +529,14 @@ void Api::RegisterCrmRoutes() {
                200,
                {"validation_failed"},
                {}},
-              [&crm](Context& ctx) {
-                auto id = ctx.id();
-                if (!id) return Missing();
-                return Reply(crm.UpdateTask(ctx.who(), *id, ctx.body, ctx.meta));
-              });
+              ById([&crm](Context& ctx, std::int64_t id) {
+                return Reply(crm.UpdateTask(ctx.who(), id, ctx.body, ctx.meta));
+              }));
   router_.Add("DELETE", "/api/v1/tasks/{id}", Access::kTenant,
               {"Move a task to the recycle bin", "tasks", nullptr, nullptr, 204, {}, {}},
-              [&crm](Context& ctx) {
-                auto id = ctx.id();
-                if (!id) return Missing();
-                return Reply(crm.DeleteTask(ctx.who(), *id, ctx.meta));
-              });
+              ById([&crm](Context& ctx, std::int64_t id) {
+                return Reply(crm.DeleteTask(ctx.who(), id, ctx.meta));
+              }));
 
   // --- Pools ---
   router_.Add("GET", "/api/v1/pools", Access::kTenant,
@@ -599,13 +566,11 @@ void Api::RegisterCrmRoutes() {
                200,
                {},
                Paging()},
-              [&crm](Context& ctx) {
-                auto id = ctx.id();
-                if (!id) return Missing();
+              ById([&crm](Context& ctx, std::int64_t id) {
                 auto page = ctx.page();
                 if (!page.ok()) return ErrorToResponse(page.error());
-                return Reply(crm.PoolCustomers(ctx.who(), *id, *page));
-              });
+                return Reply(crm.PoolCustomers(ctx.who(), id, *page));
+              }));
 
   // --- Pipelines and opportunities ---
   auto stage_schema =
@@ -664,11 +629,9 @@ void Api::RegisterCrmRoutes() {
                200,
                {"forbidden", "stage_in_use", "validation_failed"},
                {}},
-              [&crm](Context& ctx) {
-                auto id = ctx.id();
-                if (!id) return Missing();
-                return Reply(crm.UpdatePipeline(ctx.who(), *id, ctx.body, ctx.meta));
-              });
+              ById([&crm](Context& ctx, std::int64_t id) {
+                return Reply(crm.UpdatePipeline(ctx.who(), id, ctx.body, ctx.meta));
+              }));
   router_.Add("GET", "/api/v1/opportunities", Access::kTenant,
               {"Opportunities the caller sees (by owner's scope)",
                "opportunities",
@@ -709,11 +672,9 @@ void Api::RegisterCrmRoutes() {
               });
   router_.Add("GET", "/api/v1/opportunities/{id}", Access::kTenant,
               {"One opportunity", "opportunities", nullptr, opportunity_schema, 200, {}, {}},
-              [&crm](Context& ctx) {
-                auto id = ctx.id();
-                if (!id) return Missing();
-                return Reply(crm.GetOpportunity(ctx.who(), *id));
-              });
+              ById([&crm](Context& ctx, std::int64_t id) {
+                return Reply(crm.GetOpportunity(ctx.who(), id));
+              }));
   router_.Add("PATCH", "/api/v1/opportunities/{id}", Access::kTenant,
               {"Change an opportunity: move its stage, win it, lose it with a reason, reopen it",
                "opportunities",
@@ -729,19 +690,15 @@ void Api::RegisterCrmRoutes() {
                200,
                {"validation_failed"},
                {}},
-              [&crm](Context& ctx) {
-                auto id = ctx.id();
-                if (!id) return Missing();
-                return Reply(crm.UpdateOpportunity(ctx.who(), *id, ctx.body, ctx.meta));
-              });
+              ById([&crm](Context& ctx, std::int64_t id) {
+                return Reply(crm.UpdateOpportunity(ctx.who(), id, ctx.body, ctx.meta));
+              }));
   router_.Add(
       "DELETE", "/api/v1/opportunities/{id}", Access::kTenant,
       {"Move an opportunity to the recycle bin", "opportunities", nullptr, nullptr, 204, {}, {}},
-      [&crm](Context& ctx) {
-        auto id = ctx.id();
-        if (!id) return Missing();
-        return Reply(crm.DeleteOpportunity(ctx.who(), *id, ctx.meta));
-      });
+      ById([&crm](Context& ctx, std::int64_t id) {
+        return Reply(crm.DeleteOpportunity(ctx.who(), id, ctx.meta));
+      }));
   router_.Add("GET", "/api/v1/opportunities/{id}/history", Access::kTenant,
               {"Every stage and status change of an opportunity, oldest first",
                "opportunities",
@@ -756,11 +713,9 @@ void Api::RegisterCrmRoutes() {
                200,
                {},
                {}},
-              [&crm](Context& ctx) {
-                auto id = ctx.id();
-                if (!id) return Missing();
-                return Reply(crm.OpportunityHistory(ctx.who(), *id));
-              });
+              ById([&crm](Context& ctx, std::int64_t id) {
+                return Reply(crm.OpportunityHistory(ctx.who(), id));
+              }));
 
   // --- Import and export ---
   auto import_schema = Obj({{"id", Int()},
@@ -816,19 +771,16 @@ void Api::RegisterCrmRoutes() {
                 if (!page.ok()) return ErrorToResponse(page.error());
                 return Reply(crm.ListImports(ctx.who(), *page));
               });
-  router_.Add("GET", "/api/v1/imports/{id}", Access::kTenant,
-              {"One import with its mapping and last report",
-               "import",
-               nullptr,
-               import_schema,
-               200,
-               {},
-               {}},
-              [&crm](Context& ctx) {
-                auto id = ctx.id();
-                if (!id) return Missing();
-                return Reply(crm.GetImport(ctx.who(), *id));
-              });
+  router_.Add(
+      "GET", "/api/v1/imports/{id}", Access::kTenant,
+      {"One import with its mapping and last report",
+       "import",
+       nullptr,
+       import_schema,
+       200,
+       {},
+       {}},
+      ById([&crm](Context& ctx, std::int64_t id) { return Reply(crm.GetImport(ctx.who(), id)); }));
   router_.Add("POST", "/api/v1/imports/{id}/dry-run", Access::kTenant,
               {"Check every row with the mapping and report errors and duplicates; writes nothing",
                "import",
@@ -837,11 +789,9 @@ void Api::RegisterCrmRoutes() {
                200,
                {"import_committed", "validation_failed"},
                {}},
-              [&crm](Context& ctx) {
-                auto id = ctx.id();
-                if (!id) return Missing();
-                return Reply(crm.DryRunImport(ctx.who(), *id, ctx.body, ctx.meta));
-              });
+              ById([&crm](Context& ctx, std::int64_t id) {
+                return Reply(crm.DryRunImport(ctx.who(), id, ctx.body, ctx.meta));
+              }));
   router_.Add("POST", "/api/v1/imports/{id}/commit", Access::kTenant,
               {"Create the valid rows; bad rows go to the error file; a second commit answers the "
                "first's report",
@@ -851,11 +801,9 @@ void Api::RegisterCrmRoutes() {
                200,
                {"validation_failed"},
                {}},
-              [&crm](Context& ctx) {
-                auto id = ctx.id();
-                if (!id) return Missing();
-                return Reply(crm.CommitImport(ctx.who(), *id, ctx.body, ctx.meta));
-              });
+              ById([&crm](Context& ctx, std::int64_t id) {
+                return Reply(crm.CommitImport(ctx.who(), id, ctx.body, ctx.meta));
+              }));
   router_.Add("POST", "/api/v1/imports/{id}/revert", Access::kTenant,
               {"Move what a committed import created to the recycle bin",
                "import",
@@ -864,11 +812,9 @@ void Api::RegisterCrmRoutes() {
                200,
                {"import_not_committed"},
                {}},
-              [&crm](Context& ctx) {
-                auto id = ctx.id();
-                if (!id) return Missing();
-                return Reply(crm.RevertImport(ctx.who(), *id, ctx.meta));
-              });
+              ById([&crm](Context& ctx, std::int64_t id) {
+                return Reply(crm.RevertImport(ctx.who(), id, ctx.meta));
+              }));
   router_.Add("GET", "/api/v1/imports/{id}/errors", Access::kTenant,
               {"The rows that failed, as CSV with an error column",
                "import",
@@ -877,10 +823,8 @@ void Api::RegisterCrmRoutes() {
                200,
                {"no_error_file"},
                {}},
-              [&crm](Context& ctx) {
-                auto id = ctx.id();
-                if (!id) return Missing();
-                auto csv = crm.ImportErrors(ctx.who(), *id);
+              ById([&crm](Context& ctx, std::int64_t id) {
+                auto csv = crm.ImportErrors(ctx.who(), id);
                 if (!csv.ok()) return ErrorToResponse(csv.error());
                 Response r;
                 r.body = std::move(csv).value();
@@ -889,7 +833,7 @@ void Api::RegisterCrmRoutes() {
                              "attachment; filename=\"import-errors.csv\"; "
                              "filename*=UTF-8''%E5%AF%BC%E5%85%A5%E9%94%99%E8%AF%AF.csv");
                 return r;
-              });
+              }));
   router_.Add("GET", "/api/v1/exports/customers", Access::kTenant,
               {"Export the customer list (with the list's filters) as CSV, UTF-8 with BOM, formula "
                "cells neutralised; boss and admin",
@@ -983,11 +927,9 @@ void Api::RegisterCrmRoutes() {
                200,
                {"forbidden", "validation_failed"},
                {}},
-              [&crm](Context& ctx) {
-                auto id = ctx.id();
-                if (!id) return Missing();
-                return Reply(crm.UpdateCustomField(ctx.who(), *id, ctx.body, ctx.meta));
-              });
+              ById([&crm](Context& ctx, std::int64_t id) {
+                return Reply(crm.UpdateCustomField(ctx.who(), id, ctx.body, ctx.meta));
+              }));
   router_.Add("DELETE", "/api/v1/custom-fields/{id}", Access::kTenant,
               {"Remove a custom field and its values from every record",
                "custom-fields",
@@ -996,11 +938,9 @@ void Api::RegisterCrmRoutes() {
                204,
                {"forbidden"},
                {}},
-              [&crm](Context& ctx) {
-                auto id = ctx.id();
-                if (!id) return Missing();
-                return Reply(crm.DeleteCustomField(ctx.who(), *id, ctx.meta));
-              });
+              ById([&crm](Context& ctx, std::int64_t id) {
+                return Reply(crm.DeleteCustomField(ctx.who(), id, ctx.meta));
+              }));
 
   // --- Recycle bin ---
   router_.Add(
@@ -1031,11 +971,9 @@ void Api::RegisterCrmRoutes() {
                200,
                {"forbidden", "restore_window_passed", "parent_deleted"},
                {}},
-              [&crm](Context& ctx) {
-                auto id = ctx.id();
-                if (!id) return Missing();
-                return Reply(crm.Restore(ctx.who(), ctx.params.at("type"), *id, ctx.meta));
-              });
+              ById([&crm](Context& ctx, std::int64_t id) {
+                return Reply(crm.Restore(ctx.who(), ctx.params.at("type"), id, ctx.meta));
+              }));
 }
 
 }  // namespace kelu::http

@@ -62,8 +62,6 @@ std::string SessionCookie(const char* name, const std::string& value, int max_ag
                      secure ? "; Secure" : "");
 }
 
-Response NotFoundId() { return ErrorToResponse(Error::NotFound()); }
-
 }  // namespace
 
 void Api::RegisterIdentityRoutes() {
@@ -282,13 +280,10 @@ void Api::RegisterIdentityRoutes() {
        {"seats_exhausted", "login_taken", "weak_password", "forbidden"},
        {}},
       [&ids](Context& ctx) { return Reply(ids.CreateUser(ctx.who(), ctx.body, ctx.meta), 201); });
-  router_.Add("GET", "/api/v1/users/{id}", Access::kTenant,
-              {"One user of the tenant", "users", nullptr, UserSchema(), 200, {}, {}},
-              [&ids](Context& ctx) {
-                auto id = ctx.id();
-                if (!id) return NotFoundId();
-                return Reply(ids.GetUser(ctx.who(), *id));
-              });
+  router_.Add(
+      "GET", "/api/v1/users/{id}", Access::kTenant,
+      {"One user of the tenant", "users", nullptr, UserSchema(), 200, {}, {}},
+      ById([&ids](Context& ctx, std::int64_t id) { return Reply(ids.GetUser(ctx.who(), id)); }));
   router_.Add("PATCH", "/api/v1/users/{id}", Access::kTenant,
               {"Update a user: details, role, department, enable or disable",
                "users",
@@ -302,11 +297,9 @@ void Api::RegisterIdentityRoutes() {
                200,
                {"last_boss", "seats_exhausted", "forbidden"},
                {}},
-              [&ids](Context& ctx) {
-                auto id = ctx.id();
-                if (!id) return NotFoundId();
-                return Reply(ids.UpdateUser(ctx.who(), *id, ctx.body, ctx.meta));
-              });
+              ById([&ids](Context& ctx, std::int64_t id) {
+                return Reply(ids.UpdateUser(ctx.who(), id, ctx.body, ctx.meta));
+              }));
   router_.Add("POST", "/api/v1/users/{id}/password-reset", Access::kTenant,
               {"Reset a user's password to a temporary one (returned once)",
                "users",
@@ -315,11 +308,9 @@ void Api::RegisterIdentityRoutes() {
                200,
                {"forbidden"},
                {}},
-              [&ids](Context& ctx) {
-                auto id = ctx.id();
-                if (!id) return NotFoundId();
-                return Reply(ids.ResetPassword(ctx.who(), *id, ctx.meta));
-              });
+              ById([&ids](Context& ctx, std::int64_t id) {
+                return Reply(ids.ResetPassword(ctx.who(), id, ctx.meta));
+              }));
   router_.Add("GET", "/api/v1/users/{id}/login-history", Access::kTenant,
               {"A user's sign-ins (the boss, or the user)",
                "users",
@@ -328,15 +319,13 @@ void Api::RegisterIdentityRoutes() {
                200,
                {"forbidden"},
                {{"limit", "1 to 200"}, {"cursor", "from next_cursor"}}},
-              [&ids](Context& ctx) {
-                auto id = ctx.id();
-                if (!id) return NotFoundId();
+              ById([&ids](Context& ctx, std::int64_t id) {
                 auto page = ctx.page();
                 if (!page.ok()) return ErrorToResponse(page.error());
-                auto exists = ids.GetUser(ctx.who(), *id);
+                auto exists = ids.GetUser(ctx.who(), id);
                 if (!exists.ok()) return ErrorToResponse(exists.error());
-                return Reply(ids.TenantLoginHistory(ctx.who(), *page, *id));
-              });
+                return Reply(ids.TenantLoginHistory(ctx.who(), *page, id));
+              }));
 
   // --- Departments and roles ---
   router_.Add("GET", "/api/v1/departments", Access::kTenant,
@@ -367,11 +356,9 @@ void Api::RegisterIdentityRoutes() {
                200,
                {"forbidden"},
                {}},
-              [&ids](Context& ctx) {
-                auto id = ctx.id();
-                if (!id) return NotFoundId();
-                return Reply(ids.UpdateDepartment(ctx.who(), *id, ctx.body, ctx.meta));
-              });
+              ById([&ids](Context& ctx, std::int64_t id) {
+                return Reply(ids.UpdateDepartment(ctx.who(), id, ctx.body, ctx.meta));
+              }));
   router_.Add("DELETE", "/api/v1/departments/{id}", Access::kTenant,
               {"Delete an empty department",
                "departments",
@@ -380,11 +367,9 @@ void Api::RegisterIdentityRoutes() {
                204,
                {"department_not_empty", "forbidden"},
                {}},
-              [&ids](Context& ctx) {
-                auto id = ctx.id();
-                if (!id) return NotFoundId();
-                return Reply(ids.DeleteDepartment(ctx.who(), *id, ctx.meta));
-              });
+              ById([&ids](Context& ctx, std::int64_t id) {
+                return Reply(ids.DeleteDepartment(ctx.who(), id, ctx.meta));
+              }));
   auto role_schema =
       Obj({{"role", Str()},
            {"data_scope", Enum({"self", "department", "department_and_below", "all"})},
@@ -439,11 +424,9 @@ void Api::RegisterIdentityRoutes() {
       });
   router_.Add("DELETE", "/api/v1/api-tokens/{id}", Access::kTenantUser,
               {"Revoke one of your API tokens", "api-tokens", nullptr, nullptr, 204, {}, {}},
-              [&ids](Context& ctx) {
-                auto id = ctx.id();
-                if (!id) return NotFoundId();
-                return Reply(ids.RevokeApiToken(ctx.who(), *id, ctx.meta));
-              });
+              ById([&ids](Context& ctx, std::int64_t id) {
+                return Reply(ids.RevokeApiToken(ctx.who(), id, ctx.meta));
+              }));
 
   // --- Audit and login history ---
   auto audit_schema = Obj({{"id", Int()},
@@ -521,11 +504,9 @@ void Api::RegisterIdentityRoutes() {
   router_.Add(
       "DELETE", "/api/v1/support-grants/{id}", Access::kTenantUser,
       {"Revoke a support grant at once", "security", nullptr, nullptr, 204, {"forbidden"}, {}},
-      [&ids](Context& ctx) {
-        auto id = ctx.id();
-        if (!id) return NotFoundId();
-        return Reply(ids.RevokeGrant(ctx.who(), *id, ctx.meta));
-      });
+      ById([&ids](Context& ctx, std::int64_t id) {
+        return Reply(ids.RevokeGrant(ctx.who(), id, ctx.meta));
+      }));
 }
 
 }  // namespace kelu::http

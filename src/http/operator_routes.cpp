@@ -104,11 +104,9 @@ void Api::RegisterOperatorRoutes() {
       [&ids](Context& ctx) { return Reply(ids.CreateTenant(ctx.who(), ctx.body, ctx.meta), 201); });
   router_.Add("GET", "/api/v1/operator/tenants/{id}", Access::kOperator,
               {"One tenant's metadata", "operator", nullptr, TenantMetaSchema(), 200, {}, {}},
-              [&ids](Context& ctx) {
-                auto id = ctx.id();
-                if (!id) return ErrorToResponse(Error::NotFound("tenant"));
-                return Reply(ids.OperatorGetTenant(ctx.who(), *id));
-              });
+              ById([&ids](Context& ctx, std::int64_t id) {
+                return Reply(ids.OperatorGetTenant(ctx.who(), id));
+              }));
   router_.Add("PATCH", "/api/v1/operator/tenants/{id}", Access::kOperator,
               {"Change a tenant's name or seats",
                "operator",
@@ -117,11 +115,9 @@ void Api::RegisterOperatorRoutes() {
                200,
                {"seats_below_active_users"},
                {}},
-              [&ids](Context& ctx) {
-                auto id = ctx.id();
-                if (!id) return ErrorToResponse(Error::NotFound("tenant"));
-                return Reply(ids.OperatorUpdateTenant(ctx.who(), *id, ctx.body, ctx.meta));
-              });
+              ById([&ids](Context& ctx, std::int64_t id) {
+                return Reply(ids.OperatorUpdateTenant(ctx.who(), id, ctx.body, ctx.meta));
+              }));
   router_.Add("GET", "/api/v1/operator/incidents", Access::kOperator,
               {"Incidents reported by tenants (unauthorized use)",
                "operator",
