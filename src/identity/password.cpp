@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "core/json.hpp"
+#include "core/random.hpp"
 #include "core/validation.hpp"
 
 namespace kelu::identity {
@@ -63,6 +64,13 @@ Status CheckPassword(const PasswordPolicy& policy, std::string_view password,
                          " of lower case, upper case, digits and symbols, not containing the "
                          "login name.",
                      std::move(details));
+}
+
+std::string TemporaryPassword(const PasswordPolicy& policy, std::string_view login) {
+  for (;;) {
+    std::string pw = RandomPassword();
+    if (CheckPassword(policy, pw, login).ok()) return pw;
+  }
 }
 
 std::string HashPassword(std::string_view password, HashCost cost) {

@@ -29,6 +29,10 @@ struct HashCost {
   int iterations = 2;
 };
 
+// A random temporary password that meets `policy` for `login` (a random one may, rarely,
+// contain a short login; such draws are discarded).
+std::string TemporaryPassword(const PasswordPolicy& policy, std::string_view login);
+
 // An argon2id hash in the PHC string form. Throws std::runtime_error when out of memory.
 std::string HashPassword(std::string_view password, HashCost cost);
 bool VerifyPassword(const std::string& hash, std::string_view password);

@@ -39,6 +39,14 @@ TEST(Password, Argon2idHashVerifies) {
   EXPECT_FALSE(VerifyPassword(h, "correct-horse-7"));
 }
 
+TEST(Password, TemporaryPasswordsNeverContainTheLogin) {
+  // A two-character login turns up in about one random 16-character password in fifty.
+  for (int i = 0; i < 500; ++i) {
+    std::string pw = TemporaryPassword(PolicyNamed("standard"), "u2");
+    EXPECT_TRUE(CheckPassword(PolicyNamed("standard"), pw, "u2").ok()) << pw;
+  }
+}
+
 TEST(Password, GeneratedPasswordsMeetEveryPolicy) {
   for (int i = 0; i < 50; ++i) {
     std::string pw = RandomPassword();

@@ -364,7 +364,7 @@ Result<json::object> IdentityService::CreateTenant(const Principal& op, const js
   }
   if (!f.ok()) return f.ToError();
   bool temporary = !boss_password;
-  std::string pw = boss_password ? *boss_password : RandomPassword();
+  std::string pw = boss_password ? *boss_password : TemporaryPassword(policy_, *boss_login);
   if (auto s = CheckPassword(policy_, pw, *boss_login); !s.ok()) {
     return FieldError("boss.password", s.error().message);
   }

@@ -98,7 +98,7 @@ Result<json::object> IdentityService::CreateUser(const Principal& who, const jso
   if (!CanAssignRole(who.role, Role::kMember, role)) return Forbidden();
   // Without a password the user gets a temporary one, returned once, to change at sign-in.
   bool temporary = !password;
-  std::string pw = password ? *password : RandomPassword();
+  std::string pw = password ? *password : TemporaryPassword(policy_, *login);
   KELU_RETURN_IF_ERROR(CheckPassword(policy_, pw, *login));
   std::string hash = HashPassword(pw, cost());
   bool active = status.value_or("active") == "active";
@@ -209,7 +209,12 @@ Result<json::object> IdentityService::ResetPassword(const Principal& who, std::i
                                                     const RequestMeta& meta) {
   if (who.kind == PrincipalKind::kSupport) return Error::NotFound();
   KELU_RETURN_IF_ERROR(RequireManager(who));
-  std::string pw = RandomPassword();
+  auto login = db_.Read([&](Connection& c) {
+    return c.QueryOne("SELECT login FROM users WHERE tenant_id = ? AND user_id = ?",
+                      {V(who.tenant_id), V(id)});
+  });
+  if (!login) return Error::NotFound("user");
+  std::string pw = TemporaryPassword(policy_, login->text(0));
   std::string hash = HashPassword(pw, cost());
   return db_.Write([&](Connection& c) -> Result<json::object> {
     auto row = c.QueryOne("SELECT role, login FROM users WHERE tenant_id = ? AND user_id = ?",
