@@ -10,7 +10,6 @@
 namespace kelu::crm {
 
 using storage::Connection;
-using storage::Row;
 using storage::V;
 using namespace internal;
 

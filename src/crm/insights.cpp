@@ -12,7 +12,6 @@
 namespace kelu::crm {
 
 using storage::Connection;
-using storage::Row;
 using storage::V;
 using namespace internal;
 

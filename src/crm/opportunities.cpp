@@ -182,7 +182,9 @@ Result<json::object> CrmService::CreatePipeline(const Principal& who, const json
   if (!identity::CanManageUsers(who.role)) return Forbidden();
   auto input = ReadPipeline(body, true);
   if (!input.ok()) return std::move(input).error();
-  auto& [name, stages] = input.value();
+  // Named references, not a structured binding: lambdas below capture them.
+  auto& name = input->first;
+  auto& stages = input->second;
   return db_.Write([&](Connection& c) -> Result<json::object> {
     EnsureDefaultPipeline(c, who.tenant_id, meta.now);
     std::int64_t id = c.NextId();

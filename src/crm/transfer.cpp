@@ -814,6 +814,7 @@ Result<CrmService::ExportFile> CrmService::ExportList(const Principal& who, std:
     for (const auto& item : batch->at("items").as_array()) {
       const json::object& o = item.as_object();
       std::vector<std::string> row;
+      row.reserve(columns.size() + fields.size());
       for (const auto& [label, cell] : columns) row.push_back(cell(o));
       if (auto it = o.find("custom"); it != o.end() && it->value().is_object()) {
         for (const auto& f : fields) {

@@ -85,7 +85,8 @@ Status ConvertToUtf8(std::istream& in, std::ostream& out, Encoding from) {
     return OkStatus();
   }
   iconv_t cd = iconv_open("UTF-8", "GB18030");
-  if (cd == reinterpret_cast<iconv_t>(-1)) {
+  // (iconv_t)-1 is iconv_open's documented failure value.
+  if (cd == reinterpret_cast<iconv_t>(-1)) {  // NOLINT(performance-no-int-to-ptr)
     return Error::Make(ErrorKind::kInternal, "encoding_unsupported",
                        "GB18030 conversion is unavailable.");
   }
