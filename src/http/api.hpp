@@ -105,4 +105,24 @@ Handler ById(F f) {
   };
 }
 
+// The handler of a list route: a bad limit or cursor answers 422 before `f(ctx, page)` runs.
+template <class F>
+Handler Paged(F f) {
+  return [f = std::move(f)](Context& ctx) -> Response {
+    auto page = ctx.page();
+    if (!page.ok()) return ErrorToResponse(page.error());
+    return f(ctx, *page);
+  };
+}
+
+// A list under an {id}: both checks, then `f(ctx, id, page)`.
+template <class F>
+Handler PagedById(F f) {
+  return ById([f = std::move(f)](Context& ctx, std::int64_t id) -> Response {
+    auto page = ctx.page();
+    if (!page.ok()) return ErrorToResponse(page.error());
+    return f(ctx, id, *page);
+  });
+}
+
 }  // namespace kelu::http

@@ -185,11 +185,9 @@ void Api::RegisterCrmRoutes() {
                 {"created_from", "RFC 3339"},
                 {"created_to", "RFC 3339"},
                 {"with_total", "any value: also answer total"}}},
-              [&crm](Context& ctx) {
-                auto page = ctx.page();
-                if (!page.ok()) return ErrorToResponse(page.error());
-                return Reply(crm.ListCustomers(ctx.who(), ctx.request.query, *page));
-              });
+              Paged([&crm](Context& ctx, const identity::Page& page) {
+                return Reply(crm.ListCustomers(ctx.who(), ctx.request.query, page));
+              }));
   router_.Add(
       "POST", "/api/v1/customers", Access::kTenant,
       {"Create a customer; a duplicate under a block policy is refused, under a warn policy "
@@ -258,10 +256,8 @@ void Api::RegisterCrmRoutes() {
                200,
                {},
                Paging()},
-              ById([&crm](Context& ctx, std::int64_t id) {
-                auto page = ctx.page();
-                if (!page.ok()) return ErrorToResponse(page.error());
-                return Reply(crm.Timeline(ctx.who(), id, *page));
+              PagedById([&crm](Context& ctx, std::int64_t id, const identity::Page& page) {
+                return Reply(crm.Timeline(ctx.who(), id, page));
               }));
   router_.Add("POST", "/api/v1/customers/{id}/claim", Access::kTenant,
               {"Claim a customer from its pool, within the holding and daily caps",
@@ -406,11 +402,9 @@ void Api::RegisterCrmRoutes() {
                 {"cursor", "from next_cursor"},
                 {"customer_id", ""},
                 {"q", "name, mobile or email"}}},
-              [&crm](Context& ctx) {
-                auto page = ctx.page();
-                if (!page.ok()) return ErrorToResponse(page.error());
-                return Reply(crm.ListContacts(ctx.who(), ctx.request.query, *page));
-              });
+              Paged([&crm](Context& ctx, const identity::Page& page) {
+                return Reply(crm.ListContacts(ctx.who(), ctx.request.query, page));
+              }));
   router_.Add("POST", "/api/v1/contacts", Access::kTenant,
               {"Add a contact to a customer; the first becomes primary",
                "contacts",
@@ -462,11 +456,9 @@ void Api::RegisterCrmRoutes() {
                 {"customer_id", ""},
                 {"created_by", ""},
                 {"type", ""}}},
-              [&crm](Context& ctx) {
-                auto page = ctx.page();
-                if (!page.ok()) return ErrorToResponse(page.error());
-                return Reply(crm.ListFollowUps(ctx.who(), ctx.request.query, *page));
-              });
+              Paged([&crm](Context& ctx, const identity::Page& page) {
+                return Reply(crm.ListFollowUps(ctx.who(), ctx.request.query, page));
+              }));
   router_.Add("POST", "/api/v1/follow-ups", Access::kTenant,
               {"Log a follow-up; a next_at time makes a reminder for the customer's owner",
                "follow-ups",
@@ -502,11 +494,9 @@ void Api::RegisterCrmRoutes() {
                 {"cursor", "from next_cursor"},
                 {"view", "open (default), today, overdue, done"},
                 {"assignee_id", "another user's (scope all)"}}},
-              [&crm](Context& ctx) {
-                auto page = ctx.page();
-                if (!page.ok()) return ErrorToResponse(page.error());
-                return Reply(crm.ListTasks(ctx.who(), ctx.request.query, *page, ctx.meta.now));
-              });
+              Paged([&crm](Context& ctx, const identity::Page& page) {
+                return Reply(crm.ListTasks(ctx.who(), ctx.request.query, page, ctx.meta.now));
+              }));
   router_.Add(
       "POST", "/api/v1/tasks", Access::kTenant,
       {"Create a task for yourself or, within your scope, for another user",
@@ -566,10 +556,8 @@ void Api::RegisterCrmRoutes() {
                200,
                {},
                Paging()},
-              ById([&crm](Context& ctx, std::int64_t id) {
-                auto page = ctx.page();
-                if (!page.ok()) return ErrorToResponse(page.error());
-                return Reply(crm.PoolCustomers(ctx.who(), id, *page));
+              PagedById([&crm](Context& ctx, std::int64_t id, const identity::Page& page) {
+                return Reply(crm.PoolCustomers(ctx.who(), id, page));
               }));
 
   // --- Pipelines and opportunities ---
@@ -646,11 +634,9 @@ void Api::RegisterCrmRoutes() {
                 {"customer_id", ""},
                 {"owner_id", ""},
                 {"status", "open, won or lost"}}},
-              [&crm](Context& ctx) {
-                auto page = ctx.page();
-                if (!page.ok()) return ErrorToResponse(page.error());
-                return Reply(crm.ListOpportunities(ctx.who(), ctx.request.query, *page));
-              });
+              Paged([&crm](Context& ctx, const identity::Page& page) {
+                return Reply(crm.ListOpportunities(ctx.who(), ctx.request.query, page));
+              }));
   router_.Add("POST", "/api/v1/opportunities", Access::kTenant,
               {"Create an opportunity on a customer; it starts in the pipeline's first stage",
                "opportunities",
@@ -766,11 +752,9 @@ void Api::RegisterCrmRoutes() {
                200,
                {},
                Paging()},
-              [&crm](Context& ctx) {
-                auto page = ctx.page();
-                if (!page.ok()) return ErrorToResponse(page.error());
-                return Reply(crm.ListImports(ctx.who(), *page));
-              });
+              Paged([&crm](Context& ctx, const identity::Page& page) {
+                return Reply(crm.ListImports(ctx.who(), page));
+              }));
   router_.Add(
       "GET", "/api/v1/imports/{id}", Access::kTenant,
       {"One import with its mapping and last report",
@@ -958,11 +942,9 @@ void Api::RegisterCrmRoutes() {
        200,
        {"forbidden"},
        Paging()},
-      [&crm](Context& ctx) {
-        auto page = ctx.page();
-        if (!page.ok()) return ErrorToResponse(page.error());
-        return Reply(crm.RecycleBin(ctx.who(), *page));
-      });
+      Paged([&crm](Context& ctx, const identity::Page& page) {
+        return Reply(crm.RecycleBin(ctx.who(), page));
+      }));
   router_.Add("POST", "/api/v1/recycle-bin/{type}/{id}/restore", Access::kTenant,
               {"Restore a deleted record within 30 days (boss and admin)",
                "recycle-bin",

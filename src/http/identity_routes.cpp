@@ -192,11 +192,9 @@ void Api::RegisterIdentityRoutes() {
                200,
                {},
                {{"limit", "1 to 200"}, {"cursor", "from next_cursor"}}},
-              [&ids](Context& ctx) {
-                auto page = ctx.page();
-                if (!page.ok()) return ErrorToResponse(page.error());
-                return Reply(ids.MyLoginHistory(ctx.who(), *page));
-              });
+              Paged([&ids](Context& ctx, const identity::Page& page) {
+                return Reply(ids.MyLoginHistory(ctx.who(), page));
+              }));
 
   auto report_answer = Obj({{"incident_id", Int()},
                             {"scope", Enum({"self", "users", "all"})},
@@ -256,11 +254,9 @@ void Api::RegisterIdentityRoutes() {
                200,
                {},
                {{"limit", "1 to 200"}, {"cursor", "from next_cursor"}}},
-              [&ids](Context& ctx) {
-                auto page = ctx.page();
-                if (!page.ok()) return ErrorToResponse(page.error());
-                return Reply(ids.ListUsers(ctx.who(), *page));
-              });
+              Paged([&ids](Context& ctx, const identity::Page& page) {
+                return Reply(ids.ListUsers(ctx.who(), page));
+              }));
   auto user_body = Obj({{"login", Str()},
                         {"name", Str()},
                         {"email", Str()},
@@ -319,12 +315,10 @@ void Api::RegisterIdentityRoutes() {
                200,
                {"forbidden"},
                {{"limit", "1 to 200"}, {"cursor", "from next_cursor"}}},
-              ById([&ids](Context& ctx, std::int64_t id) {
-                auto page = ctx.page();
-                if (!page.ok()) return ErrorToResponse(page.error());
+              PagedById([&ids](Context& ctx, std::int64_t id, const identity::Page& page) {
                 auto exists = ids.GetUser(ctx.who(), id);
                 if (!exists.ok()) return ErrorToResponse(exists.error());
-                return Reply(ids.TenantLoginHistory(ctx.who(), *page, id));
+                return Reply(ids.TenantLoginHistory(ctx.who(), page, id));
               }));
 
   // --- Departments and roles ---
@@ -458,15 +452,13 @@ void Api::RegisterIdentityRoutes() {
                 {"actor_id", "id"},
                 {"from", "RFC 3339"},
                 {"to", "RFC 3339"}}},
-              [&ids](Context& ctx) {
-                auto page = ctx.page();
-                if (!page.ok()) return ErrorToResponse(page.error());
+              Paged([&ids](Context& ctx, const identity::Page& page) {
                 std::map<std::string, std::string> filters;
                 for (const auto& [k, v] : ctx.request.query) {
                   if (k != "limit" && k != "cursor") filters[k] = v;
                 }
-                return Reply(ids.ListAudit(ctx.who(), *page, filters));
-              });
+                return Reply(ids.ListAudit(ctx.who(), page, filters));
+              }));
   router_.Add("GET", "/api/v1/login-history", Access::kTenantUser,
               {"Every user's sign-ins (the boss)",
                "security",
@@ -475,11 +467,9 @@ void Api::RegisterIdentityRoutes() {
                200,
                {"forbidden"},
                {{"limit", "1 to 200"}, {"cursor", "from next_cursor"}}},
-              [&ids](Context& ctx) {
-                auto page = ctx.page();
-                if (!page.ok()) return ErrorToResponse(page.error());
-                return Reply(ids.TenantLoginHistory(ctx.who(), *page, std::nullopt));
-              });
+              Paged([&ids](Context& ctx, const identity::Page& page) {
+                return Reply(ids.TenantLoginHistory(ctx.who(), page, std::nullopt));
+              }));
 
   // --- Support grants ---
   router_.Add("GET", "/api/v1/support-grants", Access::kTenantUser,

@@ -79,11 +79,9 @@ void Api::RegisterOperatorRoutes() {
                200,
                {},
                {{"limit", "1 to 200"}, {"cursor", "from next_cursor"}}},
-              [&ids](Context& ctx) {
-                auto page = ctx.page();
-                if (!page.ok()) return ErrorToResponse(page.error());
-                return Reply(ids.ListTenants(ctx.who(), *page));
-              });
+              Paged([&ids](Context& ctx, const identity::Page& page) {
+                return Reply(ids.ListTenants(ctx.who(), page));
+              }));
   router_.Add(
       "POST", "/api/v1/operator/tenants", Access::kOperator,
       {"Create a tenant with its first boss account",
@@ -134,11 +132,9 @@ void Api::RegisterOperatorRoutes() {
                200,
                {},
                {{"limit", "1 to 200"}, {"cursor", "from next_cursor"}}},
-              [&ids](Context& ctx) {
-                auto page = ctx.page();
-                if (!page.ok()) return ErrorToResponse(page.error());
-                return Reply(ids.ListIncidents(ctx.who(), *page));
-              });
+              Paged([&ids](Context& ctx, const identity::Page& page) {
+                return Reply(ids.ListIncidents(ctx.who(), page));
+              }));
   router_.Add("GET", "/api/v1/operator/audit-log", Access::kOperator,
               {"Operator actions, newest first",
                "operator",
@@ -154,11 +150,9 @@ void Api::RegisterOperatorRoutes() {
                200,
                {},
                {{"limit", "1 to 200"}, {"cursor", "from next_cursor"}}},
-              [&ids](Context& ctx) {
-                auto page = ctx.page();
-                if (!page.ok()) return ErrorToResponse(page.error());
-                return Reply(ids.ListOperatorAudit(ctx.who(), *page));
-              });
+              Paged([&ids](Context& ctx, const identity::Page& page) {
+                return Reply(ids.ListOperatorAudit(ctx.who(), page));
+              }));
 }
 
 }  // namespace kelu::http
