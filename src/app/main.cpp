@@ -19,6 +19,7 @@
 #include "http/server.hpp"
 #include "identity/service.hpp"
 #include "jobs/scheduler.hpp"
+#include "jobs/worker.hpp"
 #include "storage/database.hpp"
 #include "storage/migrations.hpp"
 
@@ -136,6 +137,23 @@ int Serve(const Options& o) {
   rt.scheduler->set_observer(
       [&api](const jobs::JobRun& run) { api.metrics().CountJobRun(run.job, run.ok); });
 
+  // Long imports run on a background thread; those a previous process left unfinished resume.
+  jobs::Worker worker;
+  crm::CrmService* crm = rt.crm.get();
+  crm->SetImportRunner(
+      [&worker, crm](std::int64_t tenant_id, std::int64_t id) {
+        worker.Post([crm, tenant_id, id](const std::atomic<bool>& stopping) {
+          Status done = crm->RunImportJob(tenant_id, id, stopping);
+          if (!done.ok()) spdlog::warn("import {}: {}", id, done.error().message);
+        });
+      },
+      rt.config.files.import_inline_rows);
+  for (const auto& [tenant_id, id] : crm->UnfinishedImports()) {
+    worker.Post([crm, tenant_id, id](const std::atomic<bool>& stopping) {
+      crm->RunImportJob(tenant_id, id, stopping).ok();
+    });
+  }
+
   // Catch up on the daily jobs at start (on a new database this marks today as the start).
   rt.scheduler->RunDue(rt.clock->now());
 
@@ -198,6 +216,8 @@ int Serve(const Options& o) {
     stop.store(true);
   }
   cv.notify_all();
+  // An import stops after its current batch and resumes on the next start.
+  worker.Stop();
   if (ticker.joinable()) ticker.join();
   spdlog::info("kelu stopped");
   return code;

@@ -191,6 +191,8 @@ const std::vector<Key>& Keys() {
                              return std::nullopt;
                            }));
     k.push_back(MakeString("files", "dir", KELU_FIELD(std::string, files.dir), NonEmpty()));
+    k.push_back(MakeInt("files", "import_inline_rows", KELU_FIELD(int, files.import_inline_rows), 0,
+                        1000000));
     k.push_back(MakeString("log", "level", KELU_FIELD(std::string, log.level),
                            OneOf({"trace", "debug", "info", "warn", "error", "off"})));
 #undef KELU_FIELD

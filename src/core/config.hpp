@@ -51,6 +51,8 @@ struct BusinessConfig {
 
 struct FilesConfig {
   std::string dir = "data/files";  // uploads and generated files (imports, error files)
+  // Imports of at most this many rows run within the request; longer ones run as jobs.
+  int import_inline_rows = 2000;
 };
 
 struct LogConfig {

@@ -148,6 +148,39 @@ std::optional<Date> ParseDate(std::string_view s) {
   return date;
 }
 
+std::optional<Timestamp> ParseLocalTime(std::string_view s, const Zone& zone) {
+  if (auto t = ParseRfc3339(s)) return t;
+  // Y[-/]M[-/]D, then optionally a space (or T) and H:MM[:SS].
+  std::size_t pos = 0;
+  auto number = [&](int max_digits, int& out) {
+    std::size_t start = pos;
+    while (pos < s.size() && pos - start < static_cast<std::size_t>(max_digits) && s[pos] >= '0' &&
+           s[pos] <= '9') {
+      ++pos;
+    }
+    return pos > start && ParseInt(s.substr(start, pos - start), out);
+  };
+  int y, m, d;
+  if (!number(4, y) || pos != 4 || pos >= s.size() || (s[pos] != '-' && s[pos] != '/'))
+    return std::nullopt;
+  char sep = s[pos++];
+  if (!number(2, m) || pos >= s.size() || s[pos++] != sep || !number(2, d)) return std::nullopt;
+  Date date{std::chrono::year{y}, std::chrono::month{unsigned(m)}, std::chrono::day{unsigned(d)}};
+  if (!date.ok()) return std::nullopt;
+  int hh = 0, mm = 0, ss = 0;
+  if (pos < s.size()) {
+    if (s[pos] != ' ' && s[pos] != 'T') return std::nullopt;
+    ++pos;
+    if (!number(2, hh) || pos >= s.size() || s[pos++] != ':' || !number(2, mm) || hh > 23 ||
+        mm > 59) {
+      return std::nullopt;
+    }
+    if (pos < s.size() && (s[pos++] != ':' || !number(2, ss) || ss > 59)) return std::nullopt;
+    if (pos != s.size()) return std::nullopt;
+  }
+  return zone.At(date, std::chrono::minutes{hh * 60 + mm}) + std::chrono::seconds{ss};
+}
+
 std::optional<std::chrono::minutes> ParseTimeOfDay(std::string_view s) {
   int h, m;
   if (s.size() != 5 || s[2] != ':' || !ParseInt(s.substr(0, 2), h) ||

@@ -52,6 +52,10 @@ std::optional<Timestamp> ParseRfc3339(std::string_view text);
 std::string FormatDate(Date d);
 // Strict YYYY-MM-DD; nullopt when malformed or not a real date.
 std::optional<Date> ParseDate(std::string_view text);
+// A time as people write it in spreadsheets, read in `zone` unless it carries an offset:
+// RFC 3339, "2026-11-24 09:30[:15]", "2026/11/24 9:30", or a date alone ("2026-11-24",
+// "2026/1/5": midnight). nullopt when malformed.
+std::optional<Timestamp> ParseLocalTime(std::string_view text, const Zone& zone);
 // "HH:MM" → minutes after midnight; nullopt when malformed.
 std::optional<std::chrono::minutes> ParseTimeOfDay(std::string_view text);
 

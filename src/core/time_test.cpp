@@ -53,5 +53,22 @@ TEST(Time, ParsesDatesStrictly) {
 
 TEST(Time, UnknownZoneIsNotFound) { EXPECT_FALSE(Zone::Find("Mars/Olympus")); }
 
+TEST(Time, ParsesSpreadsheetTimesInTheZone) {
+  Zone sh = Zone::Shanghai();
+  auto expect = [&](std::string_view text, std::string_view rfc) {
+    auto t = ParseLocalTime(text, sh);
+    ASSERT_TRUE(t) << text;
+    EXPECT_EQ(FormatRfc3339(*t, sh), rfc) << text;
+  };
+  expect("2026-11-24 09:30", "2026-11-24T09:30:00+08:00");
+  expect("2026/1/5 9:05:07", "2026-01-05T09:05:07+08:00");
+  expect("2026-11-24", "2026-11-24T00:00:00+08:00");
+  expect("2026-11-24T01:00:00Z", "2026-11-24T09:00:00+08:00");
+  for (std::string_view bad : {"", "24/11/2026", "2026-11-31", "2026-11/24", "2026-11-24 25:00",
+                               "2026-11-24 9", "2026-11-24 09:30 x", "2026-11-24x"}) {
+    EXPECT_FALSE(ParseLocalTime(bad, sh)) << bad;
+  }
+}
+
 }  // namespace
 }  // namespace kelu

@@ -348,6 +348,14 @@ Result<json::object> CrmService::ListFollowUps(const Principal& who, const Filte
 Result<json::object> CrmService::CreateFollowUp(const Principal& who, const json::object& body,
                                                 const RequestMeta& meta) {
   if (who.kind != identity::PrincipalKind::kUser) return Error::NotFound();
+  return db_.Write([&](Connection& c) -> Result<json::object> {
+    return CreateFollowUpIn(c, who, body, meta, std::nullopt);
+  });
+}
+
+Result<json::object> CrmService::CreateFollowUpIn(Connection& c, const Principal& who,
+                                                  const json::object& body, const RequestMeta& meta,
+                                                  std::optional<std::int64_t> import_id) {
   Fields f(body);
   f.OnlyKeys({"customer_id", "contact_id", "type", "content", "at", "next_at"});
   auto customer_id = f.Int("customer_id", true, 1, INT64_MAX);
@@ -361,7 +369,7 @@ Result<json::object> CrmService::CreateFollowUp(const Principal& who, const json
   if (at && *at > meta.now + std::chrono::minutes(5)) f.Fail("at", "must not be in the future");
   if (next_at && *next_at <= when) f.Fail("next_at", "must be after the follow-up");
   if (!f.ok()) return f.ToError();
-  return db_.Write([&](Connection& c) -> Result<json::object> {
+  {
     Visibility v = VisibilityOf(c, identity_, who);
     auto customer = FindCustomer(c, v, *customer_id, false);
     if (!customer) return FieldError("customer_id", "no such customer");
@@ -388,7 +396,8 @@ Result<json::object> CrmService::CreateFollowUp(const Principal& who, const json
         "next_follow_up_at), return_warned_at = NULL, updated_at = ? WHERE tenant_id = ? AND "
         "customer_id = ?",
         {V(latest), V(next), V(now), V(who.tenant_id), V(*customer_id)});
-    if (next) {
+    // An imported follow-up whose next time has passed is history: it makes no reminder.
+    if (next && (!import_id || *next > now)) {
       std::int64_t assignee = customer->opt_integer(kCOwner).value_or(who.user_id);
       c.Exec(
           "INSERT INTO tasks (tenant_id, task_id, title, due_at, assignee_id, customer_id, "
@@ -404,10 +413,12 @@ Result<json::object> CrmService::CreateFollowUp(const Principal& who, const json
     json::object view = FollowUpView(*row);
     RecordEvent(c, who.tenant_id, *customer_id, when, who.user_id, "follow_up",
                 json::object{{"follow_up_id", id}, {"type", *type}, {"content", *content}});
-    identity::RecordAudit(c, who, meta,
-                          {"follow_up.create", "follow_up", std::to_string(id), {}, view});
+    if (!import_id) {
+      identity::RecordAudit(c, who, meta,
+                            {"follow_up.create", "follow_up", std::to_string(id), {}, view});
+    }
     return view;
-  });
+  }
 }
 
 Status CrmService::DeleteFollowUp(const Principal& who, std::int64_t id, const RequestMeta& meta) {

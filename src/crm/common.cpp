@@ -105,6 +105,32 @@ json::array JsonArray(const std::string& text) {
   return {};
 }
 
+namespace {
+constexpr std::pair<const char*, const char*> kFollowUpTypeLabels[] = {
+    {"call", "电话"},  {"visit", "拜访"}, {"wechat", "微信"},
+    {"email", "邮件"}, {"sms", "短信"},   {"other", "其他"}};
+}  // namespace
+
+std::string FollowUpTypeLabel(std::string_view code) {
+  for (const auto& [c, label] : kFollowUpTypeLabels) {
+    if (code == c) return label;
+  }
+  return std::string(code);
+}
+
+std::optional<std::string> FollowUpTypeFromText(std::string_view text) {
+  std::string lower;
+  for (char ch : text) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  for (const auto& [c, label] : kFollowUpTypeLabels) {
+    if (lower == c || text == label) return std::string(c);
+  }
+  if (text == "电话沟通" || text == "电话跟进") return "call";
+  if (text == "上门" || text == "拜访客户" || text == "上门拜访") return "visit";
+  if (text == "短信沟通") return "sms";
+  if (text == "邮箱" || text == "电子邮件") return "email";
+  return std::nullopt;
+}
+
 Error Forbidden() { return Error::Forbidden("forbidden", "Your role does not allow this action."); }
 
 }  // namespace internal

@@ -107,6 +107,21 @@ Result<std::string> CustomCondition(storage::Dialect d, const std::string& alias
 // A JSON array of strings from stored JSON text ([] when malformed).
 json::array JsonArray(const std::string& text);
 
+// A column of an import or export file: the field, its header when exporting, and the other
+// headers that suggest it when importing (Chinese and English).
+struct FileColumn {
+  const char* field;
+  const char* label;
+  std::vector<const char*> aliases;
+};
+// The columns of a customer file, in export order.
+const std::vector<FileColumn>& CustomerFileColumns();
+
+// Follow-up types: the stored code ("call") and its label (电话), both ways; FollowUpTypeFromText
+// accepts either, nullopt when neither.
+std::string FollowUpTypeLabel(std::string_view code);
+std::optional<std::string> FollowUpTypeFromText(std::string_view text);
+
 using identity::CursorBefore;
 using identity::PageOfRows;
 

@@ -5,6 +5,8 @@
 // timeline event in the same transaction. Views are JSON for the HTTP layer. Thread-safe.
 #pragma once
 
+#include <atomic>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -23,6 +25,12 @@ using identity::RequestMeta;
 
 // Query-string filters of a list, by name.
 using Filters = std::multimap<std::string, std::string>;
+
+namespace internal {
+struct ImportRun;
+struct ImportBatch;
+struct ImportedRow;
+}  // namespace internal
 
 class CrmService {
  public:
@@ -139,6 +147,14 @@ class CrmService {
   // commit's report.
   Result<json::object> CommitImport(const Principal& who, std::int64_t id, const json::object& body,
                                     const RequestMeta& meta);
+  // Runs a started dry run or commit to its end, batch by batch, or until `stopping`; a commit
+  // stopped midway resumes from its last batch when run again. Called by the runner.
+  Status RunImportJob(std::int64_t tenant_id, std::int64_t id, const std::atomic<bool>& stopping);
+  // Long imports (more than `inline_rows` rows) are handed to `runner` (tenant, import id),
+  // which calls RunImportJob later; without a runner every import runs within the request.
+  void SetImportRunner(std::function<void(std::int64_t, std::int64_t)> runner, int inline_rows);
+  // Dry runs and commits that were running when the process stopped: (tenant, import id).
+  std::vector<std::pair<std::int64_t, std::int64_t>> UnfinishedImports();
   // Moves what the import created to the recycle bin.
   Result<json::object> RevertImport(const Principal& who, std::int64_t id, const RequestMeta& meta);
   // The rows that failed, as CSV (UTF-8 with BOM) with an error column.
@@ -193,13 +209,38 @@ class CrmService {
                                   std::vector<std::vector<std::string>> rows,
                                   const std::string& format, const json::object& filters,
                                   const RequestMeta& meta);
-  // Reads an import's file row by row with `mapping`, creating each valid row inside `c`.
-  Result<json::object> RunImport(storage::Connection& c, const Principal& who, std::int64_t id,
-                                 const json::object& mapping, const RequestMeta& meta,
-                                 bool keep_errors);
+  // --- Imports (imports.cpp) ---
+  using ImportLine = std::pair<std::int64_t, std::vector<std::string>>;  // line, cells
+  // Checks `mapping` against the file's header and the entity's fields; what a run needs.
+  Result<internal::ImportRun> PrepareImport(storage::Connection& c, const Principal& who,
+                                            std::int64_t id, const std::string& entity,
+                                            const json::object& mapping);
+  // Starts a dry run or a commit: within the request for short files, else on the runner.
+  Result<json::object> StartImport(const Principal& who, std::int64_t id, const json::object& body,
+                                   const RequestMeta& meta, bool dry_run);
+  // Creates each row of a batch in its own savepoint inside `c`.
+  internal::ImportBatch ProcessImportBatch(storage::Connection& c, internal::ImportRun& run,
+                                           const Principal& who, const RequestMeta& meta,
+                                           const std::vector<ImportLine>& rows);
+  Result<internal::ImportedRow> ImportCustomerRow(storage::Connection& c, internal::ImportRun& run,
+                                                  internal::ImportBatch& batch,
+                                                  const Principal& who, const RequestMeta& meta,
+                                                  const std::map<std::string, std::string>& cells,
+                                                  std::int64_t line);
+  Result<internal::ImportedRow> ImportContactRow(storage::Connection& c,
+                                                 const internal::ImportRun& run,
+                                                 const Principal& who, const RequestMeta& meta,
+                                                 const std::map<std::string, std::string>& cells);
+  Result<internal::ImportedRow> ImportFollowUpRow(storage::Connection& c,
+                                                  const internal::ImportRun& run,
+                                                  const Principal& who, const RequestMeta& meta,
+                                                  const std::map<std::string, std::string>& cells);
   Result<json::object> CreateContactIn(storage::Connection& c, const Principal& who,
                                        const json::object& body, const RequestMeta& meta,
                                        std::optional<std::int64_t> import_id);
+  Result<json::object> CreateFollowUpIn(storage::Connection& c, const Principal& who,
+                                        const json::object& body, const RequestMeta& meta,
+                                        std::optional<std::int64_t> import_id);
   json::object CustomerView(const storage::Row& r) const;
   json::object ContactView(const storage::Row& r) const;
   json::object FollowUpView(const storage::Row& r) const;
@@ -211,6 +252,8 @@ class CrmService {
   storage::Database& db_;
   identity::IdentityService& identity_;
   std::string files_dir_;
+  std::function<void(std::int64_t, std::int64_t)> import_runner_;
+  int import_inline_rows_ = 0;
 };
 
 }  // namespace kelu::crm

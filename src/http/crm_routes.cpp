@@ -704,40 +704,52 @@ void Api::RegisterCrmRoutes() {
               }));
 
   // --- Import and export ---
-  auto import_schema = Obj({{"id", Int()},
-                            {"user_id", Int()},
-                            {"filename", Str()},
-                            {"encoding", Enum({"utf-8", "utf-8-bom", "gb18030"})},
-                            {"status", Enum({"uploaded", "validated", "committed", "reverted"})},
-                            {"mapping", Obj({})},
-                            {"report", Obj({})},
-                            {"created_at", Time()},
-                            {"updated_at", Time()}});
-  auto report_schema = Obj(
+  auto import_schema = Obj(
       {{"id", Int()},
-       {"status", Str()},
+       {"user_id", Int()},
+       {"entity", Enum({"customers", "contacts", "follow_ups"})},
+       {"filename", Str()},
+       {"encoding", Enum({"utf-8", "utf-8-bom", "gb18030", "xlsx"})},
+       {"status", Enum({"uploaded", "validating", "validated", "committing", "committed",
+                        "reverted", "failed"})},
        {"dry_run", Bool()},
+       {"mapping", Obj({})},
+       {"progress", Obj({{"processed", Int()}, {"total", Int()}})},
        {"report", Obj({{"total", Int()},
                        {"valid", Int()},
                        {"invalid", Int()},
                        {"duplicates", Int()},
                        {"errors", Array(Obj({{"line", Int()}, {"code", Str()}, {"error", Str()}}))},
-                       {"error_file", Nullable(Str())}})}});
+                       {"error_file", Nullable(Str())},
+                       {"failure", Obj({{"code", Str()}, {"message", Str()}})}})},
+       {"created_at", Time()},
+       {"updated_at", Time()}});
+  // A dry run or commit answers 200 when done within the request, 202 while it runs as a job
+  // (poll GET /api/v1/imports/{id}).
+  auto started = [](Result<json::object> r) {
+    if (!r.ok()) return ErrorToResponse(r.error());
+    const auto& status = r->at("status").as_string();
+    return Reply(r, status == "validating" || status == "committing" ? 202 : 200);
+  };
   auto mapping_body = Obj({{"mapping", Obj({}, {})}});
   Route& upload = router_.Add(
       "POST", "/api/v1/imports", Access::kTenant,
-      {"Upload customers as CSV (UTF-8, UTF-8 with BOM or GB18030) or XLSX (the body is the file); "
-       "answers the headers, a sample and a suggested mapping",
+      {"Upload customers, contacts or follow-ups as CSV (UTF-8, UTF-8 with BOM or GB18030) or XLSX "
+       "(the body is the file); answers the headers, a sample, the row count and a suggested "
+       "mapping",
        "import",
        nullptr,
        Obj({{"id", Int()},
+            {"entity", Str()},
             {"encoding", Str()},
+            {"total_rows", Int()},
             {"headers", Array(Str())},
             {"mapping", Obj({})},
             {"sample", Array(Array(Str()))}}),
        201,
        {"empty_file", "missing_header", "unsupported_format", "invalid_encoding", "invalid_xlsx"},
-       {{"entity", "customers"}, {"filename", "the file's name"}}},
+       {{"entity", "customers (default), contacts or follow_ups"},
+        {"filename", "the file's name"}}},
       [&crm](Context& ctx) {
         return Reply(crm.UploadImport(ctx.who(), ctx.request.query, ctx.request.body, ctx.meta),
                      201);
@@ -766,27 +778,28 @@ void Api::RegisterCrmRoutes() {
        {}},
       ById([&crm](Context& ctx, std::int64_t id) { return Reply(crm.GetImport(ctx.who(), id)); }));
   router_.Add("POST", "/api/v1/imports/{id}/dry-run", Access::kTenant,
-              {"Check every row with the mapping and report errors and duplicates; writes nothing",
+              {"Check every row with the mapping and report errors and duplicates; writes nothing. "
+               "Long files run as a job: 202, then poll the import",
                "import",
                mapping_body,
-               report_schema,
+               import_schema,
                200,
-               {"import_committed", "validation_failed"},
+               {"import_committed", "import_busy", "validation_failed"},
                {}},
-              ById([&crm](Context& ctx, std::int64_t id) {
-                return Reply(crm.DryRunImport(ctx.who(), id, ctx.body, ctx.meta));
+              ById([&crm, started](Context& ctx, std::int64_t id) {
+                return started(crm.DryRunImport(ctx.who(), id, ctx.body, ctx.meta));
               }));
   router_.Add("POST", "/api/v1/imports/{id}/commit", Access::kTenant,
               {"Create the valid rows; bad rows go to the error file; a second commit answers the "
-               "first's report",
+               "first's report. Long files run as a job: 202, then poll the import",
                "import",
                mapping_body,
-               report_schema,
+               import_schema,
                200,
-               {"validation_failed"},
+               {"import_busy", "validation_failed"},
                {}},
-              ById([&crm](Context& ctx, std::int64_t id) {
-                return Reply(crm.CommitImport(ctx.who(), id, ctx.body, ctx.meta));
+              ById([&crm, started](Context& ctx, std::int64_t id) {
+                return started(crm.CommitImport(ctx.who(), id, ctx.body, ctx.meta));
               }));
   router_.Add("POST", "/api/v1/imports/{id}/revert", Access::kTenant,
               {"Move what a committed import created to the recycle bin",
@@ -794,7 +807,7 @@ void Api::RegisterCrmRoutes() {
                nullptr,
                Obj({{"id", Int()}, {"status", Str()}, {"reverted", Int()}}),
                200,
-               {"import_not_committed"},
+               {"import_not_committed", "import_busy"},
                {}},
               ById([&crm](Context& ctx, std::int64_t id) {
                 return Reply(crm.RevertImport(ctx.who(), id, ctx.meta));
@@ -805,7 +818,7 @@ void Api::RegisterCrmRoutes() {
                nullptr,
                Str("CSV, UTF-8 with BOM"),
                200,
-               {"no_error_file"},
+               {"no_error_file", "import_busy"},
                {}},
               ById([&crm](Context& ctx, std::int64_t id) {
                 auto csv = crm.ImportErrors(ctx.who(), id);

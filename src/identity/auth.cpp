@@ -417,15 +417,8 @@ Result<Principal> IdentityService::Authenticate(std::string_view token, Credenti
         ErrorKind::kUnauthorized, is_session ? "session_expired" : "token_expired",
         is_session ? "The session has expired; sign in again." : "The API token has expired.");
   }
-  auto user = db_.Read([&](Connection& c) {
-    return c.QueryOne(
-        fmt::format("SELECT {} , (SELECT slug FROM tenants WHERE tenant_id = users.tenant_id), "
-                    "(SELECT state FROM tenants WHERE tenant_id = users.tenant_id) "
-                    "FROM users WHERE tenant_id = ? AND user_id = ?",
-                    kUserColumns),
-        {V(t.tenant_id), V(cred->integer(5))});
-  });
-  if (!user || user->text(kUStatus) != "active") return Unauthenticated();
+  auto user = ActiveUser(t.tenant_id, cred->integer(5));
+  if (!user) return Unauthenticated();
   if (now - cred->integer(2) > 60'000'000) {
     db_.Write([&](Connection& c) {
          if (is_session) {
@@ -440,24 +433,50 @@ Result<Principal> IdentityService::Authenticate(std::string_view token, Credenti
        })
         .ok();
   }
-  p.kind = PrincipalKind::kUser;
+  p = PrincipalOf(*user);
   p.credential = is_session ? credential : Credential::kApiToken;
-  p.tenant_id = t.tenant_id;
-  p.tenant_slug = user->text(kUTenant + 1);
-  p.tenant_state = user->text(kUTenant + 2);
-  p.user_id = user->integer(kUId);
-  p.name = user->text(kUName);
-  p.login = user->text(kULogin);
-  p.role = ParseRole(user->text(kURole)).value_or(Role::kMember);
-  p.department_id = user->opt_integer(kUDept);
   p.session_id = t.id;
   p.read_only = cred->text(6) == "read";
   p.csrf_token = cred->text(1);
   p.must_change_password =
-      user->boolean(kUMustChange) ||
+      p.must_change_password ||
       (policy_.rotation_days > 0 && meta.now - FromMicros(user->integer(kUPwChanged)) >
                                         std::chrono::days(policy_.rotation_days));
   return p;
+}
+
+std::optional<Row> IdentityService::ActiveUser(std::int64_t tenant_id, std::int64_t user_id) {
+  auto user = db_.Read([&](Connection& c) {
+    return c.QueryOne(
+        fmt::format("SELECT {} , (SELECT slug FROM tenants WHERE tenant_id = users.tenant_id), "
+                    "(SELECT state FROM tenants WHERE tenant_id = users.tenant_id) "
+                    "FROM users WHERE tenant_id = ? AND user_id = ?",
+                    kUserColumns),
+        {V(tenant_id), V(user_id)});
+  });
+  if (!user || user->text(kUStatus) != "active") return std::nullopt;
+  return user;
+}
+
+Principal IdentityService::PrincipalOf(const Row& user) {
+  Principal p;
+  p.kind = PrincipalKind::kUser;
+  p.tenant_id = user.integer(kUTenant);
+  p.tenant_slug = user.text(kUTenant + 1);
+  p.tenant_state = user.text(kUTenant + 2);
+  p.user_id = user.integer(kUId);
+  p.name = user.text(kUName);
+  p.login = user.text(kULogin);
+  p.role = ParseRole(user.text(kURole)).value_or(Role::kMember);
+  p.department_id = user.opt_integer(kUDept);
+  p.must_change_password = user.boolean(kUMustChange);
+  return p;
+}
+
+Result<Principal> IdentityService::UserPrincipal(std::int64_t tenant_id, std::int64_t user_id) {
+  auto user = ActiveUser(tenant_id, user_id);
+  if (!user) return Error::NotFound("user");
+  return PrincipalOf(*user);
 }
 
 Result<Principal> IdentityService::ResolveSupport(const Principal& op, std::string_view slug,

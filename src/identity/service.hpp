@@ -42,6 +42,9 @@ class IdentityService {
   // Resolves a bearer or cookie token. 401 unauthenticated / session_expired.
   Result<Principal> Authenticate(std::string_view token, Credential credential,
                                  const RequestMeta& meta);
+  // The user `user_id` as a principal, for work done on their behalf after the request
+  // (import jobs); 404 when the user is not active.
+  Result<Principal> UserPrincipal(std::int64_t tenant_id, std::int64_t user_id);
   // An operator acting inside the tenant `slug`: needs an active grant, else 404.
   Result<Principal> ResolveSupport(const Principal& op, std::string_view slug,
                                    const RequestMeta& meta);
@@ -131,6 +134,9 @@ class IdentityService {
   const Zone& zone() const { return zone_; }
 
  private:
+  // The user row (kUserColumns, then tenant slug and state) when the user is active.
+  std::optional<storage::Row> ActiveUser(std::int64_t tenant_id, std::int64_t user_id);
+  static Principal PrincipalOf(const storage::Row& user);
   Result<LoginResult> IssueUserSession(storage::Connection& c, const storage::Row& user,
                                        const RequestMeta& meta);
   Status RequireManager(const Principal& who) const;

@@ -32,11 +32,14 @@ export function kelu(args, { db, env = {} } = {}) {
   });
 }
 
-// Starts `kelu serve` on a free port; resolves once it listens.
-export async function startServer({ testClock = false, env = {}, db } = {}) {
-  const dir = mkdtempSync(join(tmpdir(), 'kelu-api-'));
-  const database = db || newDatabase(dir);
-  const demo = JSON.parse(kelu(['demo', '--json'], { db: database, env }));
+// Starts `kelu serve` on a free port; resolves once it listens. Each server keeps its files
+// (uploads, error files) in a directory of its own. `restart` (a stopped server, stopped with
+// {keep: true}) starts again on the same database, files and demo logins.
+export async function startServer({ testClock = false, env = {}, db, restart } = {}) {
+  const dir = restart ? restart.dir : mkdtempSync(join(tmpdir(), 'kelu-api-'));
+  const database = restart ? restart.database : db || newDatabase(dir);
+  env = { KELU_FILES_DIR: join(dir, 'files'), ...env };
+  const demo = restart ? restart.demo : JSON.parse(kelu(['demo', '--json'], { db: database, env }));
   const args = ['--db', database, 'serve', '--listen', '127.0.0.1:0'];
   if (testClock) args.push('--test-clock');
   const proc = spawn(bin, args, { env: { ...process.env, ...baseEnv, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -58,13 +61,14 @@ export async function startServer({ testClock = false, env = {}, db } = {}) {
   const server = {
     url, proc, demo, database, dir,
     output: () => output,
-    async stop() {
-      if (proc.exitCode === null) {
+    // {signal: 'SIGKILL'} stops it as a crash would; {keep: true} keeps its files for a restart.
+    async stop({ signal = 'SIGTERM', keep = false } = {}) {
+      if (proc.exitCode === null && proc.signalCode === null) {
         const exited = new Promise((r) => proc.once('exit', r));
-        proc.kill('SIGTERM');
+        proc.kill(signal);
         await exited;
       }
-      rmSync(dir, { recursive: true, force: true });
+      if (!keep) rmSync(dir, { recursive: true, force: true });
     },
     // A request; answers {status, headers, body (parsed JSON when JSON), text}.
     async call(method, path, { token, body, headers = {}, raw } = {}) {
