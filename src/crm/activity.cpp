@@ -237,7 +237,7 @@ Result<json::object> CrmService::CreateContactIn(Connection& c, const Principal&
          V(Actor(who)), V(now), V(Actor(who)), V(now), V(custom.value())});
     IndexContactPoints(c, who.tenant_id, *in.customer_id, id,
                        {in.mobile.value_or(""), in.phone.value_or("")}, {in.email.value_or("")});
-    ReindexCustomer(c, who.tenant_id, *in.customer_id);
+    if (!import_id) IndexNewContacts(c, who.tenant_id, {id});
     auto row = FindContact(c, v, id, false);
     json::object view = ContactView(*row);
     RecordEvent(c, who.tenant_id, *in.customer_id, meta.now, Actor(who), "contact_added",

@@ -497,7 +497,8 @@ Result<json::object> CrmService::CreateCustomerIn(Connection& c, const Principal
        V(custom.value())});
   IndexContactPoints(c, who.tenant_id, id, std::nullopt,
                      in.phones.value_or(std::vector<std::string>{}), {});
-  ReindexCustomer(c, who.tenant_id, id);
+  // An import indexes its batch for search at the end of the batch.
+  if (!import_id) ReindexCustomer(c, who.tenant_id, id);
   auto row = FindCustomer(c, Visibility{true, who.tenant_id, who.user_id, {}}, id, true);
   json::object view = CustomerView(*row);
   json::object event{{"name", *in.name}, {"in_pool", !owner}};

@@ -769,6 +769,7 @@ ImportBatch CrmService::ProcessImportBatch(Connection& c, ImportRun& run, const 
                                            const RequestMeta& meta,
                                            const std::vector<ImportLine>& rows) {
   ImportBatch batch;
+  std::vector<std::pair<std::string, std::int64_t>> created;  // kind, id
   for (const auto& [line, row] : rows) {
     ++batch.total;
     std::map<std::string, std::string> cells;
@@ -791,10 +792,11 @@ ImportBatch CrmService::ProcessImportBatch(Connection& c, ImportRun& run, const 
       c.Exec("RELEASE SAVEPOINT import_row");
       ++batch.created;
       if (made->duplicate) ++batch.duplicates;
-      for (const auto& [kind, record_id] : made->items) {
+      for (const auto& item : made->items) {
         c.Exec(
             "INSERT INTO import_items (tenant_id, import_id, kind, record_id) VALUES (?, ?, ?, ?)",
-            {V(who.tenant_id), V(run.id), V(kind), V(record_id)});
+            {V(who.tenant_id), V(run.id), V(item.first), V(item.second)});
+        created.push_back(item);
       }
       continue;
     }
@@ -811,6 +813,22 @@ ImportBatch CrmService::ProcessImportBatch(Connection& c, ImportRun& run, const 
     out.resize(run.header.size());
     out.push_back(why);
     batch.error_lines += dataio::CsvLine(out);
+  }
+  // The search index last, outside the rows' savepoints: FTS5 writes out its pending terms at
+  // every savepoint, so indexing row by row would cost a flush per row. (Dry runs skip it.)
+  if (!run.dry_run) {
+    // A customers import indexes its customers (their contacts with them); a contacts import
+    // its contacts.
+    const char* indexed = run.kind->entity == "customers" ? "customer" : "contact";
+    std::vector<std::int64_t> ids;
+    for (const auto& [kind, record_id] : created) {
+      if (kind == indexed) ids.push_back(record_id);
+    }
+    if (run.kind->entity == "customers") {
+      ReindexCustomers(c, who.tenant_id, ids);
+    } else {
+      IndexNewContacts(c, who.tenant_id, ids);
+    }
   }
   return batch;
 }

@@ -61,10 +61,16 @@ std::set<std::string> Bigrams(const std::string& text) {
   return grams;
 }
 
-void AddDoc(Connection& c, std::int64_t tenant_id, const char* entity, std::int64_t entity_id,
-            std::int64_t customer_id, const std::string& name,
-            const std::vector<std::string>& parts) {
-  std::string text = SearchForm(name);
+// One search document: the name and other names (short name) give the 2-character index,
+// which serves Chinese names; every part is in the text that 3+ character queries match
+// (phones' digits, emails too).
+std::int64_t AddDoc(Connection& c, std::int64_t tenant_id, const char* entity,
+                    std::int64_t entity_id, std::int64_t customer_id, const std::string& name,
+                    const std::string& other_name, const std::vector<std::string>& parts) {
+  std::string names = SearchForm(name);
+  std::string other = SearchForm(other_name);
+  if (!other.empty()) names += " " + other;
+  std::string text = names;
   for (const auto& p : parts) {
     if (!p.empty()) text += " " + p;
   }
@@ -73,11 +79,21 @@ void AddDoc(Connection& c, std::int64_t tenant_id, const char* entity, std::int6
       "INSERT INTO search_docs (tenant_id, doc_id, entity, entity_id, customer_id, name, text) "
       "VALUES (?, ?, ?, ?, ?, ?, ?)",
       {V(tenant_id), V(doc), V(entity), V(entity_id), V(customer_id), V(name), V(text)});
-  for (const auto& g : Bigrams(text)) {
+  for (const auto& g : Bigrams(names)) {
     c.Exec("INSERT INTO search_bigrams (tenant_id, gram, doc_id) VALUES (?, ?, ?)",
            {V(tenant_id), V(g), V(doc)});
   }
+  return doc;
 }
+
+std::int64_t AddContactDoc(Connection& c, std::int64_t tenant_id, std::int64_t customer_id,
+                           const storage::Row& ct) {
+  return AddDoc(
+      c, tenant_id, "contact", ct.integer(0), customer_id, ct.text(1), "",
+      {NormalizePhone(ct.text(2)), NormalizePhone(ct.text(3)), NormalizeEmail(ct.text(4))});
+}
+
+constexpr const char* kContactDocColumns = "contact_id, name, mobile, phone, email";
 
 std::string LikeEscape(const std::string& s) {
   std::string out;
@@ -92,24 +108,63 @@ std::string LikeEscape(const std::string& s) {
 
 namespace internal {
 
-void ReindexCustomer(Connection& c, std::int64_t tenant_id, std::int64_t customer_id) {
-  c.Exec("DELETE FROM search_docs WHERE tenant_id = ? AND customer_id = ?",
-         {V(tenant_id), V(customer_id)});
-  auto cu = c.QueryOne(
-      "SELECT name, short_name, phones FROM customers WHERE tenant_id = ? AND "
-      "customer_id = ? AND deleted_at IS NULL",
-      {V(tenant_id), V(customer_id)});
-  if (!cu) return;
-  std::vector<std::string> parts{SearchForm(cu->text(1))};
-  for (const auto& p : JsonArray(cu->text(2))) parts.push_back(NormalizePhone(p.as_string()));
-  AddDoc(c, tenant_id, "customer", customer_id, customer_id, cu->text(0), parts);
-  for (const auto& ct : c.Query("SELECT contact_id, name, mobile, phone, email FROM contacts WHERE "
-                                "tenant_id = ? AND customer_id = ? AND deleted_at IS NULL",
-                                {V(tenant_id), V(customer_id)})
-                            .rows) {
-    AddDoc(c, tenant_id, "contact", ct.integer(0), customer_id, ct.text(1),
-           {NormalizePhone(ct.text(2)), NormalizePhone(ct.text(3)), NormalizeEmail(ct.text(4))});
+// SQLite: puts the text of the documents `docs` into the trigram index, in one statement.
+// FTS5 writes its pending terms out at every statement savepoint, so one statement for a
+// whole batch of documents costs one write instead of one per document. (PostgreSQL indexes
+// search_docs.text itself.)
+void AddToTextIndex(Connection& c, std::int64_t tenant_id, const std::vector<std::int64_t>& docs) {
+  if (docs.empty() || c.dialect() != storage::Dialect::kSqlite) return;
+  json::array ids;
+  for (auto d : docs) ids.emplace_back(d);
+  c.Exec(
+      "INSERT INTO search_fts (rowid, text) SELECT rowid, text FROM search_docs WHERE "
+      "tenant_id = ? AND doc_id IN (SELECT value FROM json_each(?))",
+      {V(tenant_id), V(ToJson(ids))});
+}
+
+void ReindexCustomers(Connection& c, std::int64_t tenant_id,
+                      const std::vector<std::int64_t>& customer_ids) {
+  std::vector<std::int64_t> docs;
+  for (std::int64_t customer_id : customer_ids) {
+    c.Exec("DELETE FROM search_docs WHERE tenant_id = ? AND customer_id = ?",
+           {V(tenant_id), V(customer_id)});
+    auto cu = c.QueryOne(
+        "SELECT name, short_name, phones FROM customers WHERE tenant_id = ? AND "
+        "customer_id = ? AND deleted_at IS NULL",
+        {V(tenant_id), V(customer_id)});
+    if (!cu) continue;
+    std::vector<std::string> parts;
+    for (const auto& p : JsonArray(cu->text(2))) parts.push_back(NormalizePhone(p.as_string()));
+    docs.push_back(AddDoc(c, tenant_id, "customer", customer_id, customer_id, cu->text(0),
+                          cu->text(1), parts));
+    for (const auto& ct :
+         c.Query(fmt::format("SELECT {} FROM contacts WHERE tenant_id = ? AND customer_id = ? AND "
+                             "deleted_at IS NULL",
+                             kContactDocColumns),
+                 {V(tenant_id), V(customer_id)})
+             .rows) {
+      docs.push_back(AddContactDoc(c, tenant_id, customer_id, ct));
+    }
   }
+  AddToTextIndex(c, tenant_id, docs);
+}
+
+void ReindexCustomer(Connection& c, std::int64_t tenant_id, std::int64_t customer_id) {
+  ReindexCustomers(c, tenant_id, {customer_id});
+}
+
+void IndexNewContacts(Connection& c, std::int64_t tenant_id,
+                      const std::vector<std::int64_t>& contact_ids) {
+  std::vector<std::int64_t> docs;
+  for (std::int64_t contact_id : contact_ids) {
+    auto ct = c.QueryOne(
+        fmt::format("SELECT {}, customer_id FROM contacts WHERE tenant_id = ? AND contact_id = ? "
+                    "AND deleted_at IS NULL",
+                    kContactDocColumns),
+        {V(tenant_id), V(contact_id)});
+    if (ct) docs.push_back(AddContactDoc(c, tenant_id, ct->integer(5), *ct));
+  }
+  AddToTextIndex(c, tenant_id, docs);
 }
 
 }  // namespace internal

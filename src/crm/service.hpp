@@ -200,7 +200,8 @@ class CrmService {
  private:
   CrmSettings LoadSettings(storage::Connection& c, std::int64_t tenant_id);
   // The bodies of CreateCustomer and CreateContact inside a caller's transaction; imports
-  // pass their id, which replaces the per-record audit entry with the import's own.
+  // pass their id, which replaces the per-record audit entry with the import's own and
+  // leaves the search index to the import (it indexes a whole batch at once).
   Result<json::object> CreateCustomerIn(storage::Connection& c, const Principal& who,
                                         const json::object& body, const RequestMeta& meta,
                                         std::optional<std::int64_t> import_id);
