@@ -13,6 +13,8 @@ std::optional<json::value> ParseJson(std::string_view text) {
 }
 
 std::string ToJson(const json::value& v) { return json::serialize(v); }
+std::string ToJson(const json::object& o) { return json::serialize(o); }
+std::string ToJson(const json::array& a) { return json::serialize(a); }
 
 std::optional<std::string> GetString(const json::object& o, std::string_view key) {
   auto it = o.find(key);

@@ -14,6 +14,9 @@ namespace json = boost::json;
 // Parses `text`; nullopt when it is not valid JSON.
 std::optional<json::value> ParseJson(std::string_view text);
 std::string ToJson(const json::value& v);
+// The same without first copying an object or array into a value.
+std::string ToJson(const json::object& o);
+std::string ToJson(const json::array& a);
 // The string at `key`, or nullopt when absent or not a string.
 std::optional<std::string> GetString(const json::object& o, std::string_view key);
 std::optional<std::int64_t> GetInt(const json::object& o, std::string_view key);

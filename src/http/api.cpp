@@ -143,12 +143,20 @@ int StatusOf(ErrorKind kind) {
   return 500;
 }
 
-Response JsonResponse(int status, const json::value& body) {
+namespace {
+Response JsonText(int status, std::string text) {
   Response r;
   r.status = status;
-  r.body = ToJson(body);
+  r.body = std::move(text);
   r.set_header("Content-Type", "application/json; charset=utf-8");
   return r;
+}
+}  // namespace
+
+Response JsonResponse(int status, const json::value& body) { return JsonText(status, ToJson(body)); }
+
+Response JsonResponse(int status, const json::object& body) {
+  return JsonText(status, ToJson(body));
 }
 
 Response ErrorToResponse(const Error& e) {

@@ -88,6 +88,7 @@ class Api {
 
 // Helpers for handlers.
 Response JsonResponse(int status, const json::value& body);
+Response JsonResponse(int status, const json::object& body);  // without copying `body`
 Response ErrorToResponse(const Error& error);
 int StatusOf(ErrorKind kind);
 // 200 (or `status`) with the value, or the error.
