@@ -193,51 +193,90 @@ Result<json::object> CrmService::Search(const Principal& who, const Filters& que
 
   return db_.Read([&](Connection& c) -> Result<json::object> {
     Visibility v = VisibilityOf(c, identity_, who);
-    // Parameters in the order they appear in the statement: rank, candidates, scope, limit.
-    std::string escaped = LikeEscape(q);
-    storage::Params params{V(q), V(escaped + " %"), V(escaped + "%")};
-    std::string candidates;
+    const bool sqlite = c.dialect() == storage::Dialect::kSqlite;
+    // Two bounded queries, each stopping after `limit` visible documents, so a common query
+    // ("有限公司" among a million names) costs no more than a rare one: documents whose text
+    // starts with the query (the text index, in text order), and documents containing it
+    // anywhere (the 2-character or trigram index, newest first).
+    const char* columns = "d.doc_id, d.entity, d.entity_id, d.customer_id, d.name, cu.name, d.text";
+    auto visible = [&](storage::Params& params) {
+      return fmt::format(
+          "cu.tenant_id = d.tenant_id AND cu.customer_id = d.customer_id AND "
+          "cu.deleted_at IS NULL AND ({} OR cu.owner_id IS NULL)",
+          OwnerCondition(v, "cu", params));
+    };
+    // Texts starting with q sort from q up to q followed by the largest code point.
+    std::string text = sqlite ? "d.text" : "(d.text COLLATE \"C\")";
+    storage::Params prefix_params;
+    std::string prefix_scope = visible(prefix_params);
+    prefix_params.insert(prefix_params.end(),
+                         {V(who.tenant_id), V(q), V(q + "\xF4\x8F\xBF\xBF"), V(limit)});
+    auto prefix = c.Query(
+        fmt::format("SELECT {0} FROM search_docs d JOIN customers cu ON {1} WHERE d.tenant_id = ? "
+                    "AND {2} >= ? AND {2} < ? ORDER BY {2} LIMIT ?",
+                    columns, prefix_scope, text),
+        prefix_params);
+    storage::Params params;
+    std::string scope = visible(params);
+    std::string anywhere;
     if (length == 2) {
-      candidates =
-          "SELECT d.* FROM search_bigrams g JOIN search_docs d ON d.tenant_id = g.tenant_id "
-          "AND d.doc_id = g.doc_id WHERE g.tenant_id = ? AND g.gram = ?";
-      params.push_back(V(who.tenant_id));
-      params.push_back(V(q));
-    } else if (c.dialect() == storage::Dialect::kSqlite) {
+      params.insert(params.end(), {V(who.tenant_id), V(q)});
+      anywhere = fmt::format(
+          "SELECT {} FROM search_bigrams g JOIN search_docs d ON d.tenant_id = g.tenant_id AND "
+          "d.doc_id = g.doc_id JOIN customers cu ON {} WHERE g.tenant_id = ? AND g.gram = ? "
+          "ORDER BY g.doc_id DESC LIMIT ?",
+          columns, scope);
+    } else if (sqlite) {
       std::string phrase = "\"";
       for (char ch : q) phrase += ch == '"' ? std::string("\"\"") : std::string(1, ch);
       phrase += "\"";
-      candidates =
-          "SELECT d.* FROM search_fts f JOIN search_docs d ON d.rowid = f.rowid WHERE "
-          "search_fts MATCH ? AND d.tenant_id = ?";
-      params.push_back(V(phrase));
-      params.push_back(V(who.tenant_id));
+      params.insert(params.end(), {V(phrase), V(who.tenant_id)});
+      anywhere = fmt::format(
+          "SELECT {} FROM search_fts f JOIN search_docs d ON d.rowid = f.rowid JOIN customers cu "
+          "ON {} WHERE search_fts MATCH ? AND d.tenant_id = ? ORDER BY f.rowid DESC LIMIT ?",
+          columns, scope);
     } else {
-      candidates =
-          "SELECT d.* FROM search_docs d WHERE d.tenant_id = ? AND d.text LIKE ? ESCAPE '\\'";
-      params.push_back(V(who.tenant_id));
-      params.push_back(V("%" + escaped + "%"));
+      params.insert(params.end(), {V(who.tenant_id), V("%" + LikeEscape(q) + "%")});
+      anywhere = fmt::format(
+          "SELECT {} FROM search_docs d JOIN customers cu ON {} WHERE d.tenant_id = ? AND "
+          "d.text LIKE ? ESCAPE '\\' ORDER BY d.doc_id DESC LIMIT ?",
+          columns, scope);
     }
-    std::string scope = OwnerCondition(v, "cu", params);
     params.push_back(V(limit));
-    auto rows = c.Query(
-        fmt::format("SELECT m.entity, m.entity_id, m.customer_id, m.name, cu.name, "
-                    "CASE WHEN m.text = ? OR m.text LIKE ? ESCAPE '\\' THEN 0 WHEN m.text LIKE ? "
-                    "ESCAPE '\\' THEN 1 ELSE 2 END AS rank "
-                    "FROM ({}) m JOIN customers cu ON cu.tenant_id = m.tenant_id AND "
-                    "cu.customer_id = m.customer_id AND cu.deleted_at IS NULL WHERE ({} OR "
-                    "cu.owner_id IS NULL) ORDER BY rank, CASE WHEN m.entity = 'customer' THEN 0 "
-                    "ELSE 1 END, m.doc_id DESC LIMIT ?",
-                    candidates, scope),
-        params);
+    auto contained = c.Query(anywhere, params);
+
+    // Exact names first, then names starting with q, then the rest; customers before contacts,
+    // newest first.
+    struct Hit {
+      int rank;
+      const storage::Row* row;
+    };
+    std::vector<Hit> hits;
+    std::set<std::int64_t> seen;
+    for (const auto& r : prefix.rows) {
+      const std::string& t = r.text(6);
+      int rank = t == q || t.starts_with(q + " ") ? 0 : 1;
+      if (seen.insert(r.integer(0)).second) hits.push_back({rank, &r});
+    }
+    for (const auto& r : contained.rows) {
+      if (seen.insert(r.integer(0)).second) hits.push_back({2, &r});
+    }
+    std::sort(hits.begin(), hits.end(), [](const Hit& a, const Hit& b) {
+      bool ac = a.row->text(1) == "customer", bc = b.row->text(1) == "customer";
+      if (a.rank != b.rank) return a.rank < b.rank;
+      if (ac != bc) return ac;
+      return a.row->integer(0) > b.row->integer(0);
+    });
+    if (hits.size() > static_cast<std::size_t>(limit)) hits.resize(limit);
     json::array items;
-    for (const auto& r : rows.rows) {
-      items.push_back(json::object{{"type", r.text(0)},
-                                   {"id", r.integer(1)},
-                                   {"customer_id", r.integer(2)},
-                                   {"name", r.text(3)},
-                                   {"customer_name", r.text(4)},
-                                   {"rank", r.integer(5)}});
+    for (const auto& h : hits) {
+      const storage::Row& r = *h.row;
+      items.push_back(json::object{{"type", r.text(1)},
+                                   {"id", r.integer(2)},
+                                   {"customer_id", r.integer(3)},
+                                   {"name", r.text(4)},
+                                   {"customer_name", r.text(5)},
+                                   {"rank", h.rank}});
     }
     return json::object{{"items", std::move(items)}, {"next_cursor", nullptr}};
   });

@@ -153,7 +153,9 @@ Response JsonText(int status, std::string text) {
 }
 }  // namespace
 
-Response JsonResponse(int status, const json::value& body) { return JsonText(status, ToJson(body)); }
+Response JsonResponse(int status, const json::value& body) {
+  return JsonText(status, ToJson(body));
+}
 
 Response JsonResponse(int status, const json::object& body) {
   return JsonText(status, ToJson(body));

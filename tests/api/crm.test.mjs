@@ -412,3 +412,24 @@ test('custom fields are validated per type, filter and sort lists, and leave wit
   expectError(assert, await s.call('POST', '/api/v1/customers', { token: team.loner.token, body: { name: '缺渠道公司' } }), 422, 'validation_failed');
   await s.call('PATCH', `/api/v1/custom-fields/${channel.body.id}`, { token: boss, body: { required: false } });
 });
+
+test('search ranks an old exact name above many newer matches, and names starting with the query next', async () => {
+  const boss = await s.loginAs('boss');
+  const make = async (name) => (await s.call('POST', '/api/v1/customers', { token: boss, body: { name } })).body;
+  const exact = await make('秦岭');
+  const starts = await make('秦岭农业有限公司');
+  for (let i = 0; i < 12; i += 1) await make(`大秦岭第${i}号仓储有限公司`);
+  for (const q of ['秦岭', '秦岭农']) {
+    const r = await s.call('GET', `/api/v1/search?q=${encodeURIComponent(q)}&limit=5`, { token: boss });
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.body.items.length, q === '秦岭' ? 5 : 1);
+    if (q === '秦岭') {
+      assert.deepEqual(r.body.items.slice(0, 2).map((x) => [x.id, x.rank]), [[exact.id, 0], [starts.id, 1]]);
+      assert.deepEqual(r.body.items.slice(2).map((x) => x.name), ['大秦岭第11号仓储有限公司', '大秦岭第10号仓储有限公司', '大秦岭第9号仓储有限公司'], 'then the newest of the rest');
+    } else {
+      assert.equal(r.body.items[0].id, starts.id);
+    }
+  }
+  const three = await s.call('GET', `/api/v1/search?q=${encodeURIComponent('仓储有限')}&limit=3`, { token: boss });
+  assert.deepEqual(three.body.items.map((x) => x.name), ['大秦岭第11号仓储有限公司', '大秦岭第10号仓储有限公司', '大秦岭第9号仓储有限公司']);
+});

@@ -1,0 +1,3 @@
+-- Search finds names that start with the query through this index (in text order), so a
+-- common prefix costs a bounded range scan instead of ranking every document that matches.
+CREATE INDEX search_docs_text ON search_docs (tenant_id, text);
