@@ -643,7 +643,10 @@ Result<ImportedRow> CrmService::ImportCustomerRow(Connection& c, ImportRun& run,
     }
     for (const auto& [field, value] : values) {
       if (value.empty()) continue;
-      std::uint64_t key = std::hash<std::string>{}(field + ":" + value);
+      std::string keyed = field;
+      keyed += ':';
+      keyed += value;
+      std::uint64_t key = std::hash<std::string>{}(keyed);
       keys.push_back(key);
       auto hit = run.seen.find(key);
       if (hit == run.seen.end()) continue;
