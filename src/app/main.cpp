@@ -20,6 +20,7 @@
 #include "identity/service.hpp"
 #include "jobs/scheduler.hpp"
 #include "jobs/worker.hpp"
+#include "storage/copy.hpp"
 #include "storage/database.hpp"
 #include "storage/migrations.hpp"
 
@@ -37,6 +38,7 @@ struct Options {
   bool test_clock = false;
   bool json = false;
   std::string until;
+  std::string copy_to;
 };
 
 int Fail(const std::string& message) {
@@ -292,6 +294,32 @@ int Demo(const Options& o) {
   return 0;
 }
 
+// Copies the database of --db (migrated first) into the empty database --to.
+int CopyDb(const Options& o) {
+  auto built = Build(o, false);
+  if (!built.ok()) return Fail(built.error().message);
+  Runtime& rt = built.value();
+  std::unique_ptr<storage::Database> to;
+  try {
+    to = storage::Database::Open(o.copy_to, rt.config.database.pool_size,
+                                 rt.config.database.busy_timeout_ms);
+  } catch (const storage::DatabaseUnavailable& e) {
+    return Fail(e.what());
+  }
+  SystemClock system;
+  if (auto m = storage::Migrate(*to, system.now()); !m.ok()) return Fail(m.error().message);
+  if (storage::CurrentSchemaVersion(*to) != storage::CurrentSchemaVersion(*rt.db)) {
+    return Fail("the two databases are at different schema versions");
+  }
+  Status copied = storage::CopyDatabase(*rt.db, *to, [](const std::string& table, std::int64_t n) {
+    std::printf("%-28s %12lld rows\n", table.c_str(), static_cast<long long>(n));
+    std::fflush(stdout);
+  });
+  if (!copied.ok()) return Fail(copied.error().message);
+  std::printf("copied; serve with --db %s\n", o.copy_to.c_str());
+  return 0;
+}
+
 int Tick(const Options& o) {
   auto built = Build(o, false);
   if (!built.ok()) return Fail(built.error().message);
@@ -363,11 +391,14 @@ int main(int argc, char** argv) {
   demo->add_flag("--json", o.json, "print the logins as JSON");
   auto* tick = app.add_subcommand("tick", "run the daily jobs of every day up to a date");
   tick->add_option("--until", o.until, "YYYY-MM-DD or an RFC 3339 timestamp")->required();
+  auto* copy = app.add_subcommand(
+      "copy-db", "copy every row of --db into another, empty database (SQLite to PostgreSQL)");
+  copy->add_option("--to", o.copy_to, "the destination: postgresql://… or sqlite:PATH")->required();
   auto* version = app.add_subcommand("version", "print the version");
   auto* routes = app.add_subcommand("routes", "list every HTTP route");
   routes->add_flag("--json", o.json, "as JSON");
   // Global options are accepted after the subcommand too.
-  for (auto* sub : {serve, migrate, demo, tick, routes}) sub->fallthrough();
+  for (auto* sub : {serve, migrate, demo, tick, routes, copy}) sub->fallthrough();
 
   try {
     app.parse(argc, argv);
@@ -382,6 +413,7 @@ int main(int argc, char** argv) {
   if (*migrate) return Migrate(o);
   if (*demo) return Demo(o);
   if (*tick) return Tick(o);
+  if (*copy) return CopyDb(o);
   if (*routes) return Routes(o);
   return 0;
 }

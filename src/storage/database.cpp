@@ -42,6 +42,11 @@ std::optional<std::string> Row::opt_text(std::size_t i) const {
   return text(i);
 }
 
+void Connection::ForEach(std::string_view sql, const Params& params,
+                         const std::function<void(const Row&)>& f) {
+  for (const auto& r : Query(sql, params).rows) f(r);
+}
+
 std::optional<Row> Connection::QueryOne(std::string_view sql, const Params& params) {
   auto rs = Query(sql, params);
   if (rs.rows.empty()) return std::nullopt;

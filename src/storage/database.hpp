@@ -58,6 +58,7 @@ class Row {
   std::optional<std::int64_t> opt_integer(std::size_t i) const;
   std::optional<std::string> opt_text(std::size_t i) const;
   const Value& value(std::size_t i) const { return values_.at(i); }
+  const std::vector<Value>& values() const { return values_; }
 
  private:
   std::vector<Value> values_;
@@ -107,6 +108,16 @@ class Connection {
   // A new id, unique across the database and increasing.
   virtual std::int64_t NextId() = 0;
   virtual Dialect dialect() const = 0;
+
+  // Calls `f` for each row of a query without holding them all (SQLite streams; the default
+  // reads them all first).
+  virtual void ForEach(std::string_view sql, const Params& params,
+                       const std::function<void(const Row&)>& f);
+  // Appends rows to `table`: `produce` is called once and hands each row (its values in
+  // `columns` order) to the function it is given. PostgreSQL uses COPY; SQLite an insert.
+  using RowSink = std::function<void(const Row&)>;
+  virtual void CopyIn(std::string_view table, const std::vector<std::string>& columns,
+                      const std::function<void(const RowSink&)>& produce) = 0;
 
   // Conveniences.
   std::optional<Row> QueryOne(std::string_view sql, const Params& params = {});

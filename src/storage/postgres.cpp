@@ -1,5 +1,6 @@
 #include "storage/postgres.hpp"
 
+#include <fmt/format.h>
 #include <libpq-fe.h>
 
 #include <condition_variable>
@@ -168,6 +169,75 @@ class PgConnection final : public Connection {
                                    values.data(), nullptr, nullptr, 0);
     Check(res, it->first);
     return res;
+  }
+
+  void CopyIn(std::string_view table, const std::vector<std::string>& columns,
+              const std::function<void(const RowSink&)>& produce) override {
+    std::string sql = fmt::format("COPY {} (", table);
+    for (std::size_t i = 0; i < columns.size(); ++i) sql += (i ? ", " : "") + columns[i];
+    sql += ") FROM STDIN";
+    PGresult* res = PQexec(conn_, sql.c_str());
+    if (!res || PQresultStatus(res) != PGRES_COPY_IN) {
+      Check(res, sql);
+      throw DatabaseError("PostgreSQL: COPY did not start", "", false);
+    }
+    PQclear(res);
+    // COPY's text format: tab-separated, \N for NULL, backslash escapes.
+    std::string buffer;
+    auto flush = [&] {
+      if (PQputCopyData(conn_, buffer.data(), static_cast<int>(buffer.size())) != 1) {
+        throw ConnectionLost(std::string("PostgreSQL COPY: ") + PQerrorMessage(conn_));
+      }
+      buffer.clear();
+    };
+    auto put = [&](const Row& row) {
+      const std::vector<Value>& values = row.values();
+      for (std::size_t i = 0; i < values.size(); ++i) {
+        if (i) buffer += '\t';
+        const Value& v = values[i];
+        if (std::holds_alternative<Null>(v)) {
+          buffer += "\\N";
+        } else if (auto p = std::get_if<std::int64_t>(&v)) {
+          buffer += std::to_string(*p);
+        } else if (auto d = std::get_if<double>(&v)) {
+          buffer += fmt::format("{}", *d);
+        } else {
+          for (char ch : std::get<std::string>(v)) {
+            switch (ch) {
+              case '\\':
+                buffer += "\\\\";
+                break;
+              case '\t':
+                buffer += "\\t";
+                break;
+              case '\n':
+                buffer += "\\n";
+                break;
+              case '\r':
+                buffer += "\\r";
+                break;
+              default:
+                buffer += ch;
+            }
+          }
+        }
+      }
+      buffer += '\n';
+      if (buffer.size() > (1 << 20)) flush();
+    };
+    try {
+      produce(put);
+      if (!buffer.empty()) flush();
+    } catch (...) {
+      // End the COPY so the connection can roll back and be used again.
+      PQputCopyEnd(conn_, "aborted");
+      while ((res = PQgetResult(conn_)) != nullptr) PQclear(res);
+      throw;
+    }
+    if (PQputCopyEnd(conn_, nullptr) != 1) {
+      throw ConnectionLost(std::string("PostgreSQL COPY: ") + PQerrorMessage(conn_));
+    }
+    while ((res = PQgetResult(conn_)) != nullptr) Check(res, sql), PQclear(res);
   }
 
   void Check(PGresult* res, const std::string& sql = {}) {

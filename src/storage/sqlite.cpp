@@ -56,29 +56,42 @@ class SqliteConnection final : public Connection {
       int rc = sqlite3_step(stmt);
       if (rc == SQLITE_DONE) break;
       if (rc != SQLITE_ROW) Fail(rc, stmt);
-      std::vector<Value> values;
-      values.reserve(cols);
-      for (int i = 0; i < cols; ++i) {
-        switch (sqlite3_column_type(stmt, i)) {
-          case SQLITE_INTEGER:
-            values.emplace_back(static_cast<std::int64_t>(sqlite3_column_int64(stmt, i)));
-            break;
-          case SQLITE_FLOAT:
-            values.emplace_back(sqlite3_column_double(stmt, i));
-            break;
-          case SQLITE_NULL:
-            values.emplace_back(Null{});
-            break;
-          default: {
-            auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt, i));
-            values.emplace_back(std::string(p ? p : "", sqlite3_column_bytes(stmt, i)));
-          }
-        }
-      }
-      rs.rows.emplace_back(std::move(values));
+      rs.rows.emplace_back(ReadRow(stmt, cols));
     }
     sqlite3_reset(stmt);
     return rs;
+  }
+
+  void ForEach(std::string_view sql, const Params& params,
+               const std::function<void(const Row&)>& f) override {
+    sqlite3_stmt* stmt = Prepare(sql, params);
+    int cols = sqlite3_column_count(stmt);
+    ResultSet rs;  // one row at a time
+    for (int i = 0; i < cols; ++i) rs.columns.emplace_back(sqlite3_column_name(stmt, i));
+    try {
+      for (;;) {
+        int rc = sqlite3_step(stmt);
+        if (rc == SQLITE_DONE) break;
+        if (rc != SQLITE_ROW) Fail(rc, stmt);
+        rs.rows.clear();
+        rs.rows.emplace_back(ReadRow(stmt, cols));
+        f(rs.rows.front());
+      }
+    } catch (...) {
+      sqlite3_reset(stmt);
+      throw;
+    }
+    sqlite3_reset(stmt);
+  }
+
+  void CopyIn(std::string_view table, const std::vector<std::string>& columns,
+              const std::function<void(const RowSink&)>& produce) override {
+    std::string sql = fmt::format("INSERT INTO {} (", table);
+    for (std::size_t i = 0; i < columns.size(); ++i) sql += (i ? ", " : "") + columns[i];
+    sql += ") VALUES (";
+    for (std::size_t i = 0; i < columns.size(); ++i) sql += i ? ", ?" : "?";
+    sql += ")";
+    produce([&](const Row& r) { Exec(sql, r.values()); });
   }
 
   std::int64_t Exec(std::string_view sql, const Params& params = {}) override {
@@ -117,6 +130,29 @@ class SqliteConnection final : public Connection {
   }
 
  private:
+  static std::vector<Value> ReadRow(sqlite3_stmt* stmt, int cols) {
+    std::vector<Value> values;
+    values.reserve(cols);
+    for (int i = 0; i < cols; ++i) {
+      switch (sqlite3_column_type(stmt, i)) {
+        case SQLITE_INTEGER:
+          values.emplace_back(static_cast<std::int64_t>(sqlite3_column_int64(stmt, i)));
+          break;
+        case SQLITE_FLOAT:
+          values.emplace_back(sqlite3_column_double(stmt, i));
+          break;
+        case SQLITE_NULL:
+          values.emplace_back(Null{});
+          break;
+        default: {
+          auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt, i));
+          values.emplace_back(std::string(p ? p : "", sqlite3_column_bytes(stmt, i)));
+        }
+      }
+    }
+    return values;
+  }
+
   static constexpr std::int64_t kIdBlock = 64;
   void ForgetIdBlock() { next_id_ = id_limit_ = 0; }
 
