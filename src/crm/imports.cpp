@@ -784,6 +784,9 @@ ImportBatch CrmService::ProcessImportBatch(Connection& c, ImportRun& run, const 
                                            const std::vector<ImportLine>& rows) {
   ImportBatch batch;
   std::vector<std::pair<std::string, std::int64_t>> created;  // kind, id
+  // A customer row with its contact takes about ten ids (records, contact points, timeline
+  // events, search documents).
+  c.ReserveIds(static_cast<int>(rows.size()) * 10);
   for (const auto& [line, row] : rows) {
     ++batch.total;
     std::map<std::string, std::string> cells;

@@ -107,6 +107,10 @@ class Connection {
   virtual void ExecScript(std::string_view sql) = 0;
   // A new id, unique across the database and increasing.
   virtual std::int64_t NextId() = 0;
+  // Says about `n` ids will be wanted before the transaction ends, so a driver that pays a
+  // round trip per id can fetch them at once (PostgreSQL); unused ones are dropped at the
+  // transaction's end. SQLite already reserves ids in blocks and ignores it.
+  virtual void ReserveIds(int /*n*/) {}
   virtual Dialect dialect() const = 0;
 
   // Calls `f` for each row of a query without holding them all (SQLite streams; the default

@@ -4,6 +4,7 @@
 #include <libpq-fe.h>
 
 #include <condition_variable>
+#include <deque>
 #include <mutex>
 #include <unordered_map>
 
@@ -104,6 +105,9 @@ class PgConnection final : public Connection {
   }
 
   std::int64_t Exec(std::string_view sql, const Params& params = {}) override {
+    // Ids reserved for one transaction are not carried into the next.
+    // (A rollback to a savepoint keeps them: sequences are not transactional.)
+    if (sql == "BEGIN" || sql == "COMMIT" || sql == "ROLLBACK") reserved_.clear();
     PGresult* res = Run(sql, params);
     const char* n = PQcmdTuples(res);
     std::int64_t changed = (n && *n) ? std::stoll(n) : 0;
@@ -118,7 +122,22 @@ class PgConnection final : public Connection {
     PQclear(res);
   }
 
-  std::int64_t NextId() override { return QueryInt("SELECT nextval('kelu_ids')"); }
+  std::int64_t NextId() override {
+    if (!reserved_.empty()) {
+      std::int64_t id = reserved_.front();
+      reserved_.pop_front();
+      return id;
+    }
+    return QueryInt("SELECT nextval('kelu_ids')");
+  }
+
+  void ReserveIds(int n) override {
+    if (n <= 1) return;
+    for (const auto& r :
+         Query("SELECT nextval('kelu_ids') FROM generate_series(1, ?)", {V(n)}).rows) {
+      reserved_.push_back(r.integer(0));
+    }
+  }
 
  private:
   void Connect() {
@@ -261,6 +280,7 @@ class PgConnection final : public Connection {
   std::string url_;
   PGconn* conn_ = nullptr;
   std::unordered_map<std::string, std::string> statements_;
+  std::deque<std::int64_t> reserved_;  // see ReserveIds
 };
 
 class PgDatabase final : public Database {
