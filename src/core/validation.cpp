@@ -7,12 +7,7 @@ namespace kelu {
 std::optional<std::size_t> Utf8Length(std::string_view s) {
   std::size_t count = 0;
   for (std::size_t i = 0; i < s.size();) {
-    auto c = static_cast<unsigned char>(s[i]);
-    std::size_t len = c < 0x80           ? 1
-                      : (c >> 5) == 0x6  ? 2
-                      : (c >> 4) == 0xE  ? 3
-                      : (c >> 3) == 0x1E ? 4
-                                         : 0;
+    std::size_t len = Utf8SequenceLength(static_cast<unsigned char>(s[i]));
     if (len == 0 || i + len > s.size()) return std::nullopt;
     for (std::size_t k = 1; k < len; ++k) {
       if ((static_cast<unsigned char>(s[i + k]) >> 6) != 0x2) return std::nullopt;

@@ -44,6 +44,16 @@ class Fields {
   std::map<std::string, std::string, std::less<>> errors_;
 };
 
+// The length of the UTF-8 sequence that `lead` starts (1 to 4), or 0 when `lead` cannot
+// start one.
+inline std::size_t Utf8SequenceLength(unsigned char lead) {
+  return lead < 0x80           ? 1
+         : (lead >> 5) == 0x6  ? 2
+         : (lead >> 4) == 0xE  ? 3
+         : (lead >> 3) == 0x1E ? 4
+                               : 0;
+}
+
 // Code points in UTF-8 text; nullopt when the text is not valid UTF-8.
 std::optional<std::size_t> Utf8Length(std::string_view text);
 

@@ -99,6 +99,15 @@ void IndexContactPoints(Connection& c, std::int64_t tenant_id, std::int64_t cust
   for (const auto& e : emails) add("email", NormalizeEmail(e));
 }
 
+std::string LikePattern(std::string_view q) {
+  std::string out = "%";
+  for (char ch : q) {
+    if (ch == '%' || ch == '_' || ch == '\\') out += '\\';
+    out += ch;
+  }
+  return out + "%";
+}
+
 json::array JsonArray(const std::string& text) {
   auto v = ParseJson(text);
   if (v && v->is_array()) return v->get_array();

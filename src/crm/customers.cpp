@@ -191,15 +191,6 @@ Result<json::array> ApplyDuplicatePolicy(Connection& c, const Visibility& v, con
   return warnings;
 }
 
-std::string LikePattern(std::string_view q) {
-  std::string out = "%";
-  for (char ch : q) {
-    if (ch == '%' || ch == '_' || ch == '\\') out += '\\';
-    out += ch;
-  }
-  return out + "%";
-}
-
 // Sort orders of the customer list: column expression and direction.
 struct SortOrder {
   const char* name;

@@ -111,6 +111,9 @@ Result<std::string> CustomCondition(storage::Dialect d, const std::string& alias
                                     const CustomField& f, const std::string& value,
                                     storage::Params& params);
 
+// "%q%" for `LIKE ? ESCAPE '\'`, with the % _ and \ of q escaped.
+std::string LikePattern(std::string_view q);
+
 // A JSON array of strings from stored JSON text ([] when malformed).
 json::array JsonArray(const std::string& text);
 

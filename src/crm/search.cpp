@@ -37,12 +37,9 @@ std::string SearchForm(std::string_view text) {
 std::vector<std::string> CodePoints(std::string_view s) {
   std::vector<std::string> out;
   for (std::size_t i = 0; i < s.size();) {
-    auto c = static_cast<unsigned char>(s[i]);
-    std::size_t len = c < 0x80           ? 1
-                      : (c >> 5) == 0x6  ? 2
-                      : (c >> 4) == 0xE  ? 3
-                      : (c >> 3) == 0x1E ? 4
-                                         : 1;
+    // A byte that starts no sequence stands for itself.
+    std::size_t len =
+        std::max<std::size_t>(Utf8SequenceLength(static_cast<unsigned char>(s[i])), 1);
     len = std::min(len, s.size() - i);
     out.emplace_back(s.substr(i, len));
     i += len;
@@ -94,15 +91,6 @@ std::int64_t AddContactDoc(Connection& c, std::int64_t tenant_id, std::int64_t c
 }
 
 constexpr const char* kContactDocColumns = "contact_id, name, mobile, phone, email";
-
-std::string LikeEscape(const std::string& s) {
-  std::string out;
-  for (char ch : s) {
-    if (ch == '%' || ch == '_' || ch == '\\') out += '\\';
-    out += ch;
-  }
-  return out;
-}
 
 }  // namespace
 
@@ -236,7 +224,7 @@ Result<json::object> CrmService::Search(const Principal& who, const Filters& que
           "ON {} WHERE search_fts MATCH ? AND d.tenant_id = ? ORDER BY f.rowid DESC LIMIT ?",
           columns, scope);
     } else {
-      params.insert(params.end(), {V(who.tenant_id), V("%" + LikeEscape(q) + "%")});
+      params.insert(params.end(), {V(who.tenant_id), V(LikePattern(q))});
       anywhere = fmt::format(
           "SELECT {} FROM search_docs d JOIN customers cu ON {} WHERE d.tenant_id = ? AND "
           "d.text LIKE ? ESCAPE '\\' ORDER BY d.doc_id DESC LIMIT ?",

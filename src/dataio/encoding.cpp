@@ -6,6 +6,8 @@
 #include <sstream>
 #include <vector>
 
+#include "core/validation.hpp"
+
 namespace kelu::dataio {
 
 std::string_view EncodingName(Encoding e) {
@@ -27,11 +29,7 @@ bool LooksUtf8(std::string_view s) {
   std::size_t i = 0;
   while (i < s.size()) {
     auto c = static_cast<unsigned char>(s[i]);
-    std::size_t len = c < 0x80           ? 1
-                      : (c >> 5) == 0x6  ? 2
-                      : (c >> 4) == 0xE  ? 3
-                      : (c >> 3) == 0x1E ? 4
-                                         : 0;
+    std::size_t len = Utf8SequenceLength(c);
     if (len == 0) return false;
     if (len == 2 && c < 0xC2) return false;  // overlong
     for (std::size_t k = 1; k < len; ++k) {
