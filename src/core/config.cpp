@@ -193,6 +193,64 @@ const std::vector<Key>& Keys() {
     k.push_back(MakeString("files", "dir", KELU_FIELD(std::string, files.dir), NonEmpty()));
     k.push_back(MakeInt("files", "import_inline_rows", KELU_FIELD(int, files.import_inline_rows), 0,
                         1000000));
+    k.push_back(
+        MakeInt("terms", "seat_storage_mib", KELU_FIELD(int, terms.seat_storage_mib), 1, 1048576));
+    k.push_back(MakeInt("terms", "storage_block_mib", KELU_FIELD(int, terms.storage_block_mib), 1,
+                        1048576));
+    k.push_back(MakeInt("terms", "storage_block_month_fen",
+                        KELU_FIELD(int, terms.storage_block_month_fen), 0, 100000000));
+    k.push_back(MakeInt("terms", "late_interest_bp_per_30_days",
+                        KELU_FIELD(int, terms.late_interest_bp_per_30_days), 0, 10000));
+    k.push_back(MakeInt("terms", "reconnection_fee_fen",
+                        KELU_FIELD(int, terms.reconnection_fee_fen), 0, 100000000));
+    k.push_back(MakeInt("terms", "reopening_fee_fen", KELU_FIELD(int, terms.reopening_fee_fen), 0,
+                        100000000));
+    k.push_back(
+        MakeInt("terms", "termination_day", KELU_FIELD(int, terms.termination_day), 1, 365));
+    k.push_back(
+        MakeInt("terms", "points_forfeit_day", KELU_FIELD(int, terms.points_forfeit_day), 1, 365));
+    k.push_back(
+        MakeInt("terms", "purge_after_days", KELU_FIELD(int, terms.purge_after_days), 1, 3650));
+    k.push_back(
+        MakeInt("terms", "export_window_days", KELU_FIELD(int, terms.export_window_days), 0, 365));
+    k.push_back(MakeInt("terms", "export_download_days",
+                        KELU_FIELD(int, terms.export_download_days), 1, 365));
+    k.push_back(MakeInt("terms", "renewal_deadline_days",
+                        KELU_FIELD(int, terms.renewal_deadline_days), 0, 365));
+    k.push_back(MakeInt("terms", "expiry_reminder_days",
+                        KELU_FIELD(int, terms.expiry_reminder_days), 0, 365));
+    k.push_back(
+        MakeInt("terms", "purge_warning_days", KELU_FIELD(int, terms.purge_warning_days), 0, 365));
+    k.push_back(MakeInt("terms", "activation_working_days_new",
+                        KELU_FIELD(int, terms.activation_working_days_new), 1, 30));
+    k.push_back(MakeInt("terms", "activation_working_days_renewal",
+                        KELU_FIELD(int, terms.activation_working_days_renewal), 1, 30));
+    k.push_back(
+        MakeInt("terms", "email_deemed_hours", KELU_FIELD(int, terms.email_deemed_hours), 0, 720));
+    k.push_back(
+        MakeInt("terms", "mail_deemed_hours", KELU_FIELD(int, terms.mail_deemed_hours), 0, 720));
+    k.push_back(
+        MakeInt("terms", "liability_months", KELU_FIELD(int, terms.liability_months), 1, 120));
+    k.push_back(
+        MakeInt("terms", "initial_term_years", KELU_FIELD(int, terms.initial_term_years), 1, 10));
+    k.push_back(MakeInt("terms", "storage_warn_percent",
+                        KELU_FIELD(int, terms.storage_warn_percent), 1, 99));
+    k.push_back(MakeString("terms", "activation", KELU_FIELD(std::string, terms.activation),
+                           OneOf({"automatic", "manual"})));
+    k.push_back(MakeString("operator", "company", KELU_FIELD(std::string, operator_info.company),
+                           NonEmpty()));
+    k.push_back(MakeString("operator", "address", KELU_FIELD(std::string, operator_info.address),
+                           NonEmpty()));
+    k.push_back(MakeString("operator", "tax_id", KELU_FIELD(std::string, operator_info.tax_id),
+                           NonEmpty()));
+    k.push_back(
+        MakeString("operator", "phone", KELU_FIELD(std::string, operator_info.phone), NonEmpty()));
+    k.push_back(
+        MakeString("operator", "email", KELU_FIELD(std::string, operator_info.email), NonEmpty()));
+    k.push_back(MakeString("operator", "bank_name",
+                           KELU_FIELD(std::string, operator_info.bank_name), NonEmpty()));
+    k.push_back(MakeString("operator", "bank_account",
+                           KELU_FIELD(std::string, operator_info.bank_account), NonEmpty()));
     k.push_back(MakeString("log", "level", KELU_FIELD(std::string, log.level),
                            OneOf({"trace", "debug", "info", "warn", "error", "off"})));
 #undef KELU_FIELD
@@ -219,6 +277,9 @@ Status CrossCheck(const Config& c) {
   if (c.security.support_grant_default_hours > c.security.support_grant_max_hours) {
     return ConfigError(
         "security.support_grant_default_hours must not exceed security.support_grant_max_hours");
+  }
+  if (c.terms.points_forfeit_day <= c.terms.termination_day) {
+    return ConfigError("terms.points_forfeit_day must be after terms.termination_day");
   }
   return OkStatus();
 }

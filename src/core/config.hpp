@@ -55,6 +55,44 @@ struct FilesConfig {
   int import_inline_rows = 2000;
 };
 
+// The contract's numbers (CONTRACT-RULES.md), each a default the operator may change; every
+// rule reads them from here, never from a literal.
+struct TermsConfig {
+  int seat_storage_mib = 50;                // §8: attachment space per seat
+  int storage_block_mib = 100;              // §8: one storage block
+  int storage_block_month_fen = 3000;       // §8: 30 yuan per block per month
+  int late_interest_bp_per_30_days = 150;   // §10: 1.5 % per 30 days, simple, pro rata per day
+  int reconnection_fee_fen = 0;             // §10: late renewal on days 0–29
+  int reopening_fee_fen = 20000;            // §10: reopening on days 30–59
+  int termination_day = 30;                 // §10: day of arrears on which the agreement ends
+  int points_forfeit_day = 60;              // §10, §16: reopening refused, points forfeited
+  int purge_after_days = 100;               // §11: days after termination
+  int export_window_days = 30;              // §11: export right after a non-breach termination
+  int export_download_days = 7;             // how long an archive stays downloadable
+  int renewal_deadline_days = 15;           // §9: renew this many days before expiry
+  int expiry_reminder_days = 3;             // §9: last reminder before expiry
+  int purge_warning_days = 7;               // notice before the purge
+  int activation_working_days_new = 2;      // §9: first activation
+  int activation_working_days_renewal = 1;  // §9: renewal
+  std::string activation = "automatic";     // "automatic" on confirmation, or "manual" queue
+  int email_deemed_hours = 12;              // §19
+  int mail_deemed_hours = 48;               // §19
+  int liability_months = 12;                // §17
+  int initial_term_years = 1;               // §11
+  int storage_warn_percent = 80;            // §8: notice at this usage and at 100 %
+};
+
+// The operator's company as printed on orders (§13), with the account tenants pay into.
+struct OperatorConfig {
+  std::string company = "客录科技有限公司";
+  std::string address = "上海市浦东新区张江路 1 号";
+  std::string tax_id = "91310000000000000X";
+  std::string phone = "021-00000000";
+  std::string email = "billing@kelu.example";
+  std::string bank_name = "招商银行上海张江支行";
+  std::string bank_account = "0000 0000 0000 0000";
+};
+
 struct LogConfig {
   std::string level = "info";
 };
@@ -65,6 +103,8 @@ struct Config {
   SecurityConfig security;
   BusinessConfig business;
   FilesConfig files;
+  TermsConfig terms;
+  OperatorConfig operator_info;
   LogConfig log;
 };
 
