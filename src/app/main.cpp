@@ -56,6 +56,7 @@ struct Runtime {
   std::unique_ptr<identity::IdentityService> identity;
   std::unique_ptr<crm::CrmService> crm;
   std::unique_ptr<jobs::Scheduler> scheduler;
+  std::unique_ptr<billing::BillingService> billing;
 };
 
 Result<Runtime> Build(const Options& o, bool test_clock) {
@@ -112,6 +113,9 @@ Result<Runtime> Build(const Options& o, bool test_clock) {
   rt.scheduler = std::make_unique<jobs::Scheduler>(
       *rt.db, rt.zone, *ParseTimeOfDay(rt.config.business.daily_jobs_at));
   rt.crm = std::make_unique<crm::CrmService>(*rt.db, *rt.identity, rt.config.files.dir);
+  rt.billing = std::make_unique<billing::BillingService>(*rt.db, *rt.identity, rt.config, rt.zone,
+                                                         WorkCalendar::WithShippedYears());
+  if (auto s = rt.billing->Start(rt.clock->now()); !s.ok()) return std::move(s).error();
   identity::IdentityService* ids = rt.identity.get();
   crm::CrmService* crm = rt.crm.get();
   rt.scheduler->Register("identity.purge_ended_sessions", [ids](Timestamp now) {
@@ -120,6 +124,9 @@ Result<Runtime> Build(const Options& o, bool test_clock) {
   });
   rt.scheduler->Register("crm.pool_auto_return",
                          [crm](Timestamp now) { return crm->RunPoolJob(now); });
+  billing::BillingService* billing = rt.billing.get();
+  rt.scheduler->Register("billing.lifecycle",
+                         [billing](Timestamp now) { return billing->RunLifecycle(now); });
   rt.scheduler->Register("crm.purge_recycle_bin",
                          [crm](Timestamp now) { return crm->PurgeRecycleBin(now); });
   return rt;
@@ -134,8 +141,8 @@ int Serve(const Options& o) {
     if (!checked.ok()) return Fail("--listen " + o.listen + ": must be HOST:PORT");
     rt.config.server.listen = o.listen;
   }
-  http::Api api(rt.config,
-                http::Services{*rt.db, *rt.identity, *rt.crm, *rt.scheduler, *rt.clock, rt.manual});
+  http::Api api(rt.config, http::Services{*rt.db, *rt.identity, *rt.crm, *rt.billing, *rt.scheduler,
+                                          *rt.clock, rt.manual});
   rt.scheduler->set_observer(
       [&api](const jobs::JobRun& run) { api.metrics().CountJobRun(run.job, run.ok); });
 
@@ -248,6 +255,9 @@ int Demo(const Options& o) {
   }
   auto tenant = ids.EnsureTenant("demo", "演示科技有限公司", 10, now);
   if (!tenant.ok()) return Fail(tenant.error().message);
+  if (auto term = rt.billing->EnsureTerm(*tenant, "standard", 1, now); !term.ok()) {
+    return Fail(term.error().message);
+  }
   struct DemoUser {
     const char* login;
     const char* name;
@@ -347,8 +357,8 @@ int Routes(const Options& o) {
   if (!built.ok()) return Fail(built.error().message);
   Runtime& rt = built.value();
   rt.config.server.access_log = "off";
-  http::Api api(rt.config,
-                http::Services{*rt.db, *rt.identity, *rt.crm, *rt.scheduler, *rt.clock, nullptr});
+  http::Api api(rt.config, http::Services{*rt.db, *rt.identity, *rt.crm, *rt.billing, *rt.scheduler,
+                                          *rt.clock, nullptr});
   json::array list;
   for (const auto& r : api.router().routes()) {
     const char* access = r->access == http::Access::kPublic       ? "public"

@@ -22,4 +22,11 @@ std::optional<std::string> GetString(const json::object& o, std::string_view key
 std::optional<std::int64_t> GetInt(const json::object& o, std::string_view key);
 std::optional<bool> GetBool(const json::object& o, std::string_view key);
 
+// The value, or null when empty.
+template <class T>
+json::value OrNull(const std::optional<T>& v) {
+  if (!v) return nullptr;
+  return json::value(*v);
+}
+
 }  // namespace kelu

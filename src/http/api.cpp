@@ -201,6 +201,7 @@ Api::Api(const Config& config, Services services) : config_(config), services_(s
   RegisterIdentityRoutes();
   RegisterOperatorRoutes();
   RegisterCrmRoutes();
+  RegisterBillingRoutes();
 }
 
 Api::~Api() {
@@ -270,6 +271,28 @@ Response Api::Handle(Request& request) {
   AccessLog(request, route, ctx, response, seconds);
   return response;
 }
+
+namespace {
+
+// What a tenant that is not active may not do: everything but sign-in, billing and notices.
+Error InactiveTenant(const std::string& state) {
+  if (state == "suspended") {
+    return Error::Forbidden(
+        "tenant_suspended",
+        "服务已暂停：服务期已届满且未续费。老板账号可登录续费。The service is suspended: the "
+        "term has ended without renewal. The boss can sign in to renew.");
+  }
+  if (state == "terminated") {
+    return Error::Forbidden("tenant_terminated",
+                            "协议已终止。The agreement has ended; the boss can still sign in for "
+                            "billing, notices and the data export.");
+  }
+  return Error::Forbidden("tenant_not_active",
+                          "服务尚未开通：首笔订单的款项确认后开通。The service opens once the "
+                          "payment of the first order is confirmed.");
+}
+
+}  // namespace
 
 Response Api::Dispatch(Request& request, Context& context, const Route*& route_out) {
   if (!ParseTarget(request.target, request.path, request.query)) {
@@ -366,6 +389,10 @@ Response Api::Dispatch(Request& request, Context& context, const Route*& route_o
       return ErrorToResponse(
           Error::Forbidden("password_change_required",
                            "Change your password before going on (POST /api/v1/me/password)."));
+    }
+    if (p.is_tenant() && p.tenant_state != "active" && !route.allow_inactive_tenant) {
+      ctx->principal = p;
+      return ErrorToResponse(InactiveTenant(p.tenant_state));
     }
     ctx->principal = std::move(p);
   }

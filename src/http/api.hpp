@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 
+#include "billing/service.hpp"
 #include "core/clock.hpp"
 #include "core/config.hpp"
 #include "core/json.hpp"
@@ -46,6 +47,7 @@ struct Services {
   storage::Database& db;
   identity::IdentityService& identity;
   crm::CrmService& crm;
+  billing::BillingService& billing;
   jobs::Scheduler& scheduler;
   const Clock& clock;
   ManualClock* test_clock = nullptr;  // set when serving with --test-clock
@@ -76,6 +78,7 @@ class Api {
   void RegisterIdentityRoutes();
   void RegisterOperatorRoutes();
   void RegisterCrmRoutes();
+  void RegisterBillingRoutes();
 
   Config config_;
   Services services_;

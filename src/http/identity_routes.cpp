@@ -112,6 +112,7 @@ void Api::RegisterIdentityRoutes() {
                     return r;
                   });
   logout.allow_pending_password = true;
+  logout.allow_inactive_tenant = true;
 
   Route& logout_all =
       router_.Add("POST", "/api/v1/auth/logout-all", Access::kTenantUser,
@@ -131,6 +132,7 @@ void Api::RegisterIdentityRoutes() {
                     return r;
                   });
   logout_all.allow_pending_password = true;
+  logout_all.allow_inactive_tenant = true;
 
   Route& me = router_.Add("GET", "/api/v1/me", Access::kTenantUser,
                           {"Who the caller is: user, role, data scope, tenant and its state",
@@ -151,6 +153,7 @@ void Api::RegisterIdentityRoutes() {
                            {}},
                           [&ids](Context& ctx) { return Reply(ids.Me(ctx.who())); });
   me.allow_pending_password = true;
+  me.allow_inactive_tenant = true;
 
   router_.Add("PATCH", "/api/v1/me", Access::kTenantUser,
               {"Update your own name, email and mobile",
@@ -183,6 +186,7 @@ void Api::RegisterIdentityRoutes() {
                     return Reply(ids.ChangePassword(ctx.who(), *current, *next, ctx.meta));
                   });
   password.allow_pending_password = true;
+  password.allow_inactive_tenant = true;
 
   router_.Add("GET", "/api/v1/me/login-history", Access::kTenantUser,
               {"Your sign-ins and failed attempts, newest first",

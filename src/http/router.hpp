@@ -46,6 +46,7 @@ struct Route {
   RouteDoc doc;
   std::size_t body_limit = 0;           // 0: the server's default
   bool allow_pending_password = false;  // usable before a forced password change
+  bool allow_inactive_tenant = false;   // usable while the tenant is not active (billing, me)
   bool raw_body = false;                // the body is a file, handed over unparsed
   std::vector<std::string> segments;    // pattern split on '/'
 };

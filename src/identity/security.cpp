@@ -341,8 +341,7 @@ bool ValidSlug(std::string_view s) {
 
 }  // namespace
 
-Result<json::object> IdentityService::CreateTenant(const Principal& op, const json::object& body,
-                                                   const RequestMeta& meta) {
+Result<TenantSeed> IdentityService::ReadTenantSeed(const json::object& body) {
   Fields f(body);
   f.OnlyKeys({"slug", "name", "seats", "boss"});
   auto slug = f.String("slug", true, 2, 40);
@@ -350,53 +349,86 @@ Result<json::object> IdentityService::CreateTenant(const Principal& op, const js
   auto seats = f.Int("seats", true, 1, 100000);
   if (slug && !ValidSlug(*slug)) f.Fail("slug", "use 2 to 40 lower-case letters, digits and -");
   auto boss_it = body.find("boss");
-  std::optional<std::string> boss_login, boss_name, boss_email, boss_password;
+  TenantSeed seed;
   if (boss_it == body.end() || !boss_it->value().is_object()) {
     f.Fail("boss", "required: {login, name, email, password?}");
   } else {
     Fields b(boss_it->value().get_object());
     b.OnlyKeys({"login", "name", "email", "mobile", "password"});
-    boss_login = b.String("login", true, 2, 64);
-    boss_name = b.String("name", true, 1, 64);
-    boss_email = b.String("email", false, 0, 200);
-    boss_password = b.String("password", false, 1, 256);
+    seed.boss_login = b.String("login", true, 2, 64).value_or("");
+    seed.boss_name = b.String("name", true, 1, 64).value_or("");
+    seed.boss_email = b.String("email", false, 0, 200).value_or("");
+    seed.boss_mobile = b.String("mobile", false, 0, 40).value_or("");
+    seed.boss_password = b.String("password", false, 1, 256);
     for (const auto& [k, v] : b.errors()) f.Fail("boss." + k, v);
   }
   if (!f.ok()) return f.ToError();
-  bool temporary = !boss_password;
-  std::string pw = boss_password ? *boss_password : TemporaryPassword(policy_, *boss_login);
-  if (auto s = CheckPassword(policy_, pw, *boss_login); !s.ok()) {
+  seed.slug = *slug;
+  seed.name = *name;
+  seed.seats = static_cast<int>(*seats);
+  KELU_RETURN_IF_ERROR(PrepareTenantSeed(seed));
+  return seed;
+}
+
+Status IdentityService::PrepareTenantSeed(TenantSeed& seed) {
+  seed.temporary = !seed.boss_password;
+  std::string pw =
+      seed.boss_password ? *seed.boss_password : TemporaryPassword(policy_, seed.boss_login);
+  if (auto s = CheckPassword(policy_, pw, seed.boss_login); !s.ok()) {
     return FieldError("boss.password", s.error().message);
   }
-  std::string hash = HashPassword(pw, cost());
+  seed.boss_password = pw;
+  seed.password_hash = HashPassword(pw, cost());
+  return OkStatus();
+}
+
+Result<json::object> IdentityService::InsertTenant(Connection& c, const TenantSeed& seed,
+                                                   std::string_view state,
+                                                   const RequestMeta& meta) {
+  if (c.QueryInt("SELECT count(*) FROM tenants WHERE slug = ?", {V(seed.slug)}) > 0) {
+    return Error::Conflict("slug_taken", "Another tenant already uses this slug.");
+  }
+  std::int64_t tenant_id = c.NextId();
+  std::int64_t now = ToMicros(meta.now);
+  c.Exec(
+      "INSERT INTO tenants (tenant_id, slug, name, state, seats, contact_email, contact_mobile, "
+      "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      {V(tenant_id), V(seed.slug), V(seed.name), V(state), V(seed.seats), V(seed.boss_email),
+       V(seed.boss_mobile), V(now), V(now)});
+  std::int64_t boss_id = c.NextId();
+  c.Exec(
+      "INSERT INTO users (tenant_id, user_id, login, name, email, mobile, role, "
+      "department_id, status, password_hash, password_changed_at, must_change_password, "
+      "failed_logins, locked_until, created_at, updated_at) "
+      "VALUES (?, ?, ?, ?, ?, ?, 'boss', NULL, 'active', ?, ?, ?, 0, NULL, ?, ?)",
+      {V(tenant_id), V(boss_id), V(seed.boss_login), V(seed.boss_name), V(seed.boss_email),
+       V(seed.boss_mobile), V(seed.password_hash), V(now), V(seed.temporary), V(now), V(now)});
+  auto row = c.QueryOne(std::string(kTenantMetaSql) + " WHERE t.tenant_id = ?", {V(tenant_id)});
+  json::object view = TenantMeta(*row, zone_);
+  json::object boss;
+  boss["id"] = boss_id;
+  boss["login"] = seed.boss_login;
+  if (seed.temporary) boss["temporary_password"] = *seed.boss_password;
+  view["boss"] = std::move(boss);
+  return view;
+}
+
+Result<json::object> IdentityService::CreateTenant(const Principal& op, const json::object& body,
+                                                   const RequestMeta& meta) {
+  auto seed = ReadTenantSeed(body);
+  if (!seed.ok()) return std::move(seed).error();
   return db_.Write([&](Connection& c) -> Result<json::object> {
-    if (c.QueryInt("SELECT count(*) FROM tenants WHERE slug = ?", {V(*slug)}) > 0) {
-      return Error::Conflict("slug_taken", "Another tenant already uses this slug.");
-    }
-    std::int64_t tenant_id = c.NextId();
-    std::int64_t now = ToMicros(meta.now);
-    c.Exec(
-        "INSERT INTO tenants (tenant_id, slug, name, state, seats, created_at, updated_at) "
-        "VALUES (?, ?, ?, 'active', ?, ?, ?)",
-        {V(tenant_id), V(*slug), V(*name), V(*seats), V(now), V(now)});
-    std::int64_t boss_id = c.NextId();
-    c.Exec(
-        "INSERT INTO users (tenant_id, user_id, login, name, email, mobile, role, "
-        "department_id, status, password_hash, password_changed_at, must_change_password, "
-        "failed_logins, locked_until, created_at, updated_at) "
-        "VALUES (?, ?, ?, ?, ?, '', 'boss', NULL, 'active', ?, ?, ?, 0, NULL, ?, ?)",
-        {V(tenant_id), V(boss_id), V(*boss_login), V(*boss_name), V(boss_email.value_or("")),
-         V(hash), V(now), V(temporary), V(now), V(now)});
-    auto row = c.QueryOne(std::string(kTenantMetaSql) + " WHERE t.tenant_id = ?", {V(tenant_id)});
-    json::object view = TenantMeta(*row, zone_);
+    auto view = InsertTenant(c, *seed, "active", meta);
+    if (!view.ok()) return view;
+    json::object audited = *view;
+    audited.erase("boss");
     RecordOperatorAudit(c, op.operator_id, op.name, meta,
-                        {"tenant.create", "tenant", std::to_string(tenant_id), {}, view},
-                        tenant_id);
-    json::object boss;
-    boss["id"] = boss_id;
-    boss["login"] = *boss_login;
-    if (temporary) boss["temporary_password"] = pw;
-    view["boss"] = std::move(boss);
+                        {"tenant.create",
+                         "tenant",
+                         std::to_string(view->at("id").as_int64()),
+                         {},
+                         std::move(audited)},
+                        view->at("id").as_int64());
     return view;
   });
 }

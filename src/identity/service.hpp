@@ -30,6 +30,21 @@ struct LoginResult {
   json::object view;  // the body of the login answer, token included
 };
 
+// A new tenant and its first boss, validated and with the password hashed (outside any
+// transaction: hashing is slow on purpose).
+struct TenantSeed {
+  std::string slug;
+  std::string name;
+  int seats = 1;
+  std::string boss_login;
+  std::string boss_name;
+  std::string boss_email;
+  std::string boss_mobile;
+  std::optional<std::string> boss_password;  // nullopt: a temporary one is made
+  bool temporary = false;
+  std::string password_hash;
+};
+
 class IdentityService {
  public:
   IdentityService(storage::Database& db, const SecurityConfig& config, Zone zone);
@@ -77,6 +92,16 @@ class IdentityService {
   Result<json::object> ListRoles(const Principal& who);
   Result<json::object> SetRoleScope(const Principal& who, std::string_view role,
                                     const json::object& body, const RequestMeta& meta);
+  // --- Tenants (operator creation and self-service sign-up share these) ---------------------
+  // Reads {slug, name, seats, boss {login, name, email, mobile, password?}} and prepares it.
+  Result<TenantSeed> ReadTenantSeed(const json::object& body);
+  // Checks the boss password against the policy (or makes a temporary one) and hashes it.
+  Status PrepareTenantSeed(TenantSeed& seed);
+  // Inserts the tenant in `state` and its boss in `c`; 409 slug_taken. Answers the tenant's
+  // metadata with "boss" {id, login, temporary_password?}.
+  Result<json::object> InsertTenant(storage::Connection& c, const TenantSeed& seed,
+                                    std::string_view state, const RequestMeta& meta);
+
   // The scope of `who` as configured by the tenant (the boss: always all).
   DataScope ScopeOf(const Principal& who);
 

@@ -1,13 +1,15 @@
 #include "storage/schema_check.hpp"
 
 #include <algorithm>
+#include <functional>
 #include <map>
 
 namespace kelu::storage {
 
 const std::vector<std::string> kGlobalTables = {
-    "kelu_schema", "kelu_ids",          "kelu_settings",  "job_runs",
-    "operators",   "operator_sessions", "operator_audit",
+    "kelu_schema",       "kelu_ids",          "kelu_settings",  "job_runs",
+    "operators",         "operator_sessions", "operator_audit", "price_lists",
+    "document_counters", "idempotency_keys",  "calendar_years",
 };
 
 namespace {
@@ -107,6 +109,30 @@ std::map<std::string, TableInfo> ReadPostgres(Connection& c) {
 }
 
 }  // namespace
+
+std::vector<std::string> TenantTablesChildrenFirst(Connection& c) {
+  auto tables = c.dialect() == Dialect::kSqlite ? ReadSqlite(c) : ReadPostgres(c);
+  std::vector<std::string> order;
+  std::map<std::string, int> state;  // 0 unseen, 1 visiting, 2 done
+  // A table goes after every table that references it (depth-first over "referenced by").
+  std::function<void(const std::string&)> visit = [&](const std::string& name) {
+    if (state[name] != 0) return;
+    state[name] = 1;
+    for (const auto& [other, info] : tables) {
+      if (other == name) continue;
+      for (const auto& fk : info.foreign_keys) {
+        if (fk.table == name) visit(other);
+      }
+    }
+    state[name] = 2;
+    const auto& info = tables.at(name);
+    if (std::find(info.columns.begin(), info.columns.end(), "tenant_id") != info.columns.end()) {
+      order.push_back(name);
+    }
+  };
+  for (const auto& entry : tables) visit(entry.first);
+  return order;
+}
 
 std::vector<std::string> TenantKeyViolations(Database& db) {
   auto tables = db.Read([](Connection& c) {

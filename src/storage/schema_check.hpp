@@ -13,6 +13,10 @@ namespace kelu::storage {
 // Tables that belong to the service, not to a tenant.
 extern const std::vector<std::string> kGlobalTables;
 
+// Every table with a tenant_id column, each listed before the tables it references (so
+// deleting in this order never breaks a foreign key).
+std::vector<std::string> TenantTablesChildrenFirst(Connection& c);
+
 // One message per violation; empty when the schema keeps the rule.
 std::vector<std::string> TenantKeyViolations(Database& db);
 

@@ -1,0 +1,126 @@
+// Start here for the contract engine: the price list, sign-up, orders and their acceptance,
+// payment confirmation, invoices and the ledger, activation (automatic or a queue with
+// working-day deadlines), seats, storage blocks and point lots, the tenant lifecycle run daily
+// on the injected clock, and the notice register. The rules themselves are pure
+// (rules.hpp, pricing.hpp); this class reads and writes them. Thread-safe.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "billing/pricing.hpp"
+#include "billing/rules.hpp"
+#include "core/calendar.hpp"
+#include "core/config.hpp"
+#include "core/json.hpp"
+#include "identity/service.hpp"
+#include "storage/database.hpp"
+
+namespace kelu::billing {
+
+using identity::Page;
+using identity::Principal;
+using identity::RequestMeta;
+
+class BillingService {
+ public:
+  BillingService(storage::Database& db, identity::IdentityService& identity, const Config& config,
+                 Zone zone, std::shared_ptr<WorkCalendar> calendar);
+
+  // At start: publishes the shipped price list as version 1 when there is none, and loads the
+  // calendar years the operator added.
+  Status Start(Timestamp now);
+
+  // Gives a tenant made outside sign-up (the demo, operator-created ones) a term on `plan`
+  // starting today, when it has none; answers its expiry.
+  Result<std::string> EnsureTerm(std::int64_t tenant_id, std::string_view plan, int years,
+                                 Timestamp now);
+
+  // --- Price list -------------------------------------------------------------------------
+  Result<json::object> CurrentPriceList();
+  Result<json::object> ListPriceLists(const Principal& op, const Page& page);
+  Result<json::object> PublishPriceList(const Principal& op, const json::object& body,
+                                        const RequestMeta& meta);
+
+  // --- Self-service sign-up: a company places its first order -----------------------------
+  Result<json::object> SignUp(const json::object& body, const RequestMeta& meta);
+
+  // --- The boss ---------------------------------------------------------------------------
+  Result<json::object> Subscription(const Principal& who, Timestamp now);
+  Result<json::object> ListOrders(const Principal& who, const Page& page);
+  Result<json::object> GetOrder(const Principal& who, std::int64_t id);
+  // kind: renewal, seats, storage, sms or fax.
+  Result<json::object> PlaceOrder(const Principal& who, const json::object& body,
+                                  const RequestMeta& meta);
+  Result<json::object> AcceptOrder(const Principal& who, std::int64_t id, const RequestMeta& meta);
+  Result<json::object> CancelOrder(const Principal& who, std::int64_t id, const RequestMeta& meta);
+  // The printable HTML of an order (the boss's own; the operator any).
+  Result<std::string> OrderDocument(const Principal& who, std::int64_t id);
+  Result<json::object> ReduceSeats(const Principal& who, const json::object& body,
+                                   const RequestMeta& meta);
+  Result<json::object> GiveNonRenewalNotice(const Principal& who, const RequestMeta& meta);
+  Result<json::object> Points(const Principal& who);
+  Result<json::object> Ledger(const Principal& who);
+  Result<json::object> ListNotices(const Principal& who, const Page& page);
+  Result<json::object> LiabilityCap(const Principal& who, std::optional<std::int64_t> tenant_id,
+                                    Timestamp at);
+
+  // --- The operator -----------------------------------------------------------------------
+  Result<json::object> OperatorOrders(const Principal& op, const std::string& status,
+                                      const Page& page);
+  // Confirms the bank payment of an order: 422 amount_mismatch when it is not what is due on
+  // the payment date (late interest and fees included); the invoice, the payment and the
+  // ledger entries are written once; activation follows (automatic, or queued).
+  Result<json::object> ConfirmPayment(const Principal& op, std::int64_t order_id,
+                                      const json::object& body, const RequestMeta& meta);
+  Result<json::object> ActivationQueue(const Principal& op, Timestamp now);
+  Result<json::object> Activate(const Principal& op, std::int64_t activation_id,
+                                const RequestMeta& meta);
+  Result<json::object> ActivationSla(const Principal& op, Timestamp now);
+  Result<json::object> TerminateForBreach(const Principal& op, std::int64_t tenant_id,
+                                          const json::object& body, const RequestMeta& meta);
+  Result<json::object> PurgeNow(const Principal& op, std::int64_t tenant_id,
+                                const RequestMeta& meta);
+  Result<json::object> TenantTimeline(const Principal& op, std::int64_t tenant_id,
+                                      const Page& page);
+  Result<json::object> TenantNotices(const Principal& op, std::int64_t tenant_id, const Page& page);
+  Result<json::object> Calendar(const Principal& op);
+  Result<json::object> LoadCalendarYear(const Principal& op, const json::object& body,
+                                        const RequestMeta& meta);
+
+  // --- Daily job --------------------------------------------------------------------------
+  // Takes every lifecycle step due by `now` (suspension, termination, forfeiting points,
+  // purge), each dated at its own deadline, and sends the dated notices.
+  Status RunLifecycle(Timestamp now);
+
+ private:
+  struct Tenant;
+  std::optional<Tenant> LoadTenant(storage::Connection& c, std::int64_t tenant_id);
+  Result<PriceList> LoadPriceList(storage::Connection& c, std::int64_t* version);
+  Status RequireBoss(const Principal& who) const;
+  json::object OrderView(storage::Connection& c, const storage::Row& order);
+  Result<json::object> InsertOrder(storage::Connection& c, const Tenant& t, std::string_view kind,
+                                   std::int64_t price_list_version, const std::vector<Line>& lines,
+                                   json::object fields, std::optional<std::int64_t> user_id,
+                                   const RequestMeta& meta);
+  Status ApplyActivation(storage::Connection& c, std::int64_t tenant_id, std::int64_t order_id,
+                         Timestamp at, const std::string& by);
+  void StepLifecycle(storage::Connection& c, const Tenant& t, const Transition& step);
+  void RecordNotice(storage::Connection& c, std::int64_t tenant_id, const std::string& kind,
+                    const std::string& dedupe_key, const std::string& subject,
+                    const std::string& body, Timestamp at);
+  void RecordEvent(storage::Connection& c, std::int64_t tenant_id, Timestamp at,
+                   const std::string& kind, const json::object& detail);
+  json::object PurgeData(storage::Connection& c, std::int64_t tenant_id);
+  std::string Format(Timestamp t) const { return FormatRfc3339(t, zone_); }
+
+  storage::Database& db_;
+  identity::IdentityService& identity_;
+  TermsConfig terms_;
+  OperatorConfig provider_;
+  Zone zone_;
+  std::shared_ptr<WorkCalendar> calendar_;
+};
+
+}  // namespace kelu::billing
