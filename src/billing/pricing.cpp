@@ -62,7 +62,7 @@ std::vector<T> ReadArray(const json::object& doc, std::string_view key, Fields& 
     }
     Fields item(arr[i].as_object());
     T t = read(item);
-    for (const auto& [k, msg] : item.errors()) f.Fail(path + "." + k, msg);
+    for (const auto& [k, msg] : item.errors()) f.Fail(fmt::format("{}.{}", path, k), msg);
     if constexpr (requires { t.code; }) {
       if (!t.code.empty() && !codes.insert(t.code).second) f.Fail(path + ".code", "duplicate code");
     }

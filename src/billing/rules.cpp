@@ -114,7 +114,7 @@ Status CheckSeatReduction(const TermsConfig& terms, Date start, Date today, int 
 }
 
 std::int64_t StorageQuotaBytes(const TermsConfig& terms, int seats, int blocks) {
-  constexpr std::int64_t kMiB = 1024 * 1024;
+  constexpr std::int64_t kMiB = std::int64_t{1024} * 1024;
   return static_cast<std::int64_t>(seats) * terms.seat_storage_mib * kMiB +
          static_cast<std::int64_t>(blocks) * terms.storage_block_mib * kMiB;
 }
