@@ -20,6 +20,7 @@
 #include "identity/service.hpp"
 #include "jobs/scheduler.hpp"
 #include "jobs/worker.hpp"
+#include "notices/outbox.hpp"
 #include "storage/copy.hpp"
 #include "storage/database.hpp"
 #include "storage/migrations.hpp"
@@ -57,6 +58,8 @@ struct Runtime {
   std::unique_ptr<crm::CrmService> crm;
   std::unique_ptr<jobs::Scheduler> scheduler;
   std::unique_ptr<billing::BillingService> billing;
+  std::unique_ptr<notices::Mailer> mailer;
+  std::unique_ptr<notices::Outbox> outbox;
 };
 
 Result<Runtime> Build(const Options& o, bool test_clock) {
@@ -113,6 +116,10 @@ Result<Runtime> Build(const Options& o, bool test_clock) {
   rt.scheduler = std::make_unique<jobs::Scheduler>(
       *rt.db, rt.zone, *ParseTimeOfDay(rt.config.business.daily_jobs_at));
   rt.crm = std::make_unique<crm::CrmService>(*rt.db, *rt.identity, rt.config.files.dir);
+  rt.identity->set_alert_email(rt.config.mail.operator_email);
+  rt.mailer = notices::MakeSmtpMailer(rt.config.mail);
+  rt.outbox = std::make_unique<notices::Outbox>(*rt.db, *rt.mailer, *rt.clock, rt.config.mail,
+                                                rt.config.terms);
   rt.billing = std::make_unique<billing::BillingService>(*rt.db, *rt.identity, rt.config, rt.zone,
                                                          WorkCalendar::WithShippedYears());
   if (auto s = rt.billing->Start(rt.clock->now()); !s.ok()) return std::move(s).error();
@@ -167,6 +174,8 @@ int Serve(const Options& o) {
 
   // Catch up on the daily jobs at start (on a new database this marks today as the start).
   rt.scheduler->RunDue(rt.clock->now());
+  // Mail queued by any process (or left by a stopped one) goes out from here.
+  rt.outbox->Start();
 
   // Real time: a background thread runs the daily jobs when they fall due. Under the test
   // clock they run only when the operator moves it.
@@ -229,6 +238,7 @@ int Serve(const Options& o) {
   cv.notify_all();
   // An import stops after its current batch and resumes on the next start.
   worker.Stop();
+  rt.outbox->Stop();
   if (ticker.joinable()) ticker.join();
   spdlog::info("kelu stopped");
   return code;

@@ -9,6 +9,7 @@
 #include "core/validation.hpp"
 #include "identity/audit.hpp"
 #include "identity/paging.hpp"
+#include "notices/outbox.hpp"
 #include "storage/schema_check.hpp"
 
 namespace kelu::billing {
@@ -39,13 +40,19 @@ void BillingService::RecordNotice(Connection& c, std::int64_t tenant_id, const s
                                   const std::string& body, Timestamp at) {
   // In-app announcement to the tenant: deemed delivered when published (§19).
   Timestamp deemed = DeemedDelivery(terms_, Channel::kAnnouncement, at);
-  c.Exec(
+  auto inserted = c.Exec(
       "INSERT INTO notices (tenant_id, notice_id, kind, channel, recipient, subject, body, "
       "sent_at, deemed_at, evidence, dedupe_key, recorded_by) "
       "VALUES (?, ?, ?, 'announcement', 'tenant', ?, ?, ?, ?, 'published in the app', ?, NULL) "
       "ON CONFLICT (tenant_id, dedupe_key) DO NOTHING",
       {V(tenant_id), V(c.NextId()), V(kind), V(subject), V(body), V(ToMicros(at)),
        V(ToMicros(deemed)), V(dedupe_key)});
+  // The same notice by email to the tenant's contact, entered in the register once delivered.
+  if (inserted == 0) return;
+  auto email = c.QueryOne("SELECT contact_email FROM tenants WHERE tenant_id = ?", {V(tenant_id)});
+  if (email && !email->is_null(0) && email->text(0).find('@') != std::string::npos) {
+    notices::Enqueue(c, {email->text(0), subject, body, tenant_id, kind, dedupe_key}, at);
+  }
 }
 
 json::object BillingService::PurgeData(Connection& c, std::int64_t tenant_id) {

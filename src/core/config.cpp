@@ -251,6 +251,22 @@ const std::vector<Key>& Keys() {
                            KELU_FIELD(std::string, operator_info.bank_name), NonEmpty()));
     k.push_back(MakeString("operator", "bank_account",
                            KELU_FIELD(std::string, operator_info.bank_account), NonEmpty()));
+    k.push_back(MakeString("mail", "smtp_url", KELU_FIELD(std::string, mail.smtp_url),
+                           [](std::string_view s) -> std::optional<std::string> {
+                             if (s.starts_with("smtp://") || s.starts_with("smtps://")) {
+                               return std::nullopt;
+                             }
+                             return "must be smtp://HOST:PORT or smtps://HOST:PORT";
+                           }));
+    k.push_back(
+        MakeString("mail", "from_address", KELU_FIELD(std::string, mail.from_address), NonEmpty()));
+    k.push_back(
+        MakeString("mail", "from_name", KELU_FIELD(std::string, mail.from_name), NonEmpty()));
+    k.push_back(MakeString("mail", "operator_email", KELU_FIELD(std::string, mail.operator_email),
+                           NonEmpty()));
+    k.push_back(MakeInt("mail", "max_attempts", KELU_FIELD(int, mail.max_attempts), 1, 100));
+    k.push_back(
+        MakeInt("mail", "retry_base_seconds", KELU_FIELD(int, mail.retry_base_seconds), 1, 86400));
     k.push_back(MakeString("log", "level", KELU_FIELD(std::string, log.level),
                            OneOf({"trace", "debug", "info", "warn", "error", "off"})));
 #undef KELU_FIELD

@@ -93,6 +93,16 @@ struct OperatorConfig {
   std::string bank_account = "0000 0000 0000 0000";
 };
 
+// Outgoing email (notices, incident alerts).
+struct MailConfig {
+  std::string smtp_url = "smtp://127.0.0.1:25";
+  std::string from_address = "noreply@kelu.example";
+  std::string from_name = "客录 Kelu";
+  std::string operator_email = "ops@kelu.example";  // incidents and alerts go here
+  int max_attempts = 10;
+  int retry_base_seconds = 60;  // doubled after each failed attempt
+};
+
 struct LogConfig {
   std::string level = "info";
 };
@@ -105,6 +115,7 @@ struct Config {
   FilesConfig files;
   TermsConfig terms;
   OperatorConfig operator_info;
+  MailConfig mail;
   LogConfig log;
 };
 

@@ -7,6 +7,7 @@
 #include "identity/audit.hpp"
 #include "identity/service.hpp"
 #include "identity/service_internal.hpp"
+#include "notices/outbox.hpp"
 
 namespace kelu::identity {
 
@@ -176,6 +177,22 @@ Result<json::object> IdentityService::ReportUnauthorizedUse(const Principal& who
     RecordAudit(
         c, who, meta,
         {"security.unauthorized_use_report", "incident", std::to_string(incident_id), {}, out});
+    if (!alert_email_.empty()) {
+      notices::Enqueue(
+          c,
+          {alert_email_,
+           fmt::format("[客录] 未授权使用报告 #{} ({})", incident_id, who.tenant_slug),
+           fmt::format("租户 {} 的用户 {} 报告了未授权使用（范围：{}，涉及 {} 个账号），相关会话与"
+                       "令牌已撤销。\nTenant {} reported unauthorized use (scope: {}, {} "
+                       "accounts); their sessions and tokens are revoked.\n\n说明 / Note: {}\n"
+                       "Incident #{}",
+                       who.tenant_slug, who.login, scope, id_list.size(), who.tenant_slug, scope,
+                       id_list.size(), note.value_or(""), incident_id),
+           std::nullopt,
+           "incident",
+           {}},
+          meta.now);
+    }
     return out;
   });
 }

@@ -92,6 +92,9 @@ class IdentityService {
   Result<json::object> ListRoles(const Principal& who);
   Result<json::object> SetRoleScope(const Principal& who, std::string_view role,
                                     const json::object& body, const RequestMeta& meta);
+  // Where incident alerts are emailed (the operator's address).
+  void set_alert_email(std::string address) { alert_email_ = std::move(address); }
+
   // --- Tenants (operator creation and self-service sign-up share these) ---------------------
   // Reads {slug, name, seats, boss {login, name, email, mobile, password?}} and prepares it.
   Result<TenantSeed> ReadTenantSeed(const json::object& body);
@@ -178,7 +181,8 @@ class IdentityService {
   PasswordPolicy policy_;
   Zone zone_;
   AttemptLimiter ip_limiter_;
-  std::string dummy_hash_;  // verified against for unknown logins, so timing does not tell
+  std::string dummy_hash_;
+  std::string alert_email_;  // verified against for unknown logins, so timing does not tell
 };
 
 }  // namespace kelu::identity

@@ -2,7 +2,8 @@
 // KELU_BIN names the binary; KELU_TEST_DB is "sqlite" (default) or "postgres", in which case
 // KELU_TEST_PG_URL names a server where each started kelu gets a database of its own.
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, existsSync, readdirSync, readFileSync } from 'node:fs';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -122,4 +123,69 @@ export function expectError(assert, res, status, code) {
   assert.equal(res.body?.error?.code, code, `expected code ${code}, got ${res.text}`);
   assert.equal(typeof res.body.error.message, 'string');
   assert.ok(res.body.error.message.length > 0);
+}
+
+// A real SMTP server on loopback (Debian's aiosmtpd, run by the system Python), storing each
+// message it accepts in a maildir. `messages()` answers them parsed: {to, subject, body, raw}.
+export async function startSmtp(port) {
+  const dir = mkdtempSync(join(tmpdir(), 'kelu-smtp-'));
+  let proc;
+  const smtp = {
+    port,
+    url: `smtp://127.0.0.1:${port}`,
+    async start() {
+      proc = spawn('/usr/bin/python3', ['-m', 'aiosmtpd', '-n', '-l', `127.0.0.1:${port}`,
+        '-c', 'aiosmtpd.handlers.Mailbox', join(dir, 'maildir')], { stdio: 'ignore' });
+      for (let i = 0; i < 100; i++) {
+        try {
+          await new Promise((ok, fail) => {
+            const sock = net.connect(port, '127.0.0.1', () => { sock.end(); ok(); });
+            sock.on('error', fail);
+          });
+          return;
+        } catch { await new Promise((r) => setTimeout(r, 100)); }
+      }
+      throw new Error('aiosmtpd did not start');
+    },
+    async stop() {
+      if (proc && proc.exitCode === null) {
+        const exited = new Promise((r) => proc.once('exit', r));
+        proc.kill('SIGTERM');
+        await exited;
+      }
+    },
+    messages() {
+      const box = join(dir, 'maildir', 'new');
+      if (!existsSync(box)) return [];
+      return readdirSync(box).sort().map((f) => parseMail(readFileSync(join(box, f), 'utf8')));
+    },
+    async waitFor(predicate, timeoutMs = 15000) {
+      const until = Date.now() + timeoutMs;
+      for (;;) {
+        const found = smtp.messages().filter(predicate);
+        if (found.length) return found;
+        if (Date.now() > until) throw new Error(`no such mail; have: ${JSON.stringify(smtp.messages().map((m) => m.subject))}`);
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    },
+    async remove() { await smtp.stop(); rmSync(dir, { recursive: true, force: true }); },
+  };
+  await smtp.start();
+  return smtp;
+}
+
+function decodeWords(text) {
+  return text.replace(/=\?UTF-8\?B\?([^?]+)\?=/gi, (_, b64) => Buffer.from(b64, 'base64').toString('utf8'));
+}
+
+function parseMail(raw) {
+  const [head, ...rest] = raw.split(/\r?\n\r?\n/);
+  const headers = {};
+  for (const line of head.split(/\r?\n/)) {
+    const m = line.match(/^([\w-]+):\s*(.*)$/);
+    if (m) headers[m[1].toLowerCase()] = m[2];
+  }
+  let body = rest.join('\n\n');
+  if (/base64/i.test(headers['content-transfer-encoding'] || '')) body = Buffer.from(body.replace(/\s+/g, ''), 'base64').toString('utf8');
+  return { to: headers.to, subject: decodeWords(headers.subject || ''), messageId: headers['message-id'], body, raw };
 }
