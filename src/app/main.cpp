@@ -172,6 +172,21 @@ int Serve(const Options& o) {
     });
   }
 
+  // Data export archives are written on the same background thread; unfinished ones resume.
+  billing::BillingService* billing = rt.billing.get();
+  billing->SetExportRunner([&worker, billing](std::int64_t tenant_id, std::int64_t id) {
+    worker.Post([billing, tenant_id, id](const std::atomic<bool>&) {
+      Status done = billing->RunExport(tenant_id, id);
+      if (!done.ok()) spdlog::warn("export {}: {}", id, done.error().message);
+    });
+  });
+  for (const auto& unfinished : billing->UnfinishedExports()) {
+    std::int64_t tenant_id = unfinished.first, id = unfinished.second;
+    worker.Post([billing, tenant_id, id](const std::atomic<bool>&) {
+      billing->RunExport(tenant_id, id).ok();
+    });
+  }
+
   // Catch up on the daily jobs at start (on a new database this marks today as the start).
   rt.scheduler->RunDue(rt.clock->now());
   // Mail queued by any process (or left by a stopped one) goes out from here.

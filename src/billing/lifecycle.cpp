@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <filesystem>
 #include <unordered_set>
 
 #include "billing/internal.hpp"
@@ -57,6 +58,10 @@ void BillingService::RecordNotice(Connection& c, std::int64_t tenant_id, const s
 
 json::object BillingService::PurgeData(Connection& c, std::int64_t tenant_id) {
   json::object counts;
+  std::error_code ec;
+  auto removed = std::filesystem::remove_all(
+      std::filesystem::path(files_dir_) / "exports" / std::to_string(tenant_id), ec);
+  if (removed > 0) counts["export_files"] = static_cast<std::int64_t>(removed);
   for (const auto& table : storage::TenantTablesChildrenFirst(c)) {
     if (kKeptAtPurge.contains(table)) continue;
     auto n = c.Exec(fmt::format("DELETE FROM {} WHERE tenant_id = ?", table), {V(tenant_id)});
@@ -132,6 +137,26 @@ void BillingService::StepLifecycle(Connection& c, const Tenant& t, const Transit
 
 Status BillingService::RunLifecycle(Timestamp now) {
   Date today = zone_.LocalDate(now);
+  // Archives past their download window are deleted.
+  auto expired = db_.Read([&](Connection& c) {
+    return c
+        .Query(
+            "SELECT tenant_id, export_id, file_path FROM data_exports WHERE status = "
+            "'ready' AND expires_at <= ?",
+            {V(ToMicros(now))})
+        .rows;
+  });
+  for (const auto& e : expired) {
+    std::error_code ec;
+    std::filesystem::remove(e.text(2), ec);
+    db_.Write([&](Connection& c) -> Status {
+      c.Exec(
+          "UPDATE data_exports SET status = 'expired', file_path = NULL WHERE tenant_id = ? "
+          "AND export_id = ?",
+          {V(e.integer(0)), V(e.integer(1))});
+      return OkStatus();
+    });
+  }
   auto rows = db_.Read([&](Connection& c) {
     return c
         .Query(fmt::format("SELECT {} FROM tenants WHERE state IN ('active', 'suspended', "

@@ -55,6 +55,7 @@ struct World {
     EXPECT_TRUE(storage::Migrate(*db, start).ok());
     clock = std::make_unique<ManualClock>(start);
     Config config;
+    config.files.dir = (dir / "files").string();
     identity = std::make_unique<identity::IdentityService>(*db, config.security, kZone);
     auto calendar = WorkCalendar::WithShippedYears();
     for (int y = 2027; y <= 2040; ++y) {
@@ -223,6 +224,19 @@ std::vector<std::string> CheckInvariants(World& w, std::map<std::int64_t, int>& 
         bad.push_back("the last paid term does not end at the expiry: " + t.text(2));
       }
     }
+    // An export is granted only while the data is the tenant's to take: never after a breach,
+    // and within the window after any other termination.
+    for (const auto& r : c.Query("SELECT t.slug, t.ending, t.terminated_on, e.requested_at FROM "
+                                 "data_exports e JOIN tenants t USING (tenant_id) WHERE "
+                                 "t.terminated_on IS NOT NULL")
+                             .rows) {
+      Date asked = kZone.LocalDate(FromMicros(r.integer(3)));
+      Date ended = *ParseDate(r.text(2));
+      if (DaysBetween(ended, asked) < 0) continue;  // asked before the end
+      if (r.text(1) == "breach" || DaysBetween(ended, asked) >= terms.export_window_days) {
+        bad.push_back("export granted outside the window: " + r.text(0));
+      }
+    }
     // Each state change tied to a notice has exactly one.
     for (const auto& r :
          c.Query("SELECT t.slug, e.kind, (SELECT count(*) FROM notices n WHERE n.tenant_id = "
@@ -377,6 +391,10 @@ TEST_F(Property, RandomSequencesKeepEveryInvariantAndArePathIndependent) {
           return r.ok() ? "breach" : r.error().code;
         }
         case 8: {
+          if (pick(2) == 0) {
+            auto r = w.billing->RequestExport(boss, meta);
+            return r.ok() ? "exported" : r.error().code;
+          }
           auto r = w.billing->PurgeNow(w.Operator(), boss.tenant_id, meta);
           return r.ok() ? "purged" : r.error().code;
         }

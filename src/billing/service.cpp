@@ -98,7 +98,8 @@ BillingService::BillingService(storage::Database& db, identity::IdentityService&
       terms_(config.terms),
       provider_(config.operator_info),
       zone_(std::move(zone)),
-      calendar_(std::move(calendar)) {}
+      calendar_(std::move(calendar)),
+      files_dir_(config.files.dir) {}
 
 Status BillingService::Start(Timestamp now) {
   auto rows = db_.Read([](Connection& c) {

@@ -5,6 +5,7 @@
 // (rules.hpp, pricing.hpp); this class reads and writes them. Thread-safe.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -66,6 +67,26 @@ class BillingService {
   Result<json::object> LiabilityCap(const Principal& who, std::optional<std::int64_t> tenant_id,
                                     Timestamp at);
 
+  // --- The data export (§11, data ownership) ----------------------------------------------
+  // 202: the archive is written by the export runner; "export_ready" notice when done.
+  Result<json::object> RequestExport(const Principal& who, const RequestMeta& meta);
+  Result<json::object> ListExports(const Principal& who);
+  Result<json::object> GetExport(const Principal& who, std::int64_t id);
+  struct ExportFile {
+    std::string path;
+    std::string filename;
+  };
+  // The archive of a ready export, audited; 409 export_expired after its window.
+  Result<ExportFile> DownloadExport(const Principal& who, std::int64_t id, const RequestMeta& meta);
+  // Writes the archive: manifest.json (counts, SHA-256 of every file), JSON and CSV (UTF-8
+  // with BOM) per record type, every attachment.
+  Status RunExport(std::int64_t tenant_id, std::int64_t export_id);
+  std::vector<std::pair<std::int64_t, std::int64_t>> UnfinishedExports();
+  void SetExportRunner(std::function<void(std::int64_t tenant_id, std::int64_t id)> runner) {
+    export_runner_ = std::move(runner);
+  }
+  Result<json::object> OperatorExports(const Principal& op, const Page& page);
+
   // --- The operator -----------------------------------------------------------------------
   Result<json::object> OperatorOrders(const Principal& op, const std::string& status,
                                       const Page& page);
@@ -121,6 +142,8 @@ class BillingService {
   OperatorConfig provider_;
   Zone zone_;
   std::shared_ptr<WorkCalendar> calendar_;
+  std::string files_dir_;
+  std::function<void(std::int64_t, std::int64_t)> export_runner_;
 };
 
 }  // namespace kelu::billing

@@ -3,6 +3,9 @@
 // activation queue, SLA report, breach termination, purge, tenant timeline and calendar.
 #include <fmt/format.h>
 
+#include <fstream>
+#include <iterator>
+
 #include "billing/service.hpp"
 #include "core/validation.hpp"
 #include "http/api.hpp"
@@ -295,6 +298,64 @@ void Api::RegisterBillingRoutes() {
          return Reply(billing.LiabilityCap(ctx.who(), std::nullopt, clock.now()));
        });
 
+  json::value export_schema =
+      Obj({{"id", Int()},
+           {"status", Enum({"queued", "running", "ready", "failed", "expired"})},
+           {"requested_at", Time()},
+           {"finished_at", Nullable(Time())},
+           {"expires_at", Nullable(Time())},
+           {"bytes", Nullable(Int())},
+           {"sha256", Nullable(Str())}});
+  boss("POST", "/api/v1/billing/exports",
+       {"Request the data export archive (all records as JSON and CSV, attachments, manifest)",
+        "billing",
+        nullptr,
+        export_schema,
+        202,
+        {"boss_only", "export_not_allowed", "export_in_progress"},
+        {}},
+       [&billing](Context& ctx) { return Reply(billing.RequestExport(ctx.who(), ctx.meta), 202); });
+  boss("GET", "/api/v1/billing/exports",
+       {"The tenant's export requests, newest first",
+        "billing",
+        nullptr,
+        ListOf(export_schema),
+        200,
+        {"boss_only"},
+        {}},
+       [&billing](Context& ctx) { return Reply(billing.ListExports(ctx.who())); });
+  boss("GET", "/api/v1/billing/exports/{id}",
+       {"One export request and its progress",
+        "billing",
+        nullptr,
+        export_schema,
+        200,
+        {"boss_only"},
+        {}},
+       ById([&billing](Context& ctx, std::int64_t id) {
+         return Reply(billing.GetExport(ctx.who(), id));
+       }));
+  boss("GET", "/api/v1/billing/exports/{id}/download",
+       {"Download a ready archive (zip), audited; kept for 7 days",
+        "billing",
+        nullptr,
+        Str("application/zip"),
+        200,
+        {"boss_only", "export_not_ready", "export_expired"},
+        {}},
+       ById([&billing](Context& ctx, std::int64_t id) {
+         auto file = billing.DownloadExport(ctx.who(), id, ctx.meta);
+         if (!file.ok()) return ErrorToResponse(file.error());
+         std::ifstream in(file->path, std::ios::binary);
+         if (!in) return ErrorToResponse(Error::NotFound("archive"));
+         Response res;
+         res.body.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+         res.set_header("Content-Type", "application/zip");
+         res.set_header("Content-Disposition",
+                        fmt::format("attachment; filename=\"{}\"", file->filename));
+         return res;
+       }));
+
   // --- The operator ----------------------------------------------------------------------------
   router_.Add("GET", "/api/v1/operator/price-lists", Access::kOperator,
               {"Every published price list version, newest first",
@@ -464,6 +525,19 @@ void Api::RegisterBillingRoutes() {
                 }
                 return Reply(billing.LiabilityCap(ctx.who(), id, at));
               }));
+  router_.Add(
+      "GET", "/api/v1/operator/exports", Access::kOperator,
+      {"Data export requests of every tenant (metadata only)",
+       "operator",
+       nullptr,
+       ListOf(Obj(
+           {{"id", Int()}, {"tenant_slug", Str()}, {"status", Str()}, {"bytes", Nullable(Int())}})),
+       200,
+       {},
+       {{"limit", "1 to 200"}, {"cursor", "from next_cursor"}}},
+      Paged([&billing](Context& ctx, const identity::Page& page) {
+        return Reply(billing.OperatorExports(ctx.who(), page));
+      }));
   router_.Add("GET", "/api/v1/operator/calendar", Access::kOperator,
               {"The years the working-day calendar knows",
                "operator",

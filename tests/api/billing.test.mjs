@@ -5,6 +5,10 @@
 // non-renewal. Amounts are asserted to the fen.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startServer, expectError } from './harness.mjs';
 
 let s;
@@ -248,6 +252,56 @@ test('the operator terminates delta for breach: immediate, points forfeited, no 
   assert.ok((await notices('delta')).some((n) => n.kind === 'termination'));
 });
 
+test('the boss exports everything: one zip with a manifest, JSON and CSV per record type; never after a breach', async () => {
+  const boss = tenants.alpha.token;
+  const c = await s.call('POST', '/api/v1/customers', { token: boss, body: { name: '=HYPERLINK("x")出口客户', phones: ['13900001111'] } });
+  assert.equal(c.status, 201, c.text);
+  const req = await s.call('POST', '/api/v1/billing/exports', { token: boss });
+  assert.equal(req.status, 202, req.text);
+  expectError(assert, await s.call('POST', '/api/v1/billing/exports', { token: (await s.login('sales1', PW, 'alpha')) }), 403, 'boss_only');
+  let exp;
+  for (let i = 0; i < 100; i++) {
+    exp = (await s.call('GET', `/api/v1/billing/exports/${req.body.id}`, { token: boss })).body;
+    if (exp.status === 'ready' || exp.status === 'failed') break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.equal(exp.status, 'ready', JSON.stringify(exp));
+  assert.equal(exp.expires_at, '2027-06-08T10:00:00+08:00');
+  const dl = await fetch(`${s.url}/api/v1/billing/exports/${req.body.id}/download`, { headers: { authorization: `Bearer ${boss}` } });
+  assert.equal(dl.status, 200);
+  assert.match(dl.headers.get('content-disposition'), /kelu-export-alpha-2027-06-01\.zip/);
+  const zipPath = join(tmpdir(), `kelu-export-${process.pid}.zip`);
+  writeFileSync(zipPath, Buffer.from(await dl.arrayBuffer()));
+  const summary = JSON.parse(execFileSync('/usr/bin/python3', ['-c', `
+import hashlib, json, sys, zipfile
+z = zipfile.ZipFile(sys.argv[1])
+m = json.loads(z.read('manifest.json'))
+ok = all(hashlib.sha256(z.read(f['path'])).hexdigest() == f['sha256'] for f in m['files'])
+everything = b''.join(z.read(n) for n in z.namelist())
+print(json.dumps({'counts': m['counts'], 'hashes_ok': ok, 'names': z.namelist(),
+  'customers_csv': z.read('csv/customers.csv').decode('utf-8'),
+  'customers_json': json.loads(z.read('json/customers.json')),
+  'secrets': b'password_hash' in everything or b'argon2' in everything}))
+`, zipPath], { encoding: 'utf8' }));
+  rmSync(zipPath, { force: true });
+  assert.equal(summary.hashes_ok, true);
+  assert.equal(summary.counts.customers, 1);
+  assert.equal(summary.counts.users, 2);
+  assert.ok(summary.counts.orders >= 4);
+  assert.ok(summary.names.includes('json/follow_ups.json') && summary.names.includes('csv/contacts.csv'));
+  assert.ok(summary.customers_csv.startsWith('\ufeff'));
+  assert.match(summary.customers_csv, /'=HYPERLINK/);  // neutralised for spreadsheets
+  assert.equal(summary.customers_json[0].name, '=HYPERLINK("x")出口客户');  // JSON keeps the value
+  assert.equal(summary.secrets, false);
+  expectError(assert, await s.call('POST', '/api/v1/billing/exports', { token: tenants.delta.token }), 409, 'export_not_allowed');
+  const ops = await s.call('GET', '/api/v1/operator/exports', { token: op });
+  assert.ok(ops.body.items.some((e) => e.tenant_slug === 'alpha' && e.status === 'ready'));
+  assert.ok((await notices('alpha')).some((n) => n.kind === 'export_ready'));
+  const audit = await s.call('GET', '/api/v1/audit-log?limit=50', { token: boss });
+  assert.ok(audit.body.items.some((a) => a.action === 'export.download'));
+  tenants.alpha.exportId = req.body.id;
+});
+
 test('renewal notices go out on their dates, once each, with deemed delivery', async () => {
   // Expiry 2027-12-01: the notice on the first working day of November (Monday 1 November).
   await setClock('2027-11-02T10:00:00+08:00');
@@ -263,6 +317,9 @@ test('renewal notices go out on their dates, once each, with deemed delivery', a
   assert.equal(list.find((n) => n.kind === 'renewal_deadline').sent_at, '2027-11-16T00:30:00+08:00');
   assert.equal(list.find((n) => n.kind === 'expiry_reminder').sent_at, '2027-11-28T00:30:00+08:00');
   assert.equal(list.filter((n) => n.kind === 'renewal_notice').length, 1);
+  // The archive of June is past its 7 days.
+  expectError(assert, await s.call('GET', `/api/v1/billing/exports/${tenants.alpha.exportId}/download`, { token: tenants.alpha.token }), 409, 'export_expired');
+  assert.equal((await s.call('GET', `/api/v1/billing/exports/${tenants.alpha.exportId}`, { token: tenants.alpha.token })).body.status, 'expired');
   // The boss of epsilon (2-year term) has had none yet.
   assert.equal((await notices('epsilon')).filter((n) => n.kind === 'renewal_notice').length, 0);
 });
