@@ -408,6 +408,33 @@ Result<json::object> BillingService::OperatorOrders(const Principal&, const std:
   });
 }
 
+void BillingService::AddBillingMeta(json::object& view, Timestamp now) {
+  if (!view.contains("id") || !view["id"].is_int64()) return;
+  std::int64_t id = view["id"].as_int64();
+  db_.Read([&](Connection& c) {
+    auto t = LoadTenant(c, id);
+    if (!t) return;
+    Date today = zone_.LocalDate(now);
+    view["ending"] = t->ending;
+    view["plan"] = OrNull(t->plan);
+    view["expiry"] = OrNull(OptDateText(t->expiry));
+    view["arrears_day"] = nullptr;
+    if (t->expiry && t->state != "active" && ArrearsDay(*t->expiry, today) >= 0) {
+      view["arrears_day"] = ArrearsDay(*t->expiry, today);
+    }
+    view["storage_blocks"] = t->blocks;
+    view["storage_quota_bytes"] = StorageQuotaBytes(terms_, t->seats, t->blocks);
+    json::object points{{"sms", 0}, {"fax", 0}};
+    for (const auto& r : c.Query("SELECT kind, coalesce(sum(remaining), 0) FROM point_lots WHERE "
+                                 "tenant_id = ? AND forfeited_at IS NULL GROUP BY kind",
+                                 {V(id)})
+                             .rows) {
+      points[r.text(0)] = r.integer(1);
+    }
+    view["points"] = std::move(points);
+  });
+}
+
 // ---- The boss's views --------------------------------------------------------------------------
 
 Result<json::object> BillingService::Subscription(const Principal& who, Timestamp now) {

@@ -87,6 +87,10 @@ class BillingService {
   }
   Result<json::object> OperatorExports(const Principal& op, const Page& page);
 
+  // Adds the billing metadata of the tenant `view["id"]` to an operator's view of it: term,
+  // arrears day, storage quota, points (never records).
+  void AddBillingMeta(json::object& view, Timestamp now);
+
   // --- The operator -----------------------------------------------------------------------
   Result<json::object> OperatorOrders(const Principal& op, const std::string& status,
                                       const Page& page);

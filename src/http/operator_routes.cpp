@@ -79,8 +79,14 @@ void Api::RegisterOperatorRoutes() {
                200,
                {},
                {{"limit", "1 to 200"}, {"cursor", "from next_cursor"}}},
-              Paged([&ids](Context& ctx, const identity::Page& page) {
-                return Reply(ids.ListTenants(ctx.who(), page));
+              Paged([&ids, this](Context& ctx, const identity::Page& page) {
+                auto list = ids.ListTenants(ctx.who(), page);
+                if (list.ok()) {
+                  for (auto& item : list->at("items").as_array()) {
+                    services_.billing.AddBillingMeta(item.as_object(), services_.clock.now());
+                  }
+                }
+                return Reply(list);
               }));
   router_.Add(
       "POST", "/api/v1/operator/tenants", Access::kOperator,
@@ -102,8 +108,10 @@ void Api::RegisterOperatorRoutes() {
       [&ids](Context& ctx) { return Reply(ids.CreateTenant(ctx.who(), ctx.body, ctx.meta), 201); });
   router_.Add("GET", "/api/v1/operator/tenants/{id}", Access::kOperator,
               {"One tenant's metadata", "operator", nullptr, TenantMetaSchema(), 200, {}, {}},
-              ById([&ids](Context& ctx, std::int64_t id) {
-                return Reply(ids.OperatorGetTenant(ctx.who(), id));
+              ById([&ids, this](Context& ctx, std::int64_t id) {
+                auto tenant = ids.OperatorGetTenant(ctx.who(), id);
+                if (tenant.ok()) services_.billing.AddBillingMeta(*tenant, services_.clock.now());
+                return Reply(tenant);
               }));
   router_.Add("PATCH", "/api/v1/operator/tenants/{id}", Access::kOperator,
               {"Change a tenant's name or seats",
@@ -128,12 +136,24 @@ void Api::RegisterOperatorRoutes() {
                            {"affected_users", Int()},
                            {"note", Str()},
                            {"status", Str()},
+                           {"liability_cap_fen", Nullable(Int())},
                            {"created_at", Time()}})),
                200,
                {},
                {{"limit", "1 to 200"}, {"cursor", "from next_cursor"}}},
-              Paged([&ids](Context& ctx, const identity::Page& page) {
-                return Reply(ids.ListIncidents(ctx.who(), page));
+              Paged([&ids, this](Context& ctx, const identity::Page& page) {
+                auto list = ids.ListIncidents(ctx.who(), page);
+                // §17: the liability cap at the moment of each incident.
+                if (list.ok()) {
+                  for (auto& item : list->at("items").as_array()) {
+                    auto& o = item.as_object();
+                    auto at = ParseRfc3339(std::string_view(o["created_at"].as_string()));
+                    auto cap = services_.billing.LiabilityCap(ctx.who(), o["tenant_id"].as_int64(),
+                                                              at.value_or(services_.clock.now()));
+                    o["liability_cap_fen"] = cap.ok() ? cap->at("cap_fen") : json::value(nullptr);
+                  }
+                }
+                return Reply(list);
               }));
   router_.Add("GET", "/api/v1/operator/audit-log", Access::kOperator,
               {"Operator actions, newest first",
