@@ -21,6 +21,7 @@
 #include "jobs/scheduler.hpp"
 #include "jobs/worker.hpp"
 #include "notices/outbox.hpp"
+#include "notices/service.hpp"
 #include "storage/copy.hpp"
 #include "storage/database.hpp"
 #include "storage/migrations.hpp"
@@ -60,6 +61,7 @@ struct Runtime {
   std::unique_ptr<billing::BillingService> billing;
   std::unique_ptr<notices::Mailer> mailer;
   std::unique_ptr<notices::Outbox> outbox;
+  std::unique_ptr<notices::NoticeService> notices;
 };
 
 Result<Runtime> Build(const Options& o, bool test_clock) {
@@ -123,6 +125,7 @@ Result<Runtime> Build(const Options& o, bool test_clock) {
   rt.billing = std::make_unique<billing::BillingService>(*rt.db, *rt.identity, rt.config, rt.zone,
                                                          WorkCalendar::WithShippedYears());
   if (auto s = rt.billing->Start(rt.clock->now()); !s.ok()) return std::move(s).error();
+  rt.notices = std::make_unique<notices::NoticeService>(*rt.db, rt.config, rt.zone);
   identity::IdentityService* ids = rt.identity.get();
   crm::CrmService* crm = rt.crm.get();
   rt.scheduler->Register("identity.purge_ended_sessions", [ids](Timestamp now) {
@@ -148,8 +151,8 @@ int Serve(const Options& o) {
     if (!checked.ok()) return Fail("--listen " + o.listen + ": must be HOST:PORT");
     rt.config.server.listen = o.listen;
   }
-  http::Api api(rt.config, http::Services{*rt.db, *rt.identity, *rt.crm, *rt.billing, *rt.scheduler,
-                                          *rt.clock, rt.manual});
+  http::Api api(rt.config, http::Services{*rt.db, *rt.identity, *rt.crm, *rt.billing, *rt.notices,
+                                          *rt.scheduler, *rt.clock, rt.manual});
   rt.scheduler->set_observer(
       [&api](const jobs::JobRun& run) { api.metrics().CountJobRun(run.job, run.ok); });
 
@@ -382,8 +385,8 @@ int Routes(const Options& o) {
   if (!built.ok()) return Fail(built.error().message);
   Runtime& rt = built.value();
   rt.config.server.access_log = "off";
-  http::Api api(rt.config, http::Services{*rt.db, *rt.identity, *rt.crm, *rt.billing, *rt.scheduler,
-                                          *rt.clock, nullptr});
+  http::Api api(rt.config, http::Services{*rt.db, *rt.identity, *rt.crm, *rt.billing, *rt.notices,
+                                          *rt.scheduler, *rt.clock, nullptr});
   json::array list;
   for (const auto& r : api.router().routes()) {
     const char* access = r->access == http::Access::kPublic       ? "public"

@@ -202,6 +202,7 @@ Api::Api(const Config& config, Services services) : config_(config), services_(s
   RegisterOperatorRoutes();
   RegisterCrmRoutes();
   RegisterBillingRoutes();
+  RegisterNoticeRoutes();
 }
 
 Api::~Api() {

@@ -24,6 +24,7 @@
 #include "identity/principal.hpp"
 #include "identity/service.hpp"
 #include "jobs/scheduler.hpp"
+#include "notices/service.hpp"
 #include "storage/database.hpp"
 
 namespace kelu::http {
@@ -48,6 +49,7 @@ struct Services {
   identity::IdentityService& identity;
   crm::CrmService& crm;
   billing::BillingService& billing;
+  notices::NoticeService& notices;
   jobs::Scheduler& scheduler;
   const Clock& clock;
   ManualClock* test_clock = nullptr;  // set when serving with --test-clock
@@ -79,6 +81,7 @@ class Api {
   void RegisterOperatorRoutes();
   void RegisterCrmRoutes();
   void RegisterBillingRoutes();
+  void RegisterNoticeRoutes();
 
   Config config_;
   Services services_;

@@ -44,12 +44,13 @@ async function seedTenantA(boss) {
   const field = await s.call('POST', '/api/v1/custom-fields', { token: boss, body: { entity: 'customer', key: 'mark', label: `${MARK}字段`, type: 'text' } });
   const view = await s.call('POST', '/api/v1/saved-views', { token: boss, body: { entity: 'customers', name: `${MARK}视图`, filters: { q: MARK } } });
   const order = await s.call('POST', '/api/v1/billing/orders', { token: boss, body: { kind: 'sms', pack: 'sms-1000' } });
-  for (const r of [dept, user, token, grant, pool, customer, pooled, contact, followUp, task, deleted, pipeline, opportunity, imported, field, view, order]) {
+  const thread = await s.call('POST', '/api/v1/support/threads', { token: boss, body: { subject: `${MARK}支持`, body: MARK } });
+  for (const r of [dept, user, token, grant, pool, customer, pooled, contact, followUp, task, deleted, pipeline, opportunity, imported, field, view, order, thread]) {
     assert.equal(r.status, 201, r.text);
   }
   return [dept.body.id, user.body.id, token.body.id, grant.body.id, pool.body.id, customer.body.id,
     pooled.body.id, contact.body.id, followUp.body.id, task.body.id, deleted.body.id, pipeline.body.id,
-    opportunity.body.id, imported.body.id, field.body.id, view.body.id, order.body.id];
+    opportunity.body.id, imported.body.id, field.body.id, view.body.id, order.body.id, thread.body.id];
 }
 
 async function snapshot(boss) {
@@ -59,7 +60,8 @@ async function snapshot(boss) {
     '/api/v1/follow-ups?limit=200', '/api/v1/tasks?limit=200', '/api/v1/pools', '/api/v1/recycle-bin?limit=200',
     '/api/v1/crm/settings', '/api/v1/opportunities?limit=200', '/api/v1/imports', '/api/v1/custom-fields',
     '/api/v1/saved-views', '/api/v1/billing/orders', '/api/v1/billing/subscription',
-    '/api/v1/billing/notices', '/api/v1/billing/ledger', '/api/v1/billing/points']) {
+    '/api/v1/billing/notices', '/api/v1/billing/ledger', '/api/v1/billing/points',
+    '/api/v1/support/threads', '/api/v1/announcements']) {
     const r = await s.call('GET', path, { token: boss });
     assert.equal(r.status, 200, path);
     // Usage stamps move when A itself calls; everything else must stay put.
