@@ -25,8 +25,9 @@ namespace {
 // What a purge keeps: the billing records (orders, invoices, payments, the ledger, activations,
 // point lots), the notice register, the tenant's timeline, and the tenant row as a tombstone.
 const std::unordered_set<std::string> kKeptAtPurge = {
-    "tenants",        "orders",      "order_lines", "invoices", "invoice_lines", "payments",
-    "ledger_entries", "activations", "point_lots",  "notices",  "tenant_events"};
+    "tenants",       "orders",       "order_lines",    "invoices",
+    "invoice_lines", "payments",     "ledger_entries", "activations",
+    "point_lots",    "point_spends", "notices",        "tenant_events"};
 
 }  // namespace
 

@@ -435,6 +435,44 @@ void BillingService::AddBillingMeta(json::object& view, Timestamp now) {
   });
 }
 
+Result<std::int64_t> BillingService::SpendPoints(Connection& c, std::int64_t tenant_id,
+                                                 std::string_view kind, std::int64_t points,
+                                                 std::string_view reference, Timestamp at) {
+  auto t = LoadTenant(c, tenant_id);
+  if (!t) return Error::NotFound("tenant");
+  if (!PointsUsable(t->lifecycle())) {
+    return Error::Conflict("points_frozen",
+                           "合同第十六条：服务暂停或终止期间点数冻结，不能使用。Points are frozen "
+                           "while the service is not active.");
+  }
+  auto lots = c.Query(
+      "SELECT lot_id, remaining FROM point_lots WHERE tenant_id = ? AND kind = ? AND "
+      "forfeited_at IS NULL AND remaining > 0 ORDER BY bought_at, lot_id",
+      {V(tenant_id), V(kind)});
+  std::int64_t available = 0;
+  for (const auto& l : lots.rows) available += l.integer(1);
+  if (points <= 0 || available < points) {
+    return Error::Conflict(
+        "insufficient_points",
+        fmt::format("{} points are needed and {} are left; buy a pack first.", points, available),
+        {{"needed", points}, {"available", available}});
+  }
+  std::int64_t left = points;
+  for (const auto& l : lots.rows) {
+    if (left == 0) break;
+    std::int64_t take = std::min(left, l.integer(1));
+    c.Exec("UPDATE point_lots SET remaining = remaining - ? WHERE tenant_id = ? AND lot_id = ?",
+           {V(take), V(tenant_id), V(l.integer(0))});
+    c.Exec(
+        "INSERT INTO point_spends (tenant_id, spend_id, lot_id, kind, points, reference, at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        {V(tenant_id), V(c.NextId()), V(l.integer(0)), V(kind), V(take), V(reference),
+         V(ToMicros(at))});
+    left -= take;
+  }
+  return available - points;
+}
+
 // ---- The boss's views --------------------------------------------------------------------------
 
 Result<json::object> BillingService::Subscription(const Principal& who, Timestamp now) {

@@ -169,6 +169,17 @@ std::vector<std::string> CheckInvariants(World& w, std::map<std::int64_t, int>& 
         bad.push_back("order paid more or less than once: " + r.text(0));
       }
     }
+    // Points come out of the oldest usable lot first: no spend drew on a lot while an older lot
+    // of the same kind still holds points today and was not forfeited when the spend was made.
+    for (const auto& r :
+         c.Query("SELECT s.spend_id FROM point_spends s JOIN point_lots l ON l.tenant_id = "
+                 "s.tenant_id AND l.lot_id = s.lot_id WHERE EXISTS (SELECT 1 FROM point_lots o "
+                 "WHERE o.tenant_id = l.tenant_id AND o.kind = l.kind AND (o.bought_at < "
+                 "l.bought_at OR (o.bought_at = l.bought_at AND o.lot_id < l.lot_id)) AND "
+                 "o.remaining > 0 AND (o.forfeited_at IS NULL OR o.forfeited_at > s.at))")
+             .rows) {
+      bad.push_back("points spent from a newer lot while an older one had some: " + r.text(0));
+    }
     // Points are never negative (also a CHECK) and forfeited only on day 60 or on breach.
     for (const auto& r :
          c.Query("SELECT l.remaining, l.forfeited_at, t.ending, t.expiry, t.slug FROM point_lots "
@@ -226,13 +237,15 @@ std::vector<std::string> CheckInvariants(World& w, std::map<std::int64_t, int>& 
     }
     // An export is granted only while the data is the tenant's to take: never after a breach,
     // and within the window after any other termination.
-    for (const auto& r : c.Query("SELECT t.slug, t.ending, t.terminated_on, e.requested_at FROM "
-                                 "data_exports e JOIN tenants t USING (tenant_id) WHERE "
-                                 "t.terminated_on IS NOT NULL")
-                             .rows) {
+    for (const auto& r :
+         c.Query("SELECT t.slug, t.ending, t.terminated_on, e.requested_at, (SELECT max(v.at) "
+                 "FROM tenant_events v WHERE v.tenant_id = t.tenant_id AND v.kind LIKE "
+                 "'lifecycle.terminate%') FROM data_exports e JOIN tenants t USING (tenant_id) "
+                 "WHERE t.terminated_on IS NOT NULL")
+             .rows) {
+      if (r.integer(3) <= r.integer(4)) continue;  // asked before (or as) the agreement ended
       Date asked = kZone.LocalDate(FromMicros(r.integer(3)));
       Date ended = *ParseDate(r.text(2));
-      if (DaysBetween(ended, asked) < 0) continue;  // asked before the end
       if (r.text(1) == "breach" || DaysBetween(ended, asked) >= terms.export_window_days) {
         bad.push_back("export granted outside the window: " + r.text(0));
       }
@@ -385,7 +398,21 @@ TEST_F(Property, RandomSequencesKeepEveryInvariantAndArePathIndependent) {
           return r.ok() ? "non_renewal" : r.error().code;
         }
         case 7: {
-          if (pick(4) != 0) return "no_breach";
+          if (pick(4) != 0) {
+            // Spend points (an SMS campaign or a fax): only while active, oldest lot first.
+            std::int64_t n = 1 + pick(700);
+            bool active = w.db->Read([&](Connection& c) {
+              return c.QueryOne("SELECT state FROM tenants WHERE tenant_id = ?",
+                                {V(boss.tenant_id)})
+                         ->text(0) == "active";
+            });
+            const char* kind = pick(3) ? "sms" : "fax";
+            auto r = w.db->Write([&](Connection& c) {
+              return w.billing->SpendPoints(c, boss.tenant_id, kind, n, "campaign", w.clock->now());
+            });
+            if (r.ok() && !active) ADD_FAILURE() << "points spent while not active";
+            return r.ok() ? "spent" : r.error().code;
+          }
           auto r = w.billing->TerminateForBreach(
               w.Operator(), boss.tenant_id, json::object{{"reason", "property test breach"}}, meta);
           return r.ok() ? "breach" : r.error().code;

@@ -91,6 +91,14 @@ class BillingService {
   // arrears day, storage quota, points (never records).
   void AddBillingMeta(json::object& view, Timestamp now);
 
+  // --- Points (§16) --------------------------------------------------------------------------
+  // Spends `points` of `kind` ("sms" or "fax") inside the caller's transaction, oldest lot
+  // first: 409 points_frozen unless the tenant is active, 409 insufficient_points (nothing
+  // spent) when the usable lots hold fewer. Answers the balance left.
+  Result<std::int64_t> SpendPoints(storage::Connection& c, std::int64_t tenant_id,
+                                   std::string_view kind, std::int64_t points,
+                                   std::string_view reference, Timestamp at);
+
   // --- The operator -----------------------------------------------------------------------
   Result<json::object> OperatorOrders(const Principal& op, const std::string& status,
                                       const Page& page);
