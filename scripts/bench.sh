@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh bench
 cmake --preset release >/dev/null
-cmake --build build/release -j "$(nproc)" --target kelu
+cmake --build build/release -j "$(nproc)" --target kelu kelu_bench_lifecycle kelu_billing_property_test
 BIN=$PWD/build/release/src/kelu
 DURATION=${KELU_BENCH_SECONDS:-8}
 CONNS=${KELU_BENCH_CONNECTIONS:-64}
@@ -164,15 +164,34 @@ pg_import_rate=$(python3 -c "print(round($PG_ROWS / $pg_seconds))")
 read -r pg_follow_rps pg_me_rps < <(follow_pair "$pport")
 token=$sqlite_token
 
+# --- The contract engine: one day's lifecycle run over TENANTS tenants, beside one SQL scan of
+# the same rows; then the property test run long (many more random steps than in make test).
+TENANTS=${KELU_BENCH_TENANTS:-100000}
+echo "Lifecycle over $TENANTS tenants…"
+lc_field() { python3 -c "import json,sys; print(json.load(sys.stdin)['$1'])"; }
+lc_sqlite=$(build/release/src/kelu_bench_lifecycle --db "sqlite:$work/lifecycle.db" --tenants "$TENANTS")
+psql "$pg_url" -qc "CREATE DATABASE kelu_lifecycle"
+lc_pg=$(build/release/src/kelu_bench_lifecycle --db "${pg_url%/*}/kelu_lifecycle" --tenants "$TENANTS")
+lc_s_run=$(lc_field lifecycle_seconds <<<"$lc_sqlite"); lc_s_scan=$(lc_field scan_seconds <<<"$lc_sqlite")
+lc_p_run=$(lc_field lifecycle_seconds <<<"$lc_pg"); lc_p_scan=$(lc_field scan_seconds <<<"$lc_pg")
+lc_changes=$(lc_field transitions <<<"$lc_sqlite"); lc_notices=$(lc_field notices <<<"$lc_sqlite")
+PROPERTY_STEPS=${KELU_BENCH_PROPERTY_STEPS:-20000}
+echo "Property test, $PROPERTY_STEPS steps…"
+prop_start=$(date +%s.%N)
+KELU_PROPERTY_STEPS=$PROPERTY_STEPS build/release/src/kelu_billing_property_test --gtest_brief=1 | tail -3
+prop_seconds=$(python3 -c "import time; print(round(time.time() - $prop_start, 1))")
+
 mkdir -p bench/results
 python3 - "$kelu_rps" "$nginx_rps" "$bytes" "$CONNS" "$DURATION" "$ROWS" "$BIG_ROWS" "$total_rows" \
   "$import_rate" "$sqlite_rate" "$peak_rss_mb" "$list_rps" "$list_nginx_rps" "$s2_50" "$s2_99" "$s4_50" \
   "$s4_99" "$n_50" "$n_99" "$follow_rps" "$me_rps" "$PG_ROWS" "$pg_import_rate" "$p2_50" "$p2_99" \
-  "$p4_50" "$p4_99" "$pg_follow_rps" "$pg_me_rps" <<'PY'
+  "$p4_50" "$p4_99" "$pg_follow_rps" "$pg_me_rps" "$TENANTS" "$lc_s_run" "$lc_s_scan" "$lc_p_run" \
+  "$lc_p_scan" "$lc_changes" "$lc_notices" "$PROPERTY_STEPS" "$prop_seconds" <<'PY'
 import json, sys, datetime, platform, os
 (kelu, nginx, size, conns, secs, rows, big, total, import_rate, sqlite_rate, rss, list_rps, list_nginx,
  s2_50, s2_99, s4_50, s4_99, n_50, n_99, follow_rps, me_rps, pg_rows, pg_import, p2_50, p2_99, p4_50,
- p4_99, pg_follow, pg_me) = sys.argv[1:]
+ p4_99, pg_follow, pg_me, tenants, lc_s_run, lc_s_scan, lc_p_run, lc_p_scan, lc_changes, lc_notices,
+ prop_steps, prop_seconds) = sys.argv[1:]
 def fig(name, value, unit, base_name, base_value, goal=None):
     f = {"name": name, "value": float(value), "unit": unit,
          "baseline": {"name": base_name, "value": float(base_value)},
@@ -205,12 +224,21 @@ result = {
         fig(f"search p99, 7 phone digits, {total} customers (PostgreSQL)", p4_99, "ms", "nginx static p99", n_99, "<= 20 ms"),
         fig("follow-ups created (POST /api/v1/follow-ups, PostgreSQL)", pg_follow, "requests/s",
             "authenticated GET /api/v1/me, same connections", pg_me),
+        fig(f"daily lifecycle run, {tenants} tenants ({lc_changes} transitions, {lc_notices} notices; SQLite)",
+            lc_s_run, "s", "one SQL scan of the same tenant rows", lc_s_scan),
+        fig(f"daily lifecycle run, {tenants} tenants (PostgreSQL)", lc_p_run, "s",
+            "one SQL scan of the same tenant rows", lc_p_scan),
     ],
+    # Not a speed figure: the long run of the contract's property test (make test runs 600 steps).
+    "checks": [{"name": "contract property test: random steps, every invariant after each, two clocks",
+                "steps": int(prop_steps), "seconds": float(prop_seconds), "passed": True}],
 }
 json.dump(result, open("bench/results/latest.json", "w"), indent=2)
 rows = ["| figure | value | baseline | baseline value | ratio | goal |", "| --- | --- | --- | --- | --- | --- |"]
 for f in result["figures"]:
     rows.append(f"| {f['name']} | {f['value']:g} {f['unit']} | {f['baseline']['name']} | {f['baseline']['value']:g} | {f['ratio']} | {f.get('goal', '')} |")
+for c in result["checks"]:
+    rows.append(f"\n{c['name']}: {c['steps']} steps passed in {c['seconds']:g} s.")
 open("bench/results/latest.md", "w").write("\n".join(rows) + "\n")
 print("\n".join(rows))
 PY

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "billing/internal.hpp"
+#include "identity/audit.hpp"
 
 namespace kelu::billing {
 
@@ -125,6 +126,120 @@ td.n, th.n {{ text-align: right; white-space: nowrap; }}
         fmt::arg("payee", Text(provider, "company")), fmt::arg("bank", Text(provider, "bank_name")),
         fmt::arg("account", Text(provider, "bank_account")), fmt::arg("accepted", accepted));
   });
+}
+
+}  // namespace kelu::billing
+
+namespace kelu::billing {
+
+namespace {
+
+constexpr const char* kAgreementVersion = "2026-1";
+
+// The clauses of the data-confidentiality agreement: what the service promises about the
+// tenant's data, each tied to how the system keeps it.
+const std::vector<std::pair<const char*, const char*>>& AgreementClauses() {
+  static const std::vector<std::pair<const char*, const char*>> clauses = {
+      {"数据归属",
+       "甲方录入系统的全部数据归甲方所有。未经甲方同意，乙方不得使用、分析或向第三方提供。"},
+      {"隔离",
+       "甲方数据与其他客户的数据在每一次查询中严格隔离；乙方运营后台只显示数量、容量和日期等元数据"
+       "，不显示甲方的业务记录。"},
+      {"支持访问",
+       "乙方人员只有在甲方老板账号授予有时限、可撤销的支持授权后，才能查看甲方数据；每一次访问都记"
+       "入甲方可见的审计日志。"},
+      {"安全",
+       "上传文件在可用前经过病毒扫描；密码以不可逆方式保存；账号被盗用时，甲方可一键撤销会话并通知"
+       "乙方。"},
+      {"导出", "甲方可随时导出全部数据；非因违约终止后三十日内仍可申请导出。"},
+      {"删除",
+       "协议终止一百日后，乙方删除甲方的全部业务记录、附件和个人信息，仅保留结算记录，并出具删除报"
+       "告。"},
+  };
+  return clauses;
+}
+
+}  // namespace
+
+Result<json::object> BillingService::Agreement(const Principal& who) {
+  KELU_RETURN_IF_ERROR(RequireBoss(who));
+  return db_.Read([&](Connection& c) -> Result<json::object> {
+    auto t = LoadTenant(c, who.tenant_id);
+    auto accepted = c.QueryOne(
+        "SELECT accepted_at, accepted_by FROM agreement_acceptances WHERE tenant_id = ? AND "
+        "version = ? ORDER BY acceptance_id DESC LIMIT 1",
+        {V(who.tenant_id), V(kAgreementVersion)});
+    json::array clauses;
+    for (const auto& [title, text] : AgreementClauses()) {
+      clauses.push_back(json::object{{"title", title}, {"text", text}});
+    }
+    return json::object{
+        {"title", "数据保密协议"},
+        {"version", kAgreementVersion},
+        {"parties", json::object{{"tenant", t->name}, {"provider", provider_.company}}},
+        {"clauses", std::move(clauses)},
+        {"accepted_at", accepted ? json::value(Format(FromMicros(accepted->integer(0)))) : nullptr},
+        {"accepted_by", accepted ? json::value(accepted->integer(1)) : nullptr}};
+  });
+}
+
+Result<std::string> BillingService::AgreementDocument(const Principal& who) {
+  auto a = Agreement(who);
+  if (!a.ok()) return std::move(a).error();
+  std::string body;
+  int n = 0;
+  for (const auto& c : a->at("clauses").as_array()) {
+    body += fmt::format("<h2>{}．{}</h2><p>{}</p>\n", ++n, Text(c.as_object(), "title"),
+                        Text(c.as_object(), "text"));
+  }
+  std::string accepted =
+      a->at("accepted_at").is_string()
+          ? fmt::format("甲方已于 {} 在线确认本协议（用户 #{}）。",
+                        Escape(a->at("accepted_at").as_string()), a->at("accepted_by").as_int64())
+          : std::string("甲方尚未确认本协议。");
+  const auto& parties = a->at("parties").as_object();
+  return fmt::format(
+      R"(<!doctype html>
+<html lang="zh-CN"><head><meta charset="utf-8"><title>数据保密协议</title>
+<style>
+body {{ font-family: "Noto Sans CJK SC", "WenQuanYi Micro Hei", "PingFang SC", "Microsoft YaHei", sans-serif; margin: 2em; color: #111; line-height: 1.7; }}
+h1 {{ font-size: 1.4em; text-align: center; }} h2 {{ font-size: 1.05em; margin-bottom: 0; }}
+@media print {{ body {{ margin: 0; }} @page {{ size: A4; margin: 18mm; }} }}
+</style></head><body>
+<h1>数据保密协议</h1>
+<p>版本：{version}</p>
+<p>甲方：{tenant}<br>乙方：{provider}</p>
+{body}
+<p>本协议与《客录服务协议》《客户关系管理软件服务订单》《短信服务订单》具有同等效力。{accepted}</p>
+</body></html>
+)",
+      fmt::arg("version", kAgreementVersion), fmt::arg("tenant", Text(parties, "tenant")),
+      fmt::arg("provider", Text(parties, "provider")), fmt::arg("body", body),
+      fmt::arg("accepted", accepted));
+}
+
+Result<json::object> BillingService::AcceptAgreement(const Principal& who,
+                                                     const RequestMeta& meta) {
+  KELU_RETURN_IF_ERROR(RequireBoss(who));
+  auto done = db_.Write([&](Connection& c) -> Status {
+    if (c.QueryInt("SELECT count(*) FROM agreement_acceptances WHERE tenant_id = ? AND "
+                   "version = ?",
+                   {V(who.tenant_id), V(kAgreementVersion)}) > 0) {
+      return OkStatus();  // accepted already: the first acceptance stands
+    }
+    std::int64_t id = c.NextId();
+    c.Exec(
+        "INSERT INTO agreement_acceptances (tenant_id, acceptance_id, version, accepted_at, "
+        "accepted_by) VALUES (?, ?, ?, ?, ?)",
+        {V(who.tenant_id), V(id), V(kAgreementVersion), V(ToMicros(meta.now)), V(who.user_id)});
+    identity::RecordAudit(c, who, meta,
+                          {"agreement.accept", "agreement", kAgreementVersion, {}, {}});
+    RecordEvent(c, who.tenant_id, meta.now, "agreement.accepted",
+                json::object{{"version", kAgreementVersion}, {"user_id", who.user_id}});
+    return OkStatus();
+  });
+  if (!done.ok()) return std::move(done).error();
+  return Agreement(who);
 }
 
 }  // namespace kelu::billing

@@ -58,6 +58,11 @@ class BillingService {
   Result<json::object> CancelOrder(const Principal& who, std::int64_t id, const RequestMeta& meta);
   // The printable HTML of an order (the boss's own; the operator any).
   Result<std::string> OrderDocument(const Principal& who, std::int64_t id);
+  // The data-confidentiality agreement (§1, §13): its clauses with both parties, whether and
+  // when the boss accepted this version, a printable page, and the acceptance.
+  Result<json::object> Agreement(const Principal& who);
+  Result<std::string> AgreementDocument(const Principal& who);
+  Result<json::object> AcceptAgreement(const Principal& who, const RequestMeta& meta);
   Result<json::object> ReduceSeats(const Principal& who, const json::object& body,
                                    const RequestMeta& meta);
   Result<json::object> GiveNonRenewalNotice(const Principal& who, const RequestMeta& meta);
@@ -140,9 +145,12 @@ class BillingService {
   Status ApplyActivation(storage::Connection& c, std::int64_t tenant_id, std::int64_t order_id,
                          Timestamp at, const std::string& by);
   void StepLifecycle(storage::Connection& c, const Tenant& t, const Transition& step);
+  // Records an in-app notice once per dedupe key and queues the same by email to the tenant's
+  // contact (`contact_email` when the caller has it at hand, else read).
   void RecordNotice(storage::Connection& c, std::int64_t tenant_id, const std::string& kind,
                     const std::string& dedupe_key, const std::string& subject,
-                    const std::string& body, Timestamp at);
+                    const std::string& body, Timestamp at,
+                    const std::string* contact_email = nullptr);
   void RecordEvent(storage::Connection& c, std::int64_t tenant_id, Timestamp at,
                    const std::string& kind, const json::object& detail);
   json::object PurgeData(storage::Connection& c, std::int64_t tenant_id);

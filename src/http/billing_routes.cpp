@@ -226,6 +226,39 @@ void Api::RegisterBillingRoutes() {
        ById([&billing](Context& ctx, std::int64_t id) {
          return Reply(billing.CancelOrder(ctx.who(), id, ctx.meta));
        }));
+  json::value agreement_schema = Obj({{"title", Str()},
+                                      {"version", Str()},
+                                      {"parties", Obj({{"tenant", Str()}, {"provider", Str()}})},
+                                      {"clauses", Array(Obj({{"title", Str()}, {"text", Str()}}))},
+                                      {"accepted_at", Nullable(Time())},
+                                      {"accepted_by", Nullable(Int())}});
+  boss("GET", "/api/v1/billing/agreement",
+       {"The data-confidentiality agreement and whether the boss accepted it",
+        "billing",
+        nullptr,
+        agreement_schema,
+        200,
+        {"boss_only"},
+        {}},
+       [&billing](Context& ctx) { return Reply(billing.Agreement(ctx.who())); });
+  boss("GET", "/api/v1/billing/agreement/document",
+       {"The printable data-confidentiality agreement (HTML)",
+        "billing",
+        nullptr,
+        Str("text/html"),
+        200,
+        {"boss_only"},
+        {}},
+       [&billing](Context& ctx) { return Html(billing.AgreementDocument(ctx.who())); });
+  boss("POST", "/api/v1/billing/agreement/accept",
+       {"Accept the data-confidentiality agreement (recorded with time and user)",
+        "billing",
+        nullptr,
+        agreement_schema,
+        200,
+        {"boss_only"},
+        {}},
+       [&billing](Context& ctx) { return Reply(billing.AcceptAgreement(ctx.who(), ctx.meta)); });
   boss("POST", "/api/v1/billing/seat-reduction",
        {"Reduce seats from the next renewal (refused in the initial term)",
         "billing",

@@ -189,6 +189,26 @@ test('only the boss manages the subscription', async () => {
   expectError(assert, await s.call('POST', '/api/v1/billing/orders', { token: sales, body: { kind: 'sms', pack: 'sms-1000' } }), 403, 'boss_only');
 });
 
+test('the data-confidentiality agreement is printable and its acceptance is recorded with time and user', async () => {
+  const boss = tenants.alpha.token;
+  let a = await s.call('GET', '/api/v1/billing/agreement', { token: boss });
+  assert.equal(a.status, 200, a.text);
+  assert.equal(a.body.accepted_at, null);
+  assert.equal(a.body.parties.tenant, 'alpha 科技有限公司');
+  assert.ok(a.body.clauses.length >= 5);
+  const accepted = await s.call('POST', '/api/v1/billing/agreement/accept', { token: boss });
+  assert.equal(accepted.status, 200, accepted.text);
+  assert.equal(accepted.body.accepted_at, '2026-12-01T10:00:00+08:00');
+  const again = await s.call('POST', '/api/v1/billing/agreement/accept', { token: boss });
+  assert.equal(again.body.accepted_at, accepted.body.accepted_at);  // the first acceptance stands
+  const doc = await s.call('GET', '/api/v1/billing/agreement/document', { token: boss });
+  assert.match(doc.headers.get('content-type'), /text\/html/);
+  assert.match(doc.text, /数据保密协议/);
+  assert.match(doc.text, /已于 2026-12-01T10:00:00\+08:00 在线确认/);
+  const sales = await s.login('sales1', PW, 'alpha');
+  expectError(assert, await s.call('POST', '/api/v1/billing/agreement/accept', { token: sales }), 403, 'boss_only');
+});
+
 test('more sign-ups: beta, gamma, delta (1 seat, 1 year) and epsilon (2 years, multi-year discount)', async () => {
   for (const slug of ['beta', 'gamma', 'delta']) {
     const r = await signUp(slug);
