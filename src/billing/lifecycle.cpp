@@ -185,6 +185,7 @@ Status BillingService::RunLifecycle(Timestamp now) {
   struct Due {
     std::string kind, key, subject, body;
   };
+  auto prices = db_.Read([&](Connection& c) { return LoadPriceList(c, nullptr); });
   struct Work {
     Tenant t;
     std::vector<Transition> steps;
@@ -209,12 +210,21 @@ Status BillingService::RunLifecycle(Timestamp now) {
       if (!notice_date.ok()) {
         ++calendar_missing;
         missing_message = notice_date.error().message;
-      } else if (!t.non_renewal && DaysBetween(*notice_date, today) >= 0) {
+      } else if (!t.non_renewal && DaysBetween(*notice_date, today) >= 0 &&
+                 !sent.contains(fmt::format("{}:renewal_notice:{}", t.id, expiry))) {
+        // §9: the notice states the amount (one year at today's prices and promotions).
+        std::string amount = "—";
+        if (prices.ok() && t.plan) {
+          auto lines =
+              PriceTerm(*prices, terms_, t.RenewalGroup(*prices), 1, t.blocks, true, today);
+          if (lines.ok()) amount = FormatYuan(Total(*lines));
+        }
         notices.push_back(
             {"renewal_notice", "renewal_notice:" + expiry, "续费通知",
-             fmt::format("您的服务将于 {0} 到期，请于 {1} 前续费。The service expires on {0}; "
-                         "please renew by {1}.",
-                         expiry, FormatDate(RenewalDeadline(terms_, *t.expiry)))});
+             fmt::format("您的服务将于 {0} 到期，续费一年金额 {2} 元，请于 {1} 前付款。The "
+                         "service expires on {0}; renewing for one year costs {2} yuan, to be "
+                         "paid by {1}.",
+                         expiry, FormatDate(RenewalDeadline(terms_, *t.expiry)), amount)});
       }
       Date deadline = RenewalDeadline(terms_, *t.expiry);
       if (!t.non_renewal && DaysBetween(deadline, today) >= 0) {

@@ -4,6 +4,13 @@
 
 namespace kelu::jobs {
 
+namespace {
+
+// The advisory lock the daily jobs hold on PostgreSQL ("kelujobs" as a number).
+constexpr std::int64_t kAdvisoryLockKey = 0x6b656c756a6f6273;
+
+}  // namespace
+
 using storage::Connection;
 using storage::V;
 
@@ -14,6 +21,27 @@ void Scheduler::Register(std::string name, Job job) {
 
 std::vector<JobRun> Scheduler::RunDue(Timestamp until, ManualClock* clock) {
   std::lock_guard lock(mutex_);
+  if (db_.dialect() != storage::Dialect::kPostgres) return RunDueLocked(until, clock);
+  // Several processes on one PostgreSQL: the one holding the advisory lock runs the jobs, the
+  // others skip this round (the lock is the session's: a process that dies releases it).
+  std::vector<JobRun> runs;
+  db_.Read([&](Connection& c) {
+    if (c.QueryInt("SELECT CASE WHEN pg_try_advisory_lock(?) THEN 1 ELSE 0 END",
+                   {V(kAdvisoryLockKey)}) == 0) {
+      return;
+    }
+    try {
+      runs = RunDueLocked(until, clock);
+    } catch (...) {
+      c.Query("SELECT pg_advisory_unlock(?)", {V(kAdvisoryLockKey)});
+      throw;
+    }
+    c.Query("SELECT pg_advisory_unlock(?)", {V(kAdvisoryLockKey)});
+  });
+  return runs;
+}
+
+std::vector<JobRun> Scheduler::RunDueLocked(Timestamp until, ManualClock* clock) {
   std::vector<JobRun> runs;
   // The last day fully processed is kept in kelu_settings.
   auto last = db_.Read([&](Connection& c) {

@@ -42,11 +42,16 @@ class Scheduler {
   // the last run time. Returns the runs made, in order.
   std::vector<JobRun> RunDue(Timestamp until, ManualClock* clock = nullptr);
 
+  // On PostgreSQL, RunDue first takes an advisory lock: with several processes on one database
+  // one runs the jobs and the others return no runs.
+
   // Called after each run (metrics).
   void set_observer(std::function<void(const JobRun&)> f) { observer_ = std::move(f); }
   const std::vector<std::string>& names() const { return names_; }
 
  private:
+  std::vector<JobRun> RunDueLocked(Timestamp until, ManualClock* clock);
+
   storage::Database& db_;
   Zone zone_;
   std::chrono::minutes run_at_;

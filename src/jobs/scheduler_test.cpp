@@ -2,7 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <cstdlib>
 #include <filesystem>
+#include <thread>
 
 #include "storage/migrations.hpp"
 
@@ -100,6 +103,61 @@ TEST_F(SchedulerTest, AFailedJobIsRetriedAndHoldsLaterDays) {
   auto caught_up = s->RunDue(At("2026-11-26T08:00:00+08:00"));
   EXPECT_EQ(caught_up.size(), 3u);
   EXPECT_EQ(calls, 5);
+}
+
+}  // namespace
+}  // namespace kelu::jobs
+
+namespace kelu::jobs {
+namespace {
+
+// Two processes on one PostgreSQL database (two schedulers with their own pools): each day's
+// jobs run once, whichever process gets there; the other one waits its turn or skips.
+TEST(SchedulerPostgres, TwoProcessesRunEachDayOnce) {
+  const char* url = std::getenv("KELU_TEST_PG_URL");
+  if (!url) GTEST_SKIP() << "KELU_TEST_PG_URL not set";
+  std::string name = "kelu_sched_" + std::to_string(::getpid());
+  auto admin = storage::Database::Open(url, 1, 1000);
+  admin->Read([&](storage::Connection& c) {
+    c.ExecScript("DROP DATABASE IF EXISTS " + name);
+    c.ExecScript("CREATE DATABASE " + name);
+  });
+  std::string base(url);
+  std::string db_url = base.substr(0, base.rfind('/') + 1) + name;
+  Timestamp start = *ParseRfc3339("2026-11-24T08:00:00+08:00");
+  {
+    auto a_db = storage::Database::Open(db_url, 3, 1000);
+    ASSERT_TRUE(storage::Migrate(*a_db, start).ok());
+    auto b_db = storage::Database::Open(db_url, 3, 1000);
+    std::atomic<int> calls{0};
+    auto make = [&](storage::Database& db) {
+      auto s = std::make_unique<Scheduler>(db, Zone::Shanghai(), std::chrono::minutes(30));
+      s->Register("slow", [&calls](Timestamp) {
+        ++calls;
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        return OkStatus();
+      });
+      return s;
+    };
+    auto a = make(*a_db);
+    auto b = make(*b_db);
+    a->RunDue(start);
+    calls = 0;
+    Timestamp until = *ParseRfc3339("2026-12-04T08:00:00+08:00");  // ten more days
+    std::thread ta([&] { a->RunDue(until); });
+    std::thread tb([&] { b->RunDue(until); });
+    ta.join();
+    tb.join();
+    // Whichever lost the race runs again later and finds nothing left to do.
+    a->RunDue(until);
+    b->RunDue(until);
+    EXPECT_EQ(calls.load(), 10);
+    EXPECT_EQ(a_db->Read([](storage::Connection& c) {
+      return c.QueryInt("SELECT count(*) FROM job_runs WHERE job = 'slow'");
+    }),
+              11);
+  }
+  admin->Read([&](storage::Connection& c) { c.ExecScript("DROP DATABASE IF EXISTS " + name); });
 }
 
 }  // namespace

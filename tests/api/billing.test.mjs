@@ -331,6 +331,7 @@ test('renewal notices go out on their dates, once each, with deemed delivery', a
   assert.equal(renewal[0].sent_at, '2027-11-01T00:30:00+08:00');
   assert.equal(renewal[0].deemed_delivered_at, renewal[0].sent_at);  // in-app: when published
   assert.match(renewal[0].body, /2027-11-16/);  // the deadline, expiry − 15 days
+  assert.match(renewal[0].body, /5,160\.00/);  // 4 seats and a storage block for a year
   await setClock('2027-11-29T10:00:00+08:00');
   list = await notices('alpha');
   assert.equal(list.filter((n) => n.kind === 'renewal_deadline').length, 1);
