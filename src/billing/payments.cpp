@@ -473,6 +473,35 @@ Result<std::int64_t> BillingService::SpendPoints(Connection& c, std::int64_t ten
   return available - points;
 }
 
+Result<std::int64_t> BillingService::StorageQuota(Connection& c, std::int64_t tenant_id) {
+  auto t = LoadTenant(c, tenant_id);
+  if (!t) return Error::NotFound("tenant");
+  return StorageQuotaBytes(terms_, t->seats, t->blocks);
+}
+
+void BillingService::NoteStorageUsage(Connection& c, std::int64_t tenant_id,
+                                      std::int64_t used_bytes, Timestamp at) {
+  auto t = LoadTenant(c, tenant_id);
+  if (!t) return;
+  std::int64_t quota = StorageQuotaBytes(terms_, t->seats, t->blocks);
+  if (quota <= 0) return;
+  std::string term = t->expiry ? FormatDate(*t->expiry) : "none";
+  auto mib = [](std::int64_t b) { return fmt::format("{:.1f}", static_cast<double>(b) / 1048576); };
+  for (int percent : {terms_.storage_warn_percent, 100}) {
+    if (static_cast<Wide>(used_bytes) * 100 < static_cast<Wide>(quota) * percent) continue;
+    RecordNotice(
+        c, tenant_id, fmt::format("storage_{}", percent),
+        fmt::format("storage_{}:{}", percent, term),
+        percent >= 100 ? "附件空间已用完" : fmt::format("附件空间已用 {}%", percent),
+        fmt::format("附件空间已用 {0} MB，共 {1} MB（{2}%）。可购买扩容（每 {3} MB 每月 {4} 元）。"
+                    "Attachments use {0} MB of {1} MB ({2} %). More space can be bought in "
+                    "blocks of {3} MB at {4} yuan a month.",
+                    mib(used_bytes), mib(quota), percent, terms_.storage_block_mib,
+                    FormatYuan(terms_.storage_block_month_fen)),
+        at, &t->contact_email);
+  }
+}
+
 // ---- The boss's views --------------------------------------------------------------------------
 
 Result<json::object> BillingService::Subscription(const Principal& who, Timestamp now) {

@@ -265,6 +265,60 @@ std::vector<std::string> CheckInvariants(World& w, std::map<std::int64_t, int>& 
   return bad;
 }
 
+// §8: the boss hears once per term when attachments reach 80 % and 100 % of the quota.
+TEST(StorageNotices, EightyAndHundredPercentOncePerTerm) {
+  Timestamp start = At("2026-12-01T10:00:00+08:00");
+  World w("storage", start);
+  json::object body{{"company", "存储公司"},
+                    {"slug", "store"},
+                    {"plan", "standard"},
+                    {"seats", 2},
+                    {"years", 1},
+                    {"boss", json::object{{"name", "老板"},
+                                          {"login", "boss"},
+                                          {"email", "boss@store.example"},
+                                          {"mobile", "13800000000"},
+                                          {"password", "Property-pass-2026"}}}};
+  auto r = w.billing->SignUp(body, w.Meta());
+  ASSERT_TRUE(r.ok());
+  std::int64_t tenant = r->at("tenant").as_object().at("id").as_int64();
+  std::int64_t order = r->at("order").as_object().at("id").as_int64();
+  json::object pay{{"amount_fen", 240000}, {"bank_reference", "b"}, {"paid_on", "2026-12-01"}};
+  ASSERT_TRUE(w.billing->ConfirmPayment(w.Operator(), order, pay, w.Meta()).ok());
+  const std::int64_t mib = 1024 * 1024;
+  auto quota = w.db->Read([&](Connection& c) { return w.billing->StorageQuota(c, tenant); });
+  ASSERT_EQ(*quota, 100 * mib);  // 2 seats × 50 MiB
+  auto note = [&](std::int64_t used) {
+    ASSERT_TRUE(w.db->Write([&](Connection& c) -> Status {
+                      w.billing->NoteStorageUsage(c, tenant, used, w.clock->now());
+                      return OkStatus();
+                    })
+                    .ok());
+  };
+  auto count = [&](const char* kind) {
+    return w.db->Read([&](Connection& c) {
+      return c.QueryInt("SELECT count(*) FROM notices WHERE tenant_id = ? AND kind = ?",
+                        {V(tenant), V(kind)});
+    });
+  };
+  note(79 * mib);
+  EXPECT_EQ(count("storage_80"), 0);
+  note(80 * mib);
+  note(90 * mib);
+  EXPECT_EQ(count("storage_80"), 1);
+  EXPECT_EQ(count("storage_100"), 0);
+  note(100 * mib);
+  note(100 * mib);
+  EXPECT_EQ(count("storage_100"), 1);
+  // The same notice goes by email to the boss.
+  EXPECT_EQ(w.db->Read([&](Connection& c) {
+    return c.QueryInt(
+        "SELECT count(*) FROM outbox WHERE recipient = 'boss@store.example' "
+        "AND notice_kind LIKE 'storage_%'");
+  }),
+            2);
+}
+
 TEST_F(Property, RandomSequencesKeepEveryInvariantAndArePathIndependent) {
   const unsigned seed = static_cast<unsigned>(EnvInt("KELU_PROPERTY_SEED", 20261125));
   const int steps = EnvInt("KELU_PROPERTY_STEPS", 600);

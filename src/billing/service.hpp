@@ -104,6 +104,14 @@ class BillingService {
                                    std::string_view kind, std::int64_t points,
                                    std::string_view reference, Timestamp at);
 
+  // --- Storage (§8) -------------------------------------------------------------------------
+  // The tenant's quota in bytes (seats × 50 MiB + blocks × 100 MiB).
+  Result<std::int64_t> StorageQuota(storage::Connection& c, std::int64_t tenant_id);
+  // Called with the tenant's attachment usage after it grows (uploads, in their transaction):
+  // the boss is notified the first time in a term usage reaches storage_warn_percent and 100 %.
+  void NoteStorageUsage(storage::Connection& c, std::int64_t tenant_id, std::int64_t used_bytes,
+                        Timestamp at);
+
   // --- The operator -----------------------------------------------------------------------
   Result<json::object> OperatorOrders(const Principal& op, const std::string& status,
                                       const Page& page);
