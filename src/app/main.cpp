@@ -18,6 +18,7 @@
 #include "http/api.hpp"
 #include "http/server.hpp"
 #include "identity/service.hpp"
+#include "integrations/service.hpp"
 #include "jobs/scheduler.hpp"
 #include "jobs/worker.hpp"
 #include "notices/outbox.hpp"
@@ -62,6 +63,7 @@ struct Runtime {
   std::unique_ptr<notices::Mailer> mailer;
   std::unique_ptr<notices::Outbox> outbox;
   std::unique_ptr<notices::NoticeService> notices;
+  std::unique_ptr<integrations::IntegrationService> integrations;
 };
 
 Result<Runtime> Build(const Options& o, bool test_clock) {
@@ -126,6 +128,8 @@ Result<Runtime> Build(const Options& o, bool test_clock) {
                                                          WorkCalendar::WithShippedYears());
   if (auto s = rt.billing->Start(rt.clock->now()); !s.ok()) return std::move(s).error();
   rt.notices = std::make_unique<notices::NoticeService>(*rt.db, rt.config, rt.zone);
+  rt.integrations =
+      std::make_unique<integrations::IntegrationService>(*rt.db, rt.config, *rt.clock, rt.zone);
   identity::IdentityService* ids = rt.identity.get();
   crm::CrmService* crm = rt.crm.get();
   rt.scheduler->Register("identity.purge_ended_sessions", [ids](Timestamp now) {
@@ -152,7 +156,7 @@ int Serve(const Options& o) {
     rt.config.server.listen = o.listen;
   }
   http::Api api(rt.config, http::Services{*rt.db, *rt.identity, *rt.crm, *rt.billing, *rt.notices,
-                                          *rt.scheduler, *rt.clock, rt.manual});
+                                          *rt.integrations, *rt.scheduler, *rt.clock, rt.manual});
   rt.scheduler->set_observer(
       [&api](const jobs::JobRun& run) { api.metrics().CountJobRun(run.job, run.ok); });
 
@@ -194,6 +198,7 @@ int Serve(const Options& o) {
   rt.scheduler->RunDue(rt.clock->now());
   // Mail queued by any process (or left by a stopped one) goes out from here.
   rt.outbox->Start();
+  rt.integrations->Start();
 
   // Real time: a background thread runs the daily jobs when they fall due. Under the test
   // clock they run only when the operator moves it.
@@ -257,6 +262,7 @@ int Serve(const Options& o) {
   // An import stops after its current batch and resumes on the next start.
   worker.Stop();
   rt.outbox->Stop();
+  rt.integrations->Stop();
   if (ticker.joinable()) ticker.join();
   spdlog::info("kelu stopped");
   return code;
@@ -386,7 +392,7 @@ int Routes(const Options& o) {
   Runtime& rt = built.value();
   rt.config.server.access_log = "off";
   http::Api api(rt.config, http::Services{*rt.db, *rt.identity, *rt.crm, *rt.billing, *rt.notices,
-                                          *rt.scheduler, *rt.clock, nullptr});
+                                          *rt.integrations, *rt.scheduler, *rt.clock, nullptr});
   json::array list;
   for (const auto& r : api.router().routes()) {
     const char* access = r->access == http::Access::kPublic       ? "public"

@@ -267,6 +267,14 @@ const std::vector<Key>& Keys() {
     k.push_back(MakeInt("mail", "max_attempts", KELU_FIELD(int, mail.max_attempts), 1, 100));
     k.push_back(
         MakeInt("mail", "retry_base_seconds", KELU_FIELD(int, mail.retry_base_seconds), 1, 86400));
+    k.push_back(MakeBool("webhooks", "allow_private_addresses",
+                         KELU_FIELD(bool, webhooks.allow_private_addresses)));
+    k.push_back(
+        MakeInt("webhooks", "max_attempts", KELU_FIELD(int, webhooks.max_attempts), 1, 100));
+    k.push_back(MakeInt("webhooks", "retry_base_seconds",
+                        KELU_FIELD(int, webhooks.retry_base_seconds), 1, 86400));
+    k.push_back(
+        MakeInt("webhooks", "timeout_seconds", KELU_FIELD(int, webhooks.timeout_seconds), 1, 120));
     k.push_back(MakeString("log", "level", KELU_FIELD(std::string, log.level),
                            OneOf({"trace", "debug", "info", "warn", "error", "off"})));
 #undef KELU_FIELD

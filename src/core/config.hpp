@@ -103,6 +103,14 @@ struct MailConfig {
   int retry_base_seconds = 60;  // doubled after each failed attempt
 };
 
+// Outgoing webhooks (§6).
+struct WebhooksConfig {
+  bool allow_private_addresses = false;  // loopback and private networks (tests, on-premises)
+  int max_attempts = 8;
+  int retry_base_seconds = 60;  // doubled after each failed attempt
+  int timeout_seconds = 10;
+};
+
 struct LogConfig {
   std::string level = "info";
 };
@@ -116,6 +124,7 @@ struct Config {
   TermsConfig terms;
   OperatorConfig operator_info;
   MailConfig mail;
+  WebhooksConfig webhooks;
   LogConfig log;
 };
 

@@ -203,6 +203,7 @@ Api::Api(const Config& config, Services services) : config_(config), services_(s
   RegisterCrmRoutes();
   RegisterBillingRoutes();
   RegisterNoticeRoutes();
+  RegisterIntegrationRoutes();
 }
 
 Api::~Api() {

@@ -23,6 +23,7 @@
 #include "http/router.hpp"
 #include "identity/principal.hpp"
 #include "identity/service.hpp"
+#include "integrations/service.hpp"
 #include "jobs/scheduler.hpp"
 #include "notices/service.hpp"
 #include "storage/database.hpp"
@@ -50,6 +51,7 @@ struct Services {
   crm::CrmService& crm;
   billing::BillingService& billing;
   notices::NoticeService& notices;
+  integrations::IntegrationService& integrations;
   jobs::Scheduler& scheduler;
   const Clock& clock;
   ManualClock* test_clock = nullptr;  // set when serving with --test-clock
@@ -82,6 +84,7 @@ class Api {
   void RegisterCrmRoutes();
   void RegisterBillingRoutes();
   void RegisterNoticeRoutes();
+  void RegisterIntegrationRoutes();
 
   Config config_;
   Services services_;

@@ -25,6 +25,59 @@ storage::Value JsonOrNull(const json::object& o) {
 
 }  // namespace
 
+const std::vector<std::string>& WebhookEvents() {
+  static const std::vector<std::string> events = {
+      "customer.create",  "customer.update",    "customer.delete",    "customer.merge",
+      "customer.claim",   "customer.return",    "customer.assign",    "customer.auto_return",
+      "contact.create",   "contact.update",     "contact.delete",     "follow_up.create",
+      "follow_up.delete", "opportunity.create", "opportunity.update", "opportunity.delete",
+      "task.create",      "task.update",        "task.delete"};
+  return events;
+}
+
+bool IsWebhookEvent(std::string_view action) {
+  for (const auto& e : WebhookEvents()) {
+    if (e == action) return true;
+  }
+  return false;
+}
+
+namespace {
+
+// §6: a write of a CRM record is offered to the tenant's active webhooks subscribed to it, in
+// the write's own transaction (so a rolled-back change is never announced).
+void OfferToWebhooks(storage::Connection& c, std::int64_t tenant_id, const RequestMeta& meta,
+                     const AuditEntry& e) {
+  if (!IsWebhookEvent(e.action)) return;
+  auto hooks =
+      c.Query("SELECT webhook_id, events FROM webhooks WHERE tenant_id = ? AND status = 'active'",
+              {V(tenant_id)});
+  for (const auto& h : hooks.rows) {
+    auto events = ParseJson(h.text(1));
+    bool wanted = false;
+    if (events && events->is_array()) {
+      for (const auto& ev : events->as_array()) {
+        if (ev.is_string() && (ev.as_string() == e.action || ev.as_string() == "*")) wanted = true;
+      }
+    }
+    if (!wanted) continue;
+    std::int64_t id = c.NextId();
+    json::object payload{{"id", id},
+                         {"event", e.action},
+                         {"entity", e.entity},
+                         {"entity_id", e.entity_id},
+                         {"at", ToMicros(meta.now)},
+                         {"data", e.after}};
+    c.Exec(
+        "INSERT INTO webhook_deliveries (tenant_id, delivery_id, webhook_id, event, payload, "
+        "status, attempts, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, 'queued', 0, ?, ?)",
+        {V(tenant_id), V(id), V(h.integer(0)), V(e.action), V(ToJson(payload)),
+         V(ToMicros(meta.now)), V(ToMicros(meta.now))});
+  }
+}
+
+}  // namespace
+
 void RecordAudit(storage::Connection& c, const Principal& who, const RequestMeta& meta,
                  const AuditEntry& e) {
   if (who.kind == PrincipalKind::kOperator) {
@@ -40,6 +93,7 @@ void RecordAudit(storage::Connection& c, const Principal& who, const RequestMeta
        V(support ? who.operator_id : who.user_id), V(who.name), V(meta.ip), V(meta.user_agent),
        V(e.action), V(e.entity), V(e.entity_id), JsonOrNull(e.before), JsonOrNull(e.after),
        V(meta.request_id)});
+  OfferToWebhooks(c, who.tenant_id, meta, e);
 }
 
 void RecordAnonymousAudit(storage::Connection& c, std::int64_t tenant_id,
@@ -52,6 +106,7 @@ void RecordAnonymousAudit(storage::Connection& c, std::int64_t tenant_id,
       {V(tenant_id), V(c.NextId()), V(ToMicros(meta.now)), V(actor_name), V(meta.ip),
        V(meta.user_agent), V(e.action), V(e.entity), V(e.entity_id), JsonOrNull(e.before),
        JsonOrNull(e.after), V(meta.request_id)});
+  OfferToWebhooks(c, tenant_id, meta, e);
 }
 
 void RecordOperatorAudit(storage::Connection& c, std::int64_t operator_id,

@@ -24,6 +24,10 @@ struct AuditEntry {
 // on one side only). Secrets are never passed in.
 void Diff(json::object& before, json::object& after);
 
+// The actions a tenant's webhook may subscribe to (writes of CRM records); "*" means all.
+const std::vector<std::string>& WebhookEvents();
+bool IsWebhookEvent(std::string_view action);
+
 // Records `entry` in the tenant's audit log (users and support) or the operator audit log.
 void RecordAudit(storage::Connection& c, const Principal& who, const RequestMeta& meta,
                  const AuditEntry& entry);

@@ -1,0 +1,392 @@
+#include "integrations/service.hpp"
+
+#include <curl/curl.h>
+#include <fmt/format.h>
+#include <sodium.h>
+#include <spdlog/spdlog.h>
+
+#include <array>
+
+#include "core/random.hpp"
+#include "core/validation.hpp"
+#include "identity/audit.hpp"
+#include "identity/paging.hpp"
+
+namespace kelu::integrations {
+
+using storage::Connection;
+using storage::Row;
+using storage::V;
+
+namespace {
+
+constexpr const char* kDisclaimer =
+    "以下第三方产品与服务仅提供链接，由其各自的提供方负责；客录不对其承担任何责任（服务协议第六"
+    "条）。Third-party products are only linked here and are their providers' responsibility; "
+    "Kelu owes nothing for them (agreement §6).";
+constexpr std::int64_t kLeaseMicros = std::int64_t{60} * 1000000;
+
+// The host of an http(s) URL, or "" when the URL is not one.
+std::string HostOf(std::string_view url) {
+  std::string_view rest;
+  if (url.starts_with("https://")) {
+    rest = url.substr(8);
+  } else if (url.starts_with("http://")) {
+    rest = url.substr(7);
+  } else {
+    return "";
+  }
+  rest = rest.substr(0, rest.find_first_of("/?#"));
+  if (auto at = rest.rfind('@'); at != std::string_view::npos) rest = rest.substr(at + 1);
+  if (rest.starts_with("[")) return std::string(rest.substr(0, rest.find(']') + 1));
+  return std::string(rest.substr(0, rest.find(':')));
+}
+
+// Loopback, private, link-local and unspecified addresses, by their literal form.
+bool PrivateHost(const std::string& host) {
+  if (host == "localhost" || host.ends_with(".localhost") || host.starts_with("[")) return true;
+  std::array<int, 4> o{};
+  if (std::sscanf(host.c_str(), "%d.%d.%d.%d", &o[0], &o[1], &o[2], &o[3]) != 4) return false;
+  return o[0] == 127 || o[0] == 10 || o[0] == 0 || (o[0] == 172 && o[1] >= 16 && o[1] <= 31) ||
+         (o[0] == 192 && o[1] == 168) || (o[0] == 169 && o[1] == 254);
+}
+
+std::string HmacHex(std::string_view key, std::string_view message) {
+  crypto_auth_hmacsha256_state state;
+  crypto_auth_hmacsha256_init(&state, reinterpret_cast<const unsigned char*>(key.data()),
+                              key.size());
+  crypto_auth_hmacsha256_update(&state, reinterpret_cast<const unsigned char*>(message.data()),
+                                message.size());
+  unsigned char mac[crypto_auth_hmacsha256_BYTES];
+  crypto_auth_hmacsha256_final(&state, mac);
+  std::string hex(sizeof mac * 2, '0');
+  sodium_bin2hex(hex.data(), hex.size() + 1, mac, sizeof mac);
+  return hex;
+}
+
+std::size_t Discard(char*, std::size_t size, std::size_t count, void*) { return size * count; }
+
+}  // namespace
+
+IntegrationService::IntegrationService(storage::Database& db, const Config& config,
+                                       const Clock& clock, Zone zone)
+    : db_(db), config_(config.webhooks), clock_(clock), zone_(std::move(zone)) {}
+
+IntegrationService::~IntegrationService() { Stop(); }
+
+Status IntegrationService::RequireManager(const Principal& who) const {
+  if (who.kind != identity::PrincipalKind::kUser ||
+      (who.role != identity::Role::kBoss && who.role != identity::Role::kAdmin)) {
+    return Error::Forbidden("forbidden", "Only the boss and admins manage webhooks.");
+  }
+  return OkStatus();
+}
+
+// ---- Directory ----------------------------------------------------------------------------
+
+Result<json::object> IntegrationService::Directory() {
+  return db_.Read([&](Connection& c) -> Result<json::object> {
+    json::array items;
+    for (const auto& r : c.Query("SELECT integration_id, name, url, category, description FROM "
+                                 "integrations ORDER BY category, name")
+                             .rows) {
+      items.push_back(json::object{{"id", r.integer(0)},
+                                   {"name", r.text(1)},
+                                   {"url", r.text(2)},
+                                   {"category", r.text(3)},
+                                   {"description", r.text(4)}});
+    }
+    return json::object{{"disclaimer", kDisclaimer}, {"items", std::move(items)}};
+  });
+}
+
+Result<json::object> IntegrationService::AddLink(const Principal& op, const json::object& body,
+                                                 const RequestMeta& meta) {
+  Fields f(body);
+  f.OnlyKeys({"name", "url", "category", "description"});
+  auto name = f.String("name", true, 1, 100);
+  auto url = f.String("url", true, 8, 500);
+  auto category = f.String("category", false, 0, 60);
+  auto description = f.String("description", false, 0, 1000);
+  if (url && HostOf(*url).empty()) f.Fail("url", "must be an http(s) address");
+  if (!f.ok()) return f.ToError();
+  return db_.Write([&](Connection& c) -> Result<json::object> {
+    std::int64_t id = c.NextId();
+    c.Exec(
+        "INSERT INTO integrations (integration_id, name, url, category, description, created_at, "
+        "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        {V(id), V(*name), V(*url), V(category.value_or("")), V(description.value_or("")),
+         V(ToMicros(meta.now)), V(ToMicros(meta.now))});
+    json::object view{{"id", id},
+                      {"name", *name},
+                      {"url", *url},
+                      {"category", category.value_or("")},
+                      {"description", description.value_or("")}};
+    identity::RecordOperatorAudit(c, op.operator_id, op.name, meta,
+                                  {"integration.add", "integration", std::to_string(id), {}, view},
+                                  0);
+    return view;
+  });
+}
+
+Status IntegrationService::RemoveLink(const Principal& op, std::int64_t id,
+                                      const RequestMeta& meta) {
+  return db_.Write([&](Connection& c) -> Status {
+    if (c.Exec("DELETE FROM integrations WHERE integration_id = ?", {V(id)}) == 0) {
+      return Error::NotFound("integration");
+    }
+    identity::RecordOperatorAudit(c, op.operator_id, op.name, meta,
+                                  {"integration.remove", "integration", std::to_string(id), {}, {}},
+                                  0);
+    return OkStatus();
+  });
+}
+
+// ---- Webhooks ------------------------------------------------------------------------------
+
+namespace {
+
+json::object WebhookView(const Row& r, const Zone& zone) {
+  // webhook_id, url, events, status, created_at, revoked_at
+  return json::object{
+      {"id", r.integer(0)},
+      {"url", r.text(1)},
+      {"events", ParseJson(r.text(2)).value_or(json::array{})},
+      {"status", r.text(3)},
+      {"created_at", FormatRfc3339(FromMicros(r.integer(4)), zone)},
+      {"revoked_at", r.is_null(5) ? json::value(nullptr)
+                                  : json::value(FormatRfc3339(FromMicros(r.integer(5)), zone))}};
+}
+
+}  // namespace
+
+Result<json::object> IntegrationService::ListWebhooks(const Principal& who) {
+  KELU_RETURN_IF_ERROR(RequireManager(who));
+  return db_.Read([&](Connection& c) -> Result<json::object> {
+    json::array items;
+    for (const auto& r : c.Query("SELECT webhook_id, url, events, status, created_at, revoked_at "
+                                 "FROM webhooks WHERE tenant_id = ? ORDER BY webhook_id DESC",
+                                 {V(who.tenant_id)})
+                             .rows) {
+      items.push_back(WebhookView(r, zone_));
+    }
+    json::array events;
+    for (const auto& e : identity::WebhookEvents()) events.push_back(json::value(e));
+    return json::object{
+        {"items", std::move(items)}, {"events", std::move(events)}, {"next_cursor", nullptr}};
+  });
+}
+
+Result<json::object> IntegrationService::CreateWebhook(const Principal& who,
+                                                       const json::object& body,
+                                                       const RequestMeta& meta) {
+  KELU_RETURN_IF_ERROR(RequireManager(who));
+  Fields f(body);
+  f.OnlyKeys({"url", "events"});
+  auto url = f.String("url", true, 8, 500);
+  json::array events;
+  const auto* ev = body.if_contains("events");
+  if (!ev || !ev->is_array() || ev->as_array().empty()) {
+    f.Fail("events", "a non-empty list of events, or [\"*\"] for all");
+  } else {
+    for (const auto& e : ev->as_array()) {
+      if (!e.is_string() || (e.as_string() != "*" && !identity::IsWebhookEvent(e.as_string()))) {
+        f.Fail("events", "unknown event; see GET /api/v1/webhooks for the list");
+        break;
+      }
+      events.push_back(e);
+    }
+  }
+  if (url) {
+    std::string host = HostOf(*url);
+    if (host.empty()) {
+      f.Fail("url", "must be an http(s) address");
+    } else if (!config_.allow_private_addresses && PrivateHost(host)) {
+      f.Fail("url", "must not point at a private or loopback address");
+    }
+  }
+  if (!f.ok()) return f.ToError();
+  std::string secret = "whsec_" + RandomToken(24);
+  return db_.Write([&](Connection& c) -> Result<json::object> {
+    std::int64_t id = c.NextId();
+    c.Exec(
+        "INSERT INTO webhooks (tenant_id, webhook_id, url, events, secret, status, created_by, "
+        "created_at) VALUES (?, ?, ?, ?, ?, 'active', ?, ?)",
+        {V(who.tenant_id), V(id), V(*url), V(ToJson(events)), V(secret), V(who.user_id),
+         V(ToMicros(meta.now))});
+    identity::RecordAudit(c, who, meta,
+                          {"webhook.create",
+                           "webhook",
+                           std::to_string(id),
+                           {},
+                           json::object{{"url", *url}, {"events", events}}});
+    auto row = c.QueryOne(
+        "SELECT webhook_id, url, events, status, created_at, revoked_at FROM webhooks WHERE "
+        "tenant_id = ? AND webhook_id = ?",
+        {V(who.tenant_id), V(id)});
+    json::object view = WebhookView(*row, zone_);
+    view["secret"] = secret;  // shown once
+    return view;
+  });
+}
+
+Status IntegrationService::RevokeWebhook(const Principal& who, std::int64_t id,
+                                         const RequestMeta& meta) {
+  KELU_RETURN_IF_ERROR(RequireManager(who));
+  return db_.Write([&](Connection& c) -> Status {
+    if (c.QueryInt("SELECT count(*) FROM webhooks WHERE tenant_id = ? AND webhook_id = ?",
+                   {V(who.tenant_id), V(id)}) == 0) {
+      return Error::NotFound("webhook");
+    }
+    c.Exec(
+        "UPDATE webhooks SET status = 'revoked', revoked_at = ? WHERE tenant_id = ? AND "
+        "webhook_id = ? AND status = 'active'",
+        {V(ToMicros(meta.now)), V(who.tenant_id), V(id)});
+    // What was queued for it is not sent any more.
+    c.Exec(
+        "UPDATE webhook_deliveries SET status = 'cancelled' WHERE tenant_id = ? AND "
+        "webhook_id = ? AND status = 'queued'",
+        {V(who.tenant_id), V(id)});
+    identity::RecordAudit(c, who, meta, {"webhook.revoke", "webhook", std::to_string(id), {}, {}});
+    return OkStatus();
+  });
+}
+
+Result<json::object> IntegrationService::Deliveries(const Principal& who, std::int64_t id,
+                                                    const Page& page) {
+  KELU_RETURN_IF_ERROR(RequireManager(who));
+  return db_.Read([&](Connection& c) -> Result<json::object> {
+    if (c.QueryInt("SELECT count(*) FROM webhooks WHERE tenant_id = ? AND webhook_id = ?",
+                   {V(who.tenant_id), V(id)}) == 0) {
+      return Error::NotFound("webhook");
+    }
+    auto rows = c.Query(
+        "SELECT delivery_id, event, status, attempts, last_status, last_error, sent_at, "
+        "created_at FROM webhook_deliveries WHERE tenant_id = ? AND webhook_id = ? AND "
+        "delivery_id < ? ORDER BY delivery_id DESC LIMIT ?",
+        {V(who.tenant_id), V(id), V(identity::CursorBefore(page)), V(page.limit)});
+    return identity::PageOfRows(rows, page, [&](const Row& r) {
+      return json::object{{"id", r.integer(0)},
+                          {"event", r.text(1)},
+                          {"status", r.text(2)},
+                          {"attempts", r.integer(3)},
+                          {"last_status", OrNull(r.opt_integer(4))},
+                          {"last_error", OrNull(r.opt_text(5))},
+                          {"sent_at", r.is_null(6) ? json::value(nullptr)
+                                                   : json::value(Format(FromMicros(r.integer(6))))},
+                          {"created_at", Format(FromMicros(r.integer(7)))}};
+    });
+  });
+}
+
+// ---- Delivery ------------------------------------------------------------------------------
+
+int IntegrationService::DeliverDue() {
+  int delivered = 0;
+  for (;;) {
+    std::int64_t now = ToMicros(clock_.now());
+    auto claimed = db_.Write([&](Connection& c) -> Result<std::optional<Row>> {
+      auto row = c.QueryOne(
+          "SELECT d.tenant_id, d.delivery_id, d.event, d.payload, d.attempts, w.url, w.secret, "
+          "w.status FROM webhook_deliveries d JOIN webhooks w ON w.tenant_id = d.tenant_id AND "
+          "w.webhook_id = d.webhook_id WHERE (d.status = 'queued' AND d.next_attempt_at <= ?) "
+          "OR (d.status = 'sending' AND d.lease_until < ?) ORDER BY d.next_attempt_at LIMIT 1",
+          {V(now), V(now)});
+      if (!row) return std::optional<Row>{};
+      c.Exec(
+          "UPDATE webhook_deliveries SET status = 'sending', lease_until = ?, attempts = "
+          "attempts + 1 WHERE tenant_id = ? AND delivery_id = ?",
+          {V(now + kLeaseMicros), V(row->integer(0)), V(row->integer(1))});
+      return std::optional<Row>(std::move(*row));
+    });
+    if (!claimed.ok() || !*claimed) return delivered;
+    const Row& r = **claimed;
+    std::int64_t tenant_id = r.integer(0), id = r.integer(1), attempts = r.integer(4) + 1;
+    long code = 0;
+    std::string error;
+    if (r.text(7) != "active") {
+      error = "webhook revoked";
+    } else {
+      std::string body = r.text(3);
+      std::string timestamp = std::to_string(ToMicros(clock_.now()) / 1000000);
+      std::string signature = "sha256=" + HmacHex(r.text(6), fmt::format("{}.{}", timestamp, body));
+      CURL* curl = curl_easy_init();
+      curl_slist* headers = nullptr;
+      for (const std::string& h :
+           {std::string("Content-Type: application/json"), "X-Kelu-Event: " + r.text(2),
+            "X-Kelu-Delivery: " + std::to_string(id), "X-Kelu-Timestamp: " + timestamp,
+            "X-Kelu-Signature: " + signature}) {
+        headers = curl_slist_append(headers, h.c_str());
+      }
+      std::string url = r.text(5);
+      curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
+      curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+      curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.c_str());
+      curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, static_cast<long>(body.size()));
+      curl_easy_setopt(curl, CURLOPT_TIMEOUT, static_cast<long>(config_.timeout_seconds));
+      curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+      curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
+      curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+      curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, Discard);
+      CURLcode rc = curl_easy_perform(curl);
+      curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &code);
+      curl_slist_free_all(headers);
+      curl_easy_cleanup(curl);
+      if (rc != CURLE_OK) {
+        error = curl_easy_strerror(rc);
+      } else if (code < 200 || code >= 300) {
+        error = fmt::format("answered {}", code);
+      }
+    }
+    db_.Write([&](Connection& c) -> Status {
+      if (error.empty()) {
+        c.Exec(
+            "UPDATE webhook_deliveries SET status = 'sent', sent_at = ?, last_status = ?, "
+            "last_error = NULL, lease_until = NULL WHERE tenant_id = ? AND delivery_id = ?",
+            {V(ToMicros(clock_.now())), V(static_cast<std::int64_t>(code)), V(tenant_id), V(id)});
+      } else {
+        bool give_up = attempts >= config_.max_attempts || error == "webhook revoked";
+        std::int64_t backoff = std::int64_t{config_.retry_base_seconds} * 1000000
+                               << std::min<std::int64_t>(attempts - 1, 20);
+        c.Exec(
+            "UPDATE webhook_deliveries SET status = ?, next_attempt_at = ?, last_status = ?, "
+            "last_error = ?, lease_until = NULL WHERE tenant_id = ? AND delivery_id = ?",
+            {V(give_up ? "failed" : "queued"), V(ToMicros(clock_.now()) + backoff),
+             V(static_cast<std::int64_t>(code)), V(error), V(tenant_id), V(id)});
+      }
+      return OkStatus();
+    });
+    if (error.empty()) {
+      ++delivered;
+    } else {
+      spdlog::info("webhook delivery {} failed (attempt {}): {}", id, attempts, error);
+    }
+  }
+}
+
+void IntegrationService::Start(std::chrono::milliseconds poll) {
+  thread_ = std::thread([this, poll] {
+    std::unique_lock lock(mutex_);
+    while (!stop_) {
+      lock.unlock();
+      try {
+        DeliverDue();
+      } catch (const std::exception& e) {
+        spdlog::error("webhooks: {}", e.what());
+      }
+      lock.lock();
+      wake_.wait_for(lock, poll, [this] { return stop_; });
+    }
+  });
+}
+
+void IntegrationService::Stop() {
+  {
+    std::lock_guard lock(mutex_);
+    stop_ = true;
+  }
+  wake_.notify_one();
+  if (thread_.joinable()) thread_.join();
+}
+
+}  // namespace kelu::integrations
