@@ -4,6 +4,7 @@
 #include "core/validation.hpp"
 #include "http/api.hpp"
 #include "http/schema.hpp"
+#include "identity/audit.hpp"
 
 namespace kelu::http {
 
@@ -116,6 +117,12 @@ void Api::RegisterSystemRoutes() {
               c.Exec("DELETE FROM kelu_settings WHERE key = 'test_clock.now'");
               c.Exec("INSERT INTO kelu_settings (key, value) VALUES ('test_clock.now', ?)",
                      {storage::V(std::to_string(ToMicros(*target)))});
+              const auto& zone = services_.identity.zone();
+              identity::RecordOperatorAudit(c, ctx.who().operator_id, ctx.who().name, ctx.meta,
+                                            {"clock.move", "clock", "test_clock",
+                                             json::object{{"now", FormatRfc3339(current, zone)}},
+                                             json::object{{"now", FormatRfc3339(*target, zone)}}},
+                                            0);
               return OkStatus();
             })
             .ok();

@@ -222,6 +222,20 @@ test('more sign-ups: beta, gamma, delta (1 seat, 1 year) and epsilon (2 years, m
   assert.equal((await pay(e.order.id, 228000, '2026-12-01')).body.tenant.expiry, '2028-12-01');
 });
 
+test('concurrent confirmations with one idempotency key pay once: the others are replays or 409', async () => {
+  const r = await signUp('conc');
+  const k = key();
+  const answers = await Promise.all(Array.from({ length: 6 }, () => pay(r.order.id, 120000, '2026-12-01', k)));
+  const statuses = answers.map((a) => a.status);
+  assert.ok(statuses.every((st) => st === 201 || st === 409), statuses.join());
+  assert.ok(statuses.includes(201));
+  for (const a of answers.filter((x) => x.status === 409)) assert.equal(a.body.error.code, 'idempotency_in_progress');
+  const firsts = answers.filter((x) => x.status === 201).map((x) => JSON.stringify(x.body));
+  assert.equal(new Set(firsts).size, 1);
+  const ledger = await s.call('GET', '/api/v1/billing/ledger', { token: tenants.conc.token });
+  assert.deepEqual(ledger.body.entries.map((e) => e.amount_fen), [120000, -120000]);
+});
+
 test('added seats are prorated to the day, storage by started month, points by pack; the initial term forbids reductions', async () => {
   await setClock('2027-06-01T10:00:00+08:00');
   // 183 of 365 days left: 2 × 120000 × 183 / 365 = 120328.77 → 120329.
@@ -489,4 +503,20 @@ test('liability cap: payments of the 12 months before the moment', async () => {
   assert.equal(cap.body.cap_fen, 120329 + 18000 + 14000 + 518580);
   const later = await s.call('GET', `/api/v1/operator/tenants/${tenants.alpha.id}/liability-cap?at=2028-12-01T00:00:00%2B08:00`, { token: op });
   assert.equal(later.body.cap_fen, 518580);
+});
+
+test('an activation deadline in a year without calendar data is raised to the operator, never guessed', async () => {
+  await setClock('2029-12-31T10:00:00+08:00');  // two working days later is in 2030: not loaded
+  const r = await signUp('late-cal');
+  const paid = await pay(r.order.id, 120000, '2029-12-31');
+  assert.equal(paid.status, 201, paid.text);
+  assert.equal(paid.body.activation.deadline_at, null);
+  assert.match(paid.body.activation.deadline_error, /2030/);
+  assert.equal(paid.body.tenant.state, 'active');
+  const timeline = await s.call('GET', `/api/v1/operator/tenants/${tenants['late-cal'].id}/timeline`, { token: op });
+  assert.ok(timeline.body.items.some((e) => e.kind === 'alert.calendar_missing'));
+  const sla = await s.call('GET', '/api/v1/operator/reports/activation-sla', { token: op });
+  assert.match(sla.body.items.find((i) => i.tenant_slug === 'late-cal').deadline_error, /2030/);
+  const audit = await s.call('GET', '/api/v1/operator/audit-log?limit=200', { token: op });
+  assert.ok(audit.body.items.some((a) => a.action === 'clock.move'));
 });
