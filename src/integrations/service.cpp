@@ -365,28 +365,10 @@ int IntegrationService::DeliverDue() {
 }
 
 void IntegrationService::Start(std::chrono::milliseconds poll) {
-  thread_ = std::thread([this, poll] {
-    std::unique_lock lock(mutex_);
-    while (!stop_) {
-      lock.unlock();
-      try {
-        DeliverDue();
-      } catch (const std::exception& e) {
-        spdlog::error("webhooks: {}", e.what());
-      }
-      lock.lock();
-      wake_.wait_for(lock, poll, [this] { return stop_; });
-    }
-  });
+  poller_.Start([this] { DeliverDue(); }, poll,
+                [](const std::exception& e) { spdlog::error("webhooks: {}", e.what()); });
 }
 
-void IntegrationService::Stop() {
-  {
-    std::lock_guard lock(mutex_);
-    stop_ = true;
-  }
-  wake_.notify_one();
-  if (thread_.joinable()) thread_.join();
-}
+void IntegrationService::Stop() { poller_.Stop(); }
 
 }  // namespace kelu::integrations

@@ -6,14 +6,12 @@
 // signature, retries with backoff, never to private addresses unless configured. Thread-safe.
 #pragma once
 
-#include <condition_variable>
-#include <mutex>
 #include <string>
-#include <thread>
 
 #include "core/clock.hpp"
 #include "core/config.hpp"
 #include "core/json.hpp"
+#include "core/poller.hpp"
 #include "identity/service.hpp"
 #include "storage/database.hpp"
 
@@ -56,10 +54,7 @@ class IntegrationService {
   WebhooksConfig config_;
   const Clock& clock_;
   Zone zone_;
-  std::thread thread_;
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  bool stop_ = false;
+  Poller poller_;
 };
 
 }  // namespace kelu::integrations

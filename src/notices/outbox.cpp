@@ -208,37 +208,12 @@ int Outbox::DeliverDue() {
 }
 
 void Outbox::Start(std::chrono::milliseconds poll) {
-  thread_ = std::thread([this, poll] {
-    std::unique_lock lock(mutex_);
-    while (!stop_) {
-      lock.unlock();
-      try {
-        DeliverDue();
-      } catch (const std::exception& e) {
-        spdlog::error("outbox: {}", e.what());
-      }
-      lock.lock();
-      wake_.wait_for(lock, poll, [this] { return stop_ || woken_; });
-      woken_ = false;
-    }
-  });
+  poller_.Start([this] { DeliverDue(); }, poll,
+                [](const std::exception& e) { spdlog::error("outbox: {}", e.what()); });
 }
 
-void Outbox::Wake() {
-  {
-    std::lock_guard lock(mutex_);
-    woken_ = true;
-  }
-  wake_.notify_one();
-}
+void Outbox::Wake() { poller_.Wake(); }
 
-void Outbox::Stop() {
-  {
-    std::lock_guard lock(mutex_);
-    stop_ = true;
-  }
-  wake_.notify_one();
-  if (thread_.joinable()) thread_.join();
-}
+void Outbox::Stop() { poller_.Stop(); }
 
 }  // namespace kelu::notices

@@ -6,16 +6,13 @@
 // notice register with its SMTP evidence and its deemed-delivery time (sent + 12 h, §19).
 #pragma once
 
-#include <atomic>
-#include <condition_variable>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
-#include <thread>
 
 #include "core/clock.hpp"
 #include "core/config.hpp"
+#include "core/poller.hpp"
 #include "core/result.hpp"
 #include "storage/database.hpp"
 
@@ -64,11 +61,7 @@ class Outbox {
   const Clock& clock_;
   MailConfig mail_;
   TermsConfig terms_;
-  std::thread thread_;
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  bool stop_ = false;
-  bool woken_ = false;
+  Poller poller_;
 };
 
 }  // namespace kelu::notices
