@@ -8,7 +8,7 @@ build_pkgs=(
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev libboost-system1.81-dev
   libsqlite3-dev libpq-dev libsodium-dev libtomlplusplus-dev libcli11-dev
   libspdlog-dev libfmt-dev libhowardhinnant-date-dev libcurl4-openssl-dev
-  libxlsxwriter-dev libminizip-dev libexpat1-dev libjemalloc-dev
+  libxlsxwriter-dev libminizip-dev libexpat1-dev libjemalloc-dev libclamav-dev libmagic-dev
   libgtest-dev libgmock-dev googletest
 )
 test_pkgs=(postgresql-15 python3 python3-aiosmtpd sqlite3 curl)

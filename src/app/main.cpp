@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "app/demo_data.hpp"
+#include "attachments/service.hpp"
 #include "core/clock.hpp"
 #include "core/config.hpp"
 #include "core/random.hpp"
@@ -64,9 +65,14 @@ struct Runtime {
   std::unique_ptr<notices::Outbox> outbox;
   std::unique_ptr<notices::NoticeService> notices;
   std::unique_ptr<integrations::IntegrationService> integrations;
+  std::unique_ptr<attachments::BlobStore> blobs;
+  std::unique_ptr<attachments::Scanner> scanner;
+  std::unique_ptr<attachments::AttachmentService> attachments;
 };
 
-Result<Runtime> Build(const Options& o, bool test_clock) {
+// `serving`: the server's runtime (the malware signatures are loaded only then: they take
+// seconds, and the other commands upload nothing).
+Result<Runtime> Build(const Options& o, bool test_clock, bool serving = false) {
   Runtime rt;
   auto env = ProcessEnvironment();
   auto path = o.config_path;
@@ -130,6 +136,11 @@ Result<Runtime> Build(const Options& o, bool test_clock) {
   rt.notices = std::make_unique<notices::NoticeService>(*rt.db, rt.config, rt.zone);
   rt.integrations =
       std::make_unique<integrations::IntegrationService>(*rt.db, rt.config, *rt.clock, rt.zone);
+  rt.blobs = attachments::MakeLocalBlobStore(rt.config.files.dir);
+  rt.scanner = serving ? attachments::Scanner::Load(rt.config.attachments.clamav_db_dir, {})
+                       : attachments::Scanner::Unloaded("not loaded outside kelu serve");
+  rt.attachments = std::make_unique<attachments::AttachmentService>(
+      *rt.db, *rt.identity, *rt.crm, *rt.billing, *rt.blobs, *rt.scanner, rt.config, rt.zone);
   identity::IdentityService* ids = rt.identity.get();
   crm::CrmService* crm = rt.crm.get();
   rt.scheduler->Register("identity.purge_ended_sessions", [ids](Timestamp now) {
@@ -147,7 +158,7 @@ Result<Runtime> Build(const Options& o, bool test_clock) {
 }
 
 int Serve(const Options& o) {
-  auto built = Build(o, o.test_clock);
+  auto built = Build(o, o.test_clock, true);
   if (!built.ok()) return Fail(built.error().message);
   Runtime& rt = built.value();
   if (!o.listen.empty()) {
@@ -156,7 +167,8 @@ int Serve(const Options& o) {
     rt.config.server.listen = o.listen;
   }
   http::Api api(rt.config, http::Services{*rt.db, *rt.identity, *rt.crm, *rt.billing, *rt.notices,
-                                          *rt.integrations, *rt.scheduler, *rt.clock, rt.manual});
+                                          *rt.integrations, *rt.attachments, *rt.scheduler,
+                                          *rt.clock, rt.manual});
   rt.scheduler->set_observer(
       [&api](const jobs::JobRun& run) { api.metrics().CountJobRun(run.job, run.ok); });
 
@@ -196,6 +208,10 @@ int Serve(const Options& o) {
 
   // Catch up on the daily jobs at start (on a new database this marks today as the start).
   rt.scheduler->RunDue(rt.clock->now());
+  if (!rt.scanner->available()) {
+    spdlog::warn("malware scanner unavailable ({}): uploads are refused until it loads",
+                 rt.scanner->load_error());
+  }
   // Mail queued by any process (or left by a stopped one) goes out from here.
   rt.outbox->Start();
   rt.integrations->Start();
@@ -392,7 +408,8 @@ int Routes(const Options& o) {
   Runtime& rt = built.value();
   rt.config.server.access_log = "off";
   http::Api api(rt.config, http::Services{*rt.db, *rt.identity, *rt.crm, *rt.billing, *rt.notices,
-                                          *rt.integrations, *rt.scheduler, *rt.clock, nullptr});
+                                          *rt.integrations, *rt.attachments, *rt.scheduler,
+                                          *rt.clock, nullptr});
   json::array list;
   for (const auto& r : api.router().routes()) {
     const char* access = r->access == http::Access::kPublic       ? "public"

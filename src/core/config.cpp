@@ -275,6 +275,16 @@ const std::vector<Key>& Keys() {
                         KELU_FIELD(int, webhooks.retry_base_seconds), 1, 86400));
     k.push_back(
         MakeInt("webhooks", "timeout_seconds", KELU_FIELD(int, webhooks.timeout_seconds), 1, 120));
+    k.push_back(
+        MakeInt("attachments", "max_file_mib", KELU_FIELD(int, attachments.max_file_mib), 1, 1024));
+    k.push_back(MakeString("attachments", "blocked_types",
+                           KELU_FIELD(std::string, attachments.blocked_types), nullptr));
+    k.push_back(MakeString("attachments", "clamav_db_dir",
+                           KELU_FIELD(std::string, attachments.clamav_db_dir), NonEmpty()));
+    k.push_back(MakeBool("attachments", "scanner_required",
+                         KELU_FIELD(bool, attachments.scanner_required)));
+    k.push_back(MakeInt("attachments", "malware_alert_attempts",
+                        KELU_FIELD(int, attachments.malware_alert_attempts), 1, 1000));
     k.push_back(MakeString("log", "level", KELU_FIELD(std::string, log.level),
                            OneOf({"trace", "debug", "info", "warn", "error", "off"})));
 #undef KELU_FIELD

@@ -111,6 +111,19 @@ struct WebhooksConfig {
   int timeout_seconds = 10;
 };
 
+// Attachments (step 4): limits, blocked types and the malware scanner.
+struct AttachmentsConfig {
+  int max_file_mib = 50;
+  // Sniffed content types refused outright (executables by default), comma separated.
+  std::string blocked_types =
+      "application/x-dosexec,application/x-executable,application/x-sharedlib,"
+      "application/x-pie-executable,application/x-mach-binary,"
+      "application/vnd.microsoft.portable-executable,application/x-msdownload,application/x-msi";
+  std::string clamav_db_dir = "/var/lib/clamav";
+  bool scanner_required = true;    // fail closed (503) when the scanner is unavailable
+  int malware_alert_attempts = 3;  // infected uploads in 24 h before the operator is emailed
+};
+
 struct LogConfig {
   std::string level = "info";
 };
@@ -125,6 +138,7 @@ struct Config {
   OperatorConfig operator_info;
   MailConfig mail;
   WebhooksConfig webhooks;
+  AttachmentsConfig attachments;
   LogConfig log;
 };
 

@@ -397,6 +397,36 @@ Result<json::object> CrmService::GetCustomer(const Principal& who, std::int64_t 
   });
 }
 
+Result<std::int64_t> CrmService::VisibleRecordCustomer(const Principal& who,
+                                                       std::string_view entity, std::int64_t id) {
+  return db_.Read([&](Connection& c) -> Result<std::int64_t> {
+    std::int64_t customer_id = id;
+    if (entity != "customer") {
+      const char* table = entity == "contact"       ? "contacts"
+                          : entity == "follow_up"   ? "follow_ups"
+                          : entity == "opportunity" ? "opportunities"
+                                                    : nullptr;
+      if (!table)
+        return FieldError("entity", "must be customer, contact, follow_up or opportunity");
+      auto row = c.QueryOne(fmt::format("SELECT customer_id FROM {} WHERE tenant_id = ? AND {}_id "
+                                        "= ? AND deleted_at IS NULL",
+                                        table, entity),
+                            {V(who.tenant_id), V(id)});
+      if (!row) return Error::NotFound(std::string(entity));
+      customer_id = row->integer(0);
+    }
+    Visibility v = VisibilityOf(c, identity_, who);
+    if (!FindCustomer(c, v, customer_id, true)) return Error::NotFound(std::string(entity));
+    return customer_id;
+  });
+}
+
+void CrmService::AddTimelineEvent(Connection& c, std::int64_t tenant_id, std::int64_t customer_id,
+                                  Timestamp at, std::optional<std::int64_t> actor,
+                                  const std::string& kind, const json::object& data) {
+  RecordEvent(c, tenant_id, customer_id, at, actor, kind, data);
+}
+
 Result<json::object> CrmService::CreateCustomer(const Principal& who, const json::object& body,
                                                 const RequestMeta& meta) {
   return db_.Write([&](Connection& c) -> Result<json::object> {

@@ -64,6 +64,16 @@ class CrmService {
   Result<json::object> Search(const Principal& who, const Filters& query);
   Result<json::object> Timeline(const Principal& who, std::int64_t id, const Page& page);
 
+  // The customer a record belongs to (a customer is its own) when the caller may see the
+  // record; 404 otherwise. entity: customer, contact, follow_up or opportunity.
+  Result<std::int64_t> VisibleRecordCustomer(const Principal& who, std::string_view entity,
+                                             std::int64_t id);
+  // Appends an event to a customer's timeline inside the caller's transaction.
+  static void AddTimelineEvent(storage::Connection& c, std::int64_t tenant_id,
+                               std::int64_t customer_id, Timestamp at,
+                               std::optional<std::int64_t> actor, const std::string& kind,
+                               const json::object& data);
+
   // --- Contacts -------------------------------------------------------------------------------
   Result<json::object> ListContacts(const Principal& who, const Filters& filters, const Page& page);
   Result<json::object> GetContact(const Principal& who, std::int64_t id);

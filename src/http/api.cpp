@@ -204,6 +204,7 @@ Api::Api(const Config& config, Services services) : config_(config), services_(s
   RegisterBillingRoutes();
   RegisterNoticeRoutes();
   RegisterIntegrationRoutes();
+  RegisterAttachmentRoutes();
 }
 
 Api::~Api() {

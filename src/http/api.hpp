@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 
+#include "attachments/service.hpp"
 #include "billing/service.hpp"
 #include "core/clock.hpp"
 #include "core/config.hpp"
@@ -52,6 +53,7 @@ struct Services {
   billing::BillingService& billing;
   notices::NoticeService& notices;
   integrations::IntegrationService& integrations;
+  attachments::AttachmentService& attachments;
   jobs::Scheduler& scheduler;
   const Clock& clock;
   ManualClock* test_clock = nullptr;  // set when serving with --test-clock
@@ -85,6 +87,7 @@ class Api {
   void RegisterBillingRoutes();
   void RegisterNoticeRoutes();
   void RegisterIntegrationRoutes();
+  void RegisterAttachmentRoutes();
 
   Config config_;
   Services services_;

@@ -2,16 +2,18 @@
 // KELU_BIN names the binary; KELU_TEST_DB is "sqlite" (default) or "postgres", in which case
 // KELU_TEST_PG_URL names a server where each started kelu gets a database of its own.
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, existsSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, rmSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, createHash } from 'node:crypto';
 
 export const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const bin = process.env.KELU_BIN || join(root, 'build/debug/src/kelu');
 export const dbKind = process.env.KELU_TEST_DB || 'sqlite';
+// The EICAR test string: every antivirus detects it; it harms nothing.
+export const EICAR = 'X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*';
 
 // Generous per-address login limits, so suites that sign in often are not throttled; the
 // throttling test sets its own.
@@ -39,7 +41,13 @@ export function kelu(args, { db, env = {} } = {}) {
 export async function startServer({ testClock = false, env = {}, db, restart } = {}) {
   const dir = restart ? restart.dir : mkdtempSync(join(tmpdir(), 'kelu-api-'));
   const database = restart ? restart.database : db || newDatabase(dir);
-  env = { KELU_FILES_DIR: join(dir, 'files'), ...env };
+  // Every server scans uploads with a signature database of one line: the EICAR test string.
+  const clamdb = join(dir, 'clamdb');
+  if (!restart) {
+    mkdirSync(clamdb, { recursive: true });
+    writeFileSync(join(clamdb, 'eicar.hdb'), `${createHash('md5').update(EICAR).digest('hex')}:${EICAR.length}:Kelu.Test.EICAR\n`);
+  }
+  env = { KELU_FILES_DIR: join(dir, 'files'), KELU_ATTACHMENTS_CLAMAV_DB_DIR: clamdb, ...env };
   const demo = restart ? restart.demo : JSON.parse(kelu(['demo', '--json'], { db: database, env }));
   const args = ['--db', database, 'serve', '--listen', '127.0.0.1:0'];
   if (testClock) args.push('--test-clock');

@@ -45,15 +45,17 @@ async function seedTenantA(boss) {
   const view = await s.call('POST', '/api/v1/saved-views', { token: boss, body: { entity: 'customers', name: `${MARK}视图`, filters: { q: MARK } } });
   const order = await s.call('POST', '/api/v1/billing/orders', { token: boss, body: { kind: 'sms', pack: 'sms-1000' } });
   const thread = await s.call('POST', '/api/v1/support/threads', { token: boss, body: { subject: `${MARK}支持`, body: MARK } });
-  for (const r of [dept, user, token, grant, pool, customer, pooled, contact, followUp, task, deleted, pipeline, opportunity, imported, field, view, order, thread]) {
+  const file = await s.call('POST', `/api/v1/attachments?entity=customer&entity_id=${customer.body.id}&filename=${encodeURIComponent(MARK)}.txt`, {
+    token: boss, raw: MARK, headers: { 'content-type': 'text/plain' } });
+  for (const r of [dept, user, token, grant, pool, customer, pooled, contact, followUp, task, deleted, pipeline, opportunity, imported, field, view, order, thread, file]) {
     assert.equal(r.status, 201, r.text);
   }
   return [dept.body.id, user.body.id, token.body.id, grant.body.id, pool.body.id, customer.body.id,
     pooled.body.id, contact.body.id, followUp.body.id, task.body.id, deleted.body.id, pipeline.body.id,
-    opportunity.body.id, imported.body.id, field.body.id, view.body.id, order.body.id, thread.body.id];
+    opportunity.body.id, imported.body.id, field.body.id, view.body.id, order.body.id, thread.body.id, file.body.id];
 }
 
-async function snapshot(boss) {
+async function snapshot(boss, customerId) {
   const views = {};
   for (const path of ['/api/v1/users?limit=200', '/api/v1/departments', '/api/v1/roles', '/api/v1/support-grants',
     '/api/v1/tenant', '/api/v1/api-tokens', '/api/v1/customers?limit=200', '/api/v1/contacts?limit=200',
@@ -61,7 +63,8 @@ async function snapshot(boss) {
     '/api/v1/crm/settings', '/api/v1/opportunities?limit=200', '/api/v1/imports', '/api/v1/custom-fields',
     '/api/v1/saved-views', '/api/v1/billing/orders', '/api/v1/billing/subscription',
     '/api/v1/billing/notices', '/api/v1/billing/ledger', '/api/v1/billing/points',
-    '/api/v1/support/threads', '/api/v1/announcements']) {
+    '/api/v1/support/threads', '/api/v1/announcements', '/api/v1/attachments/usage',
+    `/api/v1/attachments?entity=customer&entity_id=${customerId}`]) {
     const r = await s.call('GET', path, { token: boss });
     assert.equal(r.status, 200, path);
     // Usage stamps move when A itself calls; everything else must stay put.
@@ -77,7 +80,7 @@ test('tenant B sees and changes nothing of tenant A on any route', async () => {
   for (const r of (await s.call('GET', '/api/v1/audit-log?limit=20', { token: bossA })).body.items) aIds.push(r.id);
   const aTenantId = (await s.call('GET', '/api/v1/tenant', { token: bossA })).body.id;
   aIds.push(aTenantId);
-  const before = await snapshot(bossA);
+  const before = await snapshot(bossA, aIds[5]);
 
   const { bossToken: bossB } = await s.createTenant('tenant-b', { seats: 50 });
   const routes = JSON.parse(execFileSync(bin, ['--db', s.database, 'routes', '--json'], { encoding: 'utf8' }));
@@ -132,7 +135,7 @@ test('tenant B sees and changes nothing of tenant A on any route', async () => {
     }
   }
   assert.ok(calls > 100, `only ${calls} calls`);
-  assert.deepEqual(await snapshot(bossA), before, "tenant A's data changed");
+  assert.deepEqual(await snapshot(bossA, aIds[5]), before, "tenant A's data changed");
   // A's boss still works: nothing B did reached A's sessions.
   assert.equal((await s.call('GET', '/api/v1/me', { token: bossA })).status, 200);
 });

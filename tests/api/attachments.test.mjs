@@ -1,0 +1,124 @@
+// Attachments: uploads scanned by a real libclamav (with a signature database this test writes:
+// the EICAR test string, no signatures downloaded), content types sniffed, the quota enforced
+// atomically, Chinese file names kept on download, and the space freed on delete.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, writeFileSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startServer, expectError, EICAR } from './harness.mjs';
+
+// A 1x1 PNG.
+const PNG = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000000' +
+  '1f15c4890000000d49444154789c6360000002000001e221bc330000000049454e44ae426082', 'hex');
+let s;
+let boss;
+let customer;
+let clamdb;
+
+function upload(token, entityId, bytes, filename, { entity = 'customer', type = 'application/octet-stream' } = {}) {
+  const q = new URLSearchParams({ entity, entity_id: String(entityId), filename });
+  return s.call('POST', `/api/v1/attachments?${q}`, { token, raw: bytes, headers: { 'content-type': type } });
+}
+
+before(async () => {
+  clamdb = mkdtempSync(join(tmpdir(), 'kelu-clamdb-'));
+  const md5 = createHash('md5').update(EICAR).digest('hex');
+  writeFileSync(join(clamdb, 'eicar.hdb'), `${md5}:${EICAR.length}:Kelu.Test.EICAR\n`);
+  // 1 MiB a seat keeps the quota small enough to fill in a test.
+  s = await startServer({ env: { KELU_ATTACHMENTS_CLAMAV_DB_DIR: clamdb, KELU_TERMS_SEAT_STORAGE_MIB: '1' } });
+  boss = await s.loginAs('boss');
+  const c = await s.call('POST', '/api/v1/customers', { token: boss, body: { name: '附件客户' } });
+  customer = c.body;
+});
+after(async () => { await s.stop(); rmSync(clamdb, { recursive: true, force: true }); });
+
+test('a clean file is stored: type sniffed, Chinese name kept on download, preview inline, in the timeline', async () => {
+  const r = await upload(boss, customer.id, PNG, '合同 扫描件.txt');
+  assert.equal(r.status, 201, r.text);
+  assert.equal(r.body.mime, 'image/png');  // from the bytes, not the name
+  assert.equal(r.body.filename, '合同 扫描件.txt');
+  const list = await s.call('GET', `/api/v1/attachments?entity=customer&entity_id=${customer.id}`, { token: boss });
+  assert.equal(list.body.items.length, 1);
+  const dl = await fetch(`${s.url}/api/v1/attachments/${r.body.id}/download`, { headers: { authorization: `Bearer ${boss}` } });
+  assert.equal(dl.status, 200);
+  assert.deepEqual(Buffer.from(await dl.arrayBuffer()), PNG);
+  const cd = dl.headers.get('content-disposition');
+  assert.match(cd, /^attachment; filename="[^"]+"; filename\*=UTF-8''/);
+  assert.equal(decodeURIComponent(cd.split("UTF-8''")[1]), '合同 扫描件.txt');
+  const inline = await fetch(`${s.url}/api/v1/attachments/${r.body.id}/download?inline=1`, { headers: { authorization: `Bearer ${boss}` } });
+  assert.match(inline.headers.get('content-disposition'), /^inline;/);
+  assert.equal(inline.headers.get('content-type'), 'image/png');
+  const timeline = await s.call('GET', `/api/v1/customers/${customer.id}/timeline`, { token: boss });
+  assert.ok(timeline.body.items.some((e) => e.kind === 'attachment.upload'), timeline.text);
+});
+
+test('multipart/form-data uploads take the file part and its name', async () => {
+  const boundary = 'kelu-test-boundary';
+  const body = Buffer.concat([
+    Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="报价单.pdf"\r\nContent-Type: application/pdf\r\n\r\n`),
+    Buffer.from('%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n'),
+    Buffer.from(`\r\n--${boundary}--\r\n`)]);
+  const q = new URLSearchParams({ entity: 'customer', entity_id: String(customer.id) });
+  const r = await s.call('POST', `/api/v1/attachments?${q}`, { token: boss, raw: body, headers: { 'content-type': `multipart/form-data; boundary=${boundary}` } });
+  assert.equal(r.status, 201, r.text);
+  assert.equal(r.body.filename, '报价单.pdf');
+  assert.equal(r.body.mime, 'application/pdf');
+});
+
+test('empty files, blocked types and EICAR are refused whole; malware attempts are audited', async () => {
+  expectError(assert, await upload(boss, customer.id, Buffer.alloc(0), 'empty.txt'), 422, 'empty_file');
+  expectError(assert, await upload(boss, customer.id, readFileSync('/bin/true'), 'notes.txt'), 422, 'blocked_type');
+  const bad = await upload(boss, customer.id, Buffer.from(EICAR), 'invoice.txt');
+  expectError(assert, bad, 422, 'malware_detected');
+  assert.match(bad.body.error.details.signature, /Kelu\.Test\.EICAR/);
+  const list = await s.call('GET', `/api/v1/attachments?entity=customer&entity_id=${customer.id}`, { token: boss });
+  assert.equal(list.body.items.length, 2);
+  const audit = await s.call('GET', '/api/v1/audit-log?limit=50', { token: boss });
+  assert.ok(audit.body.items.some((a) => a.action === 'attachment.malware_blocked'));
+  expectError(assert, await upload(boss, 999999999, PNG, 'x.png'), 404, 'not_found');
+  expectError(assert, await upload(boss, customer.id, PNG, 'x.png', { entity: 'invoice' }), 422, 'validation_failed');
+});
+
+test('the quota holds under racing uploads, says how to buy more, and deleting frees space', async () => {
+  const { bossToken } = await s.createTenant('small-store', { seats: 1 });  // 1 MiB
+  const c = await s.call('POST', '/api/v1/customers', { token: bossToken, body: { name: '小客户' } });
+  const big = () => Buffer.concat([PNG, Buffer.alloc(600 * 1024, 7)]);
+  const [a, b] = await Promise.all([upload(bossToken, c.body.id, big(), 'a.png'), upload(bossToken, c.body.id, big(), 'b.png')]);
+  const statuses = [a.status, b.status].sort();
+  assert.deepEqual(statuses, [201, 413], `${a.text} ${b.text}`);
+  const refused = a.status === 413 ? a : b;
+  assert.equal(refused.body.error.code, 'quota_exceeded');
+  assert.equal(refused.body.error.details.quota_bytes, 1024 * 1024);
+  assert.match(refused.body.error.details.buy, /storage/);
+  const usage = await s.call('GET', '/api/v1/attachments/usage', { token: bossToken });
+  assert.equal(usage.body.quota_bytes, 1024 * 1024);
+  assert.equal(usage.body.used_bytes, PNG.length + 600 * 1024);
+  assert.equal(usage.body.by_user.length, 1);
+  const notices = await s.call('GET', '/api/v1/billing/notices', { token: bossToken });
+  assert.ok(!notices.body.items.some((n) => n.kind === 'storage_80'));  // 59 % used
+  const kept = a.status === 201 ? a : b;
+  assert.equal((await s.call('DELETE', `/api/v1/attachments/${kept.body.id}`, { token: bossToken })).status, 204);
+  assert.equal((await s.call('GET', '/api/v1/attachments/usage', { token: bossToken })).body.used_bytes, 0);
+  const again = await upload(bossToken, c.body.id, Buffer.concat([PNG, Buffer.alloc(900 * 1024, 1)]), 'c.png');
+  assert.equal(again.status, 201, again.text);
+  const after = await s.call('GET', '/api/v1/billing/notices', { token: bossToken });
+  assert.ok(after.body.items.some((n) => n.kind === 'storage_80'));
+});
+
+test('others see only their own usage; a server without signatures refuses uploads (fail closed)', async () => {
+  const member = await s.loginAs('member');
+  const mine = await s.call('GET', '/api/v1/attachments/usage', { token: member });
+  assert.deepEqual(Object.keys(mine.body), ['mine_bytes']);
+  const plain = await startServer({ env: { KELU_ATTACHMENTS_CLAMAV_DB_DIR: join(clamdb, 'missing') } });
+  try {
+    const b = await plain.loginAs('boss');
+    const c = await plain.call('POST', '/api/v1/customers', { token: b, body: { name: '无扫描' } });
+    const q = new URLSearchParams({ entity: 'customer', entity_id: String(c.body.id), filename: 'a.png' });
+    const r = await plain.call('POST', `/api/v1/attachments?${q}`, { token: b, raw: PNG, headers: { 'content-type': 'image/png' } });
+    expectError(assert, r, 503, 'scanner_unavailable');
+  } finally {
+    await plain.stop();
+  }
+});
