@@ -139,6 +139,14 @@ Result<Runtime> Build(const Options& o, bool test_clock, bool serving = false) {
   rt.blobs = attachments::MakeLocalBlobStore(rt.config.files.dir);
   rt.scanner = serving ? attachments::Scanner::Load(rt.config.attachments.clamav_db_dir, {})
                        : attachments::Scanner::Unloaded("not loaded outside kelu serve");
+  attachments::BlobStore* blobs = rt.blobs.get();
+  rt.billing->SetBlobAccess(
+      {[blobs](std::int64_t tenant_id, const std::string& sha) -> std::optional<std::string> {
+         auto p = blobs->Path(tenant_id, sha);
+         if (!p.ok()) return std::nullopt;
+         return *p;
+       },
+       [blobs](std::int64_t tenant_id) { return blobs->RemoveTenant(tenant_id); }});
   rt.attachments = std::make_unique<attachments::AttachmentService>(
       *rt.db, *rt.identity, *rt.crm, *rt.billing, *rt.blobs, *rt.scanner, rt.config, rt.zone);
   identity::IdentityService* ids = rt.identity.get();

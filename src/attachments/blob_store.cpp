@@ -67,6 +67,18 @@ class LocalBlobStore final : public BlobStore {
     return OkStatus();
   }
 
+  std::int64_t RemoveTenant(std::int64_t tenant_id) override {
+    std::error_code ec;
+    std::int64_t files = 0;
+    fs::path dir = root_ / std::to_string(tenant_id);
+    for (auto it = fs::recursive_directory_iterator(dir, ec); !ec && it != fs::end(it);
+         it.increment(ec)) {
+      if (it->is_regular_file(ec)) ++files;
+    }
+    fs::remove_all(dir, ec);
+    return files;
+  }
+
   std::string TempPath() override { return (root_ / "tmp" / RandomToken(12)).string(); }
 
  private:

@@ -20,6 +20,8 @@ class BlobStore {
   // A path the blob can be read from.
   virtual Result<std::string> Path(std::int64_t tenant_id, const std::string& sha256) = 0;
   virtual Status Remove(std::int64_t tenant_id, const std::string& sha256) = 0;
+  // Every blob of a tenant (the purge); answers how many files went.
+  virtual std::int64_t RemoveTenant(std::int64_t tenant_id) = 0;
   // A new temporary file path in the store's own file system (so Put is a rename).
   virtual std::string TempPath() = 0;
 };

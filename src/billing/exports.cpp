@@ -28,7 +28,7 @@ namespace {
 const std::unordered_set<std::string> kNotExported = {
     "user_sessions",  "api_tokens",   "password_history", "search_docs",
     "search_bigrams", "import_items", "data_exports"};
-const std::unordered_set<std::string> kSecretColumns = {"password_hash", "token_hash",
+const std::unordered_set<std::string> kSecretColumns = {"password_hash", "token_hash", "secret",
                                                         "csrf_token"};
 
 std::string ToHex(const unsigned char* d, std::size_t n) {
@@ -42,8 +42,11 @@ class Entry {
  public:
   Entry(zipFile zip, const std::string& name) : zip_(zip) {
     zip_fileinfo info{};
-    ok_ = zipOpenNewFileInZip64(zip, name.c_str(), &info, nullptr, 0, nullptr, 0, nullptr,
-                                Z_DEFLATED, Z_DEFAULT_COMPRESSION, 1) == ZIP_OK;
+    // Bit 11: the name is UTF-8 (Chinese file names survive every unzip tool).
+    constexpr unsigned long kUtf8Names = 1UL << 11;
+    ok_ = zipOpenNewFileInZip4_64(zip, name.c_str(), &info, nullptr, 0, nullptr, 0, nullptr,
+                                  Z_DEFLATED, Z_DEFAULT_COMPRESSION, 0, -MAX_WBITS, DEF_MEM_LEVEL,
+                                  Z_DEFAULT_STRATEGY, nullptr, 0, 0, kUtf8Names, 1) == ZIP_OK;
     crypto_hash_sha256_init(&state_);
   }
   void Write(std::string_view data) {
@@ -296,10 +299,42 @@ Status BillingService::RunExport(std::int64_t tenant_id, std::int64_t export_id)
       counts[table] = rows;
     }
   });
-  json::object manifest{{"format", "kelu-export/1"},   {"tenant", slug},
-                        {"export_id", export_id},      {"requested_at", Format(requested_at)},
-                        {"counts", std::move(counts)}, {"files", std::move(files)},
-                        {"attachments", json::array{}}};
+  // Every attachment, under its id and name, with its digest.
+  json::array attachment_files;
+  db_.Read([&](Connection& c) {
+    for (const auto& r : c.Query("SELECT attachment_id, filename, sha256, size_bytes, entity, "
+                                 "entity_id FROM attachments WHERE tenant_id = ? ORDER BY "
+                                 "attachment_id",
+                                 {V(tenant_id)})
+                             .rows) {
+      auto path = blobs_.path ? blobs_.path(tenant_id, r.text(2)) : std::nullopt;
+      if (!path) {
+        ok = false;
+        continue;
+      }
+      std::string name = fmt::format("attachments/{}-{}", r.integer(0), r.text(1));
+      Entry e(zip, name);
+      std::ifstream in(*path, std::ios::binary);
+      char buf[1 << 16];
+      while (in.read(buf, sizeof buf) || in.gcount() > 0) {
+        e.Write(std::string_view(buf, static_cast<std::size_t>(in.gcount())));
+      }
+      std::string sha;
+      ok = e.Close(&sha) && ok;
+      attachment_files.push_back(json::object{{"path", name},
+                                              {"bytes", e.bytes()},
+                                              {"sha256", sha},
+                                              {"entity", r.text(4)},
+                                              {"entity_id", r.integer(5)}});
+    }
+  });
+  json::object manifest{{"format", "kelu-export/1"},
+                        {"tenant", slug},
+                        {"export_id", export_id},
+                        {"requested_at", Format(requested_at)},
+                        {"counts", std::move(counts)},
+                        {"files", std::move(files)},
+                        {"attachments", std::move(attachment_files)}};
   {
     Entry e(zip, "manifest.json");
     e.Write(ToJson(manifest));

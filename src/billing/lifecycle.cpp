@@ -70,6 +70,9 @@ json::object BillingService::PurgeData(Connection& c, std::int64_t tenant_id) {
   auto removed = std::filesystem::remove_all(
       std::filesystem::path(files_dir_) / "exports" / std::to_string(tenant_id), ec);
   if (removed > 0) counts["export_files"] = static_cast<std::int64_t>(removed);
+  if (blobs_.remove_tenant) {
+    if (auto files = blobs_.remove_tenant(tenant_id); files > 0) counts["attachment_files"] = files;
+  }
   for (const auto& table : storage::TenantTablesChildrenFirst(c)) {
     if (kKeptAtPurge.contains(table)) continue;
     auto n = c.Exec(fmt::format("DELETE FROM {} WHERE tenant_id = ?", table), {V(tenant_id)});

@@ -90,6 +90,14 @@ class BillingService {
   void SetExportRunner(std::function<void(std::int64_t tenant_id, std::int64_t id)> runner) {
     export_runner_ = std::move(runner);
   }
+  // Where the attachment store keeps a blob (for the archive), and how it forgets a tenant (for
+  // the purge): set by the program, which knows the store.
+  struct BlobAccess {
+    std::function<std::optional<std::string>(std::int64_t tenant_id, const std::string& sha256)>
+        path;
+    std::function<std::int64_t(std::int64_t tenant_id)> remove_tenant;
+  };
+  void SetBlobAccess(BlobAccess access) { blobs_ = std::move(access); }
   Result<json::object> OperatorExports(const Principal& op, const Page& page);
 
   // Adds the billing metadata of the tenant `view["id"]` to an operator's view of it: term,
@@ -172,6 +180,7 @@ class BillingService {
   std::shared_ptr<WorkCalendar> calendar_;
   std::string files_dir_;
   std::function<void(std::int64_t, std::int64_t)> export_runner_;
+  BlobAccess blobs_;
 };
 
 }  // namespace kelu::billing

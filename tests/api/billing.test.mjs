@@ -290,6 +290,9 @@ test('the boss exports everything: one zip with a manifest, JSON and CSV per rec
   const boss = tenants.alpha.token;
   const c = await s.call('POST', '/api/v1/customers', { token: boss, body: { name: '=HYPERLINK("x")出口客户', phones: ['13900001111'] } });
   assert.equal(c.status, 201, c.text);
+  const file = await s.call('POST', `/api/v1/attachments?entity=customer&entity_id=${c.body.id}&filename=${encodeURIComponent('合同.txt')}`, {
+    token: boss, raw: '甲乙双方约定……', headers: { 'content-type': 'text/plain' } });
+  assert.equal(file.status, 201, file.text);
   const req = await s.call('POST', '/api/v1/billing/exports', { token: boss });
   assert.equal(req.status, 202, req.text);
   expectError(assert, await s.call('POST', '/api/v1/billing/exports', { token: (await s.login('sales1', PW, 'alpha')) }), 403, 'boss_only');
@@ -310,15 +313,17 @@ test('the boss exports everything: one zip with a manifest, JSON and CSV per rec
 import hashlib, json, sys, zipfile
 z = zipfile.ZipFile(sys.argv[1])
 m = json.loads(z.read('manifest.json'))
-ok = all(hashlib.sha256(z.read(f['path'])).hexdigest() == f['sha256'] for f in m['files'])
+ok = all(hashlib.sha256(z.read(f['path'])).hexdigest() == f['sha256'] for f in m['files'] + m['attachments'])
 everything = b''.join(z.read(n) for n in z.namelist())
-print(json.dumps({'counts': m['counts'], 'hashes_ok': ok, 'names': z.namelist(),
+print(json.dumps({'counts': m['counts'], 'hashes_ok': ok, 'names': z.namelist(), 'attachments': m['attachments'],
   'customers_csv': z.read('csv/customers.csv').decode('utf-8'),
   'customers_json': json.loads(z.read('json/customers.json')),
   'secrets': b'password_hash' in everything or b'argon2' in everything}))
 `, zipPath], { encoding: 'utf8' }));
   rmSync(zipPath, { force: true });
   assert.equal(summary.hashes_ok, true);
+  assert.equal(summary.attachments.length, 1);
+  assert.ok(summary.names.includes(`attachments/${file.body.id}-合同.txt`));
   assert.equal(summary.counts.customers, 1);
   assert.equal(summary.counts.users, 2);
   assert.ok(summary.counts.orders >= 4);
@@ -435,6 +440,11 @@ test('day 30 terminates for non-payment; reopening on day 45 costs interest and 
   sub = await subscription('gamma');
   assert.equal(sub.points.sms, 1000);  // reinstated before day 60
   assert.equal(sub.points_usable, true);
+  // A file of gamma's, for the purge to delete later.
+  const c = await s.call('POST', '/api/v1/customers', { token: tenants.gamma.token, body: { name: '伽马客户' } });
+  const f = await s.call('POST', `/api/v1/attachments?entity=customer&entity_id=${c.body.id}&filename=a.txt`, {
+    token: tenants.gamma.token, raw: 'gamma file', headers: { 'content-type': 'text/plain' } });
+  assert.equal(f.status, 201, f.text);
 });
 
 test('the breach-terminated tenant is purged 100 days later: records gone, billing and a tombstone kept', async () => {
@@ -489,6 +499,9 @@ test('from day 60 reopening is refused and points are forfeited; the operator ma
   assert.equal(purge.status, 200, purge.text);
   assert.equal(purge.body.state, 'purged');
   assert.ok(purge.body.report.deleted.users >= 1);
+  assert.equal(purge.body.report.deleted.attachments, 1);
+  assert.equal(purge.body.report.deleted.attachment_files, 1);
+  assert.equal(purge.body.report.deleted.customers, 1);
   expectError(assert, await s.call('POST', `/api/v1/operator/tenants/${tenants.epsilon.id}/purge`, { token: op, headers: { 'idempotency-key': key() } }), 409, 'purge_not_allowed');
   await setClock('2029-03-05T10:00:00+08:00');
   const eNotices = await notices('epsilon');
