@@ -22,6 +22,7 @@
 #include "integrations/service.hpp"
 #include "jobs/scheduler.hpp"
 #include "jobs/worker.hpp"
+#include "messaging/service.hpp"
 #include "notices/outbox.hpp"
 #include "notices/service.hpp"
 #include "storage/copy.hpp"
@@ -68,6 +69,7 @@ struct Runtime {
   std::unique_ptr<attachments::BlobStore> blobs;
   std::unique_ptr<attachments::Scanner> scanner;
   std::unique_ptr<attachments::AttachmentService> attachments;
+  std::unique_ptr<messaging::MessagingService> messaging;
 };
 
 // `serving`: the server's runtime (the malware signatures are loaded only then: they take
@@ -147,6 +149,7 @@ Result<Runtime> Build(const Options& o, bool test_clock, bool serving = false) {
          return *p;
        },
        [blobs](std::int64_t tenant_id) { return blobs->RemoveTenant(tenant_id); }});
+  rt.messaging = std::make_unique<messaging::MessagingService>(*rt.db);
   rt.attachments = std::make_unique<attachments::AttachmentService>(
       *rt.db, *rt.identity, *rt.crm, *rt.billing, *rt.blobs, *rt.scanner, rt.config, rt.zone);
   identity::IdentityService* ids = rt.identity.get();
@@ -175,8 +178,8 @@ int Serve(const Options& o) {
     rt.config.server.listen = o.listen;
   }
   http::Api api(rt.config, http::Services{*rt.db, *rt.identity, *rt.crm, *rt.billing, *rt.notices,
-                                          *rt.integrations, *rt.attachments, *rt.scheduler,
-                                          *rt.clock, rt.manual});
+                                          *rt.integrations, *rt.attachments, *rt.messaging,
+                                          *rt.scheduler, *rt.clock, rt.manual});
   rt.scheduler->set_observer(
       [&api](const jobs::JobRun& run) { api.metrics().CountJobRun(run.job, run.ok); });
 
@@ -416,8 +419,8 @@ int Routes(const Options& o) {
   Runtime& rt = built.value();
   rt.config.server.access_log = "off";
   http::Api api(rt.config, http::Services{*rt.db, *rt.identity, *rt.crm, *rt.billing, *rt.notices,
-                                          *rt.integrations, *rt.attachments, *rt.scheduler,
-                                          *rt.clock, nullptr});
+                                          *rt.integrations, *rt.attachments, *rt.messaging,
+                                          *rt.scheduler, *rt.clock, nullptr});
   json::array list;
   for (const auto& r : api.router().routes()) {
     const char* access = r->access == http::Access::kPublic       ? "public"

@@ -205,6 +205,7 @@ Api::Api(const Config& config, Services services) : config_(config), services_(s
   RegisterNoticeRoutes();
   RegisterIntegrationRoutes();
   RegisterAttachmentRoutes();
+  RegisterMessagingRoutes();
 }
 
 Api::~Api() {

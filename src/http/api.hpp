@@ -26,6 +26,7 @@
 #include "identity/service.hpp"
 #include "integrations/service.hpp"
 #include "jobs/scheduler.hpp"
+#include "messaging/service.hpp"
 #include "notices/service.hpp"
 #include "storage/database.hpp"
 
@@ -54,6 +55,7 @@ struct Services {
   notices::NoticeService& notices;
   integrations::IntegrationService& integrations;
   attachments::AttachmentService& attachments;
+  messaging::MessagingService& messaging;
   jobs::Scheduler& scheduler;
   const Clock& clock;
   ManualClock* test_clock = nullptr;  // set when serving with --test-clock
@@ -88,6 +90,7 @@ class Api {
   void RegisterNoticeRoutes();
   void RegisterIntegrationRoutes();
   void RegisterAttachmentRoutes();
+  void RegisterMessagingRoutes();
 
   Config config_;
   Services services_;
