@@ -42,6 +42,7 @@ struct Options {
   std::string listen;
   bool test_clock = false;
   bool json = false;
+  bool repair = false;
   std::string until;
   std::string copy_to;
 };
@@ -391,6 +392,15 @@ int CopyDb(const Options& o) {
   return 0;
 }
 
+// Reports (and with --repair mends) disagreements between the database and the blob store.
+int Fsck(const Options& o) {
+  auto built = Build(o, false);
+  if (!built.ok()) return Fail(built.error().message);
+  json::object report = built->attachments->Fsck(o.repair);
+  std::printf("%s\n", ToJson(report).c_str());
+  return report.at("clean").as_bool() || o.repair ? 0 : 1;
+}
+
 int Tick(const Options& o) {
   auto built = Build(o, false);
   if (!built.ok()) return Fail(built.error().message);
@@ -466,11 +476,16 @@ int main(int argc, char** argv) {
   auto* copy = app.add_subcommand(
       "copy-db", "copy every row of --db into another, empty database (SQLite to PostgreSQL)");
   copy->add_option("--to", o.copy_to, "the destination: postgresql://… or sqlite:PATH")->required();
+  auto* fsck = app.add_subcommand(
+      "fsck", "check attachments against the blob store and the usage counters (JSON report)");
+  fsck->add_flag("--repair", o.repair,
+                 "delete orphan blobs and stale temporary files, recompute counters, drop rows "
+                 "whose blob is missing");
   auto* version = app.add_subcommand("version", "print the version");
   auto* routes = app.add_subcommand("routes", "list every HTTP route");
   routes->add_flag("--json", o.json, "as JSON");
   // Global options are accepted after the subcommand too.
-  for (auto* sub : {serve, migrate, demo, tick, routes, copy}) sub->fallthrough();
+  for (auto* sub : {serve, migrate, demo, tick, routes, copy, fsck}) sub->fallthrough();
 
   try {
     app.parse(argc, argv);
@@ -486,6 +501,7 @@ int main(int argc, char** argv) {
   if (*demo) return Demo(o);
   if (*tick) return Tick(o);
   if (*copy) return CopyDb(o);
+  if (*fsck) return Fsck(o);
   if (*routes) return Routes(o);
   return 0;
 }

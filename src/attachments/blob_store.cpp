@@ -79,6 +79,33 @@ class LocalBlobStore final : public BlobStore {
     return files;
   }
 
+  void ForEach(
+      const std::function<void(std::int64_t, const std::string&, const std::string&)>& f) override {
+    std::error_code ec;
+    for (const auto& tenant : fs::directory_iterator(root_, ec)) {
+      std::int64_t id = 0;
+      try {
+        id = std::stoll(tenant.path().filename().string());
+      } catch (const std::exception&) {
+        continue;  // tmp/
+      }
+      for (auto it = fs::recursive_directory_iterator(tenant.path(), ec); !ec && it != fs::end(it);
+           it.increment(ec)) {
+        if (it->is_regular_file(ec)) f(id, it->path().filename().string(), it->path().string());
+      }
+    }
+  }
+
+  std::int64_t RemoveStaleTemps(std::chrono::seconds age) override {
+    std::error_code ec;
+    std::int64_t removed = 0;
+    auto cutoff = fs::file_time_type::clock::now() - age;
+    for (const auto& f : fs::directory_iterator(root_ / "tmp", ec)) {
+      if (f.last_write_time(ec) < cutoff && fs::remove(f.path(), ec)) ++removed;
+    }
+    return removed;
+  }
+
   std::string TempPath() override { return (root_ / "tmp" / RandomToken(12)).string(); }
 
  private:

@@ -3,6 +3,8 @@
 // written to a temporary file, fsynced and renamed into place.
 #pragma once
 
+#include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -22,6 +24,12 @@ class BlobStore {
   virtual Status Remove(std::int64_t tenant_id, const std::string& sha256) = 0;
   // Every blob of a tenant (the purge); answers how many files went.
   virtual std::int64_t RemoveTenant(std::int64_t tenant_id) = 0;
+  // Every stored blob: (tenant, sha256, path).
+  virtual void ForEach(
+      const std::function<void(std::int64_t, const std::string&, const std::string&)>& f) = 0;
+  // Temporary files older than `age` (left by a process that died mid-upload) are removed;
+  // answers how many.
+  virtual std::int64_t RemoveStaleTemps(std::chrono::seconds age) = 0;
   // A new temporary file path in the store's own file system (so Put is a rename).
   virtual std::string TempPath() = 0;
 };

@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <set>
 
 #include "core/validation.hpp"
 #include "identity/audit.hpp"
@@ -309,6 +310,91 @@ Status AttachmentService::Delete(const Principal& who, std::int64_t id, const Re
   });
   if (done.ok() && last_copy) blobs_.Remove(who.tenant_id, sha).ok();
   return done;
+}
+
+json::object AttachmentService::Fsck(bool repair) {
+  json::array missing, altered, orphans, counters;
+  // Blobs first: which exist, and are they what their name says?
+  std::set<std::pair<std::int64_t, std::string>> on_disk;
+  blobs_.ForEach([&](std::int64_t tenant, const std::string& sha, const std::string& path) {
+    on_disk.emplace(tenant, sha);
+    std::ifstream in(path, std::ios::binary);
+    crypto_hash_sha256_state state;
+    crypto_hash_sha256_init(&state);
+    char buf[1 << 16];
+    while (in.read(buf, sizeof buf) || in.gcount() > 0) {
+      crypto_hash_sha256_update(&state, reinterpret_cast<unsigned char*>(buf),
+                                static_cast<unsigned long long>(in.gcount()));
+    }
+    unsigned char digest[crypto_hash_sha256_BYTES];
+    crypto_hash_sha256_final(&state, digest);
+    std::string hex(sizeof digest * 2, '0');
+    sodium_bin2hex(hex.data(), hex.size() + 1, digest, sizeof digest);
+    if (hex != sha) altered.push_back(json::object{{"tenant_id", tenant}, {"sha256", sha}});
+  });
+  std::set<std::pair<std::int64_t, std::string>> referenced;
+  std::vector<std::pair<std::int64_t, std::int64_t>> missing_rows;
+  db_.Read([&](Connection& c) {
+    c.ForEach("SELECT tenant_id, attachment_id, sha256 FROM attachments", {}, [&](const Row& r) {
+      referenced.emplace(r.integer(0), r.text(2));
+      if (!on_disk.contains({r.integer(0), r.text(2)})) {
+        missing.push_back(json::object{
+            {"tenant_id", r.integer(0)}, {"attachment_id", r.integer(1)}, {"sha256", r.text(2)}});
+        missing_rows.emplace_back(r.integer(0), r.integer(1));
+      }
+    });
+  });
+  for (const auto& blob : on_disk) {
+    if (!referenced.contains(blob)) {
+      orphans.push_back(json::object{{"tenant_id", blob.first}, {"sha256", blob.second}});
+    }
+  }
+  std::int64_t stale = 0;
+  if (repair) {
+    for (const auto& [tenant, sha] : on_disk) {
+      if (!referenced.contains({tenant, sha})) blobs_.Remove(tenant, sha).ok();
+    }
+    stale = blobs_.RemoveStaleTemps(std::chrono::hours(1));
+    db_.Write([&](Connection& c) -> Status {
+         for (const auto& [tenant, id] : missing_rows) {
+           c.Exec("DELETE FROM attachments WHERE tenant_id = ? AND attachment_id = ?",
+                  {V(tenant), V(id)});
+         }
+         return OkStatus();
+       })
+        .ok();
+  }
+  // Counters last, after any repair above.
+  db_.Write([&](Connection& c) -> Status {
+       auto rows = c.Query(
+           "SELECT t.tenant_id, coalesce(u.used_bytes, 0), (SELECT coalesce(sum(a.size_bytes), 0) "
+           "FROM attachments a WHERE a.tenant_id = t.tenant_id) FROM tenants t LEFT JOIN "
+           "storage_usage u ON u.tenant_id = t.tenant_id");
+       for (const auto& r : rows.rows) {
+         if (r.integer(1) == r.integer(2)) continue;
+         counters.push_back(json::object{{"tenant_id", r.integer(0)},
+                                         {"counted_bytes", r.integer(1)},
+                                         {"actual_bytes", r.integer(2)}});
+         if (repair) {
+           c.Exec(
+               "INSERT INTO storage_usage (tenant_id, used_bytes) VALUES (?, 0) "
+               "ON CONFLICT (tenant_id) DO NOTHING",
+               {V(r.integer(0))});
+           c.Exec("UPDATE storage_usage SET used_bytes = ? WHERE tenant_id = ?",
+                  {V(r.integer(2)), V(r.integer(0))});
+         }
+       }
+       return OkStatus();
+     })
+      .ok();
+  bool clean = missing.empty() && altered.empty() && orphans.empty() && counters.empty();
+  return json::object{{"clean", clean},
+                      {"repaired", repair},
+                      {"missing_blobs", std::move(missing)},
+                      {"altered_blobs", std::move(altered)},
+                      {"orphan_blobs", std::move(orphans)},
+                      {"usage_counters", std::move(counters)},
+                      {"stale_temp_files_removed", stale}};
 }
 
 Result<json::object> AttachmentService::Usage(const Principal& who) {

@@ -52,6 +52,12 @@ class AttachmentService {
 
   std::int64_t max_file_bytes() const { return max_file_bytes_; }
 
+  // `kelu fsck`: disagreements between the database and the blob store — attachments whose blob
+  // is missing or altered, blobs no attachment refers to, stale temporary files, usage counters
+  // that are not the sum of the attachments. With `repair`: orphans and stale temporary files
+  // deleted, counters recomputed, rows of missing blobs removed (their bytes are gone).
+  json::object Fsck(bool repair);
+
  private:
   std::string Sniff(std::string_view bytes);
 

@@ -4,10 +4,11 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, writeFileSync, readFileSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, mkdirSync, writeFileSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startServer, expectError, EICAR } from './harness.mjs';
+import { startServer, expectError, EICAR, kelu } from './harness.mjs';
 
 // A 1x1 PNG.
 const PNG = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000000' +
@@ -121,4 +122,39 @@ test('others see only their own usage; a server without signatures refuses uploa
   } finally {
     await plain.stop();
   }
+});
+
+test('kelu fsck finds orphan and missing blobs and wrong counters, and --repair mends them', async () => {
+  const env = { KELU_FILES_DIR: join(s.dir, 'files') };
+  const run = (args) => {
+    try {
+      return { code: 0, report: JSON.parse(kelu(args, { db: s.database, env })) };
+    } catch (e) {
+      return { code: e.status, report: JSON.parse(e.stdout) };
+    }
+  };
+  assert.equal(run(['fsck']).code, 0, JSON.stringify(run(['fsck']).report));
+  const tenantId = (await s.call('GET', '/api/v1/tenant', { token: boss })).body.id;
+  const doomed = await upload(boss, customer.id, Buffer.from('会被删掉的文件'), 'gone.txt');
+  assert.equal(doomed.status, 201, doomed.text);
+  const sha = doomed.body.sha256;
+  rmSync(join(s.dir, 'files', 'blobs', String(tenantId), sha.slice(0, 2), sha));
+  const fake = 'f'.repeat(64);
+  mkdirSync(join(s.dir, 'files', 'blobs', String(tenantId), 'ff'), { recursive: true });
+  writeFileSync(join(s.dir, 'files', 'blobs', String(tenantId), 'ff', fake), 'orphan');
+  const sql = `UPDATE storage_usage SET used_bytes = used_bytes + 12345 WHERE tenant_id = ${tenantId}`;
+  if (s.database.startsWith('sqlite:')) execFileSync('sqlite3', [s.database.slice(7), sql]);
+  else execFileSync('psql', [s.database, '-qc', sql]);
+
+  const found = run(['fsck']);
+  assert.equal(found.code, 1);
+  assert.deepEqual(found.report.missing_blobs.map((m) => m.attachment_id), [doomed.body.id]);
+  assert.deepEqual(found.report.orphan_blobs.map((o) => o.sha256), [fake]);
+  assert.equal(found.report.usage_counters.length, 1);
+  assert.equal(found.report.usage_counters[0].counted_bytes - found.report.usage_counters[0].actual_bytes, 12345);
+  assert.equal(run(['fsck', '--repair']).code, 0);
+  const after = run(['fsck']);
+  assert.equal(after.code, 0, JSON.stringify(after.report));
+  assert.equal(after.report.clean, true);
+  expectError(assert, await s.call('GET', `/api/v1/attachments/${doomed.body.id}/download`, { token: boss }), 404, 'not_found');
 });
