@@ -66,6 +66,8 @@ void BillingService::RecordNotice(Connection& c, std::int64_t tenant_id, const s
 
 json::object BillingService::PurgeData(Connection& c, std::int64_t tenant_id) {
   json::object counts;
+  counts["attachment_bytes"] = c.QueryInt(
+      "SELECT coalesce(sum(size_bytes), 0) FROM attachments WHERE tenant_id = ?", {V(tenant_id)});
   std::error_code ec;
   auto removed = std::filesystem::remove_all(
       std::filesystem::path(files_dir_) / "exports" / std::to_string(tenant_id), ec);
@@ -368,6 +370,39 @@ Result<json::object> BillingService::PurgeNow(const Principal& op, std::int64_t 
                                   {"tenant.purge", "tenant", std::to_string(tenant_id), {}, report},
                                   tenant_id);
     return json::object{{"id", tenant_id}, {"state", "purged"}, {"report", std::move(report)}};
+  });
+}
+
+Result<json::object> BillingService::Purges(const Principal&, Timestamp now) {
+  Date today = zone_.LocalDate(now);
+  return db_.Read([&](Connection& c) -> Result<json::object> {
+    json::array upcoming;
+    for (const auto& r : c.Query(fmt::format("SELECT {} FROM tenants WHERE state = 'terminated' "
+                                             "ORDER BY terminated_on, tenant_id",
+                                             kTenantColumns))
+                             .rows) {
+      Tenant t = Tenant::FromRow(r);
+      if (!t.terminated_on) continue;
+      upcoming.push_back(
+          json::object{{"tenant_id", t.id},
+                       {"slug", t.slug},
+                       {"ending", t.ending},
+                       {"terminated_on", FormatDate(*t.terminated_on)},
+                       {"purge_on", FormatDate(PurgeDate(terms_, *t.terminated_on))},
+                       {"manual_purge_allowed", ManualPurgeAllowed(terms_, t.lifecycle(), today)}});
+    }
+    json::array done;
+    for (const auto& r : c.Query("SELECT t.tenant_id, t.slug, t.purged_at, e.detail FROM tenants t "
+                                 "JOIN tenant_events e ON e.tenant_id = t.tenant_id AND e.kind = "
+                                 "'purged' WHERE t.state = 'purged' ORDER BY t.purged_at DESC "
+                                 "LIMIT 200")
+                             .rows) {
+      done.push_back(json::object{{"tenant_id", r.integer(0)},
+                                  {"slug", r.text(1)},
+                                  {"purged_at", Format(FromMicros(r.integer(2)))},
+                                  {"report", ParseJson(r.text(3)).value_or(json::object{})}});
+    }
+    return json::object{{"upcoming", std::move(upcoming)}, {"done", std::move(done)}};
   });
 }
 

@@ -139,6 +139,9 @@ class BillingService {
   Result<json::object> TenantTimeline(const Principal& op, std::int64_t tenant_id,
                                       const Page& page);
   Result<json::object> TenantNotices(const Principal& op, std::int64_t tenant_id, const Page& page);
+  // The purge queue (terminated tenants with their purge date and whether the operator may purge
+  // now) and the purge reports of purged ones.
+  Result<json::object> Purges(const Principal& op, Timestamp now);
   Result<json::object> Calendar(const Principal& op);
   Result<json::object> LoadCalendarYear(const Principal& op, const json::object& body,
                                         const RequestMeta& meta);

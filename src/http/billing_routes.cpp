@@ -519,6 +519,24 @@ void Api::RegisterBillingRoutes() {
               Idempotent(db, ById([&billing](Context& ctx, std::int64_t id) {
                            return Reply(billing.PurgeNow(ctx.who(), id, ctx.meta));
                          })));
+  router_.Add(
+      "GET", "/api/v1/operator/purges", Access::kOperator,
+      {"The purge queue (terminated tenants, purge dates, manual purge allowed) and the "
+       "purge reports",
+       "operator",
+       nullptr,
+       Obj({{"upcoming", Array(Obj({{"tenant_id", Int()},
+                                    {"slug", Str()},
+                                    {"purge_on", Str()},
+                                    {"manual_purge_allowed", Bool()}}))},
+            {"done", Array(Obj({{"tenant_id", Int()},
+                                {"slug", Str()},
+                                {"purged_at", Time()},
+                                {"report", Obj({})}}))}}),
+       200,
+       {},
+       {}},
+      [&billing, &clock](Context& ctx) { return Reply(billing.Purges(ctx.who(), clock.now())); });
   router_.Add("GET", "/api/v1/operator/tenants/{id}/timeline", Access::kOperator,
               {"A tenant's lifecycle, orders, payments and alerts (never its records)",
                "operator",

@@ -502,6 +502,12 @@ test('from day 60 reopening is refused and points are forfeited; the operator ma
   assert.equal(purge.body.report.deleted.attachments, 1);
   assert.equal(purge.body.report.deleted.attachment_files, 1);
   assert.equal(purge.body.report.deleted.customers, 1);
+  assert.equal(purge.body.report.deleted.attachment_bytes, 'gamma file'.length);
+  const purges = await s.call('GET', '/api/v1/operator/purges', { token: op });
+  assert.ok(purges.body.done.some((p) => p.slug === 'gamma' && p.report.by === 'operator'));
+  const queued = purges.body.upcoming.find((p) => p.slug === 'epsilon');
+  assert.equal(queued.purge_on, '2029-03-11');
+  assert.equal(queued.manual_purge_allowed, false);
   expectError(assert, await s.call('POST', `/api/v1/operator/tenants/${tenants.epsilon.id}/purge`, { token: op, headers: { 'idempotency-key': key() } }), 409, 'purge_not_allowed');
   await setClock('2029-03-05T10:00:00+08:00');
   const eNotices = await notices('epsilon');
