@@ -47,6 +47,53 @@ void Api::RegisterMessagingRoutes() {
        {"forbidden", "validation_failed"},
        {}},
       [&svc](Context& ctx) { return Reply(svc.PutTenantWords(ctx.who(), ctx.body, ctx.meta)); });
+  json::value signature = Obj({{"signature", Nullable(Str())},
+                               {"status", Enum({"none", "pending", "approved", "rejected"})},
+                               {"requested_at", Nullable(Time())},
+                               {"decided_at", Nullable(Time())},
+                               {"reason", Nullable(Str())}});
+  router_.Add("GET", "/api/v1/sms/signature", Access::kTenant,
+              {"The tenant's SMS signature and whether the operator approved it",
+               "sms",
+               nullptr,
+               signature,
+               200,
+               {},
+               {}},
+              [&svc](Context& ctx) { return Reply(svc.Signature(ctx.who())); });
+  router_.Add(
+      "PUT", "/api/v1/sms/signature", Access::kTenant,
+      {"Ask for an SMS signature (2 to 20 characters, without 【】); it waits for the "
+       "operator's approval",
+       "sms",
+       Obj({{"signature", Str()}}, {"signature"}),
+       signature,
+       200,
+       {"forbidden", "validation_failed"},
+       {}},
+      [&svc](Context& ctx) { return Reply(svc.RequestSignature(ctx.who(), ctx.body, ctx.meta)); });
+  router_.Add(
+      "GET", "/api/v1/operator/sms/signatures", Access::kOperator,
+      {"SMS signatures waiting for approval", "operator", nullptr, ListOf(signature), 200, {}, {}},
+      [&svc](Context& ctx) { return Reply(svc.PendingSignatures(ctx.who())); });
+  for (bool approve : {true, false}) {
+    router_.Add("POST",
+                approve ? "/api/v1/operator/sms/signatures/{id}/approve"
+                        : "/api/v1/operator/sms/signatures/{id}/reject",
+                Access::kOperator,
+                {approve ? "Approve a tenant's SMS signature (id: the tenant)"
+                         : "Reject a tenant's SMS signature with a reason (id: the tenant)",
+                 "operator",
+                 Obj({{"reason", Str()}},
+                     approve ? std::vector<std::string>{} : std::vector<std::string>{"reason"}),
+                 signature,
+                 200,
+                 {"signature_decided", "validation_failed"},
+                 {}},
+                ById([&svc, approve](Context& ctx, std::int64_t id) {
+                  return Reply(svc.DecideSignature(ctx.who(), id, approve, ctx.body, ctx.meta));
+                }));
+  }
   router_.Add("GET", "/api/v1/operator/sms/sensitive-words", Access::kOperator,
               {"The operator's sensitive-word list, applied to every tenant",
                "operator",

@@ -83,7 +83,13 @@ Result<json::object> MessagingService::Preview(const Principal& who, const json:
   auto recipients = f.Int("recipients", false, 1, 10'000'000).value_or(1);
   auto type = f.Enum("type", false, {"notification", "marketing"}).value_or("notification");
   if (!f.ok()) return f.ToError();
-  std::string sig = signature ? *signature : who.tenant_slug;
+  std::string sig = signature.value_or("");
+  if (sig.empty()) {
+    auto current = Signature(who);
+    sig = current.ok() && current->at("status") == "approved"
+              ? std::string(current->at("signature").as_string())
+              : who.tenant_slug;
+  }
   std::string sent = *text;
   if (type == "marketing") sent += kUnsubscribeText;
   auto size = MeasureSms(sig, sent);
@@ -98,6 +104,108 @@ Result<json::object> MessagingService::Preview(const Principal& who, const json:
                       {"points", SmsPoints(size->segments, recipients)},
                       {"sensitive_words", std::move(found)},
                       {"sendable", words.empty()}};
+}
+
+namespace {
+
+json::object SignatureView(const storage::Row& r, const Zone& zone) {
+  // signature, status, requested_at, decided_at, reason, tenant_id
+  auto time = [&](std::size_t i) -> json::value {
+    if (r.is_null(i)) return nullptr;
+    return json::value(FormatRfc3339(FromMicros(r.integer(i)), zone));
+  };
+  return json::object{{"tenant_id", r.integer(5)}, {"signature", r.text(0)},
+                      {"status", r.text(1)},       {"requested_at", time(2)},
+                      {"decided_at", time(3)},     {"reason", OrNull(r.opt_text(4))}};
+}
+
+constexpr const char* kSignatureColumns =
+    "signature, status, requested_at, decided_at, reason, tenant_id";
+
+}  // namespace
+
+Result<json::object> MessagingService::Signature(const Principal& who) {
+  return db_.Read([&](Connection& c) -> Result<json::object> {
+    auto row = c.QueryOne(
+        fmt::format("SELECT {} FROM sms_signatures WHERE tenant_id = ?", kSignatureColumns),
+        {V(who.tenant_id)});
+    if (!row) return json::object{{"signature", nullptr}, {"status", "none"}};
+    return SignatureView(*row, Zone::Shanghai());
+  });
+}
+
+Result<json::object> MessagingService::RequestSignature(const Principal& who,
+                                                        const json::object& body,
+                                                        const RequestMeta& meta) {
+  if (!Manager(who)) {
+    return Error::Forbidden("forbidden", "Only the boss and admins ask for a signature.");
+  }
+  Fields f(body);
+  f.OnlyKeys({"signature"});
+  // Carriers accept 2 to 20 characters, without the brackets.
+  auto sig = f.String("signature", true, 2, 20);
+  if (sig && (sig->find("【") != std::string::npos || sig->find("】") != std::string::npos)) {
+    f.Fail("signature", "without 【】: they are added when sending");
+  }
+  if (!f.ok()) return f.ToError();
+  auto done = db_.Write([&](Connection& c) -> Status {
+    c.Exec("DELETE FROM sms_signatures WHERE tenant_id = ?", {V(who.tenant_id)});
+    c.Exec(
+        "INSERT INTO sms_signatures (tenant_id, signature, status, requested_at, requested_by) "
+        "VALUES (?, ?, 'pending', ?, ?)",
+        {V(who.tenant_id), V(*sig), V(ToMicros(meta.now)), V(who.user_id)});
+    identity::RecordAudit(c, who, meta, {"sms.signature_request", "sms_signature", *sig, {}, {}});
+    return OkStatus();
+  });
+  if (!done.ok()) return std::move(done).error();
+  return Signature(who);
+}
+
+Result<json::object> MessagingService::PendingSignatures(const Principal&) {
+  return db_.Read([&](Connection& c) -> Result<json::object> {
+    json::array items;
+    for (const auto& r : c.Query(fmt::format("SELECT {} FROM sms_signatures WHERE status = "
+                                             "'pending' ORDER BY requested_at",
+                                             kSignatureColumns))
+                             .rows) {
+      items.push_back(SignatureView(r, Zone::Shanghai()));
+    }
+    return json::object{{"items", std::move(items)}, {"next_cursor", nullptr}};
+  });
+}
+
+Result<json::object> MessagingService::DecideSignature(const Principal& op, std::int64_t tenant_id,
+                                                       bool approve, const json::object& body,
+                                                       const RequestMeta& meta) {
+  Fields f(body);
+  f.OnlyKeys({"reason"});
+  auto reason = f.String("reason", !approve, 1, 500);
+  if (!f.ok()) return f.ToError();
+  return db_.Write([&](Connection& c) -> Result<json::object> {
+    auto row = c.QueryOne(
+        fmt::format("SELECT {} FROM sms_signatures WHERE tenant_id = ?", kSignatureColumns),
+        {V(tenant_id)});
+    if (!row) return Error::NotFound("signature");
+    if (row->text(1) != "pending") {
+      return Error::Conflict("signature_decided", "This signature was decided already.");
+    }
+    c.Exec(
+        "UPDATE sms_signatures SET status = ?, decided_at = ?, decided_by = ?, reason = ? "
+        "WHERE tenant_id = ?",
+        {V(approve ? "approved" : "rejected"), V(ToMicros(meta.now)), V(op.operator_id), V(reason),
+         V(tenant_id)});
+    identity::RecordOperatorAudit(c, op.operator_id, op.name, meta,
+                                  {approve ? "sms.signature_approve" : "sms.signature_reject",
+                                   "sms_signature",
+                                   row->text(0),
+                                   {},
+                                   json::object{{"reason", OrNull(reason)}}},
+                                  tenant_id);
+    auto again = c.QueryOne(
+        fmt::format("SELECT {} FROM sms_signatures WHERE tenant_id = ?", kSignatureColumns),
+        {V(tenant_id)});
+    return SignatureView(*again, Zone::Shanghai());
+  });
 }
 
 Result<json::object> MessagingService::OperatorWords() {

@@ -34,6 +34,15 @@ class MessagingService {
   Result<json::object> TenantWords(const Principal& who);
   Result<json::object> PutTenantWords(const Principal& who, const json::object& body,
                                       const RequestMeta& meta);
+  // The signature: the boss asks for one (it waits for the operator), the operator approves or
+  // rejects it with a reason. Only an approved signature is sent.
+  Result<json::object> Signature(const Principal& who);
+  Result<json::object> RequestSignature(const Principal& who, const json::object& body,
+                                        const RequestMeta& meta);
+  Result<json::object> PendingSignatures(const Principal& op);
+  Result<json::object> DecideSignature(const Principal& op, std::int64_t tenant_id, bool approve,
+                                       const json::object& body, const RequestMeta& meta);
+
   // Every sensitive word in `text` for the tenant (the operator's list and its own).
   std::vector<std::string> Check(std::int64_t tenant_id, std::string_view text);
 

@@ -58,3 +58,30 @@ test("sensitive words come from the operator's list and the tenant's own, after 
   const audit = await s.call('GET', '/api/v1/operator/audit-log', { token: op });
   assert.ok(audit.body.items.some((a) => a.action === 'sms.sensitive_words'));
 });
+
+test('the SMS signature waits for the operator: approved, it is used; rejected, with a reason', async () => {
+  assert.equal((await s.call('GET', '/api/v1/sms/signature', { token: boss })).body.status, 'none');
+  expectError(assert, await s.call('PUT', '/api/v1/sms/signature', { token: boss, body: { signature: '【客录】' } }), 422, 'validation_failed');
+  const member = await s.loginAs('member');
+  expectError(assert, await s.call('PUT', '/api/v1/sms/signature', { token: member, body: { signature: '演示科技' } }), 403, 'forbidden');
+  const asked = await s.call('PUT', '/api/v1/sms/signature', { token: boss, body: { signature: '演示科技' } });
+  assert.equal(asked.status, 200, asked.text);
+  assert.equal(asked.body.status, 'pending');
+  const tenantId = (await s.call('GET', '/api/v1/tenant', { token: boss })).body.id;
+  const pending = await s.call('GET', '/api/v1/operator/sms/signatures', { token: op });
+  assert.ok(pending.body.items.some((x) => x.tenant_id === tenantId && x.signature === '演示科技'));
+  let r = await preview({ text: '您好' });
+  assert.equal(r.body.message, '【demo】您好');  // not approved yet: the tenant's short name
+  expectError(assert, await s.call('POST', `/api/v1/operator/sms/signatures/${tenantId}/reject`, { token: op, body: {} }), 422, 'validation_failed');
+  const ok = await s.call('POST', `/api/v1/operator/sms/signatures/${tenantId}/approve`, { token: op, body: {} });
+  assert.equal(ok.status, 200, ok.text);
+  assert.equal(ok.body.status, 'approved');
+  expectError(assert, await s.call('POST', `/api/v1/operator/sms/signatures/${tenantId}/reject`, { token: op, body: { reason: 'x' } }), 409, 'signature_decided');
+  r = await preview({ text: '您好' });
+  assert.equal(r.body.message, '【演示科技】您好');
+  const other = await s.createTenant('sms-c');
+  await s.call('PUT', '/api/v1/sms/signature', { token: other.bossToken, body: { signature: '假冒银行' } });
+  const no = await s.call('POST', `/api/v1/operator/sms/signatures/${other.tenant.id}/reject`, { token: op, body: { reason: '签名与企业名称不符' } });
+  assert.equal(no.body.status, 'rejected');
+  assert.equal((await s.call('GET', '/api/v1/sms/signature', { token: other.bossToken })).body.reason, '签名与企业名称不符');
+});
