@@ -2,12 +2,12 @@
 
 #include <fmt/format.h>
 #include <magic.h>
-#include <sodium.h>
 
 #include <filesystem>
 #include <fstream>
 #include <set>
 
+#include "core/random.hpp"
 #include "core/validation.hpp"
 #include "identity/audit.hpp"
 #include "notices/outbox.hpp"
@@ -19,14 +19,6 @@ using storage::Row;
 using storage::V;
 
 namespace {
-
-std::string Sha256Hex(std::string_view bytes) {
-  unsigned char digest[crypto_hash_sha256_BYTES];
-  crypto_hash_sha256(digest, reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size());
-  std::string hex(sizeof digest * 2, '0');
-  sodium_bin2hex(hex.data(), hex.size() + 1, digest, sizeof digest);
-  return hex;
-}
 
 // A file name as people gave it, without directories or control characters.
 std::string CleanName(std::string_view name) {
@@ -318,19 +310,8 @@ json::object AttachmentService::Fsck(bool repair) {
   std::set<std::pair<std::int64_t, std::string>> on_disk;
   blobs_.ForEach([&](std::int64_t tenant, const std::string& sha, const std::string& path) {
     on_disk.emplace(tenant, sha);
-    std::ifstream in(path, std::ios::binary);
-    crypto_hash_sha256_state state;
-    crypto_hash_sha256_init(&state);
-    char buf[1 << 16];
-    while (in.read(buf, sizeof buf) || in.gcount() > 0) {
-      crypto_hash_sha256_update(&state, reinterpret_cast<unsigned char*>(buf),
-                                static_cast<unsigned long long>(in.gcount()));
-    }
-    unsigned char digest[crypto_hash_sha256_BYTES];
-    crypto_hash_sha256_final(&state, digest);
-    std::string hex(sizeof digest * 2, '0');
-    sodium_bin2hex(hex.data(), hex.size() + 1, digest, sizeof digest);
-    if (hex != sha) altered.push_back(json::object{{"tenant_id", tenant}, {"sha256", sha}});
+    if (Sha256OfFile(path) != sha)
+      altered.push_back(json::object{{"tenant_id", tenant}, {"sha256", sha}});
   });
   std::set<std::pair<std::int64_t, std::string>> referenced;
   std::vector<std::pair<std::int64_t, std::int64_t>> missing_rows;

@@ -10,6 +10,7 @@
 #include <unordered_set>
 
 #include "billing/internal.hpp"
+#include "core/random.hpp"
 #include "dataio/csv.hpp"
 #include "identity/audit.hpp"
 #include "identity/paging.hpp"
@@ -344,16 +345,7 @@ Status BillingService::RunExport(std::int64_t tenant_id, std::int64_t export_id)
   if (zipClose(zip, nullptr) != ZIP_OK || !ok) return fail("writing the archive failed");
   fs::rename(part, final_path, ec);
   if (ec) return fail(ec.message());
-  std::ifstream in(final_path, std::ios::binary);
-  crypto_hash_sha256_state state;
-  crypto_hash_sha256_init(&state);
-  char buf[1 << 16];
-  while (in.read(buf, sizeof buf) || in.gcount() > 0) {
-    crypto_hash_sha256_update(&state, reinterpret_cast<unsigned char*>(buf),
-                              static_cast<unsigned long long>(in.gcount()));
-  }
-  unsigned char digest[crypto_hash_sha256_BYTES];
-  crypto_hash_sha256_final(&state, digest);
+  std::string archive_sha = Sha256OfFile(final_path.string());
   auto bytes = static_cast<std::int64_t>(fs::file_size(final_path, ec));
   return db_.Write([&](Connection& c) -> Status {
     // Dated on the injected clock: the request's time stands for "now" in a job run later.
@@ -362,8 +354,8 @@ Status BillingService::RunExport(std::int64_t tenant_id, std::int64_t export_id)
     c.Exec(
         "UPDATE data_exports SET status = 'ready', finished_at = ?, expires_at = ?, "
         "file_path = ?, bytes = ?, sha256 = ? WHERE tenant_id = ? AND export_id = ?",
-        {V(ToMicros(at)), V(ToMicros(expires)), V(final_path.string()), V(bytes),
-         V(ToHex(digest, sizeof digest)), V(tenant_id), V(export_id)});
+        {V(ToMicros(at)), V(ToMicros(expires)), V(final_path.string()), V(bytes), V(archive_sha),
+         V(tenant_id), V(export_id)});
     RecordNotice(c, tenant_id, "export_ready", fmt::format("export_ready:{}", export_id),
                  "数据导出已完成",
                  fmt::format("您申请的数据导出已生成，可在 {0} 前下载。Your data export is ready "

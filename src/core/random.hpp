@@ -13,6 +13,8 @@ std::string RandomToken(std::size_t bytes = 32);
 std::string RandomPassword(std::size_t length = 16);
 // Lowercase hex SHA-256 of `data`.
 std::string Sha256Hex(std::string_view data);
+// The SHA-256 (hex) of a file's content, read in pieces; "" when it cannot be read.
+std::string Sha256OfFile(const std::string& path);
 // Compares in time independent of where the inputs differ.
 bool ConstantTimeEqual(std::string_view a, std::string_view b);
 // Initialises libsodium; call once at start. Returns false when it cannot.
