@@ -5,7 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh bench
 cmake --preset release >/dev/null
-cmake --build build/release -j "$(nproc)" --target kelu kelu_bench_lifecycle kelu_billing_property_test
+cmake --build build/release -j "$(nproc)" --target kelu kelu_bench_lifecycle kelu_billing_property_test \
+  kelu_bench_filter
 BIN=$PWD/build/release/src/kelu
 DURATION=${KELU_BENCH_SECONDS:-8}
 CONNS=${KELU_BENCH_CONNECTIONS:-64}
@@ -21,6 +22,11 @@ rps() { awk '/Requests\/sec/ {print $2}'; }
 # kelu on SQLite with the demo tenant; the measured route is an authenticated cheap read.
 db="sqlite:$work/kelu.db"
 boss_pw=$("$BIN" --db "$db" demo --json | python3 -c 'import json,sys; d=json.load(sys.stdin); print([u for u in d["tenant"]["users"] if u["role"]=="boss"][0]["password"])')
+# Uploads are scanned: a one-line signature database (the EICAR test string), as in the tests.
+mkdir -p "$work/clamdb"
+eicar='X5O!P%@AP[4\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*'
+printf '%s:%s:Kelu.Test.EICAR\n' "$(printf '%s' "$eicar" | md5sum | cut -d' ' -f1)" "${#eicar}" >"$work/clamdb/eicar.hdb"
+export KELU_ATTACHMENTS_CLAMAV_DB_DIR="$work/clamdb" KELU_FILES_DIR="$work/files"
 kport=$(free_port)
 KELU_SERVER_ACCESS_LOG=off "$BIN" --db "$db" serve --listen "127.0.0.1:$kport" >"$work/kelu.log" 2>&1 &
 pids+=($!)
@@ -140,6 +146,26 @@ LUA
 read -r follow_rps me_rps < <(follow_pair "$kport")
 sqlite_token=$token
 
+# Attachments: UPLOADS uploads of a 20 MB file (typed, scanned, counted, fsynced), beside cp of the
+# same file on the same disk followed by sync; then the sensitive-word filter beside a naive loop.
+UPLOADS=${KELU_BENCH_UPLOADS:-5}
+head -c $((20 << 20)) /dev/urandom >"$work/upload.bin"
+cust=$(api "http://127.0.0.1:$kport/api/v1/customers" -H 'content-type: application/json' \
+  -d '{"name":"附件基准客户"}' | json_field '["id"]')
+up_start=$(date +%s.%N)
+for i in $(seq "$UPLOADS"); do
+  api -o /dev/null "http://127.0.0.1:$kport/api/v1/attachments?entity=customer&entity_id=$cust&filename=f$i.bin" \
+    -H 'content-type: application/octet-stream' --data-binary @"$work/upload.bin"
+  head -c 16 /dev/urandom >>"$work/upload.bin"  # a new file each time (no deduplication)
+done
+upload_mbs=$(python3 -c "import time; print(round($UPLOADS * 20 / (time.time() - $up_start), 1))")
+cp_start=$(date +%s.%N)
+for i in $(seq "$UPLOADS"); do cp "$work/upload.bin" "$work/files/copy$i.bin"; sync "$work/files/copy$i.bin"; done
+cp_mbs=$(python3 -c "import time; print(round($UPLOADS * 20 / (time.time() - $cp_start), 1))")
+filter=$(build/release/src/kelu_bench_filter)
+filter_mbs=$(python3 -c "import json,sys; print(json.loads(sys.argv[1])['filter_mb_per_s'])" "$filter")
+naive_mbs=$(python3 -c "import json,sys; print(json.loads(sys.argv[1])['naive_mb_per_s'])" "$filter")
+
 # --- The same figures on PostgreSQL (a throwaway cluster on loopback): the SQLite database is
 # moved there with `kelu copy-db`, as a deployment outgrowing one machine would, so search
 # runs over the same million customers; then PG_ROWS more are imported through the API.
@@ -186,12 +212,13 @@ python3 - "$kelu_rps" "$nginx_rps" "$bytes" "$CONNS" "$DURATION" "$ROWS" "$BIG_R
   "$import_rate" "$sqlite_rate" "$peak_rss_mb" "$list_rps" "$list_nginx_rps" "$s2_50" "$s2_99" "$s4_50" \
   "$s4_99" "$n_50" "$n_99" "$follow_rps" "$me_rps" "$PG_ROWS" "$pg_import_rate" "$p2_50" "$p2_99" \
   "$p4_50" "$p4_99" "$pg_follow_rps" "$pg_me_rps" "$TENANTS" "$lc_s_run" "$lc_s_scan" "$lc_p_run" \
-  "$lc_p_scan" "$lc_changes" "$lc_notices" "$PROPERTY_STEPS" "$prop_seconds" <<'PY'
+  "$lc_p_scan" "$lc_changes" "$lc_notices" "$PROPERTY_STEPS" "$prop_seconds" "$upload_mbs" "$cp_mbs" \
+  "$filter_mbs" "$naive_mbs" <<'PY'
 import json, sys, datetime, platform, os
 (kelu, nginx, size, conns, secs, rows, big, total, import_rate, sqlite_rate, rss, list_rps, list_nginx,
  s2_50, s2_99, s4_50, s4_99, n_50, n_99, follow_rps, me_rps, pg_rows, pg_import, p2_50, p2_99, p4_50,
  p4_99, pg_follow, pg_me, tenants, lc_s_run, lc_s_scan, lc_p_run, lc_p_scan, lc_changes, lc_notices,
- prop_steps, prop_seconds) = sys.argv[1:]
+ prop_steps, prop_seconds, upload_mbs, cp_mbs, filter_mbs, naive_mbs) = sys.argv[1:]
 def fig(name, value, unit, base_name, base_value, goal=None):
     f = {"name": name, "value": float(value), "unit": unit,
          "baseline": {"name": base_name, "value": float(base_value)},
@@ -228,6 +255,10 @@ result = {
             lc_s_run, "s", "one SQL scan of the same tenant rows", lc_s_scan),
         fig(f"daily lifecycle run, {tenants} tenants (PostgreSQL)", lc_p_run, "s",
             "one SQL scan of the same tenant rows", lc_p_scan),
+        fig("attachment upload, 20 MB files (sniffed, scanned, counted, fsynced; SQLite)", upload_mbs, "MB/s",
+            "cp of the same file on the same disk, then sync", cp_mbs),
+        fig("sensitive-word filter, 10 000 words (Aho-Corasick)", filter_mbs, "MB/s",
+            "a naive loop: each word searched for in the text", naive_mbs),
     ],
     # Not a speed figure: the long run of the contract's property test (make test runs 600 steps).
     "checks": [{"name": "contract property test: random steps, every invariant after each, two clocks",
