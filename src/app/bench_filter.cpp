@@ -33,7 +33,7 @@ int main() {
   auto found = filter.Find(text);
   double automaton = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   // The naive loop on a slice (it is far slower), scaled to MB/s.
-  std::string slice = text.substr(0, 256 * 1024);
+  std::string slice = text.substr(0, std::size_t{256} * 1024);
   auto t1 = std::chrono::steady_clock::now();
   std::size_t hits = 0;
   for (const auto& w : words) hits += slice.find(w) != std::string::npos;
