@@ -166,6 +166,12 @@ Result<Runtime> Build(const Options& o, bool test_clock, bool serving = false) {
                          [billing](Timestamp now) { return billing->RunLifecycle(now); });
   rt.scheduler->Register("crm.purge_recycle_bin",
                          [crm](Timestamp now) { return crm->PurgeRecycleBin(now); });
+  // After the recycle-bin purge: the blobs its attachments left behind.
+  attachments::AttachmentService* files = rt.attachments.get();
+  std::chrono::minutes orphan_age{rt.config.attachments.orphan_min_age_minutes};
+  rt.scheduler->Register("attachments.collect_orphans", [files, orphan_age](Timestamp) {
+    return files->CollectOrphans(orphan_age);
+  });
   return rt;
 }
 

@@ -378,6 +378,25 @@ json::object AttachmentService::Fsck(bool repair) {
                       {"stale_temp_files_removed", stale}};
 }
 
+Status AttachmentService::CollectOrphans(std::chrono::seconds min_age) {
+  std::set<std::pair<std::int64_t, std::string>> referenced;
+  db_.Read([&](Connection& c) {
+    c.ForEach("SELECT DISTINCT tenant_id, sha256 FROM attachments", {},
+              [&](const Row& r) { referenced.emplace(r.integer(0), r.text(1)); });
+  });
+  auto cutoff = std::filesystem::file_time_type::clock::now() - min_age;
+  std::vector<std::pair<std::int64_t, std::string>> orphans;
+  blobs_.ForEach([&](std::int64_t tenant, const std::string& sha, const std::string& path) {
+    std::error_code ec;
+    if (referenced.contains({tenant, sha})) return;
+    if (std::filesystem::last_write_time(path, ec) < cutoff && !ec)
+      orphans.emplace_back(tenant, sha);
+  });
+  for (const auto& [tenant, sha] : orphans) blobs_.Remove(tenant, sha).ok();
+  blobs_.RemoveStaleTemps(min_age);
+  return OkStatus();
+}
+
 Result<json::object> AttachmentService::Usage(const Principal& who) {
   bool boss = who.kind == identity::PrincipalKind::kUser && who.role == identity::Role::kBoss;
   return db_.Read([&](Connection& c) -> Result<json::object> {

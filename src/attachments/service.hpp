@@ -57,6 +57,9 @@ class AttachmentService {
   // that are not the sum of the attachments. With `repair`: orphans and stale temporary files
   // deleted, counters recomputed, rows of missing blobs removed (their bytes are gone).
   json::object Fsck(bool repair);
+  // The daily job: blobs no attachment refers to (left by purges and deletions), older than
+  // `min_age` so an upload still committing is never touched, and stale temporary files.
+  Status CollectOrphans(std::chrono::seconds min_age);
 
  private:
   std::string Sniff(std::string_view bytes);

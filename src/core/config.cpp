@@ -283,6 +283,8 @@ const std::vector<Key>& Keys() {
                            KELU_FIELD(std::string, attachments.clamav_db_dir), NonEmpty()));
     k.push_back(MakeBool("attachments", "scanner_required",
                          KELU_FIELD(bool, attachments.scanner_required)));
+    k.push_back(MakeInt("attachments", "orphan_min_age_minutes",
+                        KELU_FIELD(int, attachments.orphan_min_age_minutes), 0, 100000));
     k.push_back(MakeInt("attachments", "malware_alert_attempts",
                         KELU_FIELD(int, attachments.malware_alert_attempts), 1, 1000));
     k.push_back(MakeString("log", "level", KELU_FIELD(std::string, log.level),

@@ -122,6 +122,9 @@ struct AttachmentsConfig {
   std::string clamav_db_dir = "/var/lib/clamav";
   bool scanner_required = true;    // fail closed (503) when the scanner is unavailable
   int malware_alert_attempts = 3;  // infected uploads in 24 h before the operator is emailed
+  // Blobs no attachment refers to are deleted by the daily job once this old (real time), so
+  // an upload still committing is never touched.
+  int orphan_min_age_minutes = 60;
 };
 
 struct LogConfig {

@@ -430,6 +430,26 @@ Status CrmService::RunPoolJob(Timestamp now) {
 Status CrmService::PurgeRecycleBin(Timestamp now) {
   std::int64_t cutoff = ToMicros(now - std::chrono::days(kRecycleDays));
   return db_.Write([&](Connection& c) -> Status {
+    // Attachments of the records about to go leave with them, and their bytes leave the quota;
+    // the blobs no row refers to any more are collected by the attachments' daily job.
+    const std::string doomed = fmt::format(
+        "(EXISTS (SELECT 1 FROM customers cu WHERE cu.tenant_id = {0}.tenant_id AND "
+        "cu.customer_id = {0}.customer_id AND cu.deleted_at IS NOT NULL AND cu.deleted_at < ?) "
+        "OR ({0}.entity = 'contact' AND EXISTS (SELECT 1 FROM contacts x WHERE x.tenant_id = "
+        "{0}.tenant_id AND x.contact_id = {0}.entity_id AND x.deleted_at IS NOT NULL AND "
+        "x.deleted_at < ?)) OR ({0}.entity = 'follow_up' AND EXISTS (SELECT 1 FROM follow_ups x "
+        "WHERE x.tenant_id = {0}.tenant_id AND x.follow_up_id = {0}.entity_id AND x.deleted_at "
+        "IS NOT NULL AND x.deleted_at < ?)) OR ({0}.entity = 'opportunity' AND EXISTS (SELECT 1 "
+        "FROM opportunities x WHERE x.tenant_id = {0}.tenant_id AND x.opportunity_id = "
+        "{0}.entity_id AND x.deleted_at IS NOT NULL AND x.deleted_at < ?)))",
+        "a");
+    c.Exec(
+        "UPDATE storage_usage SET used_bytes = used_bytes - (SELECT coalesce(sum(a.size_bytes), "
+        "0) FROM attachments a WHERE a.tenant_id = storage_usage.tenant_id AND " +
+            doomed + ")",
+        {V(cutoff), V(cutoff), V(cutoff), V(cutoff)});
+    c.Exec("DELETE FROM attachments AS a WHERE " + doomed,
+           {V(cutoff), V(cutoff), V(cutoff), V(cutoff)});
     // Stage histories of the opportunities about to go (theirs, or their customer's).
     c.Exec(
         "DELETE FROM opportunity_changes WHERE EXISTS (SELECT 1 FROM opportunities o JOIN "

@@ -158,3 +158,31 @@ test('kelu fsck finds orphan and missing blobs and wrong counters, and --repair 
   assert.equal(after.report.clean, true);
   expectError(assert, await s.call('GET', `/api/v1/attachments/${doomed.body.id}/download`, { token: boss }), 404, 'not_found');
 });
+
+test('purging the recycle bin takes the attachments along: their bytes leave the quota, their blobs go', async () => {
+  const t = await startServer({ testClock: true, env: { KELU_ATTACHMENTS_ORPHAN_MIN_AGE_MINUTES: '0' } });
+  try {
+    const op = await t.operatorToken();
+    const b = await t.loginAs('boss');
+    const c = await t.call('POST', '/api/v1/customers', { token: b, body: { name: '回收站客户' } });
+    const ct = await t.call('POST', '/api/v1/contacts', { token: b, body: { customer_id: c.body.id, name: '联系人甲' } });
+    const q = (entity, id) => new URLSearchParams({ entity, entity_id: String(id), filename: `${entity}.txt` });
+    const f1 = await t.call('POST', `/api/v1/attachments?${q('customer', c.body.id)}`, { token: b, raw: 'customer file', headers: { 'content-type': 'text/plain' } });
+    const f2 = await t.call('POST', `/api/v1/attachments?${q('contact', ct.body.id)}`, { token: b, raw: 'contact file!', headers: { 'content-type': 'text/plain' } });
+    assert.equal(f1.status, 201, f1.text);
+    assert.equal(f2.status, 201, f2.text);
+    assert.equal((await t.call('GET', '/api/v1/attachments/usage', { token: b })).body.used_bytes, 26);
+    assert.equal((await t.call('DELETE', `/api/v1/customers/${c.body.id}`, { token: b })).status, 204);
+    const now = Date.parse((await t.call('GET', '/api/v1/operator/clock', { token: op })).body.now);
+    const moved = await t.call('POST', '/api/v1/operator/clock', { token: op, body: { now: new Date(now + 32 * 86400 * 1000).toISOString() } });
+    assert.equal(moved.status, 200, moved.text);
+    assert.ok(moved.body.jobs_run.every((j) => j.ok));
+    const b2 = await t.loginAs('boss');
+    assert.equal((await t.call('GET', '/api/v1/attachments/usage', { token: b2 })).body.used_bytes, 0);
+    expectError(assert, await t.call('GET', `/api/v1/attachments/${f1.body.id}/download`, { token: b2 }), 404, 'not_found');
+    const report = JSON.parse(kelu(['fsck'], { db: t.database, env: { KELU_FILES_DIR: join(t.dir, 'files') } }));
+    assert.equal(report.clean, true, JSON.stringify(report));
+  } finally {
+    await t.stop();
+  }
+});

@@ -24,7 +24,8 @@ test('the clock reads in Asia/Shanghai and moves forward, running the jobs of ev
   const dates = [...new Set(runs.map((r) => r.date))];
   assert.ok(dates.length >= 3 && dates.length <= 4, JSON.stringify(runs));
   assert.deepEqual(runs.map((r) => r.date), [...runs.map((r) => r.date)].sort(), 'days run in order');
-  const jobs = ['identity.purge_ended_sessions', 'crm.pool_auto_return', 'billing.lifecycle', 'crm.purge_recycle_bin'];
+  const jobs = ['identity.purge_ended_sessions', 'crm.pool_auto_return', 'billing.lifecycle', 'crm.purge_recycle_bin',
+    'attachments.collect_orphans'];
   for (const d of dates) {
     assert.deepEqual(runs.filter((r) => r.date === d).map((r) => r.job), jobs, `every job once on ${d}, in order`);
   }
