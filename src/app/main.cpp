@@ -150,7 +150,7 @@ Result<Runtime> Build(const Options& o, bool test_clock, bool serving = false) {
          return *p;
        },
        [blobs](std::int64_t tenant_id) { return blobs->RemoveTenant(tenant_id); }});
-  rt.messaging = std::make_unique<messaging::MessagingService>(*rt.db);
+  rt.messaging = std::make_unique<messaging::MessagingService>(*rt.db, rt.zone);
   rt.attachments = std::make_unique<attachments::AttachmentService>(
       *rt.db, *rt.identity, *rt.crm, *rt.billing, *rt.blobs, *rt.scanner, rt.config, rt.zone);
   identity::IdentityService* ids = rt.identity.get();

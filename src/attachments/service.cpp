@@ -398,7 +398,7 @@ Status AttachmentService::CollectOrphans(std::chrono::seconds min_age) {
 }
 
 Result<json::object> AttachmentService::Usage(const Principal& who) {
-  bool boss = who.kind == identity::PrincipalKind::kUser && who.role == identity::Role::kBoss;
+  bool boss = who.is_boss();
   return db_.Read([&](Connection& c) -> Result<json::object> {
     if (!boss) {
       std::int64_t mine = c.QueryInt(

@@ -54,16 +54,14 @@ Result<std::string> BillingService::OrderDocument(const Principal& who, std::int
   bool op = who.kind == identity::PrincipalKind::kOperator;
   if (!op) KELU_RETURN_IF_ERROR(RequireBoss(who));
   return db_.Read([&](Connection& c) -> Result<std::string> {
-    auto row = c.QueryOne(
-        op ? "SELECT order_id, number, kind, status, price_list_version, plan_code, seats, years, "
-             "blocks, points, term_start, term_end, total_fen, details, created_at, accepted_at, "
-             "accepted_by, paid_at, cancelled_at, tenant_id FROM orders WHERE order_id = ? AND "
-             "tenant_id > ?"
-           : "SELECT order_id, number, kind, status, price_list_version, plan_code, seats, years, "
-             "blocks, points, term_start, term_end, total_fen, details, created_at, accepted_at, "
-             "accepted_by, paid_at, cancelled_at, tenant_id FROM orders WHERE order_id = ? AND "
-             "tenant_id = ?",
-        {V(id), V(op ? std::int64_t{0} : who.tenant_id)});
+    // The operator reaches any tenant's order; the boss only the tenant's own.
+    auto row =
+        op ? c.QueryOne(fmt::format("SELECT {} FROM orders WHERE order_id = ?", kOrderColumns),
+                        {V(id)})
+           : c.QueryOne(fmt::format("SELECT {} FROM orders WHERE tenant_id = ? AND "
+                                    "order_id = ?",
+                                    kOrderColumns),
+                        {V(who.tenant_id), V(id)});
     if (!row) return Error::NotFound("order");
     json::object o = OrderView(c, *row);
     const auto& parties = o["parties"].as_object();

@@ -9,6 +9,12 @@
 
 namespace kelu::billing {
 
+// Orders as OrderView reads them.
+inline constexpr const char* kOrderColumns =
+    "order_id, number, kind, status, price_list_version, plan_code, seats, years, blocks, "
+    "points, term_start, term_end, total_fen, details, created_at, accepted_at, accepted_by, "
+    "paid_at, cancelled_at, tenant_id";
+
 inline constexpr const char* kTenantColumns =
     "tenant_id, slug, name, state, ending, seats, plan_code, packages, term_anchor, expiry, "
     "terminated_on, non_renewal_at, next_seats, storage_blocks, points_forfeited_at, "
@@ -54,6 +60,8 @@ inline std::optional<std::string> OptDateText(const std::optional<Date>& d) {
 std::string NextNumber(storage::Connection& c, std::string_view prefix, int year);
 
 Error BossOnly();
+// {"sms": n, "fax": n}: points left in lots not forfeited.
+json::object PointBalances(storage::Connection& c, std::int64_t tenant_id);
 json::value LinesJson(const std::vector<Line>& lines);
 
 }  // namespace internal

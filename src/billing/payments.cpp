@@ -80,12 +80,7 @@ Result<json::object> BillingService::ConfirmPayment(const Principal& op, std::in
     if (kind == "subscription") {
       if (lc.state != State::kOrdered) return Stale();
     } else if (kind == "renewal") {
-      bool renewable = lc.state == State::kActive || lc.state == State::kSuspended ||
-                       (lc.state == State::kTerminated && lc.ending == Ending::kNonPayment);
-      if (!renewable) {
-        return Error::Conflict("renewal_not_allowed",
-                               "This agreement has ended; it cannot be renewed or reopened.");
-      }
+      KELU_RETURN_IF_ERROR(CheckRenewable(lc));
       if (!t->expiry || order->opt_text(5) != FormatDate(*t->expiry)) return Stale();
       auto due = RenewalAmountDue(terms_, base, *t->expiry, *paid_on);
       if (!due.ok()) return std::move(due).error();
@@ -398,15 +393,27 @@ Result<json::object> BillingService::OperatorOrders(const Principal&, const std:
     params.push_back(V(identity::CursorBefore(page)));
     params.push_back(V(page.limit));
     auto rows = c.Query(
-        fmt::format("SELECT order_id, number, kind, status, price_list_version, plan_code, seats, "
-                    "years, blocks, points, term_start, term_end, total_fen, details, created_at, "
-                    "accepted_at, accepted_by, paid_at, cancelled_at, tenant_id FROM orders "
-                    "WHERE {}order_id < ? ORDER BY order_id DESC LIMIT ?",
-                    where),
+        fmt::format("SELECT {} FROM orders WHERE {}order_id < ? ORDER BY order_id DESC LIMIT ?",
+                    kOrderColumns, where),
         params);
     return identity::PageOfRows(rows, page, [&](const Row& r) { return OrderView(c, r); });
   });
 }
+
+namespace internal {
+
+json::object PointBalances(Connection& c, std::int64_t tenant_id) {
+  json::object balances{{"sms", 0}, {"fax", 0}};
+  for (const auto& r : c.Query("SELECT kind, coalesce(sum(remaining), 0) FROM point_lots WHERE "
+                               "tenant_id = ? AND forfeited_at IS NULL GROUP BY kind",
+                               {V(tenant_id)})
+                           .rows) {
+    balances[r.text(0)] = r.integer(1);
+  }
+  return balances;
+}
+
+}  // namespace internal
 
 void BillingService::AddBillingMeta(json::object& view, Timestamp now) {
   if (!view.contains("id") || !view["id"].is_int64()) return;
@@ -424,14 +431,7 @@ void BillingService::AddBillingMeta(json::object& view, Timestamp now) {
     }
     view["storage_blocks"] = t->blocks;
     view["storage_quota_bytes"] = StorageQuotaBytes(terms_, t->seats, t->blocks);
-    json::object points{{"sms", 0}, {"fax", 0}};
-    for (const auto& r : c.Query("SELECT kind, coalesce(sum(remaining), 0) FROM point_lots WHERE "
-                                 "tenant_id = ? AND forfeited_at IS NULL GROUP BY kind",
-                                 {V(id)})
-                             .rows) {
-      points[r.text(0)] = r.integer(1);
-    }
-    view["points"] = std::move(points);
+    view["points"] = PointBalances(c, id);
   });
 }
 
@@ -546,9 +546,7 @@ Result<json::object> BillingService::Subscription(const Principal& who, Timestam
       }
       // What renewing for one year costs if paid today.
       auto list = LoadPriceList(c, nullptr);
-      bool renewable = lc.state == State::kActive || lc.state == State::kSuspended ||
-                       (lc.state == State::kTerminated && lc.ending == Ending::kNonPayment);
-      if (list.ok() && t->plan && renewable) {
+      if (list.ok() && t->plan && CheckRenewable(lc).ok()) {
         auto lines = PriceTerm(*list, terms_, t->RenewalGroup(*list), 1, t->blocks, true, today);
         if (lines.ok()) {
           auto due = RenewalAmountDue(terms_, Total(*lines), *t->expiry, today);
@@ -566,13 +564,7 @@ Result<json::object> BillingService::Subscription(const Principal& who, Timestam
         }
       }
     }
-    auto points = c.Query(
-        "SELECT kind, coalesce(sum(remaining), 0) FROM point_lots WHERE tenant_id = ? AND "
-        "forfeited_at IS NULL GROUP BY kind",
-        {V(t->id)});
-    json::object balances{{"sms", 0}, {"fax", 0}};
-    for (const auto& r : points.rows) balances[r.text(0)] = r.integer(1);
-    out["points"] = std::move(balances);
+    out["points"] = PointBalances(c, t->id);
     out["points_usable"] = PointsUsable(lc);
     return out;
   });

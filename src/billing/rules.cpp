@@ -222,6 +222,15 @@ Lifecycle Apply(const Lifecycle& lc, const Transition& t) {
   return next;
 }
 
+Status CheckRenewable(const Lifecycle& lc) {
+  if (lc.state == State::kActive || lc.state == State::kSuspended ||
+      (lc.state == State::kTerminated && lc.ending == Ending::kNonPayment)) {
+    return OkStatus();
+  }
+  return Error::Conflict("renewal_not_allowed",
+                         "This agreement has ended; it cannot be renewed or reopened.");
+}
+
 int ArrearsDay(Date expiry, Date today) { return DaysBetween(expiry, today); }
 
 Date PurgeDate(const TermsConfig& terms, Date terminated_on) {

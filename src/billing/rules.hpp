@@ -106,6 +106,11 @@ std::optional<Transition> NextTransition(const TermsConfig& terms, const Lifecyc
 // Applies a transition to the lifecycle value (the job also writes its side effects).
 Lifecycle Apply(const Lifecycle& lc, const Transition& t);
 
+// §10, §11: a subscription can be renewed while active or suspended, and reopened after a
+// termination for non-payment (the day-60 limit is RenewalAmountDue's); 409 renewal_not_allowed
+// after any other ending.
+Status CheckRenewable(const Lifecycle& lc);
+
 // Day N of arrears: today − expiry (day 0 is the expiry date itself).
 int ArrearsDay(Date expiry, Date today);
 // When the purge of a terminated tenant is due.

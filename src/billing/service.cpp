@@ -146,7 +146,7 @@ Result<std::string> BillingService::EnsureTerm(std::int64_t tenant_id, std::stri
 }
 
 Status BillingService::RequireBoss(const Principal& who) const {
-  if (who.kind != identity::PrincipalKind::kUser || who.role != identity::Role::kBoss) {
+  if (!who.is_boss()) {
     return BossOnly();
   }
   return OkStatus();
@@ -282,15 +282,6 @@ json::object BillingService::OrderView(Connection& c, const Row& r) {
                            {"reference", r.text(1)}};
   return o;
 }
-
-namespace {
-
-constexpr const char* kOrderColumns =
-    "order_id, number, kind, status, price_list_version, plan_code, seats, years, blocks, "
-    "points, term_start, term_end, total_fen, details, created_at, accepted_at, accepted_by, "
-    "paid_at, cancelled_at, tenant_id";
-
-}  // namespace
 
 Result<json::object> BillingService::InsertOrder(Connection& c, const Tenant& t,
                                                  std::string_view kind, std::int64_t version,
@@ -476,12 +467,7 @@ Result<json::object> BillingService::PlaceOrder(const Principal& who, const json
     std::vector<Line> lines;
     json::object fields;
     if (*kind == "renewal") {
-      bool renewable = lc.state == State::kActive || lc.state == State::kSuspended ||
-                       (lc.state == State::kTerminated && lc.ending == Ending::kNonPayment);
-      if (!renewable) {
-        return Error::Conflict("renewal_not_allowed",
-                               "This agreement has ended; it cannot be renewed or reopened.");
-      }
+      KELU_RETURN_IF_ERROR(CheckRenewable(lc));
       // From day 60 nothing can be reopened: refuse the order itself, citing the rule.
       auto due = RenewalAmountDue(terms_, 0, *t->expiry, today);
       if (!due.ok()) return std::move(due).error();

@@ -38,6 +38,12 @@ struct Principal {
   std::string csrf_token;
 
   bool is_tenant() const { return kind != PrincipalKind::kOperator; }
+  // A tenant user signed in as the boss (support access never counts).
+  bool is_boss() const { return kind == PrincipalKind::kUser && role == Role::kBoss; }
+  // The boss or an admin, signed in themselves.
+  bool is_boss_or_admin() const {
+    return kind == PrincipalKind::kUser && (role == Role::kBoss || role == Role::kAdmin);
+  }
 };
 
 // Where a request came from, for audit and login history; `now` from the injected clock.

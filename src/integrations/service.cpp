@@ -75,8 +75,7 @@ IntegrationService::IntegrationService(storage::Database& db, const Config& conf
 IntegrationService::~IntegrationService() { Stop(); }
 
 Status IntegrationService::RequireManager(const Principal& who) const {
-  if (who.kind != identity::PrincipalKind::kUser ||
-      (who.role != identity::Role::kBoss && who.role != identity::Role::kAdmin)) {
+  if (!who.is_boss_or_admin()) {
     return Error::Forbidden("forbidden", "Only the boss and admins manage webhooks.");
   }
   return OkStatus();

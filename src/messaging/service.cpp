@@ -36,14 +36,10 @@ json::object WordsView(const std::vector<std::string>& words) {
                       {"count", static_cast<std::int64_t>(words.size())}};
 }
 
-bool Manager(const Principal& who) {
-  return who.kind == identity::PrincipalKind::kUser &&
-         (who.role == identity::Role::kBoss || who.role == identity::Role::kAdmin);
-}
-
 }  // namespace
 
-MessagingService::MessagingService(storage::Database& db) : db_(db) {}
+MessagingService::MessagingService(storage::Database& db, Zone zone)
+    : db_(db), zone_(std::move(zone)) {}
 
 std::shared_ptr<const SensitiveWords> MessagingService::OperatorFilter() {
   std::lock_guard lock(mutex_);
@@ -130,14 +126,14 @@ Result<json::object> MessagingService::Signature(const Principal& who) {
         fmt::format("SELECT {} FROM sms_signatures WHERE tenant_id = ?", kSignatureColumns),
         {V(who.tenant_id)});
     if (!row) return json::object{{"signature", nullptr}, {"status", "none"}};
-    return SignatureView(*row, Zone::Shanghai());
+    return SignatureView(*row, zone_);
   });
 }
 
 Result<json::object> MessagingService::RequestSignature(const Principal& who,
                                                         const json::object& body,
                                                         const RequestMeta& meta) {
-  if (!Manager(who)) {
+  if (!who.is_boss_or_admin()) {
     return Error::Forbidden("forbidden", "Only the boss and admins ask for a signature.");
   }
   Fields f(body);
@@ -168,7 +164,7 @@ Result<json::object> MessagingService::PendingSignatures(const Principal&) {
                                              "'pending' ORDER BY requested_at",
                                              kSignatureColumns))
                              .rows) {
-      items.push_back(SignatureView(r, Zone::Shanghai()));
+      items.push_back(SignatureView(r, zone_));
     }
     return json::object{{"items", std::move(items)}, {"next_cursor", nullptr}};
   });
@@ -204,7 +200,7 @@ Result<json::object> MessagingService::DecideSignature(const Principal& op, std:
     auto again = c.QueryOne(
         fmt::format("SELECT {} FROM sms_signatures WHERE tenant_id = ?", kSignatureColumns),
         {V(tenant_id)});
-    return SignatureView(*again, Zone::Shanghai());
+    return SignatureView(*again, zone_);
   });
 }
 
@@ -265,7 +261,7 @@ Result<json::object> MessagingService::TenantWords(const Principal& who) {
 Result<json::object> MessagingService::PutTenantWords(const Principal& who,
                                                       const json::object& body,
                                                       const RequestMeta& meta) {
-  if (!Manager(who)) {
+  if (!who.is_boss_or_admin()) {
     return Error::Forbidden("forbidden", "Only the boss and admins change the word list.");
   }
   auto words = ReadWords(body, 5000);

@@ -23,7 +23,7 @@ inline constexpr const char* kUnsubscribeText = "拒收请回复R";
 
 class MessagingService {
  public:
-  explicit MessagingService(storage::Database& db);
+  MessagingService(storage::Database& db, Zone zone);
 
   // {text, signature?, recipients?, type: notification|marketing} → size, points and the
   // sensitive words found (a message with any is refused before any charge).
@@ -50,6 +50,7 @@ class MessagingService {
   std::shared_ptr<const SensitiveWords> OperatorFilter();
 
   storage::Database& db_;
+  Zone zone_;
   std::mutex mutex_;
   std::shared_ptr<const SensitiveWords> operator_filter_;
 };

@@ -20,10 +20,6 @@ Error BossOnly() {
   return Error::Forbidden("boss_only", "Only the boss account writes to the operator's support.");
 }
 
-bool IsBoss(const Principal& who) {
-  return who.kind == identity::PrincipalKind::kUser && who.role == identity::Role::kBoss;
-}
-
 }  // namespace
 
 NoticeService::NoticeService(storage::Database& db, const Config& config, Zone zone)
@@ -240,7 +236,7 @@ json::object NoticeService::ThreadView(Connection& c, std::int64_t tenant_id, st
 }
 
 Result<json::object> NoticeService::ListThreads(const Principal& who, const Page& page) {
-  if (!IsBoss(who)) return BossOnly();
+  if (!who.is_boss()) return BossOnly();
   return db_.Read([&](Connection& c) -> Result<json::object> {
     auto rows = c.Query(
         "SELECT thread_id, subject, status, created_at, updated_at FROM support_threads WHERE "
@@ -258,7 +254,7 @@ Result<json::object> NoticeService::ListThreads(const Principal& who, const Page
 
 Result<json::object> NoticeService::OpenThread(const Principal& who, const json::object& body,
                                                const RequestMeta& meta) {
-  if (!IsBoss(who)) return BossOnly();
+  if (!who.is_boss()) return BossOnly();
   Fields f(body);
   f.OnlyKeys({"subject", "body"});
   auto subject = f.String("subject", true, 1, 200);
@@ -292,7 +288,7 @@ Result<json::object> NoticeService::OpenThread(const Principal& who, const json:
 
 Result<json::object> NoticeService::GetThread(const Principal& who, std::int64_t id) {
   bool op = who.kind == identity::PrincipalKind::kOperator;
-  if (!op && !IsBoss(who)) return BossOnly();
+  if (!op && !who.is_boss()) return BossOnly();
   return db_.Read([&](Connection& c) -> Result<json::object> {
     auto row = c.QueryOne(
         op ? "SELECT tenant_id FROM support_threads WHERE thread_id = ? AND tenant_id > ?"
@@ -306,7 +302,7 @@ Result<json::object> NoticeService::GetThread(const Principal& who, std::int64_t
 Result<json::object> NoticeService::Reply(const Principal& who, std::int64_t id,
                                           const json::object& body, const RequestMeta& meta) {
   bool op = who.kind == identity::PrincipalKind::kOperator;
-  if (!op && !IsBoss(who)) return BossOnly();
+  if (!op && !who.is_boss()) return BossOnly();
   return db_.Write([&](Connection& c) -> Result<json::object> {
     auto row = c.QueryOne(
         op ? "SELECT tenant_id, subject FROM support_threads WHERE thread_id = ? AND tenant_id > ?"
