@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 scripts/deps.sh bench
 cmake --preset release >/dev/null
 cmake --build build/release -j "$(nproc)" --target kelu kelu_bench_lifecycle kelu_billing_property_test \
-  kelu_bench_filter
+  kelu_bench_filter kelu_bench_sms
 BIN=$PWD/build/release/src/kelu
 DURATION=${KELU_BENCH_SECONDS:-8}
 CONNS=${KELU_BENCH_CONNECTIONS:-64}
@@ -166,6 +166,15 @@ filter=$(build/release/src/kelu_bench_filter)
 filter_mbs=$(python3 -c "import json,sys; print(json.loads(sys.argv[1])['filter_mb_per_s'])" "$filter")
 naive_mbs=$(python3 -c "import json,sys; print(json.loads(sys.argv[1])['naive_mb_per_s'])" "$filter")
 
+# A bulk SMS send to SMS_RECIPIENTS contacts through the log gateway (submit and dispatch),
+# beside plain INSERTs of as many message rows in one transaction on the same database.
+SMS_RECIPIENTS=${KELU_BENCH_SMS_RECIPIENTS:-100000}
+echo "Bulk SMS to $SMS_RECIPIENTS recipients…"
+sms=$(build/release/src/kelu_bench_sms --db "sqlite:$work/sms.db" --recipients "$SMS_RECIPIENTS")
+sms_field() { python3 -c "import json,sys; print(json.loads(sys.argv[1])['$1'])" "$sms"; }
+sms_total=$(sms_field total_seconds); sms_insert=$(sms_field insert_baseline_seconds)
+sms_peak=$(sms_field peak_rss_mib); sms_rss0=$(sms_field rss_before_mib)
+
 # --- The same figures on PostgreSQL (a throwaway cluster on loopback): the SQLite database is
 # moved there with `kelu copy-db`, as a deployment outgrowing one machine would, so search
 # runs over the same million customers; then PG_ROWS more are imported through the API.
@@ -213,12 +222,14 @@ python3 - "$kelu_rps" "$nginx_rps" "$bytes" "$CONNS" "$DURATION" "$ROWS" "$BIG_R
   "$s4_99" "$n_50" "$n_99" "$follow_rps" "$me_rps" "$PG_ROWS" "$pg_import_rate" "$p2_50" "$p2_99" \
   "$p4_50" "$p4_99" "$pg_follow_rps" "$pg_me_rps" "$TENANTS" "$lc_s_run" "$lc_s_scan" "$lc_p_run" \
   "$lc_p_scan" "$lc_changes" "$lc_notices" "$PROPERTY_STEPS" "$prop_seconds" "$upload_mbs" "$cp_mbs" \
+  "$SMS_RECIPIENTS" "$sms_total" "$sms_insert" "$sms_peak" "$sms_rss0" \
   "$filter_mbs" "$naive_mbs" <<'PY'
 import json, sys, datetime, platform, os
 (kelu, nginx, size, conns, secs, rows, big, total, import_rate, sqlite_rate, rss, list_rps, list_nginx,
  s2_50, s2_99, s4_50, s4_99, n_50, n_99, follow_rps, me_rps, pg_rows, pg_import, p2_50, p2_99, p4_50,
  p4_99, pg_follow, pg_me, tenants, lc_s_run, lc_s_scan, lc_p_run, lc_p_scan, lc_changes, lc_notices,
- prop_steps, prop_seconds, upload_mbs, cp_mbs, filter_mbs, naive_mbs) = sys.argv[1:]
+ prop_steps, prop_seconds, upload_mbs, cp_mbs, sms_n, sms_total, sms_insert, sms_peak, sms_rss0,
+ filter_mbs, naive_mbs) = sys.argv[1:]
 def fig(name, value, unit, base_name, base_value, goal=None):
     f = {"name": name, "value": float(value), "unit": unit,
          "baseline": {"name": base_name, "value": float(base_value)},
@@ -259,6 +270,10 @@ result = {
             "cp of the same file on the same disk, then sync", cp_mbs),
         fig("sensitive-word filter, 10 000 words (Aho-Corasick)", filter_mbs, "MB/s",
             "a naive loop: each word searched for in the text", naive_mbs),
+        fig(f"bulk SMS to {sms_n} contacts via the log gateway: listed, rendered, checked, held, "
+            "stored, dispatched, charged (SQLite)", sms_total, "s",
+            "plain INSERTs of as many message rows in one transaction", sms_insert),
+        fig(f"peak RSS of that bulk send", sms_peak, "MiB", "RSS just before the send", sms_rss0),
     ],
     # Not a speed figure: the long run of the contract's property test (make test runs 600 steps).
     "checks": [{"name": "contract property test: random steps, every invariant after each, two clocks",

@@ -70,6 +70,7 @@ struct Runtime {
   std::unique_ptr<attachments::BlobStore> blobs;
   std::unique_ptr<attachments::Scanner> scanner;
   std::unique_ptr<attachments::AttachmentService> attachments;
+  std::unique_ptr<messaging::SmsGateway> sms_gateway;
   std::unique_ptr<messaging::MessagingService> messaging;
 };
 
@@ -150,7 +151,9 @@ Result<Runtime> Build(const Options& o, bool test_clock, bool serving = false) {
          return *p;
        },
        [blobs](std::int64_t tenant_id) { return blobs->RemoveTenant(tenant_id); }});
-  rt.messaging = std::make_unique<messaging::MessagingService>(*rt.db, rt.zone);
+  rt.sms_gateway = messaging::MakeSmsGateway(rt.config.sms);
+  rt.messaging = std::make_unique<messaging::MessagingService>(
+      *rt.db, *rt.billing, *rt.crm, *rt.sms_gateway, rt.config, *rt.clock, rt.zone);
   rt.attachments = std::make_unique<attachments::AttachmentService>(
       *rt.db, *rt.identity, *rt.crm, *rt.billing, *rt.blobs, *rt.scanner, rt.config, rt.zone);
   identity::IdentityService* ids = rt.identity.get();
@@ -233,6 +236,7 @@ int Serve(const Options& o) {
   // Mail queued by any process (or left by a stopped one) goes out from here.
   rt.outbox->Start();
   rt.integrations->Start();
+  rt.messaging->Start();
 
   // Real time: a background thread runs the daily jobs when they fall due. Under the test
   // clock they run only when the operator moves it.
@@ -297,6 +301,7 @@ int Serve(const Options& o) {
   worker.Stop();
   rt.outbox->Stop();
   rt.integrations->Stop();
+  rt.messaging->Stop();
   if (ticker.joinable()) ticker.join();
   spdlog::info("kelu stopped");
   return code;

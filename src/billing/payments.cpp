@@ -438,6 +438,66 @@ void BillingService::AddBillingMeta(json::object& view, Timestamp now) {
 Result<std::int64_t> BillingService::SpendPoints(Connection& c, std::int64_t tenant_id,
                                                  std::string_view kind, std::int64_t points,
                                                  std::string_view reference, Timestamp at) {
+  return TakePoints(c, tenant_id, kind, points, reference, at, "charged");
+}
+
+Result<std::int64_t> BillingService::HoldPoints(Connection& c, std::int64_t tenant_id,
+                                                std::string_view kind, std::int64_t points,
+                                                std::string_view reference, Timestamp at) {
+  return TakePoints(c, tenant_id, kind, points, reference, at, "held");
+}
+
+void BillingService::SettleHeld(Connection& c, std::int64_t tenant_id, std::string_view reference,
+                                std::int64_t charge, std::int64_t release, Timestamp at) {
+  auto held = c.Query(
+      "SELECT spend_id, lot_id, kind, points FROM point_spends WHERE tenant_id = ? AND "
+      "reference = ? AND state = 'held' ORDER BY spend_id",
+      {V(tenant_id), V(reference)});
+  std::int64_t total = 0;
+  for (const auto& r : held.rows) total += r.integer(3);
+  if (charge < 0 || release < 0 || charge + release > total) {
+    throw std::logic_error(fmt::format("settling {} + {} points of {} held under {}", charge,
+                                       release, total, reference));
+  }
+  std::vector<std::int64_t> left;  // what each held row keeps
+  left.reserve(held.rows.size());
+  for (const auto& r : held.rows) left.push_back(r.integer(3));
+  // Charges from the oldest lot, releases to the newest: the points kept are the oldest.
+  for (std::size_t i = 0; i < held.rows.size() && charge > 0; ++i) {
+    std::int64_t take = std::min(charge, left[i]);
+    if (take == 0) continue;
+    c.Exec(
+        "INSERT INTO point_spends (tenant_id, spend_id, lot_id, kind, points, reference, at, "
+        "state) VALUES (?, ?, ?, ?, ?, ?, ?, 'charged')",
+        {V(tenant_id), V(c.NextId()), V(held.rows[i].integer(1)), V(held.rows[i].text(2)), V(take),
+         V(reference), V(ToMicros(at))});
+    left[i] -= take;
+    charge -= take;
+  }
+  for (std::size_t i = held.rows.size(); i-- > 0 && release > 0;) {
+    std::int64_t take = std::min(release, left[i]);
+    if (take == 0) continue;
+    c.Exec("UPDATE point_lots SET remaining = remaining + ? WHERE tenant_id = ? AND lot_id = ?",
+           {V(take), V(tenant_id), V(held.rows[i].integer(1))});
+    left[i] -= take;
+    release -= take;
+  }
+  for (std::size_t i = 0; i < held.rows.size(); ++i) {
+    if (left[i] == held.rows[i].integer(3)) continue;
+    if (left[i] == 0) {
+      c.Exec("DELETE FROM point_spends WHERE tenant_id = ? AND spend_id = ?",
+             {V(tenant_id), V(held.rows[i].integer(0))});
+    } else {
+      c.Exec("UPDATE point_spends SET points = ? WHERE tenant_id = ? AND spend_id = ?",
+             {V(left[i]), V(tenant_id), V(held.rows[i].integer(0))});
+    }
+  }
+}
+
+Result<std::int64_t> BillingService::TakePoints(Connection& c, std::int64_t tenant_id,
+                                                std::string_view kind, std::int64_t points,
+                                                std::string_view reference, Timestamp at,
+                                                std::string_view state) {
   auto t = LoadTenant(c, tenant_id);
   if (!t) return Error::NotFound("tenant");
   if (!PointsUsable(t->lifecycle())) {
@@ -464,10 +524,10 @@ Result<std::int64_t> BillingService::SpendPoints(Connection& c, std::int64_t ten
     c.Exec("UPDATE point_lots SET remaining = remaining - ? WHERE tenant_id = ? AND lot_id = ?",
            {V(take), V(tenant_id), V(l.integer(0))});
     c.Exec(
-        "INSERT INTO point_spends (tenant_id, spend_id, lot_id, kind, points, reference, at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO point_spends (tenant_id, spend_id, lot_id, kind, points, reference, at, "
+        "state) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         {V(tenant_id), V(c.NextId()), V(l.integer(0)), V(kind), V(take), V(reference),
-         V(ToMicros(at))});
+         V(ToMicros(at)), V(state)});
     left -= take;
   }
   return available - points;
@@ -597,8 +657,18 @@ Result<json::object> BillingService::Points(const Principal& who) {
                      : usable  ? "usable"
                                : "frozen"}});
     }
-    return json::object{
-        {"balances", std::move(balances)}, {"usable", usable}, {"lots", std::move(lots)}};
+    // Points held for messages not yet accepted or refused by a gateway (not in the balance).
+    json::object held{{"sms", 0}, {"fax", 0}};
+    for (const auto& r : c.Query("SELECT kind, coalesce(sum(points), 0) FROM point_spends WHERE "
+                                 "tenant_id = ? AND state = 'held' GROUP BY kind",
+                                 {V(who.tenant_id)})
+                             .rows) {
+      held[r.text(0)] = r.integer(1);
+    }
+    return json::object{{"balances", std::move(balances)},
+                        {"held", std::move(held)},
+                        {"usable", usable},
+                        {"lots", std::move(lots)}};
   });
 }
 

@@ -111,6 +111,15 @@ class BillingService {
   Result<std::int64_t> SpendPoints(storage::Connection& c, std::int64_t tenant_id,
                                    std::string_view kind, std::int64_t points,
                                    std::string_view reference, Timestamp at);
+  // Holds `points` like SpendPoints (same refusals, same lots) without charging them yet: they
+  // leave the balance under `reference` until SettleHeld charges or releases them.
+  Result<std::int64_t> HoldPoints(storage::Connection& c, std::int64_t tenant_id,
+                                  std::string_view kind, std::int64_t points,
+                                  std::string_view reference, Timestamp at);
+  // Of the points held under `reference`: charges `charge` (oldest lot first) and gives
+  // `release` back to their lots (newest first). Asking for more than is held is a bug (throws).
+  void SettleHeld(storage::Connection& c, std::int64_t tenant_id, std::string_view reference,
+                  std::int64_t charge, std::int64_t release, Timestamp at);
 
   // --- Storage (§8) -------------------------------------------------------------------------
   // The tenant's quota in bytes (seats × 50 MiB + blocks × 100 MiB).
@@ -152,6 +161,9 @@ class BillingService {
   Status RunLifecycle(Timestamp now);
 
  private:
+  Result<std::int64_t> TakePoints(storage::Connection& c, std::int64_t tenant_id,
+                                  std::string_view kind, std::int64_t points,
+                                  std::string_view reference, Timestamp at, std::string_view state);
   struct Tenant;
   std::optional<Tenant> LoadTenant(storage::Connection& c, std::int64_t tenant_id);
   Result<PriceList> LoadPriceList(storage::Connection& c, std::int64_t* version);

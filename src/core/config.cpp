@@ -113,6 +113,11 @@ StringCheck NonEmpty() {
   };
 }
 
+std::optional<std::string> CheckWindow(std::string_view s) {
+  if (ParseTimeWindow(s)) return std::nullopt;
+  return "must be HH:MM-HH:MM, the start before the end";
+}
+
 std::optional<std::string> CheckListen(std::string_view s) {
   auto colon = s.rfind(':');
   if (colon == std::string_view::npos || colon == 0) return "must be HOST:PORT";
@@ -287,6 +292,42 @@ const std::vector<Key>& Keys() {
                         KELU_FIELD(int, attachments.orphan_min_age_minutes), 0, 100000));
     k.push_back(MakeInt("attachments", "malware_alert_attempts",
                         KELU_FIELD(int, attachments.malware_alert_attempts), 1, 1000));
+    k.push_back(
+        MakeString("sms", "gateway", KELU_FIELD(std::string, sms.gateway), OneOf({"log", "http"})));
+    k.push_back(MakeString("sms", "http_url", KELU_FIELD(std::string, sms.http_url), nullptr));
+    k.push_back(
+        MakeString("sms", "http_key_id", KELU_FIELD(std::string, sms.http_key_id), nullptr));
+    k.push_back(
+        MakeString("sms", "http_secret", KELU_FIELD(std::string, sms.http_secret), nullptr));
+    k.push_back(MakeString("sms", "callback_secret", KELU_FIELD(std::string, sms.callback_secret),
+                           nullptr));
+    k.push_back(MakeInt("sms", "timeout_seconds", KELU_FIELD(int, sms.timeout_seconds), 1, 120));
+    k.push_back(MakeInt("sms", "max_attempts", KELU_FIELD(int, sms.max_attempts), 1, 100));
+    k.push_back(
+        MakeInt("sms", "retry_base_seconds", KELU_FIELD(int, sms.retry_base_seconds), 1, 86400));
+    k.push_back(MakeString("sms", "unsubscribe_text", KELU_FIELD(std::string, sms.unsubscribe_text),
+                           NonEmpty()));
+    k.push_back(MakeString("sms", "marketing_window", KELU_FIELD(std::string, sms.marketing_window),
+                           CheckWindow));
+    k.push_back(
+        MakeInt("sms", "per_number_hourly", KELU_FIELD(int, sms.per_number_hourly), 1, 1000));
+    k.push_back(
+        MakeInt("sms", "per_number_daily", KELU_FIELD(int, sms.per_number_daily), 1, 10000));
+    k.push_back(MakeInt("sms", "max_recipients", KELU_FIELD(int, sms.max_recipients), 1, 10000000));
+    k.push_back(MakeString("fax", "gateway", KELU_FIELD(std::string, fax.gateway),
+                           OneOf({"email", "http"})));
+    k.push_back(
+        MakeString("fax", "email_domain", KELU_FIELD(std::string, fax.email_domain), NonEmpty()));
+    k.push_back(MakeString("fax", "http_url", KELU_FIELD(std::string, fax.http_url), nullptr));
+    k.push_back(
+        MakeString("fax", "http_key_id", KELU_FIELD(std::string, fax.http_key_id), nullptr));
+    k.push_back(
+        MakeString("fax", "http_secret", KELU_FIELD(std::string, fax.http_secret), nullptr));
+    k.push_back(MakeInt("fax", "timeout_seconds", KELU_FIELD(int, fax.timeout_seconds), 1, 300));
+    k.push_back(MakeInt("fax", "max_attempts", KELU_FIELD(int, fax.max_attempts), 1, 100));
+    k.push_back(
+        MakeInt("fax", "retry_base_seconds", KELU_FIELD(int, fax.retry_base_seconds), 1, 86400));
+    k.push_back(MakeInt("fax", "max_pages", KELU_FIELD(int, fax.max_pages), 1, 1000));
     k.push_back(MakeString("log", "level", KELU_FIELD(std::string, log.level),
                            OneOf({"trace", "debug", "info", "warn", "error", "off"})));
 #undef KELU_FIELD
@@ -313,6 +354,14 @@ Status CrossCheck(const Config& c) {
   if (c.security.support_grant_default_hours > c.security.support_grant_max_hours) {
     return ConfigError(
         "security.support_grant_default_hours must not exceed security.support_grant_max_hours");
+  }
+  if (c.sms.gateway == "http" &&
+      (c.sms.http_url.empty() || c.sms.http_secret.empty() || c.sms.callback_secret.empty())) {
+    return ConfigError(
+        "sms.gateway = \"http\" needs sms.http_url, sms.http_secret and sms.callback_secret");
+  }
+  if (c.fax.gateway == "http" && (c.fax.http_url.empty() || c.fax.http_secret.empty())) {
+    return ConfigError("fax.gateway = \"http\" needs fax.http_url and fax.http_secret");
   }
   if (c.terms.points_forfeit_day <= c.terms.termination_day) {
     return ConfigError("terms.points_forfeit_day must be after terms.termination_day");

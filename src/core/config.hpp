@@ -127,6 +127,36 @@ struct AttachmentsConfig {
   int orphan_min_age_minutes = 60;
 };
 
+// SMS (step 4): the gateway, China's marketing rules and per-number limits.
+struct SmsConfig {
+  std::string gateway = "log";  // "log": accepted and kept for the boss to read; "http": a provider
+  std::string http_url;         // the provider's send endpoint (gateway = "http")
+  std::string http_key_id;      // sent as X-Kelu-Key
+  std::string http_secret;      // signs each request (HMAC-SHA256)
+  std::string callback_secret;  // verifies the provider's receipts and replies
+  int timeout_seconds = 10;
+  int max_attempts = 8;
+  int retry_base_seconds = 30;  // doubled after each attempt the provider did not answer
+  std::string unsubscribe_text = "拒收请回复R";  // appended to marketing messages
+  std::string marketing_window = "08:00-21:00";  // Asia/Shanghai; outside it marketing waits
+  int per_number_hourly = 5;                     // messages to one number, any type
+  int per_number_daily = 10;
+  int max_recipients = 200000;  // one bulk send
+};
+
+// Fax (step 4): pages counted from the PDF, sent by email-to-fax or an http provider.
+struct FaxConfig {
+  std::string gateway = "email";                  // "email" (SMTP) or "http"
+  std::string email_domain = "fax.kelu.example";  // NUMBER@domain
+  std::string http_url;
+  std::string http_key_id;
+  std::string http_secret;
+  int timeout_seconds = 30;
+  int max_attempts = 5;
+  int retry_base_seconds = 60;
+  int max_pages = 50;
+};
+
 struct LogConfig {
   std::string level = "info";
 };
@@ -142,6 +172,8 @@ struct Config {
   MailConfig mail;
   WebhooksConfig webhooks;
   AttachmentsConfig attachments;
+  SmsConfig sms;
+  FaxConfig fax;
   LogConfig log;
 };
 

@@ -15,6 +15,8 @@ std::string RandomPassword(std::size_t length = 16);
 std::string Sha256Hex(std::string_view data);
 // The SHA-256 (hex) of a file's content, read in pieces; "" when it cannot be read.
 std::string Sha256OfFile(const std::string& path);
+// Lowercase hex HMAC-SHA256 of `message` under `key` (webhook and gateway signatures).
+std::string HmacSha256Hex(std::string_view key, std::string_view message);
 // Compares in time independent of where the inputs differ.
 bool ConstantTimeEqual(std::string_view a, std::string_view b);
 // Initialises libsodium; call once at start. Returns false when it cannot.

@@ -190,4 +190,13 @@ std::optional<std::chrono::minutes> ParseTimeOfDay(std::string_view s) {
   return std::chrono::minutes{h * 60 + m};
 }
 
+std::optional<std::pair<std::chrono::minutes, std::chrono::minutes>> ParseTimeWindow(
+    std::string_view s) {
+  if (s.size() != 11 || s[5] != '-') return std::nullopt;
+  auto from = ParseTimeOfDay(s.substr(0, 5));
+  auto to = ParseTimeOfDay(s.substr(6));
+  if (!from || !to || *from >= *to) return std::nullopt;
+  return std::pair{*from, *to};
+}
+
 }  // namespace kelu

@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace date {
 class time_zone;
@@ -58,5 +59,8 @@ std::optional<Date> ParseDate(std::string_view text);
 std::optional<Timestamp> ParseLocalTime(std::string_view text, const Zone& zone);
 // "HH:MM" → minutes after midnight; nullopt when malformed.
 std::optional<std::chrono::minutes> ParseTimeOfDay(std::string_view text);
+// "HH:MM-HH:MM" → [from, to) in minutes after midnight, from before to; nullopt otherwise.
+std::optional<std::pair<std::chrono::minutes, std::chrono::minutes>> ParseTimeWindow(
+    std::string_view text);
 
 }  // namespace kelu

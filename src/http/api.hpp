@@ -91,6 +91,7 @@ class Api {
   void RegisterIntegrationRoutes();
   void RegisterAttachmentRoutes();
   void RegisterMessagingRoutes();
+  void RegisterSmsSendingRoutes();
 
   Config config_;
   Services services_;

@@ -162,7 +162,7 @@ void Api::RegisterBillingRoutes() {
         ListOf(OrderSchema()),
         200,
         {"boss_only"},
-        {{"limit", "1 to 200"}, {"cursor", "from next_cursor"}}},
+        Paging()},
        Paged([&billing](Context& ctx, const identity::Page& page) {
          return Reply(billing.ListOrders(ctx.who(), page));
        }));
@@ -286,6 +286,7 @@ void Api::RegisterBillingRoutes() {
         "billing",
         nullptr,
         Obj({{"balances", Obj({{"sms", Int()}, {"fax", Int()}})},
+             {"held", Obj({{"sms", Int()}, {"fax", Int()}})},
              {"usable", Bool()},
              {"lots",
               Array(Obj(
@@ -315,7 +316,7 @@ void Api::RegisterBillingRoutes() {
         ListOf(NoticeSchema()),
         200,
         {"boss_only"},
-        {{"limit", "1 to 200"}, {"cursor", "from next_cursor"}}},
+        Paging()},
        Paged([&billing](Context& ctx, const identity::Page& page) {
          return Reply(billing.ListNotices(ctx.who(), page));
        }));
@@ -397,7 +398,7 @@ void Api::RegisterBillingRoutes() {
                ListOf(Obj({{"version", Int()}, {"note", Str()}, {"published_at", Time()}})),
                200,
                {},
-               {{"limit", "1 to 200"}, {"cursor", "from next_cursor"}}},
+               Paging()},
               Paged([&billing](Context& ctx, const identity::Page& page) {
                 return Reply(billing.ListPriceLists(ctx.who(), page));
               }));
@@ -544,7 +545,7 @@ void Api::RegisterBillingRoutes() {
                ListOf(Obj({{"id", Int()}, {"at", Time()}, {"kind", Str()}, {"detail", Obj({})}})),
                200,
                {},
-               {{"limit", "1 to 200"}, {"cursor", "from next_cursor"}}},
+               Paging()},
               PagedById([&billing](Context& ctx, std::int64_t id, const identity::Page& page) {
                 return Reply(billing.TenantTimeline(ctx.who(), id, page));
               }));
@@ -555,7 +556,7 @@ void Api::RegisterBillingRoutes() {
                ListOf(NoticeSchema()),
                200,
                {},
-               {{"limit", "1 to 200"}, {"cursor", "from next_cursor"}}},
+               Paging()},
               PagedById([&billing](Context& ctx, std::int64_t id, const identity::Page& page) {
                 return Reply(billing.TenantNotices(ctx.who(), id, page));
               }));
@@ -585,7 +586,7 @@ void Api::RegisterBillingRoutes() {
            {{"id", Int()}, {"tenant_slug", Str()}, {"status", Str()}, {"bytes", Nullable(Int())}})),
        200,
        {},
-       {{"limit", "1 to 200"}, {"cursor", "from next_cursor"}}},
+       Paging()},
       Paged([&billing](Context& ctx, const identity::Page& page) {
         return Reply(billing.OperatorExports(ctx.who(), page));
       }));

@@ -115,10 +115,6 @@ json::value PoolSchema() {
   return Obj({{"id", Int()}, {"name", Str()}, {"customers", Int()}, {"created_at", Time()}});
 }
 
-std::vector<std::pair<std::string, std::string>> Paging() {
-  return {{"limit", "1 to 200"}, {"cursor", "from next_cursor"}};
-}
-
 }  // namespace
 
 void Api::RegisterCrmRoutes() {

@@ -1,5 +1,7 @@
-// SMS (step 4, in progress): the live preview of a draft and the sensitive-word lists.
+// SMS: the preview, the sensitive-word lists, signatures, templates, sending, the history, the
+// opt-out list and the provider's signed callbacks.
 #include "http/api.hpp"
+#include "http/idempotency.hpp"
 #include "http/schema.hpp"
 
 namespace kelu::http {
@@ -113,6 +115,257 @@ void Api::RegisterMessagingRoutes() {
        {"validation_failed"},
        {}},
       [&svc](Context& ctx) { return Reply(svc.PutOperatorWords(ctx.who(), ctx.body, ctx.meta)); });
+  RegisterSmsSendingRoutes();
+}
+
+void Api::RegisterSmsSendingRoutes() {
+  auto& svc = services_.messaging;
+  json::value tmpl =
+      Obj({{"id", Int()},
+           {"name", Str()},
+           {"type", Enum({"notification", "marketing"})},
+           {"body", Str("with {客户名称}, {联系人}, {职务}, {负责人}; {联系人|默认}")},
+           {"created_at", Time()},
+           {"updated_at", Time()}});
+  router_.Add("GET", "/api/v1/sms/templates", Access::kTenant,
+              {"The tenant's SMS templates", "sms", nullptr, ListOf(tmpl), 200, {}, {}},
+              [&svc](Context& ctx) { return Reply(svc.Templates(ctx.who())); });
+  router_.Add(
+      "POST", "/api/v1/sms/templates", Access::kTenant,
+      {"Create an SMS template (boss and admins)",
+       "sms",
+       Obj({{"name", Str()}, {"type", Enum({"notification", "marketing"})}, {"body", Str()}},
+           {"name", "type", "body"}),
+       tmpl,
+       201,
+       {"forbidden", "validation_failed"},
+       {}},
+      [&svc](Context& ctx) {
+        return Reply(svc.CreateTemplate(ctx.who(), ctx.body, ctx.meta), 201);
+      });
+  router_.Add(
+      "PATCH", "/api/v1/sms/templates/{id}", Access::kTenant,
+      {"Change an SMS template (boss and admins)",
+       "sms",
+       Obj({{"name", Str()}, {"type", Enum({"notification", "marketing"})}, {"body", Str()}}),
+       tmpl,
+       200,
+       {"forbidden", "not_found", "validation_failed"},
+       {}},
+      ById([&svc](Context& ctx, std::int64_t id) {
+        return Reply(svc.UpdateTemplate(ctx.who(), id, ctx.body, ctx.meta));
+      }));
+  router_.Add("DELETE", "/api/v1/sms/templates/{id}", Access::kTenant,
+              {"Delete an SMS template (boss and admins)",
+               "sms",
+               nullptr,
+               nullptr,
+               204,
+               {"forbidden", "not_found"},
+               {}},
+              ById([&svc](Context& ctx, std::int64_t id) {
+                return Reply(svc.DeleteTemplate(ctx.who(), id, ctx.meta));
+              }));
+
+  json::value message =
+      Obj({{"id", Int()},
+           {"batch_id", Int()},
+           {"customer_id", Nullable(Int())},
+           {"contact_id", Nullable(Int())},
+           {"phone", Str()},
+           {"content", Str("as sent: 【signature】text")},
+           {"segments", Int()},
+           {"points", Int("held, then charged on acceptance")},
+           {"status", Enum({"queued", "sending", "accepted", "refused", "failed", "cancelled"})},
+           {"reason", Nullable(Str())},
+           {"detail", Nullable(Str())},
+           {"attempts", Int()},
+           {"scheduled_for", Nullable(Time())},
+           {"accepted_at", Nullable(Time())},
+           {"delivery", Nullable(Enum({"delivered", "undelivered"}))},
+           {"delivered_at", Nullable(Time())},
+           {"receipts", Int()},
+           {"created_at", Time()}});
+  json::value batch = Obj({{"id", Int()},
+                           {"type", Enum({"notification", "marketing"})},
+                           {"body", Str()},
+                           {"signature", Str()},
+                           {"audience", Obj({})},
+                           {"recipients", Int()},
+                           {"points_held", Int()},
+                           {"points_charged", Int()},
+                           {"counts", Obj({})},
+                           {"delivery", Obj({})},
+                           {"scheduled_for", Nullable(Time())},
+                           {"created_at", Time()},
+                           {"refusals", Array(Obj({{"phone", Str()}, {"reason", Str()}}))}});
+  json::value send_body = Obj(
+      {{"type", Enum({"notification", "marketing"})},
+       {"text", Str("up to 500 characters, template variables allowed")},
+       {"template_id", Int()},
+       {"to",
+        Obj({{"contact_ids", Array(Int())},
+             {"customer_ids", Array(Int())},
+             {"filter", Obj({{"entity", Enum({"customers", "contacts"})}, {"query", Obj({})}})}})},
+       {"send_partial", Bool()}},
+      {"to"});
+  std::vector<std::string> send_errors{
+      "validation_failed", "sensitive_words",       "sms_signature_required",
+      "sms_opted_out",     "sms_frequency_limited", "insufficient_points",
+      "no_mobile",         "too_many_recipients",   "tenant_suspended"};
+  router_.Add(
+      "POST", "/api/v1/sms/sends", Access::kTenant,
+      {"Send an SMS to contacts, customers or a filtered list (Idempotency-Key "
+       "honoured)",
+       "sms",
+       send_body,
+       batch,
+       201,
+       send_errors,
+       {}},
+      Idempotent(
+          services_.db,
+          [&svc](Context& ctx) { return Reply(svc.Send(ctx.who(), ctx.body, ctx.meta), 201); },
+          false));
+  router_.Add(
+      "POST", "/api/v1/contacts/{id}/sms", Access::kTenant,
+      {"Send an SMS to one contact",
+       "sms",
+       Obj({{"type", Enum({"notification", "marketing"})},
+            {"text", Str()},
+            {"template_id", Int()}}),
+       batch,
+       201,
+       send_errors,
+       {}},
+      Idempotent(services_.db, ById([&svc, &crm = services_.crm](Context& ctx, std::int64_t id) {
+                   // Another tenant's or an invisible contact is 404 before anything else.
+                   if (auto seen = crm.GetContact(ctx.who(), id); !seen.ok()) {
+                     return Reply(seen);
+                   }
+                   json::object body = ctx.body;
+                   body["to"] = json::object{{"contact_ids", json::array{id}}};
+                   return Reply(svc.Send(ctx.who(), body, ctx.meta), 201);
+                 }),
+                 false));
+  router_.Add("GET", "/api/v1/sms/sends", Access::kTenant,
+              {"SMS sends (the boss and admins see all, others their own)",
+               "sms",
+               nullptr,
+               ListOf(batch),
+               200,
+               {},
+               Paging()},
+              Paged([&svc](Context& ctx, const identity::Page& page) {
+                return Reply(svc.Batches(ctx.who(), page));
+              }));
+  router_.Add(
+      "GET", "/api/v1/sms/sends/{id}", Access::kTenant,
+      {"One SMS send with its counts and points", "sms", nullptr, batch, 200, {"not_found"}, {}},
+      ById([&svc](Context& ctx, std::int64_t id) { return Reply(svc.Batch(ctx.who(), id)); }));
+  router_.Add("GET", "/api/v1/sms/sends/{id}/messages", Access::kTenant,
+              {"The messages of a send, with their status and delivery",
+               "sms",
+               nullptr,
+               ListOf(message),
+               200,
+               {"not_found"},
+               Paging()},
+              PagedById([&svc](Context& ctx, std::int64_t id, const identity::Page& page) {
+                return Reply(svc.BatchMessages(ctx.who(), id, page));
+              }));
+  router_.Add("GET", "/api/v1/customers/{id}/sms", Access::kTenant,
+              {"The SMS sent to a customer and its contacts",
+               "sms",
+               nullptr,
+               ListOf(message),
+               200,
+               {"not_found"},
+               Paging()},
+              PagedById([&svc](Context& ctx, std::int64_t id, const identity::Page& page) {
+                return Reply(svc.CustomerMessages(ctx.who(), id, page));
+              }));
+  router_.Add("GET", "/api/v1/sms/outbox", Access::kTenant,
+              {"What the log gateway accepted, as it would have gone out (the boss)",
+               "sms",
+               nullptr,
+               ListOf(message),
+               200,
+               {"boss_only"},
+               Paging()},
+              Paged([&svc](Context& ctx, const identity::Page& page) {
+                return Reply(svc.Outbox(ctx.who(), page));
+              }));
+
+  json::value opt_out =
+      Obj({{"phone", Str()}, {"source", Enum({"reply", "manual"})}, {"at", Time()}});
+  router_.Add("GET", "/api/v1/sms/opt-outs", Access::kTenant,
+              {"Numbers that opted out of marketing messages",
+               "sms",
+               nullptr,
+               ListOf(opt_out),
+               200,
+               {},
+               Paging()},
+              Paged([&svc](Context& ctx, const identity::Page& page) {
+                return Reply(svc.OptOuts(ctx.who(), page));
+              }));
+  router_.Add(
+      "POST", "/api/v1/sms/opt-outs", Access::kTenant,
+      {"Add a number to the opt-out list",
+       "sms",
+       Obj({{"phone", Str()}}, {"phone"}),
+       opt_out,
+       201,
+       {"validation_failed"},
+       {}},
+      [&svc](Context& ctx) { return Reply(svc.AddOptOut(ctx.who(), ctx.body, ctx.meta), 201); });
+  router_.Add("DELETE", "/api/v1/sms/opt-outs/{phone}", Access::kTenant,
+              {"Take a number off the opt-out list (boss and admins)",
+               "sms",
+               nullptr,
+               nullptr,
+               204,
+               {"forbidden", "not_found"},
+               {}},
+              [&svc](Context& ctx) {
+                return Reply(svc.RemoveOptOut(ctx.who(), ctx.params.at("phone"), ctx.meta));
+              });
+
+  // The provider calls these, signed with sms.callback_secret (X-Kelu-Timestamp and
+  // X-Kelu-Signature: sha256=HMAC(secret, timestamp + "." + body)).
+  router_.Add("POST", "/api/v1/sms/gateway/receipts", Access::kPublic,
+              {"Delivery receipts from the SMS provider (signed)",
+               "sms",
+               Obj({{"receipts", Array(Obj({{"id", Str()},
+                                            {"status", Enum({"delivered", "undelivered"})},
+                                            {"code", Str()}}))}},
+                   {"receipts"}),
+               Obj({{"recorded", Int()}, {"duplicates", Int()}, {"unknown", Int()}}),
+               200,
+               {"bad_signature", "validation_failed"},
+               {}},
+              [&svc](Context& ctx) {
+                return Reply(svc.Receipts(ctx.request.body,
+                                          ctx.request.header("x-kelu-timestamp").value_or(""),
+                                          ctx.request.header("x-kelu-signature").value_or("")));
+              });
+  router_.Add(
+      "POST", "/api/v1/sms/gateway/replies", Access::kPublic,
+      {"Replies to our messages from the SMS provider (signed); R/TD opts out",
+       "sms",
+       Obj({{"replies",
+             Array(Obj({{"id", Str()}, {"ext", Str()}, {"from", Str()}, {"text", Str()}}))}},
+           {"replies"}),
+       Obj({{"opted_out", Int()}, {"other", Int()}, {"unknown", Int()}}),
+       200,
+       {"bad_signature", "validation_failed"},
+       {}},
+      [&svc](Context& ctx) {
+        return Reply(svc.Replies(ctx.request.body,
+                                 ctx.request.header("x-kelu-timestamp").value_or(""),
+                                 ctx.request.header("x-kelu-signature").value_or("")));
+      });
 }
 
 }  // namespace kelu::http

@@ -49,6 +49,10 @@ inline json::value Obj(const std::vector<std::pair<std::string, json::value>>& p
   return o;
 }
 // {"items": [item], "next_cursor": string|null}
+// The query parameters of a paged list.
+inline std::vector<std::pair<std::string, std::string>> Paging() {
+  return {{"limit", "1 to 200"}, {"cursor", "from next_cursor"}};
+}
 inline json::value ListOf(json::value item) {
   return Obj({{"items", Array(std::move(item))}, {"next_cursor", Nullable(Str())}},
              {"items", "next_cursor"});

@@ -1,12 +1,11 @@
 #include "integrations/service.hpp"
 
-#include <curl/curl.h>
 #include <fmt/format.h>
-#include <sodium.h>
 #include <spdlog/spdlog.h>
 
 #include <array>
 
+#include "core/http_client.hpp"
 #include "core/random.hpp"
 #include "core/validation.hpp"
 #include "identity/audit.hpp"
@@ -50,21 +49,6 @@ bool PrivateHost(const std::string& host) {
   return o[0] == 127 || o[0] == 10 || o[0] == 0 || (o[0] == 172 && o[1] >= 16 && o[1] <= 31) ||
          (o[0] == 192 && o[1] == 168) || (o[0] == 169 && o[1] == 254);
 }
-
-std::string HmacHex(std::string_view key, std::string_view message) {
-  crypto_auth_hmacsha256_state state;
-  crypto_auth_hmacsha256_init(&state, reinterpret_cast<const unsigned char*>(key.data()),
-                              key.size());
-  crypto_auth_hmacsha256_update(&state, reinterpret_cast<const unsigned char*>(message.data()),
-                                message.size());
-  unsigned char mac[crypto_auth_hmacsha256_BYTES];
-  crypto_auth_hmacsha256_final(&state, mac);
-  std::string hex(sizeof mac * 2, '0');
-  sodium_bin2hex(hex.data(), hex.size() + 1, mac, sizeof mac);
-  return hex;
-}
-
-std::size_t Discard(char*, std::size_t size, std::size_t count, void*) { return size * count; }
 
 }  // namespace
 
@@ -308,31 +292,17 @@ int IntegrationService::DeliverDue() {
     } else {
       std::string body = r.text(3);
       std::string timestamp = std::to_string(ToMicros(clock_.now()) / 1000000);
-      std::string signature = "sha256=" + HmacHex(r.text(6), fmt::format("{}.{}", timestamp, body));
-      CURL* curl = curl_easy_init();
-      curl_slist* headers = nullptr;
-      for (const std::string& h :
-           {std::string("Content-Type: application/json"), "X-Kelu-Event: " + r.text(2),
-            "X-Kelu-Delivery: " + std::to_string(id), "X-Kelu-Timestamp: " + timestamp,
-            "X-Kelu-Signature: " + signature}) {
-        headers = curl_slist_append(headers, h.c_str());
-      }
-      std::string url = r.text(5);
-      curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
-      curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
-      curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.c_str());
-      curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, static_cast<long>(body.size()));
-      curl_easy_setopt(curl, CURLOPT_TIMEOUT, static_cast<long>(config_.timeout_seconds));
-      curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-      curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
-      curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
-      curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, Discard);
-      CURLcode rc = curl_easy_perform(curl);
-      curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &code);
-      curl_slist_free_all(headers);
-      curl_easy_cleanup(curl);
-      if (rc != CURLE_OK) {
-        error = curl_easy_strerror(rc);
+      std::string signature =
+          "sha256=" + HmacSha256Hex(r.text(6), fmt::format("{}.{}", timestamp, body));
+      HttpAnswer answer =
+          HttpPost(r.text(5),
+                   {"Content-Type: application/json", "X-Kelu-Event: " + r.text(2),
+                    "X-Kelu-Delivery: " + std::to_string(id), "X-Kelu-Timestamp: " + timestamp,
+                    "X-Kelu-Signature: " + signature},
+                   body, config_.timeout_seconds);
+      code = answer.status;
+      if (!answer.error.empty()) {
+        error = answer.error;
       } else if (code < 200 || code >= 300) {
         error = fmt::format("answered {}", code);
       }

@@ -38,8 +38,24 @@ json::object WordsView(const std::vector<std::string>& words) {
 
 }  // namespace
 
-MessagingService::MessagingService(storage::Database& db, Zone zone)
-    : db_(db), zone_(std::move(zone)) {}
+MessagingService::MessagingService(storage::Database& db, billing::BillingService& billing,
+                                   crm::CrmService& crm, SmsGateway& gateway, const Config& config,
+                                   const Clock& clock, Zone zone)
+    : db_(db),
+      billing_(billing),
+      crm_(crm),
+      gateway_(gateway),
+      sms_(config.sms),
+      clock_(clock),
+      zone_(std::move(zone)) {
+  auto window = ParseTimeWindow(sms_.marketing_window);
+  if (window) {
+    window_.from_minute = static_cast<int>(window->first.count());
+    window_.to_minute = static_cast<int>(window->second.count());
+  }
+}
+
+MessagingService::~MessagingService() { Stop(); }
 
 std::shared_ptr<const SensitiveWords> MessagingService::OperatorFilter() {
   std::lock_guard lock(mutex_);
@@ -55,8 +71,7 @@ std::shared_ptr<const SensitiveWords> MessagingService::OperatorFilter() {
   return operator_filter_;
 }
 
-std::vector<std::string> MessagingService::Check(std::int64_t tenant_id, std::string_view text) {
-  auto found = OperatorFilter()->Find(text);
+std::shared_ptr<const SensitiveWords> MessagingService::TenantFilter(std::int64_t tenant_id) {
   std::vector<std::string> own;
   db_.Read([&](Connection& c) {
     for (const auto& r :
@@ -65,7 +80,12 @@ std::vector<std::string> MessagingService::Check(std::int64_t tenant_id, std::st
       own.push_back(r.text(0));
     }
   });
-  for (auto& w : SensitiveWords(own).Find(text)) {
+  return std::make_shared<const SensitiveWords>(own);
+}
+
+std::vector<std::string> MessagingService::Check(std::int64_t tenant_id, std::string_view text) {
+  auto found = OperatorFilter()->Find(text);
+  for (auto& w : TenantFilter(tenant_id)->Find(text)) {
     if (std::find(found.begin(), found.end(), w) == found.end()) found.push_back(std::move(w));
   }
   return found;
@@ -87,7 +107,7 @@ Result<json::object> MessagingService::Preview(const Principal& who, const json:
               : who.tenant_slug;
   }
   std::string sent = *text;
-  if (type == "marketing") sent += kUnsubscribeText;
+  if (type == "marketing") sent += sms_.unsubscribe_text;
   auto size = MeasureSms(sig, sent);
   if (!size) return FieldError("text", "must be valid UTF-8");
   auto words = Check(who.tenant_id, sig + *text);

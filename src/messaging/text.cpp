@@ -1,6 +1,8 @@
 #include "messaging/text.hpp"
 
 #include <algorithm>
+#include <array>
+#include <cctype>
 #include <deque>
 #include <set>
 
@@ -115,6 +117,124 @@ std::vector<std::string> SensitiveWords::Find(std::string_view text) const {
     }
   }
   return found;
+}
+
+}  // namespace kelu::messaging
+
+namespace kelu::messaging {
+
+std::optional<std::string> MobileNumber(std::string_view text) {
+  std::string digits = crm::NormalizePhone(text);
+  if (digits.size() != 11 || digits[0] != '1' || digits[1] < '3' || digits[1] > '9') {
+    return std::nullopt;
+  }
+  return digits;
+}
+
+namespace {
+
+struct Variable {
+  std::string_view zh;
+  std::string_view en;
+  std::string TemplateValues::*field;
+};
+
+constexpr std::array<Variable, 4> kVariables{{
+    {"客户名称", "customer_name", &TemplateValues::customer_name},
+    {"联系人", "contact_name", &TemplateValues::contact_name},
+    {"职务", "title", &TemplateValues::title},
+    {"负责人", "owner", &TemplateValues::owner},
+}};
+
+const Variable* FindVariable(std::string_view name) {
+  for (const auto& v : kVariables) {
+    if (v.zh == name || v.en == name) return &v;
+  }
+  return nullptr;
+}
+
+// Calls `text(piece)` for literal text and `variable(name, default)` for each {…}; answers
+// false at an unclosed brace.
+template <class Text, class Var>
+bool WalkTemplate(std::string_view body, Text&& text, Var&& variable) {
+  for (std::size_t i = 0; i < body.size();) {
+    std::size_t open = body.find('{', i);
+    text(body.substr(i, open == std::string_view::npos ? body.size() - i : open - i));
+    if (open == std::string_view::npos) return true;
+    std::size_t close = body.find('}', open);
+    if (close == std::string_view::npos) {
+      text(body.substr(open));
+      return false;
+    }
+    std::string_view inside = body.substr(open + 1, close - open - 1);
+    std::size_t bar = inside.find('|');
+    variable(inside.substr(0, bar),
+             bar == std::string_view::npos ? std::string_view() : inside.substr(bar + 1),
+             body.substr(open, close - open + 1));
+    i = close + 1;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::vector<std::string> TemplateProblems(std::string_view body) {
+  std::vector<std::string> problems;
+  bool closed = WalkTemplate(
+      body, [](std::string_view) {},
+      [&](std::string_view name, std::string_view, std::string_view whole) {
+        if (!FindVariable(name)) problems.push_back("unknown variable " + std::string(whole));
+      });
+  if (!closed) problems.emplace_back("a { without its }");
+  return problems;
+}
+
+std::string RenderTemplate(std::string_view body, const TemplateValues& values) {
+  std::string out;
+  WalkTemplate(
+      body, [&](std::string_view piece) { out += piece; },
+      [&](std::string_view name, std::string_view fallback, std::string_view whole) {
+        const Variable* v = FindVariable(name);
+        if (!v) {
+          out += whole;
+          return;
+        }
+        const std::string& value = values.*(v->field);
+        out += value.empty() ? fallback : std::string_view(value);
+      });
+  return out;
+}
+
+Timestamp EarliestSend(Timestamp now, bool marketing, const Window& window, const Zone& zone) {
+  if (!marketing) return now;
+  Date today = zone.LocalDate(now);
+  auto minute = std::chrono::duration_cast<std::chrono::minutes>(
+                    now - zone.At(today, std::chrono::minutes(0)))
+                    .count();
+  if (minute >= window.from_minute && minute < window.to_minute) return now;
+  Date day = minute < window.from_minute
+                 ? today
+                 : Date{std::chrono::sys_days(today) + std::chrono::days(1)};
+  return zone.At(day, std::chrono::minutes(window.from_minute));
+}
+
+bool IsOptOutReply(std::string_view text) {
+  std::string norm = NormalizeForFilter(text);
+  std::string core;
+  for (std::size_t i = 0; i < norm.size();) {
+    auto ch = static_cast<unsigned char>(norm[i]);
+    std::size_t len = Utf8SequenceLength(ch);
+    if (len == 0) len = 1;
+    bool drop = len == 1 && (std::isspace(ch) || std::ispunct(ch));
+    std::string_view piece(norm.data() + i, std::min(len, norm.size() - i));
+    if (piece == "。" || piece == "，" || piece == "！") drop = true;
+    if (!drop) core += piece;
+    i += len;
+  }
+  for (const char* word : {"r", "td", "t", "n", "退订", "拒收"}) {
+    if (core == word) return true;
+  }
+  return false;
 }
 
 }  // namespace kelu::messaging

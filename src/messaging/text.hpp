@@ -11,6 +11,8 @@
 #include <string_view>
 #include <vector>
 
+#include "core/time.hpp"
+
 namespace kelu::messaging {
 
 struct SmsSize {
@@ -47,5 +49,35 @@ class SensitiveWords {
 
 // Half-width and lower case: what the filter compares.
 std::string NormalizeForFilter(std::string_view text);
+
+// A mainland mobile number (11 digits, 1[3-9]…) from what people type ("+86 138-0013-8000"),
+// or nullopt when it is not one (landlines cannot receive SMS).
+std::optional<std::string> MobileNumber(std::string_view text);
+
+// Template variables: {客户名称}, {联系人}, {职务}, {负责人} (or customer_name, contact_name,
+// title, owner), each optionally with a default for an empty value: {联系人|客户}.
+struct TemplateValues {
+  std::string customer_name;
+  std::string contact_name;
+  std::string title;
+  std::string owner;
+};
+// The names of unknown variables and unclosed braces in `body`; empty when it is well formed.
+std::vector<std::string> TemplateProblems(std::string_view body);
+// `body` with every variable replaced (call TemplateProblems first: unknown ones stay as typed).
+std::string RenderTemplate(std::string_view body, const TemplateValues& values);
+
+// When a message of the given kind may go out at the earliest: `now` for notifications and
+// inside the marketing window [from, to) (minutes after local midnight); else the window's next
+// start, in local time of `zone`.
+struct Window {
+  int from_minute = 8 * 60;
+  int to_minute = 21 * 60;
+};
+Timestamp EarliestSend(Timestamp now, bool marketing, const Window& window, const Zone& zone);
+
+// Does an inbound reply ask for no more marketing? "R", "TD", "T", "N", "退订", "拒收" in any
+// width and case, with white space and punctuation around.
+bool IsOptOutReply(std::string_view text);
 
 }  // namespace kelu::messaging

@@ -77,5 +77,50 @@ TEST(Messaging, AgreesWithANaiveSearch) {
   }
 }
 
+TEST(SmsText, MobileNumberAcceptsMainlandMobilesOnly) {
+  EXPECT_EQ(MobileNumber("+86 138-0013-8000"), "13800138000");
+  EXPECT_EQ(MobileNumber("１３８００１３８０００"), "13800138000");
+  EXPECT_FALSE(MobileNumber("021-12345678"));  // a landline
+  EXPECT_FALSE(MobileNumber("12800138000"));   // no such prefix
+  EXPECT_FALSE(MobileNumber("1380013800"));    // ten digits
+}
+
+TEST(SmsText, TemplateRendersVariablesAndDefaults) {
+  TemplateValues v{"北京客录", "", "经理", "王五"};
+  EXPECT_EQ(RenderTemplate("{客户名称}的{联系人|客户}您好，{title}，{owner}", v),
+            "北京客录的客户您好，经理，王五");
+  EXPECT_TRUE(TemplateProblems("{客户名称}{联系人|先生}").empty());
+  auto problems = TemplateProblems("{客户名称}{生日}{x");
+  ASSERT_EQ(problems.size(), 2u);
+  EXPECT_EQ(problems[0], "unknown variable {生日}");
+  EXPECT_EQ(problems[1], "a { without its }");
+}
+
+TEST(SmsText, MarketingWaitsForTheWindow) {
+  Zone zone = Zone::Shanghai();
+  Window window;  // 08:00–21:00
+  Date day{std::chrono::year(2026), std::chrono::month(11), std::chrono::day(25)};
+  Date next{std::chrono::year(2026), std::chrono::month(11), std::chrono::day(26)};
+  using std::chrono::minutes;
+  Timestamp at22 = zone.At(day, minutes(22 * 60));
+  EXPECT_EQ(EarliestSend(at22, true, window, zone), zone.At(next, minutes(8 * 60)));
+  EXPECT_EQ(EarliestSend(at22, false, window, zone), at22);  // notifications go at once
+  Timestamp at7 = zone.At(day, minutes(7 * 60 + 59));
+  EXPECT_EQ(EarliestSend(at7, true, window, zone), zone.At(day, minutes(8 * 60)));
+  Timestamp at8 = zone.At(day, minutes(8 * 60));
+  EXPECT_EQ(EarliestSend(at8, true, window, zone), at8);
+  Timestamp at21 = zone.At(day, minutes(21 * 60));  // the end is outside
+  EXPECT_EQ(EarliestSend(at21, true, window, zone), zone.At(next, minutes(8 * 60)));
+}
+
+TEST(SmsText, OptOutReplies) {
+  for (const char* yes : {"R", "r", "TD", "td ", "Ｔ Ｄ", "退订", "退订。", "N"}) {
+    EXPECT_TRUE(IsOptOutReply(yes)) << yes;
+  }
+  for (const char* no : {"Rx", "好的", "请再发一次", "", "TDD"}) {
+    EXPECT_FALSE(IsOptOutReply(no)) << no;
+  }
+}
+
 }  // namespace
 }  // namespace kelu::messaging

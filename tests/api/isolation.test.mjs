@@ -47,12 +47,25 @@ async function seedTenantA(boss) {
   const thread = await s.call('POST', '/api/v1/support/threads', { token: boss, body: { subject: `${MARK}支持`, body: MARK } });
   const file = await s.call('POST', `/api/v1/attachments?entity=customer&entity_id=${customer.body.id}&filename=${encodeURIComponent(MARK)}.txt`, {
     token: boss, raw: MARK, headers: { 'content-type': 'text/plain' } });
-  for (const r of [dept, user, token, grant, pool, customer, pooled, contact, followUp, task, deleted, pipeline, opportunity, imported, field, view, order, thread, file]) {
+  // SMS: a template, an opted-out number, and a send (signature approved, the pack paid).
+  const template = await s.call('POST', '/api/v1/sms/templates', { token: boss, body: { name: `${MARK}模板`, type: 'notification', body: `${MARK}{联系人}` } });
+  const optOut = await s.call('POST', '/api/v1/sms/opt-outs', { token: boss, body: { phone: '13912345670' } });
+  const op = await s.operatorToken();
+  const tenantId = (await s.call('GET', '/api/v1/tenant', { token: boss })).body.id;
+  await s.call('PUT', '/api/v1/sms/signature', { token: boss, body: { signature: '隔离测试' } });
+  await s.call('POST', `/api/v1/operator/sms/signatures/${tenantId}/approve`, { token: op, body: {} });
+  await s.call('POST', `/api/v1/billing/orders/${order.body.id}/accept`, { token: boss });
+  const paid = await s.call('POST', `/api/v1/operator/orders/${order.body.id}/payments`, {
+    token: op, headers: { 'idempotency-key': 'isolation-sms' }, body: { amount_fen: order.body.total_fen, bank_reference: 'ISO-1', paid_on: new Date(Date.now() + 8 * 3600e3).toISOString().slice(0, 10) } });
+  assert.equal(paid.status, 201, paid.text);
+  const sms = await s.call('POST', `/api/v1/contacts/${contact.body.id}/sms`, { token: boss, body: { template_id: template.body.id } });
+  for (const r of [dept, user, token, grant, pool, customer, pooled, contact, followUp, task, deleted, pipeline, opportunity, imported, field, view, order, thread, file, template, optOut, sms]) {
     assert.equal(r.status, 201, r.text);
   }
   return [dept.body.id, user.body.id, token.body.id, grant.body.id, pool.body.id, customer.body.id,
     pooled.body.id, contact.body.id, followUp.body.id, task.body.id, deleted.body.id, pipeline.body.id,
-    opportunity.body.id, imported.body.id, field.body.id, view.body.id, order.body.id, thread.body.id, file.body.id];
+    opportunity.body.id, imported.body.id, field.body.id, view.body.id, order.body.id, thread.body.id, file.body.id,
+    template.body.id, sms.body.id];
 }
 
 async function snapshot(boss, customerId) {
@@ -64,7 +77,8 @@ async function snapshot(boss, customerId) {
     '/api/v1/saved-views', '/api/v1/billing/orders', '/api/v1/billing/subscription',
     '/api/v1/billing/notices', '/api/v1/billing/ledger', '/api/v1/billing/points',
     '/api/v1/support/threads', '/api/v1/announcements', '/api/v1/attachments/usage',
-    `/api/v1/attachments?entity=customer&entity_id=${customerId}`]) {
+    `/api/v1/attachments?entity=customer&entity_id=${customerId}`, '/api/v1/sms/templates',
+    '/api/v1/sms/sends', '/api/v1/sms/opt-outs', `/api/v1/customers/${customerId}/sms`]) {
     const r = await s.call('GET', path, { token: boss });
     assert.equal(r.status, 200, path);
     // Usage stamps move when A itself calls; everything else must stay put.

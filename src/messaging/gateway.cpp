@@ -1,0 +1,119 @@
+#include "messaging/gateway.hpp"
+
+#include <fmt/format.h>
+
+#include <charconv>
+#include <chrono>
+
+#include "core/http_client.hpp"
+#include "core/json.hpp"
+#include "core/random.hpp"
+
+namespace kelu::messaging {
+
+std::string ExternalId(std::int64_t tenant_id, std::int64_t message_id) {
+  return fmt::format("kelu-{}-{}", tenant_id, message_id);
+}
+
+std::optional<std::pair<std::int64_t, std::int64_t>> ParseExternalId(std::string_view id) {
+  if (!id.starts_with("kelu-")) return std::nullopt;
+  id.remove_prefix(5);
+  auto dash = id.find('-');
+  if (dash == std::string_view::npos) return std::nullopt;
+  std::int64_t tenant = 0, message = 0;
+  auto a = std::from_chars(id.data(), id.data() + dash, tenant);
+  auto b = std::from_chars(id.data() + dash + 1, id.data() + id.size(), message);
+  if (a.ec != std::errc{} || a.ptr != id.data() + dash || b.ec != std::errc{} ||
+      b.ptr != id.data() + id.size() || tenant <= 0 || message <= 0) {
+    return std::nullopt;
+  }
+  return std::pair{tenant, message};
+}
+
+std::string SignRequest(std::string_view secret, std::string_view timestamp,
+                        std::string_view body) {
+  std::string message;
+  message.reserve(timestamp.size() + 1 + body.size());
+  message.append(timestamp).append(".").append(body);
+  return "sha256=" + HmacSha256Hex(secret, message);
+}
+
+namespace {
+
+class LogGateway final : public SmsGateway {
+ public:
+  std::string name() const override { return "log"; }
+  GatewayAnswer Send(const OutgoingSms& m) override {
+    return {GatewayAnswer::Outcome::kAccepted, "log-" + m.id, {}, {}};
+  }
+};
+
+// The provider answers 200 {"status": "accepted", "provider_id": …} or
+// {"status": "refused", "code": …, "message": …}; any other 4xx is a refusal, 429, 5xx and no
+// answer at all are tried again.
+class HttpGateway final : public SmsGateway {
+ public:
+  explicit HttpGateway(SmsConfig config) : config_(std::move(config)) {}
+  std::string name() const override { return "http"; }
+
+  GatewayAnswer Send(const OutgoingSms& m) override {
+    std::string body = ToJson(json::object{
+        {"id", m.id}, {"to", m.phone}, {"content", m.content}, {"ext", m.tenant_code}});
+    // Real time, not the business clock: the provider checks how fresh a request is.
+    std::string timestamp = std::to_string(std::chrono::duration_cast<std::chrono::seconds>(
+                                               std::chrono::system_clock::now().time_since_epoch())
+                                               .count());
+    HttpAnswer answer =
+        HttpPost(config_.http_url,
+                 {"Content-Type: application/json", "X-Kelu-Key: " + config_.http_key_id,
+                  "X-Kelu-Timestamp: " + timestamp,
+                  "X-Kelu-Signature: " + SignRequest(config_.http_secret, timestamp, body)},
+                 body, config_.timeout_seconds);
+    GatewayAnswer out;
+    if (!answer.error.empty()) {
+      out.code = answer.timed_out ? "timeout" : "unreachable";
+      out.detail = answer.error;
+      return out;
+    }
+    auto parsed = ParseJson(answer.body);
+    const json::object* o = parsed && parsed->is_object() ? &parsed->as_object() : nullptr;
+    auto field = [&](const char* key) -> std::string {
+      if (!o) return "";
+      const auto* v = o->if_contains(key);
+      return v && v->is_string() ? std::string(v->as_string()) : "";
+    };
+    if (answer.status == 429 || answer.status >= 500) {
+      out.code = fmt::format("http_{}", answer.status);
+      out.detail = field("message");
+      return out;
+    }
+    std::string status = field("status");
+    if (answer.status >= 200 && answer.status < 300 && status == "accepted") {
+      out.outcome = GatewayAnswer::Outcome::kAccepted;
+      out.provider_id = field("provider_id");
+      return out;
+    }
+    if ((answer.status >= 200 && answer.status < 300 && status == "refused") ||
+        (answer.status >= 400 && answer.status < 500)) {
+      out.outcome = GatewayAnswer::Outcome::kRefused;
+      out.code = field("code").empty() ? fmt::format("http_{}", answer.status) : field("code");
+      out.detail = field("message");
+      return out;
+    }
+    out.code = "bad_answer";
+    out.detail = fmt::format("answered {} {}", answer.status, answer.body.substr(0, 200));
+    return out;
+  }
+
+ private:
+  SmsConfig config_;
+};
+
+}  // namespace
+
+std::unique_ptr<SmsGateway> MakeSmsGateway(const SmsConfig& config) {
+  if (config.gateway == "http") return std::make_unique<HttpGateway>(config);
+  return std::make_unique<LogGateway>();
+}
+
+}  // namespace kelu::messaging
