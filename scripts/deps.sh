@@ -9,6 +9,7 @@ build_pkgs=(
   libsqlite3-dev libpq-dev libsodium-dev libtomlplusplus-dev libcli11-dev
   libspdlog-dev libfmt-dev libhowardhinnant-date-dev libcurl4-openssl-dev
   libxlsxwriter-dev libminizip-dev libexpat1-dev libjemalloc-dev libclamav-dev libmagic-dev
+  libpoppler-cpp-dev
   libgtest-dev libgmock-dev googletest
 )
 test_pkgs=(postgresql-15 python3 python3-aiosmtpd sqlite3 curl)

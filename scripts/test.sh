@@ -8,6 +8,14 @@ scripts/deps.sh test || exit 1
 if ! command -v node >/dev/null; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs >/dev/null || exit 1
 fi
+if ! command -v npm >/dev/null; then
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null || exit 1
+fi
+# The tests' Node packages (package-lock.json), installed again whenever the lock changes.
+if ! cmp -s package-lock.json node_modules/.kelu-lock 2>/dev/null; then
+  npm ci --no-audit --no-fund --loglevel=error || exit 1
+  cp package-lock.json node_modules/.kelu-lock
+fi
 
 cmake --preset debug >/dev/null || exit 1
 cmake --build build/debug -j "$(nproc)" || exit 1

@@ -22,6 +22,7 @@
 #include "integrations/service.hpp"
 #include "jobs/scheduler.hpp"
 #include "jobs/worker.hpp"
+#include "messaging/fax.hpp"
 #include "messaging/service.hpp"
 #include "notices/outbox.hpp"
 #include "notices/service.hpp"
@@ -72,6 +73,8 @@ struct Runtime {
   std::unique_ptr<attachments::AttachmentService> attachments;
   std::unique_ptr<messaging::SmsGateway> sms_gateway;
   std::unique_ptr<messaging::MessagingService> messaging;
+  std::unique_ptr<messaging::FaxGateway> fax_gateway;
+  std::unique_ptr<messaging::FaxService> fax;
 };
 
 // `serving`: the server's runtime (the malware signatures are loaded only then: they take
@@ -140,7 +143,14 @@ Result<Runtime> Build(const Options& o, bool test_clock, bool serving = false) {
   rt.notices = std::make_unique<notices::NoticeService>(*rt.db, rt.config, rt.zone);
   rt.integrations =
       std::make_unique<integrations::IntegrationService>(*rt.db, rt.config, *rt.clock, rt.zone);
-  rt.blobs = attachments::MakeLocalBlobStore(rt.config.files.dir);
+  if (rt.config.attachments.blob_store == "s3") {
+    const auto& a = rt.config.attachments;
+    rt.blobs = attachments::MakeS3BlobStore(
+        {a.s3_endpoint, a.s3_bucket, a.s3_region, a.s3_access_key, a.s3_secret_key, a.s3_prefix},
+        rt.config.files.dir);
+  } else {
+    rt.blobs = attachments::MakeLocalBlobStore(rt.config.files.dir);
+  }
   rt.scanner = serving ? attachments::Scanner::Load(rt.config.attachments.clamav_db_dir, {})
                        : attachments::Scanner::Unloaded("not loaded outside kelu serve");
   attachments::BlobStore* blobs = rt.blobs.get();
@@ -156,6 +166,10 @@ Result<Runtime> Build(const Options& o, bool test_clock, bool serving = false) {
       *rt.db, *rt.billing, *rt.crm, *rt.sms_gateway, rt.config, *rt.clock, rt.zone);
   rt.attachments = std::make_unique<attachments::AttachmentService>(
       *rt.db, *rt.identity, *rt.crm, *rt.billing, *rt.blobs, *rt.scanner, rt.config, rt.zone);
+  rt.fax_gateway = messaging::MakeFaxGateway(rt.config.fax, *rt.mailer);
+  rt.fax = std::make_unique<messaging::FaxService>(*rt.db, *rt.billing, *rt.attachments, *rt.blobs,
+                                                   *rt.messaging, *rt.fax_gateway, rt.config,
+                                                   *rt.clock, rt.zone);
   identity::IdentityService* ids = rt.identity.get();
   crm::CrmService* crm = rt.crm.get();
   rt.scheduler->Register("identity.purge_ended_sessions", [ids](Timestamp now) {
@@ -188,7 +202,7 @@ int Serve(const Options& o) {
     rt.config.server.listen = o.listen;
   }
   http::Api api(rt.config, http::Services{*rt.db, *rt.identity, *rt.crm, *rt.billing, *rt.notices,
-                                          *rt.integrations, *rt.attachments, *rt.messaging,
+                                          *rt.integrations, *rt.attachments, *rt.messaging, *rt.fax,
                                           *rt.scheduler, *rt.clock, rt.manual});
   rt.scheduler->set_observer(
       [&api](const jobs::JobRun& run) { api.metrics().CountJobRun(run.job, run.ok); });
@@ -237,6 +251,7 @@ int Serve(const Options& o) {
   rt.outbox->Start();
   rt.integrations->Start();
   rt.messaging->Start();
+  rt.fax->Start();
 
   // Real time: a background thread runs the daily jobs when they fall due. Under the test
   // clock they run only when the operator moves it.
@@ -302,6 +317,7 @@ int Serve(const Options& o) {
   rt.outbox->Stop();
   rt.integrations->Stop();
   rt.messaging->Stop();
+  rt.fax->Stop();
   if (ticker.joinable()) ticker.join();
   spdlog::info("kelu stopped");
   return code;
@@ -440,7 +456,7 @@ int Routes(const Options& o) {
   Runtime& rt = built.value();
   rt.config.server.access_log = "off";
   http::Api api(rt.config, http::Services{*rt.db, *rt.identity, *rt.crm, *rt.billing, *rt.notices,
-                                          *rt.integrations, *rt.attachments, *rt.messaging,
+                                          *rt.integrations, *rt.attachments, *rt.messaging, *rt.fax,
                                           *rt.scheduler, *rt.clock, nullptr});
   json::array list;
   for (const auto& r : api.router().routes()) {

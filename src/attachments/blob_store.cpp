@@ -79,8 +79,7 @@ class LocalBlobStore final : public BlobStore {
     return files;
   }
 
-  void ForEach(
-      const std::function<void(std::int64_t, const std::string&, const std::string&)>& f) override {
+  void ForEach(const std::function<void(const BlobEntry&)>& f) override {
     std::error_code ec;
     for (const auto& tenant : fs::directory_iterator(root_, ec)) {
       std::int64_t id = 0;
@@ -91,7 +90,10 @@ class LocalBlobStore final : public BlobStore {
       }
       for (auto it = fs::recursive_directory_iterator(tenant.path(), ec); !ec && it != fs::end(it);
            it.increment(ec)) {
-        if (it->is_regular_file(ec)) f(id, it->path().filename().string(), it->path().string());
+        if (!it->is_regular_file(ec)) continue;
+        auto written = std::chrono::file_clock::to_sys(it->last_write_time(ec));
+        f({id, it->path().filename().string(),
+           std::chrono::time_point_cast<std::chrono::system_clock::duration>(written)});
       }
     }
   }

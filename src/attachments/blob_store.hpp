@@ -1,6 +1,7 @@
 // Where attachment bytes live. Content-addressed by SHA-256 within one tenant (deduplication
 // never crosses tenants). The local driver keeps files under DIR/blobs/<tenant>/<ab>/<sha256>,
-// written to a temporary file, fsynced and renamed into place.
+// written to a temporary file, fsynced and renamed into place; the S3 driver keeps objects in
+// a bucket (AWS Signature V4 through libcurl) and a read cache on disk.
 #pragma once
 
 #include <chrono>
@@ -11,6 +12,22 @@
 #include "core/result.hpp"
 
 namespace kelu::attachments {
+
+struct BlobEntry {
+  std::int64_t tenant_id = 0;
+  std::string sha256;
+  std::chrono::system_clock::time_point written;
+};
+
+// Where the S3-compatible driver finds its bucket ([attachments] s3_* keys).
+struct S3Settings {
+  std::string endpoint;  // "https://s3.example.com" (path-style: endpoint/bucket/key)
+  std::string bucket;
+  std::string region = "us-east-1";
+  std::string access_key;
+  std::string secret_key;
+  std::string prefix = "kelu/";
+};
 
 class BlobStore {
  public:
@@ -24,9 +41,8 @@ class BlobStore {
   virtual Status Remove(std::int64_t tenant_id, const std::string& sha256) = 0;
   // Every blob of a tenant (the purge); answers how many files went.
   virtual std::int64_t RemoveTenant(std::int64_t tenant_id) = 0;
-  // Every stored blob: (tenant, sha256, path).
-  virtual void ForEach(
-      const std::function<void(std::int64_t, const std::string&, const std::string&)>& f) = 0;
+  // Every stored blob, with when it was written (Path reads one).
+  virtual void ForEach(const std::function<void(const BlobEntry&)>& f) = 0;
   // Temporary files older than `age` (left by a process that died mid-upload) are removed;
   // answers how many.
   virtual std::int64_t RemoveStaleTemps(std::chrono::seconds age) = 0;
@@ -35,5 +51,7 @@ class BlobStore {
 };
 
 std::unique_ptr<BlobStore> MakeLocalBlobStore(const std::string& dir);
+// Objects in an S3-compatible bucket, cached under DIR/s3-cache for reading.
+std::unique_ptr<BlobStore> MakeS3BlobStore(const S3Settings& settings, const std::string& dir);
 
 }  // namespace kelu::attachments

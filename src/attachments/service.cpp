@@ -267,7 +267,7 @@ Result<Download> AttachmentService::Get(const Principal& who, std::int64_t id) {
   if (!customer.ok()) return Error::NotFound("attachment");
   auto path = blobs_.Path(who.tenant_id, row->text(7));
   if (!path.ok()) return std::move(path).error();
-  return Download{*path, row->text(4), row->text(5), row->integer(6)};
+  return Download{*path, row->text(4), row->text(5), row->integer(6), row->text(7), *customer};
 }
 
 Status AttachmentService::Delete(const Principal& who, std::int64_t id, const RequestMeta& meta) {
@@ -308,10 +308,11 @@ json::object AttachmentService::Fsck(bool repair) {
   json::array missing, altered, orphans, counters;
   // Blobs first: which exist, and are they what their name says?
   std::set<std::pair<std::int64_t, std::string>> on_disk;
-  blobs_.ForEach([&](std::int64_t tenant, const std::string& sha, const std::string& path) {
-    on_disk.emplace(tenant, sha);
-    if (Sha256OfFile(path) != sha)
-      altered.push_back(json::object{{"tenant_id", tenant}, {"sha256", sha}});
+  blobs_.ForEach([&](const BlobEntry& e) {
+    on_disk.emplace(e.tenant_id, e.sha256);
+    auto path = blobs_.Path(e.tenant_id, e.sha256);
+    if (!path.ok() || Sha256OfFile(*path) != e.sha256)
+      altered.push_back(json::object{{"tenant_id", e.tenant_id}, {"sha256", e.sha256}});
   });
   std::set<std::pair<std::int64_t, std::string>> referenced;
   std::vector<std::pair<std::int64_t, std::int64_t>> missing_rows;
@@ -384,13 +385,11 @@ Status AttachmentService::CollectOrphans(std::chrono::seconds min_age) {
     c.ForEach("SELECT DISTINCT tenant_id, sha256 FROM attachments", {},
               [&](const Row& r) { referenced.emplace(r.integer(0), r.text(1)); });
   });
-  auto cutoff = std::filesystem::file_time_type::clock::now() - min_age;
+  auto cutoff = std::chrono::system_clock::now() - min_age;
   std::vector<std::pair<std::int64_t, std::string>> orphans;
-  blobs_.ForEach([&](std::int64_t tenant, const std::string& sha, const std::string& path) {
-    std::error_code ec;
-    if (referenced.contains({tenant, sha})) return;
-    if (std::filesystem::last_write_time(path, ec) < cutoff && !ec)
-      orphans.emplace_back(tenant, sha);
+  blobs_.ForEach([&](const BlobEntry& e) {
+    if (referenced.contains({e.tenant_id, e.sha256})) return;
+    if (e.written < cutoff) orphans.emplace_back(e.tenant_id, e.sha256);
   });
   for (const auto& [tenant, sha] : orphans) blobs_.Remove(tenant, sha).ok();
   blobs_.RemoveStaleTemps(min_age);

@@ -33,6 +33,8 @@ struct Download {
   std::string filename;
   std::string mime;
   std::int64_t size = 0;
+  std::string sha256;
+  std::int64_t customer_id = 0;  // the customer whose timeline shows the file
 };
 
 class AttachmentService {

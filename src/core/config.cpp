@@ -292,6 +292,21 @@ const std::vector<Key>& Keys() {
                         KELU_FIELD(int, attachments.orphan_min_age_minutes), 0, 100000));
     k.push_back(MakeInt("attachments", "malware_alert_attempts",
                         KELU_FIELD(int, attachments.malware_alert_attempts), 1, 1000));
+    k.push_back(MakeString("attachments", "blob_store",
+                           KELU_FIELD(std::string, attachments.blob_store),
+                           OneOf({"local", "s3"})));
+    using S3Field = std::pair<const char*, std::string AttachmentsConfig::*>;
+    for (const S3Field& f : {S3Field{"s3_endpoint", &AttachmentsConfig::s3_endpoint},
+                             S3Field{"s3_bucket", &AttachmentsConfig::s3_bucket},
+                             S3Field{"s3_region", &AttachmentsConfig::s3_region},
+                             S3Field{"s3_access_key", &AttachmentsConfig::s3_access_key},
+                             S3Field{"s3_secret_key", &AttachmentsConfig::s3_secret_key},
+                             S3Field{"s3_prefix", &AttachmentsConfig::s3_prefix}}) {
+      auto member = f.second;
+      k.push_back(MakeString(
+          "attachments", f.first,
+          [member](Config& c) -> std::string& { return c.attachments.*member; }, nullptr));
+    }
     k.push_back(
         MakeString("sms", "gateway", KELU_FIELD(std::string, sms.gateway), OneOf({"log", "http"})));
     k.push_back(MakeString("sms", "http_url", KELU_FIELD(std::string, sms.http_url), nullptr));
@@ -354,6 +369,13 @@ Status CrossCheck(const Config& c) {
   if (c.security.support_grant_default_hours > c.security.support_grant_max_hours) {
     return ConfigError(
         "security.support_grant_default_hours must not exceed security.support_grant_max_hours");
+  }
+  if (c.attachments.blob_store == "s3" &&
+      (c.attachments.s3_endpoint.empty() || c.attachments.s3_bucket.empty() ||
+       c.attachments.s3_access_key.empty() || c.attachments.s3_secret_key.empty())) {
+    return ConfigError(
+        "attachments.blob_store = \"s3\" needs attachments.s3_endpoint, s3_bucket, "
+        "s3_access_key and s3_secret_key");
   }
   if (c.sms.gateway == "http" &&
       (c.sms.http_url.empty() || c.sms.http_secret.empty() || c.sms.callback_secret.empty())) {

@@ -125,6 +125,14 @@ struct AttachmentsConfig {
   // Blobs no attachment refers to are deleted by the daily job once this old (real time), so
   // an upload still committing is never touched.
   int orphan_min_age_minutes = 60;
+  // Where the bytes live: "local" (the files directory) or "s3" (an S3-compatible bucket).
+  std::string blob_store = "local";
+  std::string s3_endpoint;  // "https://s3.example.com"; path-style requests
+  std::string s3_bucket;
+  std::string s3_region = "us-east-1";
+  std::string s3_access_key;
+  std::string s3_secret_key;
+  std::string s3_prefix = "kelu/";
 };
 
 // SMS (step 4): the gateway, China's marketing rules and per-number limits.

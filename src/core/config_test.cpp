@@ -75,5 +75,23 @@ TEST(Config, ValidatesZoneAndTimes) {
   EXPECT_FALSE(ParseConfig("[database]\nurl = \"mysql://x\"\n", {}).ok());
 }
 
+TEST(Config, SmsAndFaxGatewaysNeedTheirSettings) {
+  auto ok = ParseConfig("[sms]\nmarketing_window = \"09:00-20:00\"\n", {});
+  ASSERT_TRUE(ok.ok());
+  EXPECT_EQ(ok->sms.marketing_window, "09:00-20:00");
+  EXPECT_EQ(ok->sms.gateway, "log");
+  EXPECT_EQ(ok->fax.gateway, "email");
+  EXPECT_FALSE(ParseConfig("[sms]\nmarketing_window = \"21:00-08:00\"\n", {}).ok());
+  EXPECT_FALSE(ParseConfig("[sms]\ngateway = \"carrier\"\n", {}).ok());
+  auto http = ParseConfig("[sms]\ngateway = \"http\"\n", {});
+  ASSERT_FALSE(http.ok());
+  EXPECT_NE(http.error().message.find("sms.http_url"), std::string::npos);
+  EXPECT_TRUE(ParseConfig("[sms]\ngateway = \"http\"\nhttp_url = \"https://sms.example/send\"\n"
+                          "http_secret = \"s\"\ncallback_secret = \"c\"\n",
+                          {})
+                  .ok());
+  EXPECT_FALSE(ParseConfig("[fax]\ngateway = \"http\"\n", {}).ok());
+}
+
 }  // namespace
 }  // namespace kelu

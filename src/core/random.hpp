@@ -17,6 +17,8 @@ std::string Sha256Hex(std::string_view data);
 std::string Sha256OfFile(const std::string& path);
 // Lowercase hex HMAC-SHA256 of `message` under `key` (webhook and gateway signatures).
 std::string HmacSha256Hex(std::string_view key, std::string_view message);
+// Standard base64 with padding (MIME bodies, files in JSON).
+std::string Base64Encode(std::string_view data);
 // Compares in time independent of where the inputs differ.
 bool ConstantTimeEqual(std::string_view a, std::string_view b);
 // Initialises libsodium; call once at start. Returns false when it cannot.

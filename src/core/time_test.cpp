@@ -51,6 +51,17 @@ TEST(Time, ParsesDatesStrictly) {
   EXPECT_FALSE(ParseTimeOfDay("24:00"));
 }
 
+TEST(Time, ParsesTimeWindows) {
+  auto w = ParseTimeWindow("08:00-21:00");
+  ASSERT_TRUE(w);
+  EXPECT_EQ(w->first, minutes(8 * 60));
+  EXPECT_EQ(w->second, minutes(21 * 60));
+  EXPECT_FALSE(ParseTimeWindow("21:00-08:00"));  // the start before the end
+  EXPECT_FALSE(ParseTimeWindow("08:00-08:00"));
+  EXPECT_FALSE(ParseTimeWindow("8:00-21:00"));
+  EXPECT_FALSE(ParseTimeWindow("08:00~21:00"));
+}
+
 TEST(Time, UnknownZoneIsNotFound) { EXPECT_FALSE(Zone::Find("Mars/Olympus")); }
 
 TEST(Time, ParsesSpreadsheetTimesInTheZone) {

@@ -26,6 +26,7 @@
 #include "identity/service.hpp"
 #include "integrations/service.hpp"
 #include "jobs/scheduler.hpp"
+#include "messaging/fax.hpp"
 #include "messaging/service.hpp"
 #include "notices/service.hpp"
 #include "storage/database.hpp"
@@ -56,6 +57,7 @@ struct Services {
   integrations::IntegrationService& integrations;
   attachments::AttachmentService& attachments;
   messaging::MessagingService& messaging;
+  messaging::FaxService& fax;
   jobs::Scheduler& scheduler;
   const Clock& clock;
   ManualClock* test_clock = nullptr;  // set when serving with --test-clock
@@ -92,6 +94,7 @@ class Api {
   void RegisterAttachmentRoutes();
   void RegisterMessagingRoutes();
   void RegisterSmsSendingRoutes();
+  void RegisterFaxRoutes();
 
   Config config_;
   Services services_;

@@ -116,6 +116,7 @@ void Api::RegisterMessagingRoutes() {
        {}},
       [&svc](Context& ctx) { return Reply(svc.PutOperatorWords(ctx.who(), ctx.body, ctx.meta)); });
   RegisterSmsSendingRoutes();
+  RegisterFaxRoutes();
 }
 
 void Api::RegisterSmsSendingRoutes() {
@@ -366,6 +367,55 @@ void Api::RegisterSmsSendingRoutes() {
                                  ctx.request.header("x-kelu-timestamp").value_or(""),
                                  ctx.request.header("x-kelu-signature").value_or("")));
       });
+}
+
+void Api::RegisterFaxRoutes() {
+  auto& svc = services_.fax;
+  json::value fax =
+      Obj({{"id", Int()},
+           {"attachment_id", Int()},
+           {"customer_id", Int()},
+           {"filename", Str()},
+           {"number", Str()},
+           {"pages", Int("counted from the PDF")},
+           {"points", Int("one fax point per page")},
+           {"status", Enum({"queued", "sending", "sent", "refused", "failed", "cancelled"})},
+           {"reason", Nullable(Str())},
+           {"detail", Nullable(Str())},
+           {"attempts", Int()},
+           {"next_attempt_at", Nullable(Time())},
+           {"sent_at", Nullable(Time())},
+           {"created_at", Time()}});
+  router_.Add(
+      "POST", "/api/v1/faxes", Access::kTenant,
+      {"Fax a PDF attachment to a number (pages counted, points held; Idempotency-Key "
+       "honoured)",
+       "fax",
+       Obj({{"attachment_id", Int()}, {"number", Str()}}, {"attachment_id", "number"}),
+       fax,
+       201,
+       {"validation_failed", "not_found", "not_a_pdf", "pdf_unreadable", "pdf_locked",
+        "too_many_pages", "sensitive_words", "insufficient_points", "tenant_suspended"},
+       {}},
+      Idempotent(
+          services_.db,
+          [&svc](Context& ctx) { return Reply(svc.Send(ctx.who(), ctx.body, ctx.meta), 201); },
+          false));
+  router_.Add("GET", "/api/v1/faxes", Access::kTenant,
+              {"Faxes (the boss and admins see all, others their own)",
+               "fax",
+               nullptr,
+               ListOf(fax),
+               200,
+               {},
+               Paging()},
+              Paged([&svc](Context& ctx, const identity::Page& page) {
+                return Reply(svc.List(ctx.who(), page));
+              }));
+  router_.Add(
+      "GET", "/api/v1/faxes/{id}", Access::kTenant,
+      {"One fax and its status", "fax", nullptr, fax, 200, {"not_found"}, {}},
+      ById([&svc](Context& ctx, std::int64_t id) { return Reply(svc.Get(ctx.who(), id)); }));
 }
 
 }  // namespace kelu::http

@@ -3,15 +3,16 @@
 // own id, and a provider must treat a second request with the same id as the first (answer the
 // same, send nothing again): that is what makes retries after a timeout safe.
 //
-// Drivers: "log" (the default: accepts at once and sends nothing; the boss reads what was
+// SMS drivers: "log" (the default: accepts at once and sends nothing; the boss reads what was
 // accepted in the SMS outbox) and "http" (a provider's JSON API, each request signed with
-// HMAC-SHA256; see docs/sms-gateway.md).
+// HMAC-SHA256; see docs/sms-gateway.md). Fax drivers below.
 #pragma once
 
 #include <memory>
 #include <string>
 
 #include "core/config.hpp"
+#include "notices/outbox.hpp"
 
 namespace kelu::messaging {
 
@@ -38,6 +39,26 @@ class SmsGateway {
 };
 
 std::unique_ptr<SmsGateway> MakeSmsGateway(const SmsConfig& config);
+
+struct OutgoingFax {
+  std::string id;  // ours, stable across retries: "kelu-fax-<tenant>-<fax>"
+  std::string number;
+  std::string filename;
+  std::string pdf;
+  int pages = 0;
+};
+
+// Fax drivers: "email" (the PDF mailed to NUMBER@fax.email_domain through the SMTP server; the
+// server's acceptance counts as sent) and "http" (the provider protocol of docs/sms-gateway.md,
+// the PDF in base64).
+class FaxGateway {
+ public:
+  virtual ~FaxGateway() = default;
+  virtual std::string name() const = 0;
+  virtual GatewayAnswer Send(const OutgoingFax& fax) = 0;
+};
+
+std::unique_ptr<FaxGateway> MakeFaxGateway(const FaxConfig& config, notices::Mailer& mailer);
 
 // The id of a message as the provider sees it, and back (nullopt when it is not one of ours).
 std::string ExternalId(std::int64_t tenant_id, std::int64_t message_id);

@@ -5,7 +5,9 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <cctype>
 
+#include "core/random.hpp"
 #include "core/time.hpp"
 
 namespace kelu::notices {
@@ -17,35 +19,25 @@ namespace {
 
 constexpr std::int64_t kLeaseMicros = std::int64_t{120} * 1000000;
 
-std::string Base64(std::string_view in) {
-  static constexpr char kTable[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+// RFC 5987 percent-encoding of a file name.
+std::string PercentEncoded(std::string_view text) {
   std::string out;
-  out.reserve((in.size() + 2) / 3 * 4);
-  std::size_t i = 0;
-  for (; i + 2 < in.size(); i += 3) {
-    std::uint32_t n = (static_cast<unsigned char>(in[i]) << 16) |
-                      (static_cast<unsigned char>(in[i + 1]) << 8) |
-                      static_cast<unsigned char>(in[i + 2]);
-    for (int shift : {18, 12, 6, 0}) out += kTable[(n >> shift) & 63];
-  }
-  if (i < in.size()) {
-    std::uint32_t n = static_cast<unsigned char>(in[i]) << 16;
-    if (i + 1 < in.size()) n |= static_cast<unsigned char>(in[i + 1]) << 8;
-    out += kTable[(n >> 18) & 63];
-    out += kTable[(n >> 12) & 63];
-    out += i + 1 < in.size() ? kTable[(n >> 6) & 63] : '=';
-    out += '=';
+  for (unsigned char c : text) {
+    if (std::isalnum(c) || c == '.' || c == '-' || c == '_') {
+      out += static_cast<char>(c);
+    } else {
+      out += fmt::format("%{:02X}", c);
+    }
   }
   return out;
 }
 
 // RFC 2047: a UTF-8 header word.
-std::string EncodedWord(std::string_view text) { return "=?UTF-8?B?" + Base64(text) + "?="; }
+std::string EncodedWord(std::string_view text) { return "=?UTF-8?B?" + Base64Encode(text) + "?="; }
 
 // The body in base64 lines of 76 characters (RFC 2045).
 std::string BodyLines(std::string_view text) {
-  std::string b64 = Base64(text);
+  std::string b64 = Base64Encode(text);
   std::string out;
   out.reserve(b64.size() + b64.size() / 76 * 2 + 2);
   for (std::size_t i = 0; i < b64.size(); i += 76) {
@@ -85,10 +77,28 @@ class SmtpMailer final : public Mailer {
     Upload up;
     up.data = fmt::format(
         "Date: {}\r\nFrom: {} <{}>\r\nTo: <{}>\r\nSubject: {}\r\nMessage-ID: {}\r\n"
-        "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=UTF-8\r\n"
-        "Content-Transfer-Encoding: base64\r\n\r\n{}",
+        "MIME-Version: 1.0\r\n",
         when, EncodedWord(config_.from_name), config_.from_address, mail.to,
-        EncodedWord(mail.subject), id, BodyLines(mail.body));
+        EncodedWord(mail.subject), id);
+    constexpr const char* kText =
+        "Content-Type: text/plain; charset=UTF-8\r\nContent-Transfer-Encoding: base64\r\n\r\n";
+    if (mail.attachments.empty()) {
+      up.data.append(kText).append(BodyLines(mail.body));
+    } else {
+      // multipart/mixed: the text, then each file (RFC 2231 names keep Chinese).
+      std::string boundary = "kelu-" + message_id;
+      up.data += fmt::format("Content-Type: multipart/mixed; boundary=\"{}\"\r\n\r\n", boundary);
+      up.data.append("--").append(boundary).append("\r\n").append(kText);
+      up.data.append(BodyLines(mail.body));
+      for (const auto& a : mail.attachments) {
+        up.data += fmt::format(
+            "--{}\r\nContent-Type: {}\r\nContent-Transfer-Encoding: base64\r\n"
+            "Content-Disposition: attachment; filename*=UTF-8''{}\r\n\r\n",
+            boundary, a.content_type, PercentEncoded(a.filename));
+        up.data.append(BodyLines(a.data));
+      }
+      up.data.append("--").append(boundary).append("--\r\n");
+    }
     CURL* curl = curl_easy_init();
     if (!curl) return Error::Make(ErrorKind::kUnavailable, "mail_failed", "curl_easy_init failed");
     curl_slist* rcpt = curl_slist_append(nullptr, ("<" + mail.to + ">").c_str());

@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "core/clock.hpp"
 #include "core/config.hpp"
@@ -18,6 +19,13 @@
 
 namespace kelu::notices {
 
+// A file sent with a mail (faxes by email); never queued in the outbox table.
+struct MailAttachment {
+  std::string filename;
+  std::string content_type;
+  std::string data;
+};
+
 struct Mail {
   std::string to;
   std::string subject;
@@ -26,6 +34,7 @@ struct Mail {
   std::optional<std::int64_t> tenant_id;
   std::string notice_kind;
   std::string dedupe_key;
+  std::vector<MailAttachment> attachments;
 };
 
 // Queues `mail` inside the caller's transaction.

@@ -1,7 +1,7 @@
 // Starts the real kelu binary on a throwaway database and talks to it over HTTP.
 // KELU_BIN names the binary; KELU_TEST_DB is "sqlite" (default) or "postgres", in which case
 // KELU_TEST_PG_URL names a server where each started kelu gets a database of its own.
-import { spawn, execFileSync } from 'node:child_process';
+import { spawn, execFile, execFileSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, rmSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -32,6 +32,15 @@ export function kelu(args, { db, env = {} } = {}) {
   return execFileSync(bin, ['--db', db, ...args], {
     env: { ...process.env, ...baseEnv, ...env },
     encoding: 'utf8',
+  });
+}
+
+// The same without blocking this process, for commands that talk to a server the test itself
+// runs (the S3 stand-in), which must keep answering meanwhile. Resolves {code, stdout, stderr}.
+export function keluAsync(args, { db, env = {} } = {}) {
+  return new Promise((done) => {
+    execFile(bin, ['--db', db, ...args], { env: { ...process.env, ...baseEnv, ...env }, encoding: 'utf8' },
+      (error, stdout, stderr) => done({ code: error ? error.code : 0, stdout, stderr }));
   });
 }
 
@@ -196,4 +205,76 @@ function parseMail(raw) {
   let body = rest.join('\n\n');
   if (/base64/i.test(headers['content-transfer-encoding'] || '')) body = Buffer.from(body.replace(/\s+/g, ''), 'base64').toString('utf8');
   return { to: headers.to, subject: decodeWords(headers.subject || ''), messageId: headers['message-id'], body, raw };
+}
+
+// An S3-compatible server on loopback: s3rver (an S3 implementation in Node) behind a gate that
+// checks every request's AWS Signature V4 the way S3 does (s3rver checks only that the access
+// key is one it knows, so the test's key is registered with it). `requests` lists what came in: {method, path, status}; a bad signature is 403
+// SignatureDoesNotMatch and never reaches the bucket.
+export async function startS3({ bucket = 'kelu', accessKey = 'kelu-test-key', secretKey = 'kelu-test-secret', region = 'us-east-1' } = {}) {
+  const { default: S3rver } = await import('s3rver');
+  const { default: AWSAccount } = await import('s3rver/lib/models/account.js');
+  AWSAccount.DUMMY_ACCOUNT.createKeyPair(accessKey, secretKey);
+  const http = await import('node:http');
+  const { createHmac } = await import('node:crypto');
+  const dir = mkdtempSync(join(tmpdir(), 'kelu-s3-'));
+  const backend = new S3rver({ port: 0, address: '127.0.0.1', silent: true, directory: dir, configureBuckets: [{ name: bucket }] });
+  const { port: backendPort } = await backend.run();
+  const requests = [];
+  const hmac = (key, text) => createHmac('sha256', key).update(text).digest();
+  const enc = (s) => encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  function verify(req, body) {
+    const auth = req.headers.authorization || '';
+    const m = auth.match(/^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/s3\/aws4_request, ?SignedHeaders=([^,]+), ?Signature=([0-9a-f]{64})$/);
+    if (!m || m[1] !== accessKey || m[3] !== region) return false;
+    const [, , day, , signedHeaders, signature] = m;
+    const url = new URL(req.url, 'http://x');
+    const query = [...url.searchParams.entries()].map(([k, v]) => [enc(k), enc(v)]).sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] < b[1] ? -1 : 1)).map(([k, v]) => `${k}=${v}`).join('&');
+    const headers = signedHeaders.split(';').map((h) => `${h}:${String(req.headers[h] ?? '').trim().replace(/\s+/g, ' ')}\n`).join('');
+    const payload = req.headers['x-amz-content-sha256'];
+    if (!payload || !signedHeaders.split(';').includes('x-amz-content-sha256')) return false;
+    if (payload !== 'UNSIGNED-PAYLOAD' && payload !== createHash('sha256').update(body).digest('hex')) return false;
+    const canonical = [req.method, url.pathname, query, headers, signedHeaders, payload].join('\n');
+    const date = req.headers['x-amz-date'];
+    const scope = `${day}/${region}/s3/aws4_request`;
+    const toSign = ['AWS4-HMAC-SHA256', date, scope, createHash('sha256').update(canonical).digest('hex')].join('\n');
+    const key = hmac(hmac(hmac(hmac(`AWS4${secretKey}`, day), region), 's3'), 'aws4_request');
+    return hmac(key, toSign).toString('hex') === signature;
+  }
+  const gate = http.createServer((req, res) => {
+    const chunks = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks);
+      const entry = { method: req.method, path: req.url, status: 0 };
+      requests.push(entry);
+      if (!verify(req, body)) {
+        entry.status = 403;
+        res.writeHead(403, { 'content-type': 'application/xml' }).end('<Error><Code>SignatureDoesNotMatch</Code></Error>');
+        return;
+      }
+      const fwd = http.request({ host: '127.0.0.1', port: backendPort, method: req.method, path: req.url, headers: req.headers }, (up) => {
+        entry.status = up.statusCode;
+        res.writeHead(up.statusCode, up.headers);
+        up.pipe(res);
+      });
+      fwd.on('error', () => { entry.status = 502; res.writeHead(502).end(); });
+      fwd.end(body);
+    });
+  });
+  await new Promise((r) => gate.listen(0, '127.0.0.1', r));
+  const url = `http://127.0.0.1:${gate.address().port}`;
+  return {
+    url, bucket, accessKey, secretKey, region, requests, dir,
+    backendUrl: `http://127.0.0.1:${backendPort}`, // the bucket without the gate, for planting objects
+    env: {
+      KELU_ATTACHMENTS_BLOB_STORE: 's3', KELU_ATTACHMENTS_S3_ENDPOINT: url, KELU_ATTACHMENTS_S3_BUCKET: bucket,
+      KELU_ATTACHMENTS_S3_REGION: region, KELU_ATTACHMENTS_S3_ACCESS_KEY: accessKey, KELU_ATTACHMENTS_S3_SECRET_KEY: secretKey,
+    },
+    async stop() {
+      await new Promise((r) => gate.close(r));
+      await backend.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }

@@ -59,13 +59,35 @@ async function seedTenantA(boss) {
     token: op, headers: { 'idempotency-key': 'isolation-sms' }, body: { amount_fen: order.body.total_fen, bank_reference: 'ISO-1', paid_on: new Date(Date.now() + 8 * 3600e3).toISOString().slice(0, 10) } });
   assert.equal(paid.status, 201, paid.text);
   const sms = await s.call('POST', `/api/v1/contacts/${contact.body.id}/sms`, { token: boss, body: { template_id: template.body.id } });
-  for (const r of [dept, user, token, grant, pool, customer, pooled, contact, followUp, task, deleted, pipeline, opportunity, imported, field, view, order, thread, file, template, optOut, sms]) {
+  // A fax of a one-page PDF (the fax pack paid like the SMS one).
+  const faxOrder = await s.call('POST', '/api/v1/billing/orders', { token: boss, body: { kind: 'fax', pack: 'fax-100' } });
+  await s.call('POST', `/api/v1/billing/orders/${faxOrder.body.id}/accept`, { token: boss });
+  await s.call('POST', `/api/v1/operator/orders/${faxOrder.body.id}/payments`, {
+    token: op, headers: { 'idempotency-key': 'isolation-fax' }, body: { amount_fen: faxOrder.body.total_fen, bank_reference: 'ISO-2', paid_on: new Date(Date.now() + 8 * 3600e3).toISOString().slice(0, 10) } });
+  const stream = 'BT /F1 12 Tf 72 720 Td (x) Tj ET';
+  const objs = ['<< /Type /Catalog /Pages 2 0 R >>', '<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
+    '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>', `<< /Length ${stream.length} >>\nstream\n${stream}\nendstream`];
+  let pdf = '%PDF-1.4\n';
+  const offsets = objs.map((o, i) => { const at = pdf.length; pdf += `${i + 1} 0 obj\n${o}\nendobj\n`; return at; });
+  const xref = pdf.length;
+  pdf += `xref\n0 5\n0000000000 65535 f \n${offsets.map((o) => `${String(o).padStart(10, '0')} 00000 n \n`).join('')}trailer\n<< /Size 5 /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
+  const pdfFile = await s.call('POST', `/api/v1/attachments?entity=customer&entity_id=${customer.body.id}&filename=${encodeURIComponent(MARK)}.pdf`, {
+    token: boss, raw: pdf, headers: { 'content-type': 'application/pdf' } });
+  const fax = await s.call('POST', '/api/v1/faxes', { token: boss, body: { attachment_id: pdfFile.body.id, number: '02166668888' } });
+  // The send settles before the snapshot (the fax retries for a mail server that is not there,
+  // so the fax list stays out of the snapshot).
+  for (let i = 0; i < 100; i += 1) {
+    const b = await s.call('GET', `/api/v1/sms/sends/${sms.body.id}`, { token: boss });
+    if (b.body.counts.queued === 0 && b.body.counts.sending === 0) break;
+    await new Promise((res) => setTimeout(res, 50));
+  }
+  for (const r of [dept, user, token, grant, pool, customer, pooled, contact, followUp, task, deleted, pipeline, opportunity, imported, field, view, order, thread, file, template, optOut, sms, pdfFile, fax]) {
     assert.equal(r.status, 201, r.text);
   }
   return [dept.body.id, user.body.id, token.body.id, grant.body.id, pool.body.id, customer.body.id,
     pooled.body.id, contact.body.id, followUp.body.id, task.body.id, deleted.body.id, pipeline.body.id,
     opportunity.body.id, imported.body.id, field.body.id, view.body.id, order.body.id, thread.body.id, file.body.id,
-    template.body.id, sms.body.id];
+    template.body.id, sms.body.id, pdfFile.body.id, fax.body.id];
 }
 
 async function snapshot(boss, customerId) {
