@@ -170,6 +170,8 @@ const std::vector<Key>& Keys() {
                         KELU_FIELD(int, security.session_idle_minutes), 1, 60 * 24 * 30));
     k.push_back(MakeInt("security", "session_absolute_hours",
                         KELU_FIELD(int, security.session_absolute_hours), 1, 24 * 365));
+    k.push_back(MakeInt("security", "credential_cache_ms",
+                        KELU_FIELD(int, security.credential_cache_ms), 0, 60'000));
     k.push_back(MakeInt("security", "login_max_failures",
                         KELU_FIELD(int, security.login_max_failures), 1, 100));
     k.push_back(MakeInt("security", "lockout_minutes", KELU_FIELD(int, security.lockout_minutes), 1,

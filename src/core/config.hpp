@@ -34,6 +34,9 @@ struct DatabaseConfig {
 struct SecurityConfig {
   std::string password_policy = "standard";  // "standard" or "dengbao" (等保)
   int session_idle_minutes = 120;
+  // How long a checked session or API token is taken on trust without reading it again
+  // (milliseconds; 0: read on every request). This process's own writes end it at once.
+  int credential_cache_ms = 1000;
   int session_absolute_hours = 24 * 7;
   int login_max_failures = 5;
   int lockout_minutes = 15;

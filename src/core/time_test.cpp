@@ -21,6 +21,19 @@ TEST(Time, ParsesOffsetsAndFractions) {
   EXPECT_EQ(FormatRfc3339(*b, Zone::Shanghai()), "2027-03-01T09:00:00.25+08:00");
 }
 
+TEST(Time, FormatsFractionsOffsetsAndUtc) {
+  auto t = *ParseRfc3339("2026-01-05T23:59:59.000001Z");
+  EXPECT_EQ(FormatRfc3339(t, Zone::Shanghai()), "2026-01-06T07:59:59.000001+08:00");
+  EXPECT_EQ(FormatRfc3339(t + microseconds(120999), Zone::Shanghai()),
+            "2026-01-06T07:59:59.121+08:00");
+  EXPECT_EQ(FormatRfc3339(t + microseconds(999999), Zone::Shanghai()),
+            "2026-01-06T08:00:00+08:00");
+  EXPECT_EQ(FormatRfc3339(t, *Zone::Find("UTC")), "2026-01-05T23:59:59.000001Z");
+  EXPECT_EQ(FormatRfc3339(t, *Zone::Find("America/New_York")), "2026-01-05T18:59:59.000001-05:00");
+  EXPECT_EQ(FormatRfc3339(t, *Zone::Find("Asia/Kolkata")), "2026-01-06T05:29:59.000001+05:30");
+  EXPECT_EQ(FormatRfc3339(Timestamp{}, Zone::Shanghai()), "1970-01-01T08:00:00+08:00");
+}
+
 TEST(Time, RejectsMalformedTimestamps) {
   for (const char* bad : {"", "2026-11-24", "2026-11-24T09:00:00", "2026-13-01T00:00:00Z",
                           "2026-02-30T00:00:00Z", "2026-11-24T24:00:00Z", "2026-11-24T09:00:00+8",

@@ -352,6 +352,28 @@ Result<LoginResult> IdentityService::LoginOperator(std::string_view email,
   return InvalidCredentials();
 }
 
+std::optional<IdentityService::CheckedCredential> IdentityService::RecentlyChecked(
+    std::string_view token) {
+  if (config_.credential_cache_ms <= 0) return std::nullopt;
+  std::lock_guard lock(checked_mutex_);
+  auto it = checked_.find(std::string(token));
+  if (it == checked_.end()) return std::nullopt;
+  auto age = std::chrono::steady_clock::now() - it->second.read_at;
+  if (it->second.writes != db_.write_count() ||
+      age > std::chrono::milliseconds(config_.credential_cache_ms)) {
+    checked_.erase(it);
+    return std::nullopt;
+  }
+  return it->second;
+}
+
+void IdentityService::RememberChecked(std::string_view token, CheckedCredential checked) {
+  if (config_.credential_cache_ms <= 0 || checked.writes != db_.write_count()) return;
+  std::lock_guard lock(checked_mutex_);
+  if (checked_.size() >= 4096) checked_.clear();  // bounded; entries live a second anyway
+  checked_.insert_or_assign(std::string(token), std::move(checked));
+}
+
 Result<Principal> IdentityService::Authenticate(std::string_view token, Credential credential,
                                                 const RequestMeta& meta) {
   ParsedToken t;
@@ -359,8 +381,11 @@ Result<Principal> IdentityService::Authenticate(std::string_view token, Credenti
   std::int64_t now = ToMicros(meta.now);
   Principal p;
   p.credential = credential;
+  // The count is taken before reading, so a write that ends meanwhile makes the copy stale.
+  std::uint64_t writes = db_.write_count();
+  auto recent = RecentlyChecked(token);
   if (t.kind == 'o') {
-    auto row = db_.Read([&](Connection& c) {
+    auto row = recent ? std::optional<Row>(recent->credential) : db_.Read([&](Connection& c) {
       return c.QueryOne(
           "SELECT s.token_hash, s.csrf_token, s.last_seen_at, s.expires_at, s.revoked_at, "
           "o.operator_id, o.name, o.status, o.email FROM operator_sessions s "
@@ -383,6 +408,8 @@ Result<Principal> IdentityService::Authenticate(std::string_view token, Credenti
            return OkStatus();
          })
           .ok();
+    } else if (!recent) {
+      RememberChecked(token, {*row, std::nullopt, writes, std::chrono::steady_clock::now()});
     }
     p.kind = PrincipalKind::kOperator;
     p.operator_id = row->integer(5);
@@ -394,18 +421,19 @@ Result<Principal> IdentityService::Authenticate(std::string_view token, Credenti
   }
 
   // Tenant credentials: a session or a personal API token.
-  std::optional<Row> cred = db_.Read([&](Connection& c) {
-    if (t.kind == 's') {
-      return c.QueryOne(
-          "SELECT token_hash, csrf_token, last_seen_at, expires_at, revoked_at, user_id, "
-          "'write' FROM user_sessions WHERE tenant_id = ? AND session_id = ?",
-          {V(t.tenant_id), V(t.id)});
-    }
-    return c.QueryOne(
-        "SELECT token_hash, '', coalesce(last_used_at, 0), coalesce(expires_at, ?), revoked_at, "
-        "user_id, scope FROM api_tokens WHERE tenant_id = ? AND token_id = ?",
-        {V(INT64_MAX), V(t.tenant_id), V(t.id)});
-  });
+  std::optional<Row> cred =
+      recent ? std::optional<Row>(recent->credential) : db_.Read([&](Connection& c) {
+        if (t.kind == 's') {
+          return c.QueryOne(
+              "SELECT token_hash, csrf_token, last_seen_at, expires_at, revoked_at, user_id, "
+              "'write' FROM user_sessions WHERE tenant_id = ? AND session_id = ?",
+              {V(t.tenant_id), V(t.id)});
+        }
+        return c.QueryOne(
+            "SELECT token_hash, '', coalesce(last_used_at, 0), coalesce(expires_at, ?), "
+            "revoked_at, user_id, scope FROM api_tokens WHERE tenant_id = ? AND token_id = ?",
+            {V(INT64_MAX), V(t.tenant_id), V(t.id)});
+      });
   if (!cred || !ConstantTimeEqual(cred->text(0), Sha256Hex(t.secret)) || !cred->is_null(4)) {
     return Unauthenticated();
   }
@@ -417,9 +445,13 @@ Result<Principal> IdentityService::Authenticate(std::string_view token, Credenti
         ErrorKind::kUnauthorized, is_session ? "session_expired" : "token_expired",
         is_session ? "The session has expired; sign in again." : "The API token has expired.");
   }
-  auto user = ActiveUser(t.tenant_id, cred->integer(5));
+  auto user = recent ? recent->user : ActiveUser(t.tenant_id, cred->integer(5));
   if (!user) return Unauthenticated();
-  if (now - cred->integer(2) > 60'000'000) {
+  bool touch = now - cred->integer(2) > 60'000'000;
+  if (!touch && !recent) {
+    RememberChecked(token, {*cred, user, writes, std::chrono::steady_clock::now()});
+  }
+  if (touch) {
     db_.Write([&](Connection& c) {
          if (is_session) {
            c.Exec(

@@ -6,7 +6,10 @@
 // Thread-safe: state lives in the database (and the per-address login limiter).
 #pragma once
 
+#include <chrono>
 #include <memory>
+#include <mutex>
+#include <unordered_map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -176,7 +179,21 @@ class IdentityService {
   json::value OptTime(const storage::Row& r, std::size_t i) const;
   HashCost cost() const { return {config_.argon2_memory_kib, config_.argon2_iterations}; }
 
+  // Credentials checked within security.credential_cache_ms and before this process's last
+  // write: the rows Authenticate read for a token (its session or API token, and the user),
+  // taken again without a read. Only credentials that passed are kept.
+  struct CheckedCredential {
+    storage::Row credential;
+    std::optional<storage::Row> user;
+    std::uint64_t writes = 0;  // Database::write_count() before they were read
+    std::chrono::steady_clock::time_point read_at;
+  };
+  std::optional<CheckedCredential> RecentlyChecked(std::string_view token);
+  void RememberChecked(std::string_view token, CheckedCredential checked);
+
   storage::Database& db_;
+  std::mutex checked_mutex_;
+  std::unordered_map<std::string, CheckedCredential> checked_;
   SecurityConfig config_;
   PasswordPolicy policy_;
   Zone zone_;

@@ -9,6 +9,7 @@
 // Database is thread-safe; a Connection belongs to one thread for the span of one call.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <initializer_list>
@@ -169,6 +170,10 @@ class Database {
   auto Write(F&& f) -> decltype(f(std::declval<Connection&>())) {
     using R = decltype(f(std::declval<Connection&>()));
     std::optional<R> out;
+    struct Counted {  // counted once the transaction has ended, however it ended
+      std::atomic<std::uint64_t>& n;
+      ~Counted() { n.fetch_add(1, std::memory_order_acq_rel); }
+    } counted{writes_};
     RunWrite([&](Connection& c) {
       out.reset();
       out.emplace(f(c));
@@ -179,11 +184,19 @@ class Database {
 
   void set_retry_policy(RetryPolicy p) { retry_ = p; }
 
+  // How many write transactions of this process have ended. Whoever keeps something read from
+  // the database takes this count before reading, and knows the copy may be stale once it has
+  // moved (other processes' writes are not counted: such caches also expire with time).
+  std::uint64_t write_count() const { return writes_.load(std::memory_order_acquire); }
+
  protected:
   virtual void RunRead(const std::function<void(Connection&)>& f) = 0;
   // `f` returns true to commit. Implementations retry on RetryableConflict.
   virtual void RunWrite(const std::function<bool(Connection&)>& f) = 0;
   RetryPolicy retry_;
+
+ private:
+  std::atomic<std::uint64_t> writes_{0};
 };
 
 // Sleeps the backoff for `attempt` (1-based) of `policy`. Used by drivers.

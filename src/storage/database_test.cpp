@@ -123,6 +123,25 @@ TEST_P(DatabaseTest, ExceptionRollsBackTheTransaction) {
             0);
 }
 
+TEST_P(DatabaseTest, WriteCountMovesWhenAWriteEndsHoweverItEnds) {
+  std::uint64_t before = db_->write_count();
+  db_->Read([](Connection& c) { return c.QueryInt("SELECT count(*) FROM kelu_settings"); });
+  EXPECT_EQ(db_->write_count(), before) << "reads do not count";
+  ASSERT_TRUE(db_->Write([](Connection& c) -> Status {
+                   c.Exec("INSERT INTO kelu_settings (key, value) VALUES ('w', '1')");
+                   return OkStatus();
+                 }).ok());
+  EXPECT_EQ(db_->write_count(), before + 1);
+  EXPECT_FALSE(db_->Write([](Connection&) -> Status { return Error::Conflict("x", "no"); }).ok());
+  EXPECT_EQ(db_->write_count(), before + 2);
+  EXPECT_THROW(db_->Write([](Connection& c) -> Status {
+    c.Exec("INSERT INTO kelu_settings (key, value) VALUES ('w', '2')");
+    return OkStatus();
+  }),
+               DatabaseError);
+  EXPECT_EQ(db_->write_count(), before + 3);
+}
+
 TEST_P(DatabaseTest, UniqueViolationIsReported) {
   try {
     (void)db_->Write([](Connection& c) -> Status {

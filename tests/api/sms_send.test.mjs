@@ -416,6 +416,9 @@ test('a suspended tenant cannot send, and its waiting messages are cancelled wit
   await setClock(expiry + 9 * 3600e3);  // the message is due
   expectError(assert, await toOne('张三', { text: '您好' }), 403, 'tenant_suspended');
   expectError(assert, await send({ text: '您好', to: { contact_ids: [contacts['张三'].id] } }), 403, 'tenant_suspended');
+  // Nor can it upload: attachments are CRM data too.
+  expectError(assert, await s.call('POST', `/api/v1/attachments?entity=customer&entity_id=${customer.id}&filename=${encodeURIComponent('暂停期间.txt')}`, {
+    token: boss, raw: '暂停期间的文件', headers: { 'content-type': 'application/octet-stream' } }), 403, 'tenant_suspended');
   // The history is CRM data, closed while suspended; the boss still sees the points: the held
   // one comes back (frozen, not spent).
   expectError(assert, await s.call('GET', `/api/v1/sms/sends/${r.body.id}`, { token: boss }), 403, 'tenant_suspended');
