@@ -293,7 +293,7 @@ int Serve(const Options& o) {
   try {
     http::RunServer(
         so, [&api](http::Request& r) { return api.Handle(r); },
-        [&api](std::string_view m, std::string_view t) { return api.BodyLimitFor(m, t); },
+        [&api](std::string_view m, std::string_view t) { return api.BodyRuleFor(m, t); },
         [&api](int status, std::string c, std::string msg) {
           return api.ErrorResponse(status, std::move(c), std::move(msg));
         },

@@ -20,6 +20,9 @@ using storage::V;
 
 namespace {
 
+// What libmagic looks at by default (MAGIC_PARAM_BYTES_MAX): the head of a file is enough.
+constexpr std::size_t kSniffBytes = std::size_t{1} << 20;
+
 // A file name as people gave it, without directories or control characters.
 std::string CleanName(std::string_view name) {
   if (auto slash = name.find_last_of("/\\"); slash != std::string_view::npos) {
@@ -97,45 +100,55 @@ std::string AttachmentService::Sniff(std::string_view bytes) {
 Result<json::object> AttachmentService::Upload(const Principal& who, std::string_view entity,
                                                std::int64_t entity_id, const UploadFile& file,
                                                const RequestMeta& meta) {
+  // The bytes end up in a temporary file of the store (a spooled body already is one);
+  // nothing is visible until the row commits, and the file goes on every early return.
+  std::string temp = file.path;
+  struct Discard {
+    const std::string& path;
+    ~Discard() {
+      std::error_code ec;
+      if (!path.empty()) std::filesystem::remove(path, ec);
+    }
+  } discard{temp};
   auto customer = crm_.VisibleRecordCustomer(who, entity, entity_id);
   if (!customer.ok()) return std::move(customer).error();
   std::string name = CleanName(file.filename);
   if (name.empty() || !Utf8Length(name)) return FieldError("filename", "required, valid UTF-8");
-  if (file.bytes.empty()) {
+  std::int64_t size = static_cast<std::int64_t>(file.bytes.size());
+  std::string head(file.bytes.substr(0, kSniffBytes));
+  if (!temp.empty()) {
+    std::error_code ec;
+    size = static_cast<std::int64_t>(std::filesystem::file_size(temp, ec));
+    if (ec) return Error::Make(ErrorKind::kInternal, "blob_store_failed", "cannot read the upload");
+    std::ifstream in(temp, std::ios::binary);
+    head.resize(kSniffBytes);
+    in.read(head.data(), static_cast<std::streamsize>(head.size()));
+    head.resize(static_cast<std::size_t>(in.gcount()));
+  }
+  if (size == 0) {
     return Error::Make(ErrorKind::kInvalid, "empty_file", "The file is empty.");
   }
-  auto size = static_cast<std::int64_t>(file.bytes.size());
   if (size > max_file_bytes_) {
     return Error::Make(ErrorKind::kTooLarge, "file_too_large",
                        fmt::format("A file may be at most {} MB.", config_.max_file_mib),
                        {{"max_bytes", max_file_bytes_}, {"size_bytes", size}});
   }
-  std::string mime = Sniff(file.bytes);
+  std::string mime = Sniff(head);
   if (blocked_.contains(mime)) {
     return Error::Make(ErrorKind::kInvalid, "blocked_type",
                        fmt::format("Files of type {} cannot be uploaded.", mime), {{"type", mime}});
   }
-  // The bytes go to a temporary file in the store; nothing is visible until the row commits.
-  std::string temp = blobs_.TempPath();
-  {
+  if (temp.empty()) {
+    temp = blobs_.TempPath();
     std::ofstream out(temp, std::ios::binary);
     out.write(file.bytes.data(), static_cast<std::streamsize>(file.bytes.size()));
     if (!out) {
-      std::filesystem::remove(temp);
       return Error::Make(ErrorKind::kInternal, "blob_store_failed", "cannot write the upload");
     }
   }
-  auto discard = [&temp] {
-    std::error_code ec;
-    std::filesystem::remove(temp, ec);
-  };
   auto scan = scanner_.ScanFile(temp);
-  if (!scan.ok() && config_.scanner_required) {
-    discard();
-    return std::move(scan).error();
-  }
+  if (!scan.ok() && config_.scanner_required) return std::move(scan).error();
   if (scan.ok() && scan->infected) {
-    discard();
     // The attempt is audited; repeated attempts alert the operator.
     db_.Write([&](Connection& c) -> Status {
          identity::RecordAudit(c, who, meta,
@@ -174,7 +187,7 @@ Result<json::object> AttachmentService::Upload(const Principal& who, std::string
         fmt::format("The file contains malware ({}) and was not stored.", scan->signature),
         {{"signature", scan->signature}});
   }
-  std::string sha = Sha256Hex(file.bytes);
+  std::string sha = file.path.empty() ? Sha256Hex(file.bytes) : Sha256OfFile(temp);
   auto stored = db_.Write([&](Connection& c) -> Result<json::object> {
     auto quota = billing_.StorageQuota(c, who.tenant_id);
     if (!quota.ok()) return std::move(quota).error();
@@ -228,8 +241,7 @@ Result<json::object> AttachmentService::Upload(const Principal& who, std::string
     billing_.NoteStorageUsage(c, who.tenant_id, used, meta.now);
     return view;
   });
-  discard();  // gone already when it was moved in
-  return stored;
+  return stored;  // the temporary file, unless moved into the store, goes now
 }
 
 Result<json::object> AttachmentService::List(const Principal& who, std::string_view entity,

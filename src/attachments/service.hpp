@@ -26,6 +26,9 @@ using identity::RequestMeta;
 struct UploadFile {
   std::string filename;
   std::string_view bytes;
+  // Or: the bytes are in this file, from UploadPath() (a spooled request body); Upload moves
+  // it into the store or removes it.
+  std::string path;
 };
 
 struct Download {
@@ -46,6 +49,9 @@ class AttachmentService {
 
   Result<json::object> Upload(const Principal& who, std::string_view entity, std::int64_t entity_id,
                               const UploadFile& file, const RequestMeta& meta);
+  // A new path in the store's temporary folder, where a request body can be written as it
+  // arrives and then become a blob without a copy.
+  std::string UploadPath() { return blobs_.TempPath(); }
   Result<json::object> List(const Principal& who, std::string_view entity, std::int64_t entity_id);
   Result<Download> Get(const Principal& who, std::int64_t id);
   Status Delete(const Principal& who, std::int64_t id, const RequestMeta& meta);

@@ -212,10 +212,11 @@ Api::~Api() {
   if (own_access_log_) std::fclose(access_log_);
 }
 
-std::size_t Api::BodyLimitFor(std::string_view method, std::string_view target) const {
+BodyRule Api::BodyRuleFor(std::string_view method, std::string_view target) const {
   std::string_view path = target.substr(0, target.find('?'));
   Match m = router_.Find(method, path);
-  return m.route ? m.route->body_limit : 0;
+  if (!m.route) return {};
+  return {m.route->body_limit, m.route->spool_to ? m.route->spool_to() : std::string()};
 }
 
 Response Api::ErrorResponse(int status, std::string code, std::string message) const {
@@ -273,6 +274,10 @@ Response Api::Handle(Request& request) {
                                             response.status, ctx->meta);
   }
   AccessLog(request, route, ctx, response, seconds);
+  if (!request.body_file.empty()) {
+    std::error_code ec;
+    std::filesystem::remove(request.body_file, ec);  // unless the handler kept it
+  }
   return response;
 }
 

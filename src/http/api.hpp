@@ -22,6 +22,7 @@
 #include "http/message.hpp"
 #include "http/metrics.hpp"
 #include "http/router.hpp"
+#include "http/server.hpp"
 #include "identity/principal.hpp"
 #include "identity/service.hpp"
 #include "integrations/service.hpp"
@@ -70,7 +71,7 @@ class Api {
 
   Response Handle(Request& request);
   // The body limit of the route `method target` (0: the server default).
-  std::size_t BodyLimitFor(std::string_view method, std::string_view target) const;
+  BodyRule BodyRuleFor(std::string_view method, std::string_view target) const;
   // An error answer built outside a handler (the server's 400/413/431).
   Response ErrorResponse(int status, std::string code, std::string message) const;
 

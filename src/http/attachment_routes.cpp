@@ -116,10 +116,20 @@ void Api::RegisterAttachmentRoutes() {
         } catch (const std::exception&) {
           return ErrorToResponse(FieldError("entity_id", "required: the record's id"));
         }
-        attachments::UploadFile file{param("filename"), ctx.request.body};
+        // A raw body stays in its spooled file; a multipart one is read back (within the
+        // route's limit) to find its file part.
+        attachments::UploadFile file{param("filename"), ctx.request.body, ctx.request.body_file};
+        std::string multipart;
         auto type = ctx.request.header("content-type");
         if (type && type->starts_with("multipart/form-data")) {
-          auto part = FilePart(*type, ctx.request.body);
+          if (!file.path.empty()) {
+            std::ifstream in(file.path, std::ios::binary);
+            multipart.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+            file.path.clear();  // the server removes the spooled file after the answer
+          } else {
+            multipart = ctx.request.body;
+          }
+          auto part = FilePart(*type, multipart);
           if (!part)
             return ErrorToResponse(FieldError("file", "a multipart body needs a file part"));
           if (file.filename.empty()) file.filename = part->first;
@@ -128,6 +138,7 @@ void Api::RegisterAttachmentRoutes() {
         return Reply(svc.Upload(ctx.who(), entity, entity_id, file, ctx.meta), 201);
       });
   upload.raw_body = true;
+  upload.spool_to = [&svc] { return svc.UploadPath(); };
   upload.body_limit = static_cast<std::size_t>(svc.max_file_bytes()) + (std::size_t{1} << 20);
 
   router_.Add("GET", "/api/v1/attachments", Access::kTenant,

@@ -18,6 +18,9 @@ struct Request {
   std::multimap<std::string, std::string> query;
   std::vector<std::pair<std::string, std::string>> headers;  // names in lower case
   std::string body;
+  // Set when the route spools its body to a file (uploads): the body is in this file, not in
+  // `body`. The handler may move the file away; what is left is removed after it answers.
+  std::string body_file;
   std::string remote_ip;
   bool secure = false;  // arrived over TLS (or a trusted proxy said so)
 

@@ -48,6 +48,9 @@ struct Route {
   bool allow_pending_password = false;  // usable before a forced password change
   bool allow_inactive_tenant = false;   // usable while the tenant is not active (billing, me)
   bool raw_body = false;                // the body is a file, handed over unparsed
+  // With raw_body: a new file path for each request; the body is written there as it arrives
+  // (Request::body_file) instead of being held in memory.
+  std::function<std::string()> spool_to;
   std::vector<std::string> segments;    // pattern split on '/'
 };
 

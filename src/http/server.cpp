@@ -15,10 +15,12 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/error.hpp>
+#include <boost/beast/http/file_body.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
+#include <filesystem>
 #include <memory>
 #include <stdexcept>
 #include <thread>
@@ -38,7 +40,7 @@ constexpr auto kAwait = net::as_tuple(net::use_awaitable);
 struct Shared {
   ServerOptions options;
   RequestHandler handler;
-  BodyLimitFor body_limit;
+  BodyRuleFor body_rule;
   ErrorResponder error_responder;
   std::atomic<bool> stopping{false};
   std::atomic<int> in_flight{0};
@@ -81,6 +83,43 @@ net::awaitable<void> LingeringClose(beast::tcp_stream& stream) {
   }
 }
 
+enum class BodyRead { kDone, kClose, kRefused };
+
+// Reads the rest of a request into `parser` (whatever its body type); on failure answers what
+// the client should hear. kRefused: the connection was answered 413 and wound down.
+template <class Parser>
+net::awaitable<BodyRead> ReadBody(beast::tcp_stream& stream, beast::flat_buffer& buffer,
+                                  Parser& parser, std::size_t limit, Shared& s) {
+  stream.expires_after(s.options.read_timeout);
+  auto [ec, n] = co_await bhttp::async_read(stream, buffer, parser, kAwait);
+  if (!ec) co_return BodyRead::kDone;
+  if (ec == bhttp::error::body_limit) {
+    co_await WriteError(stream, s, 413, "payload_too_large",
+                        "The request body is larger than this route accepts (" +
+                            std::to_string(limit) + " bytes).");
+    co_await LingeringClose(stream);
+    co_return BodyRead::kRefused;
+  }
+  if (ec != beast::error::timeout && ec != net::error::connection_reset) {
+    co_await WriteError(stream, s, 400, "bad_request", "The request is not valid HTTP/1.1.");
+  }
+  co_return BodyRead::kClose;
+}
+
+template <class Body>
+Request ToRequest(const bhttp::request<Body>& msg, const std::string& remote) {
+  Request req;
+  req.method = std::string(msg.method_string());
+  req.target = std::string(msg.target());
+  req.remote_ip = remote;
+  for (const auto& f : msg) {
+    std::string name(f.name_string());
+    for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    req.headers.emplace_back(std::move(name), std::string(f.value()));
+  }
+  return req;
+}
+
 net::awaitable<void> Session(tcp::socket socket, std::shared_ptr<Shared> s) {
   beast::tcp_stream stream(std::move(socket));
   std::string remote;
@@ -117,15 +156,14 @@ net::awaitable<void> Session(tcp::socket socket, std::shared_ptr<Shared> s) {
     } done{*s};
 
     auto& header = parser.get();
-    std::size_t limit = s->options.body_limit;
-    if (s->body_limit) {
-      if (std::size_t route_limit = s->body_limit(
-              std::string_view(header.method_string().data(), header.method_string().size()),
-              std::string_view(header.target().data(), header.target().size()));
-          route_limit) {
-        limit = route_limit;
-      }
+    unsigned header_version = header.version();
+    BodyRule rule;
+    if (s->body_rule) {
+      rule = s->body_rule(
+          std::string_view(header.method_string().data(), header.method_string().size()),
+          std::string_view(header.target().data(), header.target().size()));
     }
+    std::size_t limit = rule.limit ? rule.limit : s->options.body_limit;
     parser.body_limit(limit);
     if (auto len = parser.content_length(); len && *len > limit) {
       co_await WriteError(stream, *s, 413, "payload_too_large",
@@ -139,34 +177,44 @@ net::awaitable<void> Session(tcp::socket socket, std::shared_ptr<Shared> s) {
       auto [wec, wn] = co_await bhttp::async_write(stream, cont, kAwait);
       if (wec) break;
     }
-    stream.expires_after(s->options.read_timeout);
-    auto [rec, rn] = co_await bhttp::async_read(stream, buffer, parser, kAwait);
-    if (rec) {
-      if (rec == bhttp::error::body_limit) {
-        co_await WriteError(stream, *s, 413, "payload_too_large",
-                            "The request body is larger than this route accepts (" +
-                                std::to_string(limit) + " bytes).");
-        co_await LingeringClose(stream);
-        co_return;
-      } else if (rec != beast::error::timeout && rec != net::error::connection_reset) {
-        co_await WriteError(stream, *s, 400, "bad_request", "The request is not valid HTTP/1.1.");
-      }
-      break;
-    }
-    auto msg = parser.release();
     Request req;
-    req.method = std::string(msg.method_string());
-    req.target = std::string(msg.target());
-    req.remote_ip = remote;
-    for (const auto& f : msg) {
-      std::string name(f.name_string());
-      for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      req.headers.emplace_back(std::move(name), std::string(f.value()));
+    bool keep_alive = false;
+    if (rule.file.empty()) {
+      BodyRead got = co_await ReadBody(stream, buffer, parser, limit, *s);
+      if (got == BodyRead::kRefused) co_return;
+      if (got == BodyRead::kClose) break;
+      auto msg = parser.release();
+      req = ToRequest(msg, remote);
+      req.body = std::move(msg.body());
+      keep_alive = msg.keep_alive();
+    } else {
+      // Spooled: the body goes to the file as it arrives, never whole in memory.
+      bhttp::request_parser<bhttp::file_body> spool{std::move(parser)};
+      spool.body_limit(limit);
+      beast::error_code opened;
+      spool.get().body().open(rule.file.c_str(), beast::file_mode::write_new, opened);
+      if (opened) {
+        co_await WriteError(stream, *s, 503, "spool_failed",
+                            "The server cannot take the upload right now; try again.");
+        break;
+      }
+      BodyRead got = co_await ReadBody(stream, buffer, spool, limit, *s);
+      if (got != BodyRead::kDone) {
+        std::error_code ignored;
+        spool.get().body().close();
+        std::filesystem::remove(rule.file, ignored);
+        if (got == BodyRead::kRefused) co_return;
+        break;
+      }
+      auto msg = spool.release();
+      msg.body().close();
+      req = ToRequest(msg, remote);
+      req.body_file = rule.file;
+      keep_alive = msg.keep_alive();
     }
-    req.body = std::move(msg.body());
-    bool keep_alive = msg.keep_alive() && !s->stopping.load();
+    keep_alive = keep_alive && !s->stopping.load();
     Response r = s->handler(req);
-    auto res = ToBeast(std::move(r), msg.version(), keep_alive, req.method == "HEAD");
+    auto res = ToBeast(std::move(r), header_version, keep_alive, req.method == "HEAD");
     stream.expires_after(s->options.read_timeout);
     auto [wec, wn] = co_await bhttp::async_write(stream, res, kAwait);
     if (wec || !keep_alive) break;
@@ -189,12 +237,12 @@ net::awaitable<void> Listen(tcp::acceptor& acceptor, std::shared_ptr<Shared> s) 
 
 }  // namespace
 
-void RunServer(const ServerOptions& options, RequestHandler handler, BodyLimitFor body_limit,
+void RunServer(const ServerOptions& options, RequestHandler handler, BodyRuleFor body_rule,
                ErrorResponder error_responder, const OnListening& on_listening) {
   auto shared = std::make_shared<Shared>();
   shared->options = options;
   shared->handler = std::move(handler);
-  shared->body_limit = std::move(body_limit);
+  shared->body_rule = std::move(body_rule);
   shared->error_responder = std::move(error_responder);
 
   int threads = options.threads > 0 ? options.threads : 1;

@@ -1,5 +1,6 @@
 // The HTTP/1.1 server (Boost.Beast on Asio, C++20 coroutines): keep-alive, N worker
-// threads, header and body limits (per route through BodyLimitFor), read and idle timeouts,
+// threads, header and body limits (per route through BodyRuleFor, which may also spool a body
+// to a file), read and idle timeouts,
 // and graceful shutdown on SIGTERM/SIGINT: stop accepting, let in-flight requests finish
 // within the grace period, then stop. Handlers run on the worker threads and must be
 // thread-safe. This header keeps Beast and Asio out of everything that includes it.
@@ -27,15 +28,19 @@ struct ServerOptions {
 };
 
 using RequestHandler = std::function<Response(Request&)>;
-// The body limit for a request, from its method and target; 0 keeps the default.
-using BodyLimitFor = std::function<std::size_t(std::string_view method, std::string_view target)>;
+// How a request's body is read, from its method and target (known once the header is in).
+struct BodyRule {
+  std::size_t limit = 0;  // 0 keeps the default
+  std::string file;       // not empty: the body is written to this new file, not held in memory
+};
+using BodyRuleFor = std::function<BodyRule(std::string_view method, std::string_view target)>;
 // Called once the socket listens, with the port it is bound to.
 using OnListening = std::function<void(unsigned short port)>;
 // Builds the answer for a request the server refuses before any handler (400, 413, 431).
 using ErrorResponder = std::function<Response(int status, std::string code, std::string message)>;
 
 // Serves until SIGTERM or SIGINT. Throws std::runtime_error when it cannot listen.
-void RunServer(const ServerOptions& options, RequestHandler handler, BodyLimitFor body_limit,
+void RunServer(const ServerOptions& options, RequestHandler handler, BodyRuleFor body_rule,
                ErrorResponder error_responder, const OnListening& on_listening);
 
 }  // namespace kelu::http
