@@ -10,6 +10,7 @@
 #include <memory>
 
 #include "attachments/blob_store.hpp"
+#include "core/files.hpp"
 #include "core/random.hpp"
 #include "core/time.hpp"
 
@@ -51,18 +52,6 @@ std::vector<std::string> Elements(const std::string& xml, const std::string& tag
     if (end == std::string::npos) break;
     out.push_back(xml.substr(start, end - start));
     at = end + close.size();
-  }
-  return out;
-}
-
-std::string UrlEncoded(const std::string& s) {
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += fmt::format("%{:02X}", c);
-    }
   }
   return out;
 }
@@ -136,11 +125,11 @@ class S3BlobStore final : public BlobStore {
 
   std::int64_t RemoveTenant(std::int64_t tenant_id) override {
     std::int64_t removed = 0;
-    List(fmt::format("{}{}/", s_.prefix, tenant_id), [&](const std::string& key,
-                                                           const std::string&) {
-      Reply del = Request("DELETE", key, {}, nullptr, nullptr, kEmptySha256);
-      if (del.error.empty() && (del.status == 204 || del.status == 200)) ++removed;
-    });
+    List(fmt::format("{}{}/", s_.prefix, tenant_id),
+         [&](const std::string& key, const std::string&) {
+           Reply del = Request("DELETE", key, {}, nullptr, nullptr, kEmptySha256);
+           if (del.error.empty() && (del.status == 204 || del.status == 200)) ++removed;
+         });
     std::error_code ec;
     fs::remove_all(cache_ / std::to_string(tenant_id), ec);
     return removed;
@@ -161,8 +150,8 @@ class S3BlobStore final : public BlobStore {
       }
       e.sha256 = rest.substr(last + 1);
       auto at = ParseRfc3339(modified);
-      e.written = std::chrono::time_point_cast<std::chrono::system_clock::duration>(
-          at ? *at : Timestamp{});
+      e.written =
+          std::chrono::time_point_cast<std::chrono::system_clock::duration>(at ? *at : Timestamp{});
       f(e);
     });
   }
@@ -192,8 +181,8 @@ class S3BlobStore final : public BlobStore {
             const std::function<void(const std::string&, const std::string&)>& f) {
     std::string token;
     for (;;) {
-      std::string query = "list-type=2&prefix=" + UrlEncoded(prefix);
-      if (!token.empty()) query += "&continuation-token=" + UrlEncoded(token);
+      std::string query = "list-type=2&prefix=" + PercentEncode(prefix);
+      if (!token.empty()) query += "&continuation-token=" + PercentEncode(token);
       Reply page = Request("GET", "", query, nullptr, nullptr, kEmptySha256);
       if (!page.error.empty() || page.status != 200) return;
       for (const auto& item : Elements(page.body, "Contents")) {

@@ -6,11 +6,10 @@
 
 #include <cctype>
 #include <charconv>
-#include <fstream>
 #include <functional>
-#include <sstream>
 #include <vector>
 
+#include "core/files.hpp"
 #include "core/time.hpp"
 
 extern char** environ;
@@ -462,11 +461,9 @@ Result<Config> ParseConfig(std::string_view text, const Environment& env, std::s
 
 Result<Config> LoadConfig(const std::optional<std::string>& path, const Environment& env) {
   if (!path) return ParseConfig("", env);
-  std::ifstream in(*path);
-  if (!in) return ConfigError(fmt::format("cannot read configuration file {}", *path));
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ParseConfig(ss.str(), env, *path);
+  auto text = ReadFile(*path);
+  if (!text) return ConfigError(fmt::format("cannot read configuration file {}", *path));
+  return ParseConfig(*text, env, *path);
 }
 
 }  // namespace kelu

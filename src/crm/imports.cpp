@@ -13,6 +13,7 @@
 #include <sstream>
 #include <unordered_map>
 
+#include "core/files.hpp"
 #include "core/validation.hpp"
 #include "crm/internal.hpp"
 #include "crm/normalize.hpp"
@@ -1213,13 +1214,11 @@ Result<std::string> CrmService::ImportErrors(const Principal& who, std::int64_t 
   if (Running(row->text(kIStatus))) {
     return Error::Conflict("import_busy", "This import is running; wait until it is done.");
   }
-  std::ifstream in(ImportPath(files_dir_, who.tenant_id, id, ".errors.csv"), std::ios::binary);
-  if (!in || row->integer(kIErrorBytes) == 0) {
+  auto text = ReadFile(ImportPath(files_dir_, who.tenant_id, id, ".errors.csv"));
+  if (!text || row->integer(kIErrorBytes) == 0) {
     return Error::Make(ErrorKind::kNotFound, "no_error_file", "Run a dry run or a commit first.");
   }
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+  return std::move(*text);
 }
 
 }  // namespace kelu::crm

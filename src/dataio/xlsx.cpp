@@ -6,10 +6,9 @@
 #include <xlsxwriter.h>
 
 #include <filesystem>
-#include <fstream>
 #include <functional>
-#include <sstream>
 
+#include "core/files.hpp"
 #include "dataio/csv.hpp"
 
 namespace kelu::dataio {
@@ -240,11 +239,9 @@ Result<std::string> RowsToXlsx(const std::vector<std::vector<std::string>>& rows
     return Error::Make(ErrorKind::kUnavailable, "storage_unavailable",
                        "Cannot write the workbook.");
   }
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
+  std::string bytes = ReadFile(path).value_or("");
   std::filesystem::remove(path);
-  return ss.str();
+  return bytes;
 }
 
 }  // namespace kelu::dataio

@@ -6,9 +6,8 @@
 #include <charconv>
 #include <chrono>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
+#include "core/files.hpp"
 #include "core/random.hpp"
 #include "core/validation.hpp"
 
@@ -72,14 +71,6 @@ std::string_view ContentType(const std::filesystem::path& p) {
       {".webmanifest", "application/manifest+json"}};
   auto it = types.find(p.extension().string());
   return it == types.end() ? std::string_view("application/octet-stream") : it->second;
-}
-
-std::optional<std::string> ReadFile(const std::filesystem::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
 }
 
 constexpr const char* kPlaceholderPage =
@@ -442,7 +433,7 @@ Response Api::ServeStatic(const Request& request) const {
     fs::path file = root / rel;
     std::error_code ec;
     if (fs::is_regular_file(file, ec)) {
-      if (auto body = ReadFile(file)) {
+      if (auto body = ReadFile(file.string())) {
         r.body = std::move(*body);
         r.set_header("Content-Type", std::string(ContentType(file)));
         // Vite puts content-hashed files under assets/: they never change.
@@ -458,7 +449,7 @@ Response Api::ServeStatic(const Request& request) const {
     }
   }
   // App routes fall back to the single page.
-  auto index = ReadFile(root / "index.html");
+  auto index = ReadFile((root / "index.html").string());
   r.body = index ? std::move(*index) : std::string(kPlaceholderPage);
   r.set_header("Content-Type", "text/html; charset=utf-8");
   r.set_header("Cache-Control", "no-cache");

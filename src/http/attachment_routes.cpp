@@ -2,10 +2,8 @@
 // name kept (RFC 6266 filename*), inline preview of images and PDF, delete, and the usage view.
 #include <fmt/format.h>
 
-#include <fstream>
-#include <iterator>
-
 #include "attachments/service.hpp"
+#include "core/files.hpp"
 #include "core/validation.hpp"
 #include "http/api.hpp"
 #include "http/schema.hpp"
@@ -48,18 +46,6 @@ std::optional<std::pair<std::string, std::string_view>> FilePart(std::string_vie
     pos = next + 2;
   }
   return std::nullopt;
-}
-
-std::string PercentEncode(std::string_view s) {
-  std::string out;
-  for (unsigned char ch : s) {
-    if (std::isalnum(ch) || ch == '-' || ch == '.' || ch == '_' || ch == '~') {
-      out += static_cast<char>(ch);
-    } else {
-      out += fmt::format("%{:02X}", ch);
-    }
-  }
-  return out;
 }
 
 // RFC 6266: an ASCII fallback for old clients and the UTF-8 name for everyone else.
@@ -123,8 +109,7 @@ void Api::RegisterAttachmentRoutes() {
         auto type = ctx.request.header("content-type");
         if (type && type->starts_with("multipart/form-data")) {
           if (!file.path.empty()) {
-            std::ifstream in(file.path, std::ios::binary);
-            multipart.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+            multipart = ReadFile(file.path).value_or("");
             file.path.clear();  // the server removes the spooled file after the answer
           } else {
             multipart = ctx.request.body;
@@ -186,10 +171,10 @@ void Api::RegisterAttachmentRoutes() {
       ById([&svc](Context& ctx, std::int64_t id) {
         auto file = svc.Get(ctx.who(), id);
         if (!file.ok()) return ErrorToResponse(file.error());
-        std::ifstream in(file->path, std::ios::binary);
-        if (!in) return ErrorToResponse(Error::NotFound("file"));
+        auto bytes = ReadFile(file->path);
+        if (!bytes) return ErrorToResponse(Error::NotFound("file"));
         Response res;
-        res.body.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+        res.body = std::move(*bytes);
         bool previewable = file->mime.starts_with("image/") && file->mime != "image/svg+xml";
         previewable = previewable || file->mime == "application/pdf";
         bool inline_view = previewable && ctx.request.query_param("inline") == "1";

@@ -3,10 +3,8 @@
 // activation queue, SLA report, breach termination, purge, tenant timeline and calendar.
 #include <fmt/format.h>
 
-#include <fstream>
-#include <iterator>
-
 #include "billing/service.hpp"
+#include "core/files.hpp"
 #include "core/validation.hpp"
 #include "http/api.hpp"
 #include "http/idempotency.hpp"
@@ -380,10 +378,10 @@ void Api::RegisterBillingRoutes() {
        ById([&billing](Context& ctx, std::int64_t id) {
          auto file = billing.DownloadExport(ctx.who(), id, ctx.meta);
          if (!file.ok()) return ErrorToResponse(file.error());
-         std::ifstream in(file->path, std::ios::binary);
-         if (!in) return ErrorToResponse(Error::NotFound("archive"));
+         auto bytes = ReadFile(file->path);
+         if (!bytes) return ErrorToResponse(Error::NotFound("archive"));
          Response res;
-         res.body.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+         res.body = std::move(*bytes);
          res.set_header("Content-Type", "application/zip");
          res.set_header("Content-Disposition",
                         fmt::format("attachment; filename=\"{}\"", file->filename));

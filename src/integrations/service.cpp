@@ -5,6 +5,7 @@
 
 #include <array>
 
+#include "core/files.hpp"
 #include "core/http_client.hpp"
 #include "core/random.hpp"
 #include "core/validation.hpp"
@@ -315,8 +316,7 @@ int IntegrationService::DeliverDue() {
             {V(ToMicros(clock_.now())), V(static_cast<std::int64_t>(code)), V(tenant_id), V(id)});
       } else {
         bool give_up = attempts >= config_.max_attempts || error == "webhook revoked";
-        std::int64_t backoff = std::int64_t{config_.retry_base_seconds} * 1000000
-                               << std::min<std::int64_t>(attempts - 1, 20);
+        std::int64_t backoff = RetryBackoffMicros(config_.retry_base_seconds, attempts, 20);
         c.Exec(
             "UPDATE webhook_deliveries SET status = ?, next_attempt_at = ?, last_status = ?, "
             "last_error = ?, lease_until = NULL WHERE tenant_id = ? AND delivery_id = ?",

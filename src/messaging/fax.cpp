@@ -3,9 +3,8 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include <fstream>
-#include <sstream>
 
+#include "core/files.hpp"
 #include "core/validation.hpp"
 #include "crm/normalize.hpp"
 #include "crm/service.hpp"
@@ -26,14 +25,6 @@ constexpr std::int64_t kLeaseMicros = std::int64_t{300} * 1000000;
 std::string FaxReference(std::int64_t fax_id) { return fmt::format("fax:{}", fax_id); }
 std::string FaxExternalId(std::int64_t tenant_id, std::int64_t fax_id) {
   return fmt::format("kelu-fax-{}-{}", tenant_id, fax_id);
-}
-
-std::optional<std::string> ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
 }
 
 constexpr const char* kFaxColumns =
@@ -272,8 +263,7 @@ int FaxService::DispatchDue() {
             {V(status), V(reason), V(m.gone ? "" : detail), V(m.tenant_id), V(m.fax_id)});
         billing_.SettleHeld(c, m.tenant_id, FaxReference(m.fax_id), 0, m.points, done);
       } else {
-        std::int64_t backoff = std::int64_t{fax_.retry_base_seconds} * 1000000
-                               << std::min<std::int64_t>(m.attempts - 1, 16);
+        std::int64_t backoff = RetryBackoffMicros(fax_.retry_base_seconds, m.attempts, 16);
         c.Exec(
             "UPDATE fax_jobs SET status = 'queued', next_attempt_at = ?, detail = ?, lease_until "
             "= NULL WHERE tenant_id = ? AND fax_id = ? AND status = 'sending'",

@@ -9,6 +9,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "core/files.hpp"
 #include "core/random.hpp"
 #include "core/validation.hpp"
 #include "identity/audit.hpp"
@@ -935,8 +936,7 @@ int MessagingService::DispatchDue() {
                V(m.message_id)});
           amounts.second += m.points;
         } else {
-          std::int64_t backoff = std::int64_t{sms_.retry_base_seconds} * 1000000
-                                 << std::min<std::int64_t>(m.attempts - 1, 16);
+          std::int64_t backoff = RetryBackoffMicros(sms_.retry_base_seconds, m.attempts, 16);
           c.Exec(
               "UPDATE sms_messages SET status = 'queued', next_attempt_at = ?, detail = ?, "
               "lease_until = NULL WHERE tenant_id = ? AND message_id = ? AND status = 'sending'",

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "core/files.hpp"
 #include "core/random.hpp"
 #include "core/time.hpp"
 
@@ -18,19 +19,6 @@ using storage::V;
 namespace {
 
 constexpr std::int64_t kLeaseMicros = std::int64_t{120} * 1000000;
-
-// RFC 5987 percent-encoding of a file name.
-std::string PercentEncoded(std::string_view text) {
-  std::string out;
-  for (unsigned char c : text) {
-    if (std::isalnum(c) || c == '.' || c == '-' || c == '_') {
-      out += static_cast<char>(c);
-    } else {
-      out += fmt::format("%{:02X}", c);
-    }
-  }
-  return out;
-}
 
 // RFC 2047: a UTF-8 header word.
 std::string EncodedWord(std::string_view text) { return "=?UTF-8?B?" + Base64Encode(text) + "?="; }
@@ -94,7 +82,7 @@ class SmtpMailer final : public Mailer {
         up.data += fmt::format(
             "--{}\r\nContent-Type: {}\r\nContent-Transfer-Encoding: base64\r\n"
             "Content-Disposition: attachment; filename*=UTF-8''{}\r\n\r\n",
-            boundary, a.content_type, PercentEncoded(a.filename));
+            boundary, a.content_type, PercentEncode(a.filename));
         up.data.append(BodyLines(a.data));
       }
       up.data.append("--").append(boundary).append("--\r\n");
@@ -198,8 +186,7 @@ int Outbox::DeliverDue() {
         }
       } else {
         bool give_up = attempts >= mail_.max_attempts;
-        std::int64_t backoff = std::int64_t{mail_.retry_base_seconds} * 1000000
-                               << std::min<std::int64_t>(attempts - 1, 20);
+        std::int64_t backoff = RetryBackoffMicros(mail_.retry_base_seconds, attempts, 20);
         c.Exec(
             "UPDATE outbox SET status = ?, next_attempt_at = ?, last_error = ?, "
             "lease_until = NULL WHERE message_id = ?",
