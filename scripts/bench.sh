@@ -4,6 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh bench
+scripts/web.sh  # the web app, whose JavaScript size is measured
 cmake --preset release >/dev/null
 cmake --build build/release -j "$(nproc)" --target kelu kelu_bench_lifecycle kelu_billing_property_test \
   kelu_bench_filter kelu_bench_sms
@@ -64,6 +65,8 @@ pids+=($!)
 for _ in $(seq 50); do curl -sf "http://127.0.0.1:$nport/tenant.json" >/dev/null && break; sleep 0.1; done
 
 echo "wrk -t2 -c$CONNS -d${DURATION}s on each…"
+# The web app: the JavaScript the first routes download (a real browser), gzip.
+web_size=$(node bench/web_size.mjs "http://127.0.0.1:$kport" demo boss "$boss_pw")
 kelu_rps=$(wrk -t2 -c"$CONNS" -d"${DURATION}s" -H "Authorization: Bearer $token" "http://127.0.0.1:$kport/api/v1/tenant" | rps)
 nginx_rps=$(wrk -t2 -c"$CONNS" -d"${DURATION}s" "http://127.0.0.1:$nport/tenant.json" | rps)
 bytes=$(wc -c <"$work/tenant.json")
@@ -217,7 +220,7 @@ KELU_PROPERTY_STEPS=$PROPERTY_STEPS build/release/src/kelu_billing_property_test
 prop_seconds=$(python3 -c "import time; print(round(time.time() - $prop_start, 1))")
 
 mkdir -p bench/results
-python3 - "$kelu_rps" "$nginx_rps" "$bytes" "$CONNS" "$DURATION" "$ROWS" "$BIG_ROWS" "$total_rows" \
+WEB_SIZE=$web_size python3 - "$kelu_rps" "$nginx_rps" "$bytes" "$CONNS" "$DURATION" "$ROWS" "$BIG_ROWS" "$total_rows" \
   "$import_rate" "$sqlite_rate" "$peak_rss_mb" "$list_rps" "$list_nginx_rps" "$s2_50" "$s2_99" "$s4_50" \
   "$s4_99" "$n_50" "$n_99" "$follow_rps" "$me_rps" "$PG_ROWS" "$pg_import_rate" "$p2_50" "$p2_99" \
   "$p4_50" "$p4_99" "$pg_follow_rps" "$pg_me_rps" "$TENANTS" "$lc_s_run" "$lc_s_scan" "$lc_p_run" \
@@ -236,6 +239,7 @@ def fig(name, value, unit, base_name, base_value, goal=None):
          "ratio": round(float(value) / float(base_value), 3) if float(base_value) else None}
     if goal: f["goal"] = goal
     return f
+web = json.loads(os.environ["WEB_SIZE"])
 result = {
     "machine": {"cores": os.cpu_count(), "system": platform.platform()},
     "settings": {"tool": "wrk", "threads": 2, "connections": int(conns), "seconds": int(secs),
@@ -274,6 +278,10 @@ result = {
             "stored, dispatched, charged (SQLite)", sms_total, "s",
             "plain INSERTs of as many message rows in one transaction", sms_insert),
         fig(f"peak RSS of that bulk send", sms_peak, "MiB", "RSS just before the send", sms_rss0),
+        fig("web app: initial JavaScript of the first route (/login), gzip", web["login_gzip_kb"], "KB",
+            "the whole app's JavaScript, gzip", web["all_js_gzip_kb"], "<= 400 KB"),
+        fig("web app: JavaScript after signing in to the dashboard (charts included), gzip",
+            web["dashboard_gzip_kb"], "KB", "the whole app's JavaScript, gzip", web["all_js_gzip_kb"]),
     ],
     # Not a speed figure: the long run of the contract's property test (make test runs 600 steps).
     "checks": [{"name": "contract property test: random steps, every invariant after each, two clocks",

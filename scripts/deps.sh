@@ -12,7 +12,8 @@ build_pkgs=(
   libpoppler-cpp-dev
   libgtest-dev libgmock-dev googletest
 )
-test_pkgs=(postgresql-15 python3 python3-aiosmtpd sqlite3 curl)
+# chromium and a CJK font for the browser tests (without the font Chinese renders as boxes).
+test_pkgs=(postgresql-15 python3 python3-aiosmtpd sqlite3 curl chromium fonts-wqy-microhei)
 bench_pkgs=(nginx-light wrk)
 
 want=("${build_pkgs[@]}")

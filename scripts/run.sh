@@ -3,6 +3,7 @@
 # http://127.0.0.1:8080, with a demo operator and a demo tenant whose logins are printed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+scripts/web.sh
 mkdir -p data
 config=()
 [ -f kelu.toml ] && config=(--config kelu.toml)

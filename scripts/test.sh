@@ -1,21 +1,14 @@
 #!/usr/bin/env bash
-# make test: install what is missing, build (debug, ASan+UBSan), then run every test: unit and
-# storage tests (ctest) on SQLite and on a throwaway PostgreSQL, and the API tests against the
-# running binary on both databases. Prints a summary; exits non-zero on any failure.
+# make test: install what is missing, build (debug, ASan+UBSan) and the web app, then run every
+# test: unit and storage tests (ctest) on SQLite and on a throwaway PostgreSQL, the API tests
+# against the running binary on both databases, and the browser tests (Debian's chromium driven
+# by playwright-core) against the built app. Prints a summary; exits non-zero on any failure.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh test || exit 1
-if ! command -v node >/dev/null; then
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs >/dev/null || exit 1
-fi
-if ! command -v npm >/dev/null; then
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null || exit 1
-fi
-# The tests' Node packages (package-lock.json), installed again whenever the lock changes.
-if ! cmp -s package-lock.json node_modules/.kelu-lock 2>/dev/null; then
-  npm ci --no-audit --no-fund --loglevel=error || exit 1
-  cp package-lock.json node_modules/.kelu-lock
-fi
+# The Node packages, then the web app (type-checked and built into web/dist) that the browser
+# tests drive.
+scripts/web.sh || exit 1
 
 cmake --preset debug >/dev/null || exit 1
 cmake --build build/debug -j "$(nproc)" || exit 1
@@ -38,6 +31,9 @@ for db in sqlite postgres; do
   echo "== API tests on $db"
   KELU_TEST_DB=$db node --test tests/api/ || failed+=("api-$db")
 done
+
+echo "== browser tests (chromium)"
+node --test --test-concurrency=1 tests/e2e/ || failed+=("browser")
 
 echo
 if [ ${#failed[@]} -eq 0 ]; then

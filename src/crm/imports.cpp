@@ -491,6 +491,14 @@ Result<json::object> CrmService::UploadImport(const Principal& who, const Filter
       headers.emplace_back(h);
       mapping[h] = SuggestField(*kind, h, fields);
     }
+    // What a column may be mapped to, for the mapping screen.
+    json::array targets;
+    for (const auto& col : kind->columns()) {
+      targets.push_back(json::object{{"key", col.field}, {"label", col.label}});
+    }
+    for (const auto& f : fields) {
+      targets.push_back(json::object{{"key", "cf." + f.key}, {"label", f.label}});
+    }
     c.Exec(
         "INSERT INTO imports (tenant_id, import_id, user_id, entity, filename, encoding, status, "
         "mapping, report, created_at, updated_at, total_rows) VALUES (?, ?, ?, ?, ?, ?, "
@@ -515,6 +523,7 @@ Result<json::object> CrmService::UploadImport(const Principal& who, const Filter
                         {"total_rows", rows},
                         {"headers", std::move(headers)},
                         {"mapping", std::move(mapping)},
+                        {"fields", std::move(targets)},
                         {"sample", std::move(sample)}};
   });
 }

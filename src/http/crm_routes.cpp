@@ -741,6 +741,7 @@ void Api::RegisterCrmRoutes() {
             {"total_rows", Int()},
             {"headers", Array(Str())},
             {"mapping", Obj({})},
+            {"fields", Array(Obj({{"key", Str()}, {"label", Str()}}))},
             {"sample", Array(Array(Str()))}}),
        201,
        {"empty_file", "missing_header", "unsupported_format", "invalid_encoding", "invalid_xlsx"},

@@ -143,6 +143,7 @@ void Api::RegisterIdentityRoutes() {
                                 {"data_scope", Str()},
                                 {"credential", Enum({"session", "api_token"})},
                                 {"read_only", Bool()},
+                                {"csrf_token", Str()},
                                 {"tenant", Obj({{"id", Int()},
                                                 {"slug", Str()},
                                                 {"name", Str()},

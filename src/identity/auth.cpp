@@ -635,6 +635,8 @@ Result<json::object> IdentityService::Me(const Principal& who) {
   out["data_scope"] = ScopeName(ScopeOf(who));
   out["credential"] = who.credential == Credential::kApiToken ? "api_token" : "session";
   out["read_only"] = who.read_only;
+  // The web app keeps no token: after a reload it learns its session's CSRF token here.
+  if (who.credential != Credential::kApiToken) out["csrf_token"] = who.csrf_token;
   json::object t;
   t["id"] = tenant->integer(0);
   t["slug"] = tenant->text(1);

@@ -323,6 +323,7 @@ Result<json::object> IdentityService::OperatorMe(const Principal& op) {
   o["id"] = op.operator_id;
   o["name"] = op.name;
   o["email"] = op.login;
+  o["csrf_token"] = op.csrf_token;
   return o;
 }
 

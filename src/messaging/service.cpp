@@ -119,7 +119,10 @@ Result<json::object> MessagingService::Preview(const Principal& who, const json:
                       {"recipients", recipients},
                       {"points", SmsPoints(size->segments, recipients)},
                       {"sensitive_words", std::move(found)},
-                      {"sendable", words.empty()}};
+                      {"sendable", words.empty()},
+                      // Marketing messages go out only within this window (Asia/Shanghai);
+                      // outside it they wait for its next opening.
+                      {"marketing_window", sms_.marketing_window}};
 }
 
 namespace {

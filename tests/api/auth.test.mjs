@@ -102,6 +102,8 @@ test('cookie sessions need the CSRF token for unsafe methods', async () => {
   const pair = cookie.split(';')[0];
   const me = await s.call('GET', '/api/v1/me', { headers: { cookie: pair } });
   assert.equal(me.status, 200);
+  // After a reload the web app has only the cookie: /me tells it the session's CSRF token.
+  assert.equal(me.body.csrf_token, login.body.csrf_token);
   expectError(assert, await s.call('POST', '/api/v1/departments', { headers: { cookie: pair }, body: { name: '无令牌' } }), 403, 'csrf_failed');
   expectError(assert, await s.call('POST', '/api/v1/departments', { headers: { cookie: pair, 'x-csrf-token': 'forged' }, body: { name: '伪造' } }), 403, 'csrf_failed');
   const ok = await s.call('POST', '/api/v1/departments', { headers: { cookie: pair, 'x-csrf-token': login.body.csrf_token }, body: { name: '有令牌' } });
@@ -132,7 +134,9 @@ test('personal API tokens are scoped, listed without secrets, and revocable', as
   assert.equal(read.status, 201);
   assert.match(read.body.token, /^kp_\d+_\d+_/);
   assert.ok(read.body.expires_at);
-  assert.equal((await s.call('GET', '/api/v1/me', { token: read.body.token })).body.credential, 'api_token');
+  const viaToken = await s.call('GET', '/api/v1/me', { token: read.body.token });
+  assert.equal(viaToken.body.credential, 'api_token');
+  assert.ok(!('csrf_token' in viaToken.body), 'an API token has no CSRF token');
   expectError(assert, await s.call('PATCH', '/api/v1/me', { token: read.body.token, body: { mobile: '13800000000' } }), 403, 'token_read_only');
   assert.equal((await s.call('PATCH', '/api/v1/me', { token: write.body.token, body: { mobile: '13800000000' } })).status, 200);
   expectError(assert, await s.call('POST', '/api/v1/api-tokens', { token: write.body.token, body: { name: 'x', scope: 'read' } }), 403, 'session_required');
@@ -160,6 +164,7 @@ test('operators sign in on their own route and are not tenant users', async () =
   const op = await s.operatorToken();
   const me = await s.call('GET', '/api/v1/operator/me', { token: op });
   assert.equal(me.body.kind, 'operator');
+  assert.match(me.body.csrf_token, /^[A-Za-z0-9_-]{16,}$/);
   expectError(assert, await s.call('GET', '/api/v1/me', { token: op }), 404, 'not_found');
   const boss = await s.loginAs('boss');
   expectError(assert, await s.call('GET', '/api/v1/operator/tenants', { token: boss }), 403, 'operator_only');

@@ -55,6 +55,9 @@ test('contacts import: by customer number or name, bad rows reported, a lossless
     客户编号: 'customer_id', 客户名称: 'customer_name', 姓名: 'name', 职务: 'title', 手机: 'mobile', 邮箱: 'email',
     微信: 'wechat', 生日: 'birthday', 主联系人: 'is_primary', 备注: 'notes',
   });
+  // The mapping screen is told every column a contact file may map to, with its label.
+  assert.ok(up.body.fields.some((f) => f.key === 'customer_name' && f.label === '客户名称'));
+  assert.ok(up.body.fields.some((f) => f.key === 'wechat' && f.label === '微信'));
   const commit = await s.call('POST', `/api/v1/imports/${up.body.id}/commit`, { token: boss, body: {} });
   assert.equal(commit.status, 200, commit.text);
   assert.equal(commit.body.status, 'committed');

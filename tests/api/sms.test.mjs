@@ -32,6 +32,7 @@ test('70 characters are one segment, 71 are two; points are segments × recipien
   r = await preview({ text: '您好', signature: '客录', type: 'marketing' });
   assert.equal(r.body.message, '【客录】您好拒收请回复R');
   assert.equal(r.body.characters, 12);
+  assert.equal(r.body.marketing_window, '08:00-21:00', 'the compose screen explains when marketing goes out');
   expectError(assert, await preview({ text: '' }), 422, 'validation_failed');
   expectError(assert, await preview({ text: 'x', type: 'spam' }), 422, 'validation_failed');
 });

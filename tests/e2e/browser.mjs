@@ -1,0 +1,71 @@
+// The browser side of the end-to-end tests: Debian's chromium driven by playwright-core,
+// against a real kelu (tests/api/harness.mjs) serving the built app from web/dist.
+// Screenshots of the main screens go to docs/screenshots/ (shown in the README).
+import { chromium } from 'playwright-core';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { root, startServer } from '../api/harness.mjs';
+
+export const screenshots = join(root, 'docs/screenshots');
+const executablePath = process.env.KELU_CHROMIUM || '/usr/bin/chromium';
+
+export async function launch() {
+  return chromium.launch({
+    executablePath,
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--disable-dev-shm-usage',
+    ],
+  });
+}
+
+// A kelu serving the app, on the test clock when asked.
+export function startApp(options = {}) {
+  const web = process.env.KELU_TEST_WEB_DIR || join(root, 'web/dist');
+  return startServer({ ...options, env: { KELU_SERVER_WEB_DIR: web, ...(options.env || {}) } });
+}
+
+// A fresh browser context (its own cookies) in zh-CN or en, desktop or phone sized.
+export async function newPage(browser, server, { locale = 'zh-CN', phone = false } = {}) {
+  const context = await browser.newContext({
+    baseURL: server.url,
+    locale,
+    timezoneId: 'Asia/Shanghai',
+    viewport: phone ? { width: 390, height: 844 } : { width: 1366, height: 900 },
+    deviceScaleFactor: 1,
+  });
+  context.setDefaultTimeout(10000);
+  const page = await context.newPage();
+  const problems = [];
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !/Failed to load resource/.test(m.text())) problems.push(`console: ${m.text()}`);
+  });
+  if (locale === 'en') await page.addInitScript(() => localStorage.setItem('kelu.locale', 'en'));
+  page.problems = problems;
+  return page;
+}
+
+export async function signIn(page, server, role = 'boss') {
+  const u = server.demo.tenant.users.find((x) => x.role === role || x.login === role);
+  await page.goto('/login');
+  await page.getByLabel(/企业代码|Company code/).fill('demo');
+  await page.getByLabel(/^(登录名|Login)$/).fill(u.login);
+  await page.getByLabel(/^(密码|Password)$/).fill(u.password);
+  await page.getByRole('button', { name: /^(登 ?录|Sign in)$/ }).click();
+  await page.waitForURL((url) => !url.pathname.startsWith('/login'));
+  await page.locator('.app-header').waitFor(); // the app's frame is loaded and listening
+  return u;
+}
+
+export async function shoot(page, name) {
+  mkdirSync(screenshots, { recursive: true });
+  await page.screenshot({ path: join(screenshots, `${name}.png`) });
+}

@@ -1,0 +1,185 @@
+// End to end in a real browser: sign-in, the dashboard, a customer from creation through a
+// follow-up to an opportunity moved on the kanban, the pool, the language switch, and the
+// operator console that never opens tenant data.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { launch, newPage, shoot, signIn, startApp } from './browser.mjs';
+
+let server;
+let browser;
+before(async () => {
+  server = await startApp();
+  browser = await launch();
+});
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+test('sign-in: a wrong password is said plainly, then the dashboard shows its charts', async () => {
+  const page = await newPage(browser, server);
+  await page.goto('/customers');
+  await page.waitForURL(/\/login\?next=%2Fcustomers/);
+  await page.getByLabel('企业代码').fill('demo');
+  await page.getByLabel('登录名').fill('boss');
+  await page.getByLabel('密码', { exact: true }).fill('not-the-password');
+  await page.getByRole('button', { name: /登 ?录/ }).click();
+  await page.getByRole('alert').filter({ hasText: '企业代码、账号或密码不正确。' }).waitFor();
+  assert.doesNotMatch(await page.content(), /invalid_credentials|"error"/, 'no raw codes or JSON on screen');
+  await shoot(page, 'login');
+
+  const boss = server.demo.tenant.users.find((u) => u.role === 'boss');
+  await page.getByLabel('密码', { exact: true }).fill(boss.password);
+  await page.getByRole('button', { name: /登 ?录/ }).click();
+  await page.waitForURL(/\/customers$/);
+  await page.getByRole('link', { name: '工作台' }).click();
+  await page.getByRole('heading', { name: /你好/ }).waitFor();
+  for (const chart of ['销售漏斗', '每周新增客户', '每人每周跟进', '每月赢单金额（元）']) {
+    await page.getByRole('group', { name: chart }).locator('canvas').waitFor();
+  }
+  await page.waitForTimeout(600); // the charts' entry animation
+  await shoot(page, 'dashboard');
+  assert.deepEqual(page.problems, []);
+});
+
+test('a customer is created (with a duplicate warning while typing), followed up, and its opportunity moved on the kanban', async () => {
+  const page = await newPage(browser, server);
+  await signIn(page, server, 'boss');
+  const token = await server.loginAs('boss');
+  const existing = (await server.call('GET', '/api/v1/customers?limit=1&owner_id=me', { token })).body.items[0];
+
+  await page.goto('/customers');
+  await page.getByRole('table').waitFor();
+  await shoot(page, 'customers');
+  await page.getByRole('button', { name: '新建客户' }).click();
+  const drawer = page.getByRole('dialog');
+  await drawer.getByLabel('客户名称').fill(existing.name);
+  await drawer.getByText('发现可能重复的客户').waitFor();
+  await drawer.getByText(existing.name).first().waitFor();
+  await drawer.getByLabel('客户名称').fill('杭州青禾茶业有限公司');
+  await drawer.getByText('发现可能重复的客户').waitFor({ state: 'detached' });
+  await drawer.getByLabel('简称').fill('青禾茶业');
+  await drawer.getByRole('button', { name: /保 ?存/ }).click();
+  await page.waitForURL(/\/customers\/\d+$/);
+  const customerId = Number(page.url().split('/').pop());
+  await page.getByRole('heading', { name: /杭州青禾茶业有限公司/ }).waitFor();
+
+  // A follow-up with a next time: it shows in the timeline and makes a reminder.
+  const form = page.getByRole('form', { name: '写跟进' });
+  await form.getByLabel('内容').fill('电话沟通，客户想看春茶礼盒的报价。');
+  await form.getByLabel('下次跟进').click();
+  await page.keyboard.type('2030-01-05 10:00');
+  await page.keyboard.press('Enter');
+  await form.getByRole('button', { name: '写跟进' }).click();
+  await page.getByText('跟进已记录').first().waitFor();
+  await page.getByText('电话：电话沟通，客户想看春茶礼盒的报价。').waitFor();
+  const followUps = await server.call('GET', `/api/v1/follow-ups?customer_id=${customerId}`, { token });
+  assert.equal(followUps.body.items.length, 1);
+  assert.ok(followUps.body.items[0].next_at, 'the next follow-up time was sent');
+
+  // An opportunity on the customer, then dragged to the third stage on the board.
+  await page.getByRole('tab', { name: '商机' }).click();
+  const oppForm = page.getByRole('form', { name: '新建商机' });
+  await oppForm.getByLabel('商机名称').fill('春茶礼盒 500 套');
+  await oppForm.getByLabel('金额').fill('86000');
+  await oppForm.getByRole('button', { name: '新建商机' }).click();
+  await page.getByRole('cell', { name: '春茶礼盒 500 套' }).waitFor();
+  const opp = (await server.call('GET', `/api/v1/opportunities?customer_id=${customerId}`, { token })).body.items[0];
+  assert.equal(opp.amount_fen, 8600000);
+  const pipeline = (await server.call('GET', '/api/v1/pipelines', { token })).body.items[0];
+  const target = pipeline.stages[2];
+
+  await page.getByRole('link', { name: '商机' }).click();
+  const card = page.getByTestId(`opp-${opp.id}`);
+  await card.waitFor();
+  await shoot(page, 'kanban');
+  const from = await card.boundingBox();
+  const to = await page.getByTestId(`stage-${target.id}`).boundingBox();
+  await page.mouse.move(from.x + from.width / 2, from.y + 20);
+  await page.mouse.down();
+  await page.mouse.move(from.x + from.width / 2 + 10, from.y + 30, { steps: 5 });
+  await page.mouse.move(to.x + to.width / 2, to.y + 60, { steps: 20 });
+  await page.mouse.up();
+  await page.getByText(`“春茶礼盒 500 套”已移到“${target.name}”`).waitFor();
+  const moved = await server.call('GET', `/api/v1/opportunities/${opp.id}`, { token });
+  assert.equal(moved.body.stage.id, target.id);
+  const history = await server.call('GET', `/api/v1/opportunities/${opp.id}/history`, { token });
+  assert.ok(history.body.items.some((h) => h.to_stage_id === target.id || h.to_stage === target.name || JSON.stringify(h).includes(target.name)));
+  assert.deepEqual(page.problems, []);
+});
+
+test('the pool: a member claims a customer and returns it with a reason', async () => {
+  const page = await newPage(browser, server);
+  await signIn(page, server, 'zhangwei');
+  await page.getByRole('link', { name: '公海' }).click();
+  await page.getByText(/你现在持有 \d+ 个客户（上限 200）/).waitFor();
+  await shoot(page, 'pool');
+  const row = page.getByRole('row').nth(1);
+  const name = (await row.getByRole('cell').first().innerText()).trim();
+  await row.getByRole('button', { name: /领 ?取/ }).click();
+  await page.getByText(`已领取“${name}”`).waitFor();
+
+  await page.getByRole('link', { name: '客户' }).click();
+  await page.getByRole('link', { name }).click();
+  await page.getByRole('button', { name: '更多操作' }).click();
+  await page.getByRole('menuitem', { name: '退回公海' }).click();
+  const dialog = page.getByRole('dialog');
+  await dialog.getByLabel('退回原因').fill('客户暂无采购计划');
+  await dialog.getByRole('button', { name: /确 ?定|OK/ }).click();
+  await page.getByText('已退回公海').waitFor();
+  await page.getByText('退回公海：客户暂无采购计划').waitFor();
+
+  // Claiming it back at once is refused by the cooldown, in plain words.
+  await page.getByRole('button', { name: /领 ?取/ }).click();
+  await page.getByText('你刚释放了该客户，冷却期内不能再次领取。').waitFor();
+  assert.deepEqual(page.problems, []);
+});
+
+test('zh-CN is the default and en is one click away, remembered after a reload', async () => {
+  const page = await newPage(browser, server);
+  await signIn(page, server, 'lina');
+  await page.getByRole('link', { name: '客户' }).waitFor();
+  assert.equal(await page.evaluate(() => document.documentElement.lang), 'zh-CN');
+  await page.getByText('EN', { exact: true }).click();
+  await page.getByRole('link', { name: 'Customers' }).waitFor();
+  assert.equal(await page.evaluate(() => document.documentElement.lang), 'en');
+  await page.reload();
+  await page.getByRole('link', { name: 'Customers' }).click();
+  await page.getByRole('button', { name: 'New customer' }).waitFor();
+  await page.getByRole('columnheader', { name: 'Owner' }).waitFor();
+  await shoot(page, 'customers-en');
+  await page.getByText('中文', { exact: true }).click();
+  await page.getByRole('button', { name: '新建客户' }).waitFor();
+});
+
+test('global search opens with Ctrl+K and finds a customer by two Chinese characters', async () => {
+  const page = await newPage(browser, server);
+  await signIn(page, server, 'boss');
+  const token = await server.loginAs('boss');
+  const c = (await server.call('GET', '/api/v1/customers?limit=1', { token })).body.items[0];
+  const two = [...c.name].slice(2, 4).join('');
+  await page.keyboard.press('Control+k');
+  const dialog = page.getByRole('dialog').filter({ hasText: '搜索客户和联系人' });
+  await dialog.getByPlaceholder(/名称任意两个字/).fill(two);
+  await dialog.getByRole('option', { name: new RegExp(c.name) }).first().waitFor();
+  await page.keyboard.press('Escape');
+});
+
+test('the operator console lists tenants but never opens tenant data', async () => {
+  const page = await newPage(browser, server);
+  await page.goto('/operator/login');
+  await page.getByLabel('邮箱').fill(server.demo.operator.email);
+  await page.getByLabel('密码', { exact: true }).fill(server.demo.operator.password);
+  await page.getByRole('button', { name: /登 ?录/ }).click();
+  await page.getByRole('cell', { name: /演示科技有限公司/ }).waitFor();
+  await shoot(page, 'operator-tenants');
+  // The operator's session is not a tenant session: the CRM's pages send it to sign in...
+  await page.goto('/customers');
+  await page.waitForURL(/\/login/);
+  // ...and the API refuses tenant data to the operator's cookie, whatever the page does.
+  const status = await page.evaluate(async () => (await fetch('/api/v1/customers')).status);
+  assert.equal(status, 401);
+  const meta = await page.evaluate(async () => (await fetch('/api/v1/operator/tenants')).json());
+  assert.ok(meta.items.length >= 1);
+  assert.ok(meta.items.every((t) => !('customers' in t) && !('contacts' in t)));
+});

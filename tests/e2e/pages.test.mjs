@@ -1,0 +1,134 @@
+// Every screen of the app opens for the people who use it — the boss, a member, the operator —
+// at desktop and at phone width: no script errors, no failed API call shown, no raw JSON, and
+// every form control has a name a screen reader can say.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { launch, newPage, shoot, signIn, startApp } from './browser.mjs';
+
+let server;
+let browser;
+before(async () => {
+  server = await startApp();
+  browser = await launch();
+});
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+// Controls without an accessible name (label, aria-label, aria-labelledby, text, a labelled icon,
+// title or placeholder).
+async function unnamedControls(page) {
+  return page.evaluate(() => {
+    const out = [];
+    for (const el of document.querySelectorAll('main input:not([type=hidden]), main textarea, main select, main button, main [role=combobox]')) {
+      if (el.closest('[aria-hidden=true]') || el.offsetParent === null) continue;
+      if (el.getAttribute('type') === 'file') continue;
+      const labelledBy = (el.getAttribute('aria-labelledby') || '').split(' ').map((id) => document.getElementById(id)?.textContent?.trim()).join('');
+      const name = (el.labels && [...el.labels].map((l) => l.textContent.trim()).join('')) || el.getAttribute('aria-label') || labelledBy ||
+        el.textContent.trim() || el.querySelector('[aria-label]')?.getAttribute('aria-label') || el.getAttribute('title') || el.getAttribute('placeholder');
+      if (!name) out.push(el.outerHTML.slice(0, 160));
+    }
+    return out;
+  });
+}
+
+async function visit(page, path, heading) {
+  await page.goto(path);
+  await page.getByRole('heading', { level: 1, name: heading }).waitFor();
+  await page.waitForLoadState('networkidle');
+  const alerts = await page.locator('.ant-alert-error, .ant-message-error').allInnerTexts();
+  assert.deepEqual(alerts.filter((a) => a.trim()), [], `${path}: no error shown`);
+  assert.doesNotMatch(await page.locator('main').innerText(), /\{"|"error"|undefined|NaN|\[object Object\]/, `${path}: no raw data on screen`);
+  assert.deepEqual(await unnamedControls(page), [], `${path}: every control is named`);
+}
+
+const bossPages = [
+  ['/', /你好/],
+  ['/customers', '客户'],
+  ['/contacts', '联系人'],
+  ['/follow-ups', '跟进记录'],
+  ['/opportunities', '商机'],
+  ['/pool', '公海'],
+  ['/tasks', '任务提醒'],
+  ['/imports', '导入'],
+  ['/recycle-bin', '回收站'],
+  ['/users', '成员与席位'],
+  ['/settings', '设置'],
+  ['/settings?tab=roles', '设置'],
+  ['/settings?tab=crm', '设置'],
+  ['/settings?tab=fields', '设置'],
+  ['/settings?tab=pipelines', '设置'],
+  ['/settings?tab=sms', '设置'],
+  ['/billing', '订阅与账单'],
+  ['/billing?tab=storage', '订阅与账单'],
+  ['/billing?tab=points', '订阅与账单'],
+  ['/billing?tab=orders', '订阅与账单'],
+  ['/billing?tab=notices', '订阅与账单'],
+  ['/company', '企业管理'],
+  ['/company?tab=export', '企业管理'],
+  ['/company?tab=grants', '企业管理'],
+  ['/company?tab=announcements', '企业管理'],
+  ['/company?tab=support', '企业管理'],
+  ['/company?tab=contract', '企业管理'],
+  ['/account', '个人设置'],
+];
+
+test('every screen of the boss opens cleanly, with named controls', async () => {
+  const page = await newPage(browser, server);
+  await signIn(page, server, 'boss');
+  const token = await server.loginAs('boss');
+  const c = (await server.call('GET', '/api/v1/customers?limit=1&owner_id=me', { token })).body.items[0];
+  for (const [path, heading] of [...bossPages, [`/customers/${c.id}`, new RegExp(c.name)]]) await visit(page, path, heading);
+  assert.deepEqual(page.problems, []);
+});
+
+test('a member sees the CRM but not the boss\'s or admins\' screens', async () => {
+  const page = await newPage(browser, server);
+  await signIn(page, server, 'lina');
+  for (const name of ['客户', '商机', '公海', '任务提醒']) await page.getByRole('link', { name, exact: true }).waitFor();
+  for (const name of ['订阅与账单', '企业管理', '成员与席位', '设置']) assert.equal(await page.getByRole('link', { name }).count(), 0, `${name} is not in a member's menu`);
+  await visit(page, '/customers', '客户');
+  await visit(page, '/account', '个人设置');
+  assert.deepEqual(page.problems, []);
+});
+
+test('at phone width the menu folds away and the pages still work', async () => {
+  const page = await newPage(browser, server, { phone: true });
+  await signIn(page, server, 'zhangwei');
+  await visit(page, '/customers', '客户');
+  await shoot(page, 'phone-customers');
+  const width = await page.evaluate(() => document.documentElement.scrollWidth);
+  assert.ok(width <= 390 + 1, `no sideways scrolling of the page (${width}px)`);
+  await visit(page, '/pool', '公海');
+  assert.deepEqual(page.problems, []);
+});
+
+test('every screen of the operator opens cleanly', async () => {
+  const page = await newPage(browser, server);
+  await page.goto('/operator/login');
+  await page.getByLabel('邮箱').fill(server.demo.operator.email);
+  await page.getByLabel('密码', { exact: true }).fill(server.demo.operator.password);
+  await page.getByRole('button', { name: /登 ?录/ }).click();
+  await page.getByRole('heading', { name: '租户' }).waitFor();
+  const op = await server.operatorToken();
+  const tenant = (await server.call('GET', '/api/v1/operator/tenants', { token: op })).body.items[0];
+  for (const [path, heading] of [
+    ['/operator/tenants', '租户'],
+    [`/operator/tenants/${tenant.id}`, new RegExp(tenant.name)],
+    ['/operator/orders', '订单与收款'],
+    ['/operator/activations', '开通队列'],
+    ['/operator/service', '服务运营'],
+    ['/operator/service?tab=announcements', '服务运营'],
+    ['/operator/service?tab=inbox', '服务运营'],
+    ['/operator/service?tab=incidents', '服务运营'],
+    ['/operator/service?tab=exports', '服务运营'],
+    ['/operator/service?tab=purges', '服务运营'],
+    ['/operator/service?tab=sla', '服务运营'],
+    ['/operator/clock', '测试时钟'],
+  ]) {
+    await visit(page, path, heading);
+    if (path === `/operator/tenants/${tenant.id}`) await shoot(page, 'operator-tenant');
+  }
+  assert.deepEqual(page.problems, []);
+});

@@ -1,0 +1,40 @@
+// The app's entry: language, Ant Design theme and locale, and the routes. Each page is its own
+// chunk, loaded when first visited.
+import { StrictMode, Suspense } from 'react';
+import { createRoot } from 'react-dom/client';
+import { BrowserRouter } from 'react-router';
+import { App as AntApp, ConfigProvider, Spin } from 'antd';
+import enUS from 'antd/locale/en_US';
+import zhCN from 'antd/locale/zh_CN';
+import dayjs from 'dayjs';
+import 'dayjs/locale/zh-cn';
+import { I18nProvider, useI18n } from './i18n';
+import { AppRoutes } from './routes';
+import './styles.css';
+
+function Themed() {
+  const { locale } = useI18n();
+  dayjs.locale(locale === 'zh-CN' ? 'zh-cn' : 'en');
+  return (
+    <ConfigProvider
+      locale={locale === 'zh-CN' ? zhCN : enUS}
+      theme={{ token: { colorPrimary: '#1677ff', borderRadius: 6 } }}
+    >
+      <AntApp>
+        <Suspense fallback={<Spin size="large" style={{ display: 'block', margin: '20vh auto' }} />}>
+          <AppRoutes />
+        </Suspense>
+      </AntApp>
+    </ConfigProvider>
+  );
+}
+
+createRoot(document.getElementById('root')!).render(
+  <StrictMode>
+    <I18nProvider>
+      <BrowserRouter>
+        <Themed />
+      </BrowserRouter>
+    </I18nProvider>
+  </StrictMode>,
+);
