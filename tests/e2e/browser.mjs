@@ -65,7 +65,20 @@ export async function signIn(page, server, role = 'boss') {
   return u;
 }
 
+export async function signInOperator(page, server) {
+  await page.goto('/operator/login');
+  await page.getByLabel('邮箱').fill(server.demo.operator.email);
+  await page.getByLabel('密码', { exact: true }).fill(server.demo.operator.password);
+  await page.getByRole('button', { name: /登 ?录/ }).click();
+  await page.locator('.app-header').waitFor(); // the console's frame is loaded
+}
+
 export async function shoot(page, name) {
   mkdirSync(screenshots, { recursive: true });
   await page.screenshot({ path: join(screenshots, `${name}.png`) });
+}
+
+// Chooses an entry in the open Ant Design select dropdown.
+export async function pickOption(page, text) {
+  await page.locator('.ant-select-dropdown:visible .ant-select-item-option').filter({ hasText: text }).first().click();
 }

@@ -3,7 +3,7 @@
 // operator console that never opens tenant data.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, newPage, shoot, signIn, startApp } from './browser.mjs';
+import { launch, newPage, pickOption, shoot, signIn, signInOperator, startApp } from './browser.mjs';
 
 let server;
 let browser;
@@ -93,18 +93,23 @@ test('a customer is created (with a duplicate warning while typing), followed up
   const card = page.getByTestId(`opp-${opp.id}`);
   await card.waitFor();
   await shoot(page, 'kanban');
-  const from = await card.boundingBox();
+  // Grabbed by its amount (the title and the customer are links that open things).
+  const from = await card.getByText('¥86,000.00').boundingBox();
   const to = await page.getByTestId(`stage-${target.id}`).boundingBox();
-  await page.mouse.move(from.x + from.width / 2, from.y + 20);
+  await page.mouse.move(from.x + from.width / 2, from.y + from.height / 2);
   await page.mouse.down();
-  await page.mouse.move(from.x + from.width / 2 + 10, from.y + 30, { steps: 5 });
+  await page.mouse.move(from.x + from.width / 2 + 10, from.y + 10, { steps: 5 });
   await page.mouse.move(to.x + to.width / 2, to.y + 60, { steps: 20 });
   await page.mouse.up();
   await page.getByText(`“春茶礼盒 500 套”已移到“${target.name}”`).waitFor();
   const moved = await server.call('GET', `/api/v1/opportunities/${opp.id}`, { token });
   assert.equal(moved.body.stage.id, target.id);
   const history = await server.call('GET', `/api/v1/opportunities/${opp.id}/history`, { token });
-  assert.ok(history.body.items.some((h) => h.to_stage_id === target.id || h.to_stage === target.name || JSON.stringify(h).includes(target.name)));
+  assert.ok(history.body.items.some((h) => h.to_stage?.id === target.id), 'the move is in the history');
+  // The card opens the opportunity with that history.
+  await card.getByRole('button', { name: '春茶礼盒 500 套' }).click();
+  await page.getByRole('dialog').getByText(`${pipeline.stages[0].name} → ${target.name}`).waitFor();
+  await page.keyboard.press('Escape');
   assert.deepEqual(page.problems, []);
 });
 
@@ -167,10 +172,7 @@ test('global search opens with Ctrl+K and finds a customer by two Chinese charac
 
 test('the operator console lists tenants but never opens tenant data', async () => {
   const page = await newPage(browser, server);
-  await page.goto('/operator/login');
-  await page.getByLabel('邮箱').fill(server.demo.operator.email);
-  await page.getByLabel('密码', { exact: true }).fill(server.demo.operator.password);
-  await page.getByRole('button', { name: /登 ?录/ }).click();
+  await signInOperator(page, server);
   await page.getByRole('cell', { name: /演示科技有限公司/ }).waitFor();
   await shoot(page, 'operator-tenants');
   // The operator's session is not a tenant session: the CRM's pages send it to sign in...
@@ -182,4 +184,81 @@ test('the operator console lists tenants but never opens tenant data', async () 
   const meta = await page.evaluate(async () => (await fetch('/api/v1/operator/tenants')).json());
   assert.ok(meta.items.length >= 1);
   assert.ok(meta.items.every((t) => !('customers' in t) && !('contacts' in t)));
+});
+
+test('a custom field defined in the settings is filled in on a customer, shown, and filters the list', async () => {
+  const page = await newPage(browser, server);
+  await signIn(page, server, 'boss');
+  await page.goto('/settings?tab=fields');
+  await page.getByLabel('显示名称').fill('客户规模');
+  await page.getByLabel('字段标识').fill('scale');
+  await page.getByLabel('类型', { exact: true }).click();
+  await pickOption(page, '单选');
+  await page.getByLabel('可选项').fill('大型');
+  await page.keyboard.press('Enter');
+  await page.getByLabel('可选项').fill('中小型');
+  await page.keyboard.press('Enter');
+  await page.getByRole('button', { name: '添加字段' }).click();
+  await page.getByRole('cell', { name: '客户规模' }).waitFor();
+
+  await page.goto('/customers');
+  await page.getByRole('button', { name: '新建客户' }).click();
+  const drawer = page.getByRole('dialog');
+  await drawer.getByLabel('客户名称').fill('宁波海曙精工模具有限公司');
+  await drawer.getByLabel('客户规模').click();
+  await pickOption(page, '大型');
+  await drawer.getByRole('button', { name: /保 ?存/ }).click();
+  await page.waitForURL(/\/customers\/\d+$/);
+  await page.locator('.ant-descriptions-item').filter({ hasText: '客户规模' }).getByText('大型').waitFor();
+
+  await page.goto('/customers');
+  await page.getByLabel('客户规模').click();
+  await pickOption(page, '大型');
+  await page.waitForURL(/cf\.scale=/);
+  await page.getByText('共 1 条').waitFor();
+  await page.getByRole('link', { name: '宁波海曙精工模具有限公司' }).waitFor();
+  assert.equal(await page.locator('tbody tr.ant-table-row').count(), 1, 'only the customer with the value is listed');
+  assert.deepEqual(page.problems, []);
+});
+
+test('two customers are merged by picking the other one by name; its contacts move over', async () => {
+  const token = await server.loginAs('boss');
+  const keep = (await server.call('POST', '/api/v1/customers', { token, body: { name: '温州东瓯阀门有限公司' } })).body;
+  const gone = (await server.call('POST', '/api/v1/customers', { token, body: { name: '温州东瓯阀门厂' } })).body;
+  assert.equal((await server.call('POST', '/api/v1/contacts', { token, body: { customer_id: gone.id, name: '叶海', mobile: '13957700001' } })).status, 201);
+  const page = await newPage(browser, server);
+  await signIn(page, server, 'boss');
+  await page.goto(`/customers/${keep.id}`);
+  await page.getByRole('button', { name: '更多操作' }).click();
+  await page.getByRole('menuitem', { name: '合并客户' }).click();
+  const dialog = page.getByRole('dialog');
+  await dialog.getByLabel('要合并进来的客户').fill('阀门厂');
+  await pickOption(page, '温州东瓯阀门厂');
+  await dialog.getByRole('button', { name: /确 ?定|OK/ }).click();
+  await page.getByText('已合并').waitFor();
+  await page.getByRole('tab', { name: /联系人（1）/ }).click();
+  await page.getByRole('cell', { name: /叶海/ }).waitFor();
+  assert.equal((await server.call('GET', `/api/v1/customers/${gone.id}`, { token })).status, 404);
+  assert.deepEqual(page.problems, []);
+});
+
+test('a task for today is listed under Today and marked done there', async () => {
+  const page = await newPage(browser, server);
+  await signIn(page, server, 'lina');
+  await page.getByRole('link', { name: '任务提醒' }).click();
+  const form = page.getByRole('form', { name: '新建任务' });
+  await form.getByLabel('任务').fill('给客户寄样品');
+  await form.getByLabel('截止时间').click();
+  const now = (await server.call('GET', '/api/v1/operator/clock', { token: await server.operatorToken() })).body.now;
+  await page.keyboard.type(`${now.slice(0, 10)} 23:59`);
+  await page.keyboard.press('Enter');
+  await form.getByRole('button', { name: '新建任务' }).click();
+  await page.getByText('任务已创建').waitFor();
+  const row = page.getByRole('row').filter({ hasText: '给客户寄样品' });
+  await row.locator('.ant-checkbox').click();
+  await row.waitFor({ state: 'detached' }); // done: no longer open for today
+  await page.getByText('已完成', { exact: true }).click();
+  await page.waitForURL(/view=done/);
+  await page.getByRole('row').filter({ hasText: '给客户寄样品' }).waitFor();
+  assert.deepEqual(page.problems, []);
 });

@@ -3,7 +3,7 @@
 // every form control has a name a screen reader can say.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, newPage, shoot, signIn, startApp } from './browser.mjs';
+import { launch, newPage, shoot, signIn, signInOperator, startApp } from './browser.mjs';
 
 let server;
 let browser;
@@ -65,6 +65,7 @@ const bossPages = [
   ['/billing?tab=points', '订阅与账单'],
   ['/billing?tab=orders', '订阅与账单'],
   ['/billing?tab=notices', '订阅与账单'],
+  ['/billing?tab=invoices', '订阅与账单'],
   ['/company', '企业管理'],
   ['/company?tab=export', '企业管理'],
   ['/company?tab=grants', '企业管理'],
@@ -106,10 +107,7 @@ test('at phone width the menu folds away and the pages still work', async () => 
 
 test('every screen of the operator opens cleanly', async () => {
   const page = await newPage(browser, server);
-  await page.goto('/operator/login');
-  await page.getByLabel('邮箱').fill(server.demo.operator.email);
-  await page.getByLabel('密码', { exact: true }).fill(server.demo.operator.password);
-  await page.getByRole('button', { name: /登 ?录/ }).click();
+  await signInOperator(page, server);
   await page.getByRole('heading', { name: '租户' }).waitFor();
   const op = await server.operatorToken();
   const tenant = (await server.call('GET', '/api/v1/operator/tenants', { token: op })).body.items[0];
@@ -117,6 +115,7 @@ test('every screen of the operator opens cleanly', async () => {
     ['/operator/tenants', '租户'],
     [`/operator/tenants/${tenant.id}`, new RegExp(tenant.name)],
     ['/operator/orders', '订单与收款'],
+    ['/operator/price-list', '价目表'],
     ['/operator/activations', '开通队列'],
     ['/operator/service', '服务运营'],
     ['/operator/service?tab=announcements', '服务运营'],
@@ -130,5 +129,35 @@ test('every screen of the operator opens cleanly', async () => {
     await visit(page, path, heading);
     if (path === `/operator/tenants/${tenant.id}`) await shoot(page, 'operator-tenant');
   }
+  assert.deepEqual(page.problems, []);
+});
+
+test('the operator publishes a new price list with a new seat price and a promotion', async () => {
+  const page = await newPage(browser, server);
+  await signInOperator(page, server);
+  await page.getByRole('link', { name: '价目表' }).click();
+  const before = (await server.call('GET', '/api/v1/price-list')).body;
+  const plan = before.plans[0];
+  await page.getByLabel(`${plan.name} 每席每年`).fill('1380');
+  await page.getByRole('button', { name: '添加促销' }).click();
+  await page.getByLabel('代码').fill('spring');
+  await page.getByLabel('名称', { exact: true }).last().fill('春季促销');
+  await page.getByLabel('版本说明').fill('席位调价，春季促销');
+  await shoot(page, 'operator-price-list');
+  await page.getByRole('button', { name: '发布新版本' }).click();
+  // A promotion without its dates is refused in plain words, and nothing is published.
+  await page.locator('.ant-alert-error').waitFor();
+  assert.equal((await server.call('GET', '/api/v1/price-list')).body.version, before.version);
+  await page.getByLabel('有效期').first().click();
+  await page.keyboard.type('2026-01-01');
+  await page.keyboard.press('Enter');
+  await page.keyboard.type('2030-12-31');
+  await page.keyboard.press('Enter');
+  await page.getByRole('button', { name: '发布新版本' }).click();
+  await page.getByText(`第 ${before.version + 1} 版已发布`).waitFor();
+  const after = (await server.call('GET', '/api/v1/price-list')).body;
+  assert.equal(after.version, before.version + 1);
+  assert.equal(after.plans[0].seat_year_fen, 138000);
+  assert.deepEqual(after.promotions.map((p) => p.code), ['spring']);
   assert.deepEqual(page.problems, []);
 });

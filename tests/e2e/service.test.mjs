@@ -6,7 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { launch, newPage, shoot, signIn, startApp } from './browser.mjs';
+import { launch, newPage, shoot, signIn, signInOperator, startApp } from './browser.mjs';
 
 let server;
 let browser;
@@ -29,16 +29,9 @@ before(async () => {
   boss = await newPage(browser, server);
   await signIn(boss, server, 'boss');
   op = await newPage(browser, server);
-  await signInOperator(op);
+  await signInOperator(op, server);
 });
 
-async function signInOperator(page) {
-  await page.goto('/operator/login');
-  await page.getByLabel('邮箱').fill(server.demo.operator.email);
-  await page.getByLabel('密码', { exact: true }).fill(server.demo.operator.password);
-  await page.getByRole('button', { name: /登 ?录/ }).click();
-  await page.getByRole('link', { name: '订单与收款' }).waitFor();
-}
 after(async () => {
   await browser?.close();
   await server?.stop();
@@ -188,7 +181,7 @@ test('on the test clock the tenant expires and is suspended; a late renewal pays
   // A year on, both sessions have long expired: each signs in again (a suspended tenant's boss
   // still may).
   await signIn(boss, server, 'boss');
-  await signInOperator(op);
+  await signInOperator(op, server);
   token = await server.loginAs('boss');
   await boss.goto('/customers');
   await boss.getByText('服务已暂停：服务期已到期且未续费。').first().waitFor();

@@ -30,6 +30,7 @@ const OperatorActivations = lazy(() => import('./operator/Activations'));
 const OperatorClock = lazy(() => import('./operator/Clock'));
 const OperatorTenantDetail = lazy(() => import('./operator/TenantDetail'));
 const OperatorService = lazy(() => import('./operator/Service'));
+const OperatorPriceList = lazy(() => import('./operator/PriceList'));
 
 const spinner = <Spin size="large" style={{ display: 'block', margin: '20vh auto' }} />;
 
@@ -100,6 +101,7 @@ function OperatorApp() {
           <Route path="tenants" element={<OperatorTenants />} />
           <Route path="tenants/:id" element={<OperatorTenantDetail />} />
           <Route path="service" element={<OperatorService />} />
+          <Route path="price-list" element={<OperatorPriceList />} />
           <Route path="orders" element={<OperatorOrders />} />
           <Route path="activations" element={<OperatorActivations />} />
           <Route path="clock" element={<OperatorClock />} />

@@ -1,11 +1,11 @@
 // Contacts as a table: name (primary marked), title, mobile, email, WeChat; and, where the
 // contacts come from many customers, a link to each one's customer.
 import { Link } from 'react-router';
-import { Table, Tag } from 'antd';
+import { Button, Popconfirm, Table, Tag } from 'antd';
 import { useI18n } from '../i18n';
 import type { Contact } from '../types';
 
-export function ContactTable({ contacts, loading, withCustomer = false }: { contacts: Contact[]; loading?: boolean; withCustomer?: boolean }) {
+export function ContactTable({ contacts, loading, withCustomer = false, onDelete }: { contacts: Contact[]; loading?: boolean; withCustomer?: boolean; onDelete?: (c: Contact) => void }) {
   const { t } = useI18n();
   return (
     <Table<Contact>
@@ -24,6 +24,16 @@ export function ContactTable({ contacts, loading, withCustomer = false }: { cont
         { title: t('contact.wechat'), dataIndex: 'wechat' },
         ...(withCustomer
           ? [{ title: t('opportunity.customer'), render: (_: unknown, c: Contact) => <Link to={`/customers/${c.customer_id}`}>{t('task.openCustomer')}</Link> }]
+          : []),
+        ...(onDelete
+          ? [{
+              title: '',
+              render: (_: unknown, c: Contact) => (
+                <Popconfirm title={t('contact.deleteConfirm', { name: c.name })} onConfirm={() => onDelete(c)}>
+                  <Button size="small" type="link" danger>{t('common.delete')}</Button>
+                </Popconfirm>
+              ),
+            }]
           : []),
       ]}
     />

@@ -6,6 +6,7 @@ import { api, ApiError } from '../api';
 import { useApi } from '../hooks';
 import { fieldMessage, useI18n } from '../i18n';
 import type { CrmSettings, Customer, DuplicateMatch } from '../types';
+import { CustomFieldItems, fromFormValues, toFormValues, useCustomFields } from './CustomFields';
 
 interface Props {
   open: boolean;
@@ -47,13 +48,16 @@ export function CustomerForm({ open, customer, onClose, onSaved }: Props) {
   const name = Form.useWatch('name', form) ?? '';
   const phones = Form.useWatch('phones', form) ?? [];
   const matches = useDuplicateCheck(name, phones[0] ?? '', customer?.id);
+  const customFields = useCustomFields('customer');
 
   useEffect(() => {
     if (!open) return;
     form.resetFields();
     setError(undefined);
-    form.setFieldsValue(customer ?? { kind: 'company', phones: [], tags: [] });
-  }, [open, customer, form]);
+    form.setFieldsValue(
+      customer ? { ...customer, custom: toFormValues(customFields, customer.custom) } : { kind: 'company', phones: [], tags: [] },
+    );
+  }, [open, customer, form, customFields]);
 
   const options = (list?: string[]) => (list ?? []).map((v) => ({ value: v, label: v }));
 
@@ -61,7 +65,12 @@ export function CustomerForm({ open, customer, onClose, onSaved }: Props) {
     setBusy(true);
     setError(undefined);
     try {
-      const body = { ...v, phones: (v.phones ?? []).filter(Boolean), tags: v.tags ?? [] };
+      const body = {
+        ...v,
+        phones: (v.phones ?? []).filter(Boolean),
+        tags: v.tags ?? [],
+        custom: fromFormValues(customFields, v.custom as Record<string, unknown>),
+      };
       const saved = customer
         ? await api.patch<Customer>(`/api/v1/customers/${customer.id}`, body)
         : await api.post<Customer>('/api/v1/customers', body);
@@ -166,6 +175,7 @@ export function CustomerForm({ open, customer, onClose, onSaved }: Props) {
         <Form.Item name="tags" label={t('customer.tags')}>
           <Select mode="tags" open={false} tokenSeparators={[',', '，']} aria-label={t('customer.tags')} />
         </Form.Item>
+        <CustomFieldItems fields={customFields} />
         <Form.Item name="notes" label={t('customer.notes')}>
           <Input.TextArea rows={3} maxLength={5000} />
         </Form.Item>

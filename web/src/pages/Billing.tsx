@@ -74,6 +74,12 @@ interface Order {
   bank: { payee: string; bank_name: string; bank_account: string; reference: string };
 }
 
+interface Ledger {
+  entries: Array<{ kind: string; amount_fen: number; balance_fen: number; at?: string; description?: string }>;
+  balance_fen: number;
+  invoices: Array<{ number: string; total_fen: number; issued_at?: string; lines: Array<{ code: string; description: string; amount_fen: number }> }>;
+}
+
 interface Usage {
   used_bytes: number;
   quota_bytes: number;
@@ -181,6 +187,7 @@ export default function Billing() {
   const prices = useApi<PriceList>('/api/v1/price-list');
   const points = useApi<Points>('/api/v1/billing/points');
   const notices = useApi<ListPage<Notice>>('/api/v1/billing/notices', { limit: 50 });
+  const ledger = useApi<Ledger>('/api/v1/billing/ledger');
   const reloadAll = () => {
     sub.reload();
     orders.reload();
@@ -361,6 +368,39 @@ export default function Billing() {
             key: 'orders',
             label: pendingOrders ? t('billing.tab.ordersPending', { n: pendingOrders }) : t('billing.tab.orders'),
             children: <Orders orders={orders.data?.items ?? []} reload={reloadAll} />,
+          },
+          {
+            key: 'invoices',
+            label: t('billing.tab.invoices'),
+            children: (
+              <>
+                <Typography.Paragraph>
+                  {t('billing.balance', { balance: yuan(ledger.data?.balance_fen ?? 0, locale) })}
+                </Typography.Paragraph>
+                <Table
+                  rowKey="number"
+                  size="small"
+                  pagination={false}
+                  scroll={{ x: 'max-content' }}
+                  dataSource={ledger.data?.invoices ?? []}
+                  locale={{ emptyText: t('billing.noInvoices') }}
+                  expandable={{
+                    expandedRowRender: (inv) => (
+                      <Descriptions size="small" column={1} bordered>
+                        {inv.lines.map((l, i) => (
+                          <Descriptions.Item key={i} label={l.description}>{yuan(l.amount_fen, locale)}</Descriptions.Item>
+                        ))}
+                      </Descriptions>
+                    ),
+                  }}
+                  columns={[
+                    { title: t('billing.invoice'), dataIndex: 'number' },
+                    { title: t('billing.total'), render: (_, inv) => yuan(inv.total_fen, locale) },
+                    { title: t('billing.issuedAt'), render: (_, inv) => dateTime(inv.issued_at) },
+                  ]}
+                />
+              </>
+            ),
           },
           {
             key: 'notices',

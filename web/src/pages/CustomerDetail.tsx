@@ -29,7 +29,9 @@ import type { Dayjs } from 'dayjs';
 import { api, toFen, yuan, type ListPage } from '../api';
 import { Attachments } from '../components/Attachments';
 import { ContactTable } from '../components/ContactTable';
+import { CustomerPicker } from '../components/CustomerPicker';
 import { CustomerForm } from '../components/CustomerForm';
+import { CustomFieldValue, useCustomFields } from '../components/CustomFields';
 import { ErrorAlert } from '../components/ErrorAlert';
 import { useReturnToPool } from '../components/ReturnToPool';
 import { SmsCompose } from '../components/SmsCompose';
@@ -156,7 +158,17 @@ function Contacts({ customerId, contacts, onChanged }: { customerId: number; con
   };
   return (
     <>
-      <ContactTable contacts={contacts} />
+      <ContactTable
+        contacts={contacts}
+        onDelete={async (c) => {
+          try {
+            await api.del(`/api/v1/contacts/${c.id}`);
+            onChanged();
+          } catch (e) {
+            message.error(err(e));
+          }
+        }}
+      />
       {adding ? (
         <Form form={form} layout="inline" onFinish={add} style={{ marginTop: 12, rowGap: 8 }} aria-label={t('contact.add')}>
           <Form.Item name="name" rules={[{ required: true, message: t('form.required') }]}>
@@ -252,11 +264,13 @@ export default function CustomerDetail() {
   const customer = useApi<Customer>(`/api/v1/customers/${id}`);
   const contacts = useApi<ListPage<Contact>>('/api/v1/contacts', { customer_id: id, limit: 200 });
   const askReturn = useReturnToPool();
+  const customFields = useCustomFields('customer');
   const [editing, setEditing] = useState(false);
   const [version, setVersion] = useState(0);
   const changed = () => {
     setVersion((v) => v + 1);
     customer.reload();
+    contacts.reload(); // a merge brings the other customer's contacts
   };
 
   if (customer.error) return <ErrorAlert error={customer.error} onRetry={customer.reload} />;
@@ -283,10 +297,10 @@ export default function CustomerDetail() {
       content: (
         <>
           <p>{t('merge.explain')}</p>
-          <InputNumber style={{ width: '100%' }} aria-label={t('merge.fromId')} placeholder={t('merge.fromId')} onChange={(v) => (from = Number(v))} />
+          <CustomerPicker exclude={id} onChange={(v) => (from = v)} />
         </>
       ),
-      onOk: () => act(() => api.post(`/api/v1/customers/${id}/merge`, { from_id: from }), t('merge.done')),
+      onOk: () => (from ? act(() => api.post(`/api/v1/customers/${id}/merge`, { from_id: from }), t('merge.done')) : undefined),
     });
   };
 
@@ -357,6 +371,11 @@ export default function CustomerDetail() {
                       <Descriptions.Item label={t('customer.tags')}>{c.tags.map((x) => <Tag key={x}>{x}</Tag>)}</Descriptions.Item>
                       <Descriptions.Item label={t('customer.lastFollowUp')}>{dateTime(c.last_follow_up_at)}</Descriptions.Item>
                       <Descriptions.Item label={t('customer.nextFollowUp')}>{dateTime(c.next_follow_up_at)}</Descriptions.Item>
+                      {customFields.map((f) => (
+                        <Descriptions.Item key={f.key} label={f.label}>
+                          <CustomFieldValue field={f} value={c.custom[f.key]} />
+                        </Descriptions.Item>
+                      ))}
                       <Descriptions.Item label={t('customer.notes')}>{c.notes || '—'}</Descriptions.Item>
                     </Descriptions>
                   </Card>
@@ -377,7 +396,7 @@ export default function CustomerDetail() {
           {
             key: 'contacts',
             label: t('customer.tab.contacts', { count: contacts.data?.items.length ?? 0 }),
-            children: <Contacts customerId={id} contacts={contacts.data?.items ?? []} onChanged={() => { contacts.reload(); changed(); }} />,
+            children: <Contacts customerId={id} contacts={contacts.data?.items ?? []} onChanged={changed} />,
           },
           { key: 'opportunities', label: t('customer.tab.opportunities'), children: <Opportunities customerId={id} /> },
           { key: 'attachments', label: t('customer.tab.attachments'), children: <Attachments entity="customer" entityId={id} onChanged={changed} /> },

@@ -8,6 +8,7 @@ import { DownloadOutlined, PlusOutlined, SettingOutlined, StarOutlined } from '@
 import { api, buildQuery, type ListPage, type Query } from '../api';
 import { CustomerForm } from '../components/CustomerForm';
 import { CursorPager } from '../components/CursorPager';
+import { useCustomFields } from '../components/CustomFields';
 import { ErrorAlert } from '../components/ErrorAlert';
 import { useReturnToPool } from '../components/ReturnToPool';
 import { dateTime } from '../format';
@@ -47,8 +48,12 @@ export default function CustomerList() {
     }
   });
 
+  const customFields = useCustomFields('customer');
+  const selectFields = customFields.filter((f) => f.type === 'select' || f.type === 'multi_select');
   const filters: Query = {};
   for (const k of filterKeys) filters[k] = params.get(k) || undefined;
+  // Custom fields filter as cf.KEY=value.
+  for (const [k, v] of params) if (k.startsWith('cf.') && v) filters[k] = v;
   const query: Query = { ...filters, limit: 25, with_total: 1, cursor: paging.cursor };
   const list = useApi<ListPage<Customer>>('/api/v1/customers', query);
   const settings = useApi<CrmSettings>('/api/v1/crm/settings');
@@ -160,7 +165,7 @@ export default function CustomerList() {
       content: <Input aria-label={t('views.name')} placeholder={t('views.name')} onChange={(e) => (name = e.target.value)} />,
       onOk: async () => {
         const kept: Record<string, string> = {};
-        for (const k of filterKeys) if (params.get(k)) kept[k] = params.get(k)!;
+        for (const [k, v] of params) if ((filterKeys as readonly string[]).includes(k) || k.startsWith('cf.')) kept[k] = v;
         try {
           await api.post('/api/v1/saved-views', { entity: 'customers', name, filters: kept });
           views.reload();
@@ -246,6 +251,18 @@ export default function CustomerList() {
             value={params.get(k) || undefined}
             onChange={(v?: string) => setFilter(k, v)}
             options={options(settings.data?.[`${k === 'level' ? 'levels' : k === 'status' ? 'statuses' : k === 'source' ? 'sources' : 'industries'}`])}
+          />
+        ))}
+        {selectFields.map((f) => (
+          <Select
+            key={f.key}
+            allowClear
+            style={{ width: 140 }}
+            placeholder={f.label}
+            aria-label={f.label}
+            value={params.get(`cf.${f.key}`) || undefined}
+            onChange={(v?: string) => setFilter(`cf.${f.key}`, v)}
+            options={f.options.map((o) => ({ value: o, label: o }))}
           />
         ))}
         <Select

@@ -17,12 +17,13 @@ import {
 } from '@dnd-kit/core';
 import { api, yuan, type ListPage } from '../api';
 import { ErrorAlert } from '../components/ErrorAlert';
+import { OpportunityDrawer } from '../components/OpportunityDrawer';
 import { date } from '../format';
 import { useApi } from '../hooks';
 import { useI18n } from '../i18n';
 import type { Opportunity, Pipeline, Stage } from '../types';
 
-function OpportunityCard({ o, onStatus }: { o: Opportunity; onStatus: (o: Opportunity, s: 'won' | 'lost') => void }) {
+function OpportunityCard({ o, onStatus, onOpen }: { o: Opportunity; onStatus: (o: Opportunity, s: 'won' | 'lost') => void; onOpen: (o: Opportunity) => void }) {
   const { t, locale } = useI18n();
   const { attributes, listeners, setNodeRef, transform, isDragging } = useDraggable({ id: o.id });
   const style = transform ? { transform: `translate(${transform.x}px, ${transform.y}px)`, zIndex: 10 } : undefined;
@@ -31,7 +32,10 @@ function OpportunityCard({ o, onStatus }: { o: Opportunity; onStatus: (o: Opport
       aria-roledescription={t('kanban.draggable')} aria-label={`${o.name}, ${o.stage.name}`}>
       <Card size="small" style={{ opacity: isDragging ? 0.7 : 1 }}>
         <div style={{ display: 'flex', justifyContent: 'space-between', gap: 4 }}>
-          <strong>{o.name}</strong>
+          <Button type="link" size="small" style={{ padding: 0, fontWeight: 600, whiteSpace: 'normal', textAlign: 'start', height: 'auto' }}
+            onPointerDown={(e) => e.stopPropagation()} onClick={() => onOpen(o)}>
+            {o.name}
+          </Button>
           <Dropdown
             trigger={['click']}
             menu={{
@@ -62,7 +66,7 @@ function OpportunityCard({ o, onStatus }: { o: Opportunity; onStatus: (o: Opport
   );
 }
 
-function Column({ stage, items, onStatus }: { stage: Stage; items: Opportunity[]; onStatus: (o: Opportunity, s: 'won' | 'lost') => void }) {
+function Column({ stage, items, onStatus, onOpen }: { stage: Stage; items: Opportunity[]; onStatus: (o: Opportunity, s: 'won' | 'lost') => void; onOpen: (o: Opportunity) => void }) {
   const { locale } = useI18n();
   const { setNodeRef, isOver } = useDroppable({ id: `stage-${stage.id}` });
   const total = items.reduce((n, o) => n + o.amount_fen, 0);
@@ -76,7 +80,7 @@ function Column({ stage, items, onStatus }: { stage: Stage; items: Opportunity[]
       </h2>
       <div style={{ fontSize: 12, color: '#666', margin: '0 4px 8px' }}>{yuan(total, locale)}</div>
       {items.map((o) => (
-        <OpportunityCard key={o.id} o={o} onStatus={onStatus} />
+        <OpportunityCard key={o.id} o={o} onStatus={onStatus} onOpen={onOpen} />
       ))}
     </section>
   );
@@ -98,6 +102,7 @@ export default function Opportunities() {
     limit: 200,
   });
   const [items, setItems] = useState<Opportunity[]>([]);
+  const [opened, setOpened] = useState<Opportunity | null>(null);
   useEffect(() => setItems(opps.data?.items ?? []), [opps.data]);
   const pipeline = pipelines.data?.items.find((p) => p.id === pipelineId);
   const sensors = useSensors(useSensor(PointerSensor, { activationConstraint: { distance: 5 } }), useSensor(KeyboardSensor));
@@ -183,7 +188,7 @@ export default function Opportunities() {
           } }}>
           <div className="kanban">
             {pipeline.stages.map((s) => (
-              <Column key={s.id} stage={s} items={byStage.get(s.id) ?? []} onStatus={changeStatus} />
+              <Column key={s.id} stage={s} items={byStage.get(s.id) ?? []} onStatus={changeStatus} onOpen={setOpened} />
             ))}
           </div>
           {items.length === 0 && <Empty description={t('opportunity.empty')} />}
@@ -203,7 +208,7 @@ export default function Opportunities() {
             scroll={{ x: 'max-content' }}
             locale={{ emptyText: t('opportunity.empty') }}
             columns={[
-              { title: t('opportunity.name'), dataIndex: 'name' },
+              { title: t('opportunity.name'), render: (_, o) => <Button type="link" style={{ padding: 0 }} onClick={() => setOpened(o)}>{o.name}</Button> },
               { title: t('opportunity.customer'), render: (_, o) => <Link to={`/customers/${o.customer.id}`}>{o.customer.name}</Link> },
               { title: t('opportunity.amount'), render: (_, o) => yuan(o.amount_fen, locale), sorter: (a, b) => a.amount_fen - b.amount_fen },
               { title: t('opportunity.stage'), render: (_, o) => `${o.stage.name} (${o.stage.probability}%)` },
@@ -214,6 +219,7 @@ export default function Opportunities() {
           />
         </>
       )}
+      <OpportunityDrawer opportunity={opened} onClose={() => setOpened(null)} />
     </>
   );
 }

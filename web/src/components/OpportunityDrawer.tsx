@@ -1,0 +1,62 @@
+// One opportunity: its figures, and every stage and status change it went through.
+import { Descriptions, Drawer, Skeleton, Tag, Timeline } from 'antd';
+import { Link } from 'react-router';
+import { yuan, type ListPage } from '../api';
+import { date, dateTime } from '../format';
+import { useApi } from '../hooks';
+import { useI18n } from '../i18n';
+import type { Opportunity } from '../types';
+import { ErrorAlert } from './ErrorAlert';
+
+interface Change {
+  id: number;
+  at: string;
+  from_stage: { id: number; name: string } | null;
+  to_stage: { id: number; name: string } | null;
+  from_status: string | null;
+  to_status: string;
+}
+
+export function OpportunityDrawer({ opportunity, onClose }: { opportunity: Opportunity | null; onClose: () => void }) {
+  const { t, locale } = useI18n();
+  const history = useApi<ListPage<Change>>(opportunity ? `/api/v1/opportunities/${opportunity.id}/history` : null);
+  const o = opportunity;
+  return (
+    <Drawer open={o !== null} onClose={onClose} title={o?.name} size={480} destroyOnHidden>
+      {o && (
+        <>
+          <Descriptions column={1} size="small" bordered style={{ marginBottom: 16 }}>
+            <Descriptions.Item label={t('opportunity.customer')}><Link to={`/customers/${o.customer.id}`}>{o.customer.name}</Link></Descriptions.Item>
+            <Descriptions.Item label={t('opportunity.amount')}>{yuan(o.amount_fen, locale)}</Descriptions.Item>
+            <Descriptions.Item label={t('opportunity.weighted')}>{yuan(o.weighted_amount_fen, locale)}</Descriptions.Item>
+            <Descriptions.Item label={t('opportunity.stage')}>{`${o.stage.name} (${o.stage.probability}%)`}</Descriptions.Item>
+            <Descriptions.Item label={t('opportunity.status')}><Tag>{t(`opportunity.status.${o.status}`)}</Tag>{o.lost_reason}</Descriptions.Item>
+            <Descriptions.Item label={t('opportunity.owner')}>{o.owner.name}</Descriptions.Item>
+            <Descriptions.Item label={t('opportunity.expectedClose')}>{date(o.expected_close_date)}</Descriptions.Item>
+          </Descriptions>
+          <h3>{t('opportunity.history')}</h3>
+          <ErrorAlert error={history.error} onRetry={history.reload} />
+          {history.loading && !history.data ? (
+            <Skeleton active />
+          ) : (
+            <Timeline
+              items={(history.data?.items ?? []).map((h) => ({
+                key: h.id,
+                children: (
+                  <>
+                    <div>
+                      {h.from_stage ? `${h.from_stage.name} → ` : ''}
+                      {h.to_stage?.name}
+                      {h.from_status !== h.to_status && <Tag style={{ marginInlineStart: 8 }}>{t(`opportunity.status.${h.to_status as 'open' | 'won' | 'lost'}`)}</Tag>}
+                    </div>
+                    <small style={{ color: '#666' }}>{dateTime(h.at)}</small>
+                  </>
+                ),
+              }))}
+            />
+          )}
+        </>
+      )}
+    </Drawer>
+  );
+}
