@@ -1,6 +1,9 @@
 // Payment confirmation, invoices and the ledger, activation and its SLA, and the boss's views of
-// the subscription, points and ledger.
+// the subscription, points and ledger; the operator's revenue report.
 #include <fmt/format.h>
+
+#include <map>
+#include <set>
 
 #include "billing/internal.hpp"
 #include "core/validation.hpp"
@@ -381,6 +384,49 @@ Result<json::object> BillingService::ActivationSla(const Principal&, Timestamp n
                                                  {"missed", missed},
                                                  {"pending", pending},
                                                  {"late_pending", late_pending}}}};
+  });
+}
+
+Result<json::object> BillingService::Revenue(const Principal&, Timestamp now) {
+  Date today = zone_.LocalDate(now);
+  std::chrono::year_month this_month{today.year(), today.month()};
+  std::vector<std::string> months;
+  for (int i = 11; i >= 0; --i) {
+    auto m = this_month - std::chrono::months(i);
+    months.push_back(fmt::format("{:04d}-{:02d}", int(m.year()), unsigned(m.month())));
+  }
+  return db_.Read([&](Connection& c) -> Result<json::object> {
+    // paid_on is a business date (YYYY-MM-DD): its first seven characters are its month.
+    auto rows = c.Query(
+        "SELECT substr(p.paid_on, 1, 7), o.kind, sum(p.amount_fen) FROM payments p JOIN orders o "
+        "ON o.tenant_id = p.tenant_id AND o.order_id = p.order_id WHERE p.paid_on >= ? "
+        "GROUP BY substr(p.paid_on, 1, 7), o.kind",
+        {V(months.front() + "-01")});
+    std::map<std::string, std::map<std::string, std::int64_t>> by_month;  // month → kind → fen
+    std::set<std::string> kinds;
+    for (const auto& r : rows.rows) {
+      by_month[r.text(0)][r.text(1)] += r.integer(2);
+      kinds.insert(r.text(1));
+    }
+    json::array total, labels;
+    json::object by_kind;
+    for (const auto& k : kinds) by_kind[k] = json::array{};
+    std::int64_t sum = 0;
+    for (const auto& m : months) {
+      labels.emplace_back(m);
+      std::int64_t month_total = 0;
+      for (const auto& k : kinds) {
+        std::int64_t v = by_month[m][k];
+        by_kind[k].as_array().emplace_back(v);
+        month_total += v;
+      }
+      total.emplace_back(month_total);
+      sum += month_total;
+    }
+    return json::object{{"months", std::move(labels)},
+                        {"total_fen", std::move(total)},
+                        {"by_kind_fen", std::move(by_kind)},
+                        {"twelve_months_fen", sum}};
   });
 }
 

@@ -141,6 +141,9 @@ class BillingService {
   Result<json::object> Activate(const Principal& op, std::int64_t activation_id,
                                 const RequestMeta& meta);
   Result<json::object> ActivationSla(const Principal& op, Timestamp now);
+  // Payments received per month (by the date paid), the twelve months to `now`'s, in all and
+  // by what the orders bought.
+  Result<json::object> Revenue(const Principal& op, Timestamp now);
   Result<json::object> TerminateForBreach(const Principal& op, std::int64_t tenant_id,
                                           const json::object& body, const RequestMeta& meta);
   Result<json::object> PurgeNow(const Principal& op, std::int64_t tenant_id,

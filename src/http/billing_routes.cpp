@@ -495,6 +495,21 @@ void Api::RegisterBillingRoutes() {
               [&billing, &clock](Context& ctx) {
                 return Reply(billing.ActivationSla(ctx.who(), clock.now()));
               });
+  router_.Add("GET", "/api/v1/operator/reports/revenue", Access::kOperator,
+              {"Payments received per month (by the date paid), the twelve months to this one, in "
+               "all and by what was bought",
+               "operator",
+               nullptr,
+               Obj({{"months", Array(Str("YYYY-MM"))},
+                    {"total_fen", Array(Int())},
+                    {"by_kind_fen", Obj({}, {})},
+                    {"twelve_months_fen", Int()}}),
+               200,
+               {},
+               {}},
+              [&billing, &clock](Context& ctx) {
+                return Reply(billing.Revenue(ctx.who(), clock.now()));
+              });
   router_.Add(
       "POST", "/api/v1/operator/tenants/{id}/terminate", Access::kOperator,
       {"Terminate a tenant for breach (§12): immediate, points forfeited, no export",

@@ -178,6 +178,16 @@ test('sign-up places the first order; nothing is active until the payment is con
   assert.equal(item.met, true);
   const audit = await s.call('GET', '/api/v1/operator/audit-log', { token: op });
   assert.ok(audit.body.items.some((a) => a.action === 'payment.confirm' && a.tenant_id === tenants.alpha.id));
+
+  // The revenue report counts the payment in the month it was paid (December 2026), by kind.
+  const revenue = await s.call('GET', '/api/v1/operator/reports/revenue', { token: op });
+  assert.equal(revenue.status, 200, revenue.text);
+  assert.equal(revenue.body.months.length, 12);
+  assert.equal(revenue.body.months.at(-1), '2026-12');
+  assert.equal(revenue.body.total_fen.at(-1), 240000);
+  assert.equal(revenue.body.by_kind_fen.subscription.at(-1), 240000);
+  assert.equal(revenue.body.twelve_months_fen, 240000);
+  expectError(assert, await s.call('GET', '/api/v1/operator/reports/revenue', { token: boss }), 403, 'operator_only');
 });
 
 test('only the boss manages the subscription', async () => {

@@ -123,7 +123,7 @@ test('every screen of the operator opens cleanly', async () => {
     ['/operator/service?tab=incidents', '服务运营'],
     ['/operator/service?tab=exports', '服务运营'],
     ['/operator/service?tab=purges', '服务运营'],
-    ['/operator/service?tab=sla', '服务运营'],
+    ['/operator/reports', '报表'],
     ['/operator/clock', '测试时钟'],
   ]) {
     await visit(page, path, heading);

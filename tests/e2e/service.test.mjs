@@ -86,6 +86,13 @@ test('the boss buys a storage block, the operator confirms the payment, and the 
   await boss.locator('input[type=file]').setInputFiles(file('合同扫描件.txt', 8 * MiB));
   await boss.getByText('“合同扫描件.txt”已上传').waitFor();
   await boss.getByTestId('quota').getByText('存储空间：已用 11.0 MB，共 110.0 MB，剩余 99.0 MB').waitFor();
+
+  // The payment is in the operator's revenue report, in this month, as storage.
+  await op.getByRole('link', { name: '报表' }).click();
+  const received = `¥${(order.total_fen / 100).toLocaleString('zh-CN', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
+  await op.locator('.ant-statistic').filter({ hasText: '近 12 个月收款' }).getByText(received).waitFor();
+  await op.getByRole('group', { name: '每月收款（元）' }).locator('canvas').waitFor();
+  await shoot(op, 'operator-reports');
 });
 
 test('an SMS is previewed with its segments and points, a sensitive word stops it, and it goes to the log gateway', async () => {

@@ -31,6 +31,7 @@ const OperatorClock = lazy(() => import('./operator/Clock'));
 const OperatorTenantDetail = lazy(() => import('./operator/TenantDetail'));
 const OperatorService = lazy(() => import('./operator/Service'));
 const OperatorPriceList = lazy(() => import('./operator/PriceList'));
+const OperatorReports = lazy(() => import('./operator/Reports'));
 
 const spinner = <Spin size="large" style={{ display: 'block', margin: '20vh auto' }} />;
 
@@ -102,6 +103,7 @@ function OperatorApp() {
           <Route path="tenants/:id" element={<OperatorTenantDetail />} />
           <Route path="service" element={<OperatorService />} />
           <Route path="price-list" element={<OperatorPriceList />} />
+          <Route path="reports" element={<OperatorReports />} />
           <Route path="orders" element={<OperatorOrders />} />
           <Route path="activations" element={<OperatorActivations />} />
           <Route path="clock" element={<OperatorClock />} />

@@ -1,5 +1,5 @@
 // An ECharts chart built from only the parts the app uses (bar, line, funnel), so the
-// dashboard's chunk stays small. Resizes with its box; described for screen readers.
+// dashboard's chunk stays small; loaded after the page's figures (React.lazy). Resizes with its box; described for screen readers.
 import { useEffect, useRef } from 'react';
 import { BarChart, FunnelChart, LineChart } from 'echarts/charts';
 import { GridComponent, LegendComponent, TooltipComponent, AriaComponent } from 'echarts/components';
@@ -10,7 +10,7 @@ echarts.use([BarChart, FunnelChart, LineChart, GridComponent, LegendComponent, T
 
 export type ChartOption = echarts.EChartsCoreOption;
 
-export function Chart({ option, label, height = 280 }: { option: ChartOption; label: string; height?: number }) {
+export default function Chart({ option, label, height = 280 }: { option: ChartOption; label: string; height?: number }) {
   const box = useRef<HTMLDivElement>(null);
   const chart = useRef<echarts.ECharts | null>(null);
   useEffect(() => {

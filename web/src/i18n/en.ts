@@ -728,4 +728,13 @@ export const en: Record<MessageKey, string> = {
   'task.created': 'Task created',
   'contact.deleteConfirm': 'Delete the contact {name}? It goes to the recycle bin.',
   'merge.search': 'Type the name or phone of the customer to merge in',
+  'op.reports': 'Reports',
+  'op.revenue': 'Payments received per month (yuan)',
+  'op.revenue12': 'Received in the last 12 months',
+  'orderKind.subscription': 'New subscriptions',
+  'orderKind.renewal': 'Renewals',
+  'orderKind.seats': 'Added seats',
+  'orderKind.storage': 'Storage',
+  'orderKind.sms': 'SMS points',
+  'orderKind.fax': 'Fax points',
 };

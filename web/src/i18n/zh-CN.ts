@@ -726,6 +726,15 @@ export const zh = {
   'task.created': '任务已创建',
   'contact.deleteConfirm': '删除联系人 {name}？将移入回收站。',
   'merge.search': '输入要合并进来的客户名称或电话',
+  'op.reports': '报表',
+  'op.revenue': '每月收款（元）',
+  'op.revenue12': '近 12 个月收款',
+  'orderKind.subscription': '新购',
+  'orderKind.renewal': '续费',
+  'orderKind.seats': '增加席位',
+  'orderKind.storage': '存储扩容',
+  'orderKind.sms': '短信点数',
+  'orderKind.fax': '传真点数',
 } as const;
 
 export type MessageKey = keyof typeof zh;

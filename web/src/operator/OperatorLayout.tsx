@@ -2,7 +2,7 @@
 // activations and notices, never a tenant's CRM records.
 import { Link, Outlet, useLocation, useNavigate } from 'react-router';
 import { Button, Grid, Layout, Menu, Tag } from 'antd';
-import { AccountBookOutlined, CheckCircleOutlined, ClockCircleOutlined, CustomerServiceOutlined, LogoutOutlined, ShopOutlined, TagsOutlined } from '@ant-design/icons';
+import { AccountBookOutlined, BarChartOutlined, CheckCircleOutlined, ClockCircleOutlined, CustomerServiceOutlined, LogoutOutlined, ShopOutlined, TagsOutlined } from '@ant-design/icons';
 import { LocaleSwitch } from '../components/LocaleSwitch';
 import { useI18n } from '../i18n';
 import { useOperatorSession } from '../session';
@@ -30,6 +30,7 @@ export default function OperatorLayout() {
             { key: '/operator/activations', icon: <CheckCircleOutlined />, label: <Link to="/operator/activations">{t('op.activations')}</Link> },
             { key: '/operator/price-list', icon: <TagsOutlined />, label: <Link to="/operator/price-list">{t('price.title')}</Link> },
             { key: '/operator/service', icon: <CustomerServiceOutlined />, label: <Link to="/operator/service">{t('op.service')}</Link> },
+            { key: '/operator/reports', icon: <BarChartOutlined />, label: <Link to="/operator/reports">{t('op.reports')}</Link> },
             { key: '/operator/clock', icon: <ClockCircleOutlined />, label: <Link to="/operator/clock">{t('op.clock')}</Link> },
           ]}
         />

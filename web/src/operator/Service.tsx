@@ -1,9 +1,9 @@
 // Running the service: SMS signatures to approve, announcements to tenants, the support inbox,
 // incidents (unauthorized-use reports) with the liability cap, data export requests (metadata
-// only), the purge queue and its reports, and the activation SLA. Never tenant records.
+// only), and the purge queue and its reports. Never tenant records.
 import { useState } from 'react';
 import { useSearchParams } from 'react-router';
-import { Button, Card, Col, Form, Input, List, Popconfirm, Row, Select, Space, Statistic, Table, Tabs, Tag, Typography } from 'antd';
+import { Button, Card, Col, Form, Input, List, Popconfirm, Row, Select, Space, Table, Tabs, Tag, Typography } from 'antd';
 import { api, newIdempotencyKey, yuan, type ListPage } from '../api';
 import { dateTime } from '../format';
 import { useAction, useApi } from '../hooks';
@@ -221,38 +221,6 @@ function Purges() {
   );
 }
 
-function Sla() {
-  const { t } = useI18n();
-  const r = useApi<{ items: Array<{ id: number; tenant_slug: string; order_number: string; deadline_at: string | null; activated_at: string | null; met: boolean | null; late: boolean }>; summary: { met: number; missed: number; pending: number; late_pending: number } }>('/api/v1/operator/reports/activation-sla');
-  const s = r.data?.summary;
-  return (
-    <>
-      {s && (
-        <Space size="large" style={{ marginBottom: 16 }} wrap>
-          <Statistic title={t('op.slaMet')} value={s.met} />
-          <Statistic title={t('op.slaMissed')} value={s.missed} styles={{ content: { color: s.missed ? '#cf1322' : undefined } }} />
-          <Statistic title={t('op.slaPending')} value={s.pending} />
-          <Statistic title={t('op.slaLatePending')} value={s.late_pending} styles={{ content: { color: s.late_pending ? '#cf1322' : undefined } }} />
-        </Space>
-      )}
-      <Table
-        rowKey="id"
-        size="small"
-        pagination={false}
-        dataSource={r.data?.items ?? []}
-        locale={{ emptyText: t('op.noActivations') }}
-        columns={[
-          { title: t('billing.number'), dataIndex: 'order_number' },
-          { title: t('operator.tenant'), dataIndex: 'tenant_slug' },
-          { title: t('op.deadline'), render: (_, i) => dateTime(i.deadline_at) },
-          { title: t('op.activatedAtCol'), render: (_, i) => dateTime(i.activated_at) },
-          { title: '', render: (_, i) => (i.met === null ? (i.late ? <Tag color="red">{t('op.late')}</Tag> : null) : <Tag color={i.met ? 'green' : 'red'}>{i.met ? t('op.slaMet') : t('op.slaMissed')}</Tag>) },
-        ]}
-      />
-    </>
-  );
-}
-
 export default function Service() {
   const { t } = useI18n();
   const [params, setParams] = useSearchParams();
@@ -272,7 +240,6 @@ export default function Service() {
           { key: 'incidents', label: t('op.tab.incidents'), children: <Incidents /> },
           { key: 'exports', label: t('op.tab.exports'), children: <Exports /> },
           { key: 'purges', label: t('op.tab.purges'), children: <Purges /> },
-          { key: 'sla', label: t('op.tab.sla'), children: <Sla /> },
         ]}
       />
     </>

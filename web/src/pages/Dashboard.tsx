@@ -1,14 +1,25 @@
 // The dashboard within the caller's data scope: the funnel by stage, new customers per week,
 // follow-ups per user per week, won amount per month, and overdue follow-ups.
-import { useMemo } from 'react';
+import { lazy, Suspense, useMemo, type ReactNode } from 'react';
 import { Link } from 'react-router';
 import { Card, Col, Row, Skeleton, Statistic } from 'antd';
 import { yuan } from '../api';
-import { Chart, type ChartOption } from '../components/Chart';
+import type { ChartOption } from '../components/Chart';
 import { ErrorAlert } from '../components/ErrorAlert';
 import { useApi } from '../hooks';
 import { useI18n } from '../i18n';
 import { useMe } from '../session';
+
+// ECharts is most of this page's weight: the figures show first, the charts when it arrives.
+const Chart = lazy(() => import('../components/Chart'));
+
+function ChartCard({ title, children }: { title: string; children: ReactNode }) {
+  return (
+    <Card title={title}>
+      <Suspense fallback={<Skeleton.Node active style={{ width: '100%', height: 280 }} />}>{children}</Suspense>
+    </Card>
+  );
+}
 
 interface DashboardData {
   funnel: Array<{ stage_id: number; stage: string; probability: number; count: number; amount_fen: number }>;
@@ -107,24 +118,24 @@ export default function Dashboard() {
           </Row>
           <Row gutter={[16, 16]}>
             <Col xs={24} lg={12}>
-              <Card title={t('dashboard.funnel')}>
+              <ChartCard title={t('dashboard.funnel')}>
                 <Chart option={charts.funnel} label={t('dashboard.funnel')} />
-              </Card>
+              </ChartCard>
             </Col>
             <Col xs={24} lg={12}>
-              <Card title={t('dashboard.newCustomers')}>
+              <ChartCard title={t('dashboard.newCustomers')}>
                 <Chart option={charts.newCustomers} label={t('dashboard.newCustomers')} />
-              </Card>
+              </ChartCard>
             </Col>
             <Col xs={24} lg={12}>
-              <Card title={t('dashboard.followUps')}>
+              <ChartCard title={t('dashboard.followUps')}>
                 <Chart option={charts.followUps} label={t('dashboard.followUps')} />
-              </Card>
+              </ChartCard>
             </Col>
             <Col xs={24} lg={12}>
-              <Card title={t('dashboard.won')}>
+              <ChartCard title={t('dashboard.won')}>
                 <Chart option={charts.won} label={t('dashboard.won')} />
-              </Card>
+              </ChartCard>
             </Col>
           </Row>
         </>
