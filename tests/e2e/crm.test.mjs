@@ -108,8 +108,14 @@ test('a customer is created (with a duplicate warning while typing), followed up
   assert.ok(history.body.items.some((h) => h.to_stage?.id === target.id), 'the move is in the history');
   // The card opens the opportunity with that history.
   await card.getByRole('button', { name: '春茶礼盒 500 套' }).click();
-  await page.getByRole('dialog').getByText(`${pipeline.stages[0].name} → ${target.name}`).waitFor();
-  await page.keyboard.press('Escape');
+  const oppDrawer = page.getByRole('dialog');
+  await oppDrawer.getByText(`${pipeline.stages[0].name} → ${target.name}`).waitFor();
+  // Its amount is edited there.
+  await oppDrawer.getByRole('button', { name: /编 ?辑/ }).click();
+  await oppDrawer.getByLabel('金额').fill('90000');
+  await oppDrawer.getByRole('button', { name: /保 ?存/ }).click();
+  await page.getByText('已保存').waitFor();
+  assert.equal((await server.call('GET', `/api/v1/opportunities/${opp.id}`, { token })).body.amount_fen, 9000000);
   assert.deepEqual(page.problems, []);
 });
 
@@ -260,5 +266,60 @@ test('a task for today is listed under Today and marked done there', async () =>
   await page.getByText('已完成', { exact: true }).click();
   await page.waitForURL(/view=done/);
   await page.getByRole('row').filter({ hasText: '给客户寄样品' }).waitFor();
+  assert.deepEqual(page.problems, []);
+});
+
+test('a contact is added, then edited: mobile, birthday and the primary flag', async () => {
+  const token = await server.loginAs('boss');
+  const c = (await server.call('POST', '/api/v1/customers', { token, body: { name: '嘉兴南湖纺织有限公司' } })).body;
+  const page = await newPage(browser, server);
+  await signIn(page, server, 'boss');
+  await page.goto(`/customers/${c.id}`);
+  await page.getByRole('tab', { name: /联系人/ }).click();
+  await page.getByRole('button', { name: '添加联系人' }).click();
+  let drawer = page.getByRole('dialog');
+  await drawer.getByLabel('姓名').fill('沈涛');
+  await drawer.getByLabel('手机').fill('13812345678');
+  await drawer.getByLabel('邮箱').fill('shen.tao');
+  await drawer.getByRole('button', { name: /保 ?存/ }).click();
+  // A bad email is refused on its field, in Chinese; nothing is half-written.
+  await drawer.locator('.ant-form-item-explain-error').filter({ hasText: '不是有效的邮箱地址' }).waitFor();
+  assert.equal((await server.call('GET', `/api/v1/contacts?customer_id=${c.id}`, { token })).body.items.length, 0);
+  await drawer.getByLabel('邮箱').fill('shen.tao@example.cn');
+  await drawer.getByRole('button', { name: /保 ?存/ }).click();
+  await page.getByRole('cell', { name: /沈涛/ }).waitFor();
+
+  await page.getByRole('row').filter({ hasText: '沈涛' }).getByRole('button', { name: /编 ?辑/ }).click();
+  drawer = page.getByRole('dialog');
+  await drawer.getByLabel('手机').fill('13912345678');
+  await drawer.getByLabel('生日').click();
+  await page.keyboard.type('1988-06-15');
+  await page.keyboard.press('Enter');
+  await drawer.getByRole('button', { name: /保 ?存/ }).click();
+  await page.getByRole('cell', { name: '13912345678' }).waitFor();
+  const saved = (await server.call('GET', `/api/v1/contacts?customer_id=${c.id}`, { token })).body.items[0];
+  assert.equal(saved.mobile, '13912345678');
+  assert.equal(saved.birthday, '1988-06-15');
+  assert.equal(saved.is_primary, true, 'the first contact is the primary one');
+  assert.deepEqual(page.problems, []);
+});
+
+test('a follow-up deleted from the list goes to the recycle bin, from which it is restored', async () => {
+  const token = await server.loginAs('boss');
+  const first = (await server.call('GET', '/api/v1/follow-ups?limit=1', { token })).body.items[0];
+  const page = await newPage(browser, server);
+  await signIn(page, server, 'boss');
+  await page.getByRole('link', { name: '跟进记录' }).click();
+  const row = page.getByRole('row').filter({ hasText: first.content }).first();
+  await row.getByRole('button', { name: /删 ?除/ }).click();
+  await page.getByRole('button', { name: /确 ?定|OK/ }).click();
+  await page.getByText('跟进已移入回收站').waitFor();
+  assert.equal((await server.call('GET', `/api/v1/follow-ups?customer_id=${first.customer_id}`, { token })).body.items.some((f) => f.id === first.id), false);
+
+  await page.getByRole('link', { name: '回收站' }).click();
+  const binRow = page.getByRole('row').filter({ hasText: '跟进' }).first();
+  await binRow.getByRole('button', { name: /恢 ?复/ }).click();
+  await page.getByText(/已恢复/).waitFor();
+  assert.equal((await server.call('GET', `/api/v1/follow-ups?customer_id=${first.customer_id}`, { token })).body.items.some((f) => f.id === first.id), true);
   assert.deepEqual(page.problems, []);
 });

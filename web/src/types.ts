@@ -51,6 +51,7 @@ export interface Contact {
   birthday: string | null;
   is_primary: boolean;
   notes: string;
+  custom?: Record<string, unknown>;
 }
 
 export interface FollowUp {

@@ -5,7 +5,13 @@ import { Button, Popconfirm, Table, Tag } from 'antd';
 import { useI18n } from '../i18n';
 import type { Contact } from '../types';
 
-export function ContactTable({ contacts, loading, withCustomer = false, onDelete }: { contacts: Contact[]; loading?: boolean; withCustomer?: boolean; onDelete?: (c: Contact) => void }) {
+export function ContactTable({ contacts, loading, withCustomer = false, onEdit, onDelete }: {
+  contacts: Contact[];
+  loading?: boolean;
+  withCustomer?: boolean;
+  onEdit?: (c: Contact) => void;
+  onDelete?: (c: Contact) => void;
+}) {
   const { t } = useI18n();
   return (
     <Table<Contact>
@@ -29,9 +35,12 @@ export function ContactTable({ contacts, loading, withCustomer = false, onDelete
           ? [{
               title: '',
               render: (_: unknown, c: Contact) => (
-                <Popconfirm title={t('contact.deleteConfirm', { name: c.name })} onConfirm={() => onDelete(c)}>
-                  <Button size="small" type="link" danger>{t('common.delete')}</Button>
-                </Popconfirm>
+                <>
+                  {onEdit && <Button size="small" type="link" onClick={() => onEdit(c)}>{t('common.edit')}</Button>}
+                  <Popconfirm title={t('contact.deleteConfirm', { name: c.name })} onConfirm={() => onDelete(c)}>
+                    <Button size="small" type="link" danger>{t('common.delete')}</Button>
+                  </Popconfirm>
+                </>
               ),
             }]
           : []),

@@ -1,7 +1,10 @@
-// One opportunity: its figures, and every stage and status change it went through.
-import { Descriptions, Drawer, Skeleton, Tag, Timeline } from 'antd';
+// One opportunity: its figures (name, amount and expected close editable), and every stage and
+// status change it went through.
+import { useEffect, useState } from 'react';
+import { App, Button, DatePicker, Descriptions, Drawer, Form, Input, InputNumber, Skeleton, Space, Tag, Timeline } from 'antd';
+import dayjs, { type Dayjs } from 'dayjs';
 import { Link } from 'react-router';
-import { yuan, type ListPage } from '../api';
+import { api, toFen, yuan, type ListPage } from '../api';
 import { date, dateTime } from '../format';
 import { useApi } from '../hooks';
 import { useI18n } from '../i18n';
@@ -17,12 +20,48 @@ interface Change {
   to_status: string;
 }
 
-export function OpportunityDrawer({ opportunity, onClose }: { opportunity: Opportunity | null; onClose: () => void }) {
-  const { t, locale } = useI18n();
+export function OpportunityDrawer({ opportunity, onClose, onSaved }: { opportunity: Opportunity | null; onClose: () => void; onSaved?: () => void }) {
+  const { t, err, locale } = useI18n();
+  const { message } = App.useApp();
   const history = useApi<ListPage<Change>>(opportunity ? `/api/v1/opportunities/${opportunity.id}/history` : null);
+  const [editing, setEditing] = useState(false);
+  const [form] = Form.useForm<{ name: string; amount: number; expected_close_date: Dayjs | null }>();
   const o = opportunity;
+  useEffect(() => {
+    setEditing(false);
+    if (o) form.setFieldsValue({ name: o.name, amount: o.amount_fen / 100, expected_close_date: o.expected_close_date ? dayjs(o.expected_close_date) : null });
+  }, [o, form]);
+  const save = async (v: { name: string; amount: number; expected_close_date: Dayjs | null }) => {
+    if (!o) return;
+    try {
+      await api.patch(`/api/v1/opportunities/${o.id}`, {
+        name: v.name,
+        amount_fen: toFen(v.amount),
+        expected_close_date: v.expected_close_date ? v.expected_close_date.format('YYYY-MM-DD') : null,
+      });
+      message.success(t('common.saved'));
+      onSaved?.();
+      onClose();
+    } catch (e) {
+      message.error(err(e));
+    }
+  };
   return (
-    <Drawer open={o !== null} onClose={onClose} title={o?.name} size={480} destroyOnHidden>
+    <Drawer open={o !== null} onClose={onClose} title={o?.name} size={480} destroyOnHidden
+      extra={o && !editing ? <Button onClick={() => setEditing(true)}>{t('common.edit')}</Button> : undefined}>
+      {o && editing && (
+        <Form form={form} layout="vertical" onFinish={save} style={{ marginBottom: 16 }}>
+          <Form.Item name="name" label={t('opportunity.name')} rules={[{ required: true, message: t('form.required') }]}><Input maxLength={200} /></Form.Item>
+          <Form.Item name="amount" label={t('opportunity.amount')} rules={[{ required: true, message: t('form.required') }]}>
+            <InputNumber min={0} precision={2} prefix="¥" style={{ width: '100%' }} />
+          </Form.Item>
+          <Form.Item name="expected_close_date" label={t('opportunity.expectedClose')}><DatePicker style={{ width: '100%' }} /></Form.Item>
+          <Space>
+            <Button onClick={() => setEditing(false)}>{t('common.cancel')}</Button>
+            <Button type="primary" htmlType="submit">{t('common.save')}</Button>
+          </Space>
+        </Form>
+      )}
       {o && (
         <>
           <Descriptions column={1} size="small" bordered style={{ marginBottom: 16 }}>

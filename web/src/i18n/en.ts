@@ -737,4 +737,9 @@ export const en: Record<MessageKey, string> = {
   'orderKind.storage': 'Storage',
   'orderKind.sms': 'SMS points',
   'orderKind.fax': 'Fax points',
+  'contact.edit': 'Edit contact',
+  'contact.phone': 'Phone',
+  'contact.birthday': 'Birthday',
+  'followUp.deleteConfirm': 'Delete this follow-up? It goes to the recycle bin.',
+  'followUp.deleted': 'Follow-up moved to the recycle bin',
 };

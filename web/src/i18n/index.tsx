@@ -40,6 +40,18 @@ const fieldPatterns: Array<[RegExp, string]> = [
   [/^must be true or false$/, '必须是“是”或“否”'],
   [/^must be a date \(YYYY-MM-DD\)$/, '必须是日期（年-月-日）'],
   [/^unknown field$/, '未知字段'],
+  [/^is not an email address$/, '不是有效的邮箱地址'],
+  [/^"(.*)" is not a phone number$/, '“$1”不是有效的电话号码'],
+  [/^is not a phone number$/, '不是有效的电话号码'],
+  [/^must be (a date )?YYYY-MM-DD$/, '必须是日期（年-月-日）'],
+  [/^must not be in the future$/, '不能晚于今天'],
+  [/^must be an RFC 3339 timestamp( with an offset)?$/, '必须是带时区的时间'],
+  [/^required when lost$/, '输单时必填'],
+  [/^must not be before starts_on$/, '不能早于开始日期'],
+  [/^use lower-case letters, digits and _, starting with a letter$/, '只能用小写字母、数字和下划线，以字母开头'],
+  [/^must not contain spaces$/, '不能包含空格'],
+  [/^must not be empty$/, '不能为空'],
+  [/^must be another customer$/, '必须是另一个客户'],
 ];
 
 export function fieldMessage(locale: Locale, text: string): string {

@@ -735,6 +735,11 @@ export const zh = {
   'orderKind.storage': '存储扩容',
   'orderKind.sms': '短信点数',
   'orderKind.fax': '传真点数',
+  'contact.edit': '编辑联系人',
+  'contact.phone': '座机',
+  'contact.birthday': '生日',
+  'followUp.deleteConfirm': '删除这条跟进？将移入回收站。',
+  'followUp.deleted': '跟进已移入回收站',
 } as const;
 
 export type MessageKey = keyof typeof zh;

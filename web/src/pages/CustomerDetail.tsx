@@ -28,6 +28,7 @@ import { EditOutlined, MoreOutlined } from '@ant-design/icons';
 import type { Dayjs } from 'dayjs';
 import { api, toFen, yuan, type ListPage } from '../api';
 import { Attachments } from '../components/Attachments';
+import { ContactForm } from '../components/ContactForm';
 import { ContactTable } from '../components/ContactTable';
 import { CustomerPicker } from '../components/CustomerPicker';
 import { CustomerForm } from '../components/CustomerForm';
@@ -144,22 +145,12 @@ function CustomerTimeline({ id }: { id: number }) {
 function Contacts({ customerId, contacts, onChanged }: { customerId: number; contacts: Contact[]; onChanged: () => void }) {
   const { t, err } = useI18n();
   const { message } = App.useApp();
-  const [form] = Form.useForm<Partial<Contact>>();
-  const [adding, setAdding] = useState(false);
-  const add = async (v: Partial<Contact>) => {
-    try {
-      await api.post('/api/v1/contacts', { ...v, customer_id: customerId });
-      form.resetFields();
-      setAdding(false);
-      onChanged();
-    } catch (e) {
-      message.error(err(e));
-    }
-  };
+  const [editing, setEditing] = useState<Contact | 'new' | null>(null);
   return (
     <>
       <ContactTable
         contacts={contacts}
+        onEdit={setEditing}
         onDelete={async (c) => {
           try {
             await api.del(`/api/v1/contacts/${c.id}`);
@@ -169,26 +160,17 @@ function Contacts({ customerId, contacts, onChanged }: { customerId: number; con
           }
         }}
       />
-      {adding ? (
-        <Form form={form} layout="inline" onFinish={add} style={{ marginTop: 12, rowGap: 8 }} aria-label={t('contact.add')}>
-          <Form.Item name="name" rules={[{ required: true, message: t('form.required') }]}>
-            <Input placeholder={t('contact.name')} aria-label={t('contact.name')} />
-          </Form.Item>
-          <Form.Item name="title">
-            <Input placeholder={t('contact.title')} aria-label={t('contact.title')} />
-          </Form.Item>
-          <Form.Item name="mobile">
-            <Input placeholder={t('contact.mobile')} aria-label={t('contact.mobile')} />
-          </Form.Item>
-          <Form.Item name="email">
-            <Input placeholder={t('contact.email')} aria-label={t('contact.email')} />
-          </Form.Item>
-          <Button type="primary" htmlType="submit">{t('common.save')}</Button>
-          <Button onClick={() => setAdding(false)}>{t('common.cancel')}</Button>
-        </Form>
-      ) : (
-        <Button style={{ marginTop: 12 }} onClick={() => setAdding(true)}>{t('contact.add')}</Button>
-      )}
+      <Button style={{ marginTop: 12 }} onClick={() => setEditing('new')}>{t('contact.add')}</Button>
+      <ContactForm
+        customerId={customerId}
+        contact={editing === 'new' || editing === null ? undefined : editing}
+        open={editing !== null}
+        onClose={() => setEditing(null)}
+        onSaved={() => {
+          setEditing(null);
+          onChanged();
+        }}
+      />
     </>
   );
 }

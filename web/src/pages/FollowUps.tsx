@@ -1,12 +1,13 @@
-// Follow-ups on the customers the caller sees, newest first, by type.
+// Follow-ups on the customers the caller sees, newest first, by type; deleted ones go to the
+// recycle bin.
 import { useState } from 'react';
 import { Link } from 'react-router';
-import { Select, Table, Tag } from 'antd';
-import type { ListPage } from '../api';
+import { Button, Popconfirm, Select, Table, Tag } from 'antd';
+import { api, type ListPage } from '../api';
 import { CursorPager } from '../components/CursorPager';
 import { ErrorAlert } from '../components/ErrorAlert';
 import { dateTime } from '../format';
-import { useApi, useCursor } from '../hooks';
+import { useAction, useApi, useCursor } from '../hooks';
 import { useI18n, type MessageKey } from '../i18n';
 import type { FollowUp } from '../types';
 
@@ -16,6 +17,7 @@ export default function FollowUps() {
   const { t } = useI18n();
   const [type, setType] = useState<string>();
   const paging = useCursor();
+  const act = useAction();
   const list = useApi<ListPage<FollowUp>>('/api/v1/follow-ups', { type, limit: 25, cursor: paging.cursor });
   return (
     <>
@@ -49,6 +51,14 @@ export default function FollowUps() {
           { title: t('followUp.by'), render: (_, f) => f.created_by?.name },
           { title: t('followUp.nextAt'), render: (_, f) => dateTime(f.next_at) },
           { title: t('opportunity.customer'), render: (_, f) => <Link to={`/customers/${f.customer_id}`}>{t('task.openCustomer')}</Link> },
+          {
+            title: '',
+            render: (_, f) => (
+              <Popconfirm title={t('followUp.deleteConfirm')} onConfirm={() => act(() => api.del(`/api/v1/follow-ups/${f.id}`), list.reload, t('followUp.deleted'))}>
+                <Button size="small" type="link" danger>{t('common.delete')}</Button>
+              </Popconfirm>
+            ),
+          },
         ]}
       />
       <CursorPager paging={paging} nextCursor={list.data?.next_cursor} />

@@ -219,7 +219,7 @@ export default function Opportunities() {
           />
         </>
       )}
-      <OpportunityDrawer opportunity={opened} onClose={() => setOpened(null)} />
+      <OpportunityDrawer opportunity={opened} onClose={() => setOpened(null)} onSaved={opps.reload} />
     </>
   );
 }
