@@ -1,5 +1,6 @@
-// Printable order documents (§13): both parties, lines, totals, term and the bank account, as
-// one self-contained HTML page with print CSS and Chinese fonts.
+// Printable order documents (§13): both parties, lines, totals, term and the bank account; and
+// invoices with their lines and the payment they record; each one self-contained HTML page with
+// print CSS and Chinese fonts.
 #include <fmt/format.h>
 
 #include "billing/internal.hpp"
@@ -48,6 +49,56 @@ std::string Text(const json::object& o, std::string_view key) {
   return Escape(v.value_or(""));
 }
 
+// One self-contained printable A4 page: Chinese fonts, tables, the two parties side by side.
+std::string DocumentPage(std::string_view title, std::string_view body) {
+  return fmt::format(
+      R"(<!doctype html>
+<html lang="zh-CN"><head><meta charset="utf-8"><title>{}</title>
+<style>
+body {{ font-family: "Noto Sans CJK SC", "WenQuanYi Micro Hei", "PingFang SC", "Microsoft YaHei", sans-serif; margin: 2em; color: #111; }}
+h1 {{ font-size: 1.4em; text-align: center; }}
+table {{ width: 100%; border-collapse: collapse; margin: 1em 0; }}
+th, td {{ border: 1px solid #999; padding: .4em .6em; }}
+td.n, th.n {{ text-align: right; white-space: nowrap; }}
+.parties {{ display: flex; gap: 2em; }} .parties div {{ flex: 1; }}
+@media print {{ body {{ margin: 0; }} @page {{ size: A4; margin: 18mm; }} .noprint {{ display: none; }} }}
+</style></head><body>
+{}</body></html>
+)",
+      Escape(title), body);
+}
+
+// The parties as the order froze them when it was placed.
+std::string PartiesHtml(const json::object& order) {
+  const auto& parties = order.at("parties").as_object();
+  const auto& provider = parties.at("provider").as_object();
+  const auto& tenant = parties.at("tenant").as_object();
+  return fmt::format(
+      "<div class=\"parties\">\n<div><h2>甲方（客户）</h2><p>{}</p><p>{}</p></div>\n"
+      "<div><h2>乙方（服务商）</h2><p>{}</p><p>{}</p><p>税号：{}</p><p>{} {}</p></div>\n"
+      "</div>\n",
+      Text(tenant, "company"), Text(tenant, "email"), Text(provider, "company"),
+      Text(provider, "address"), Text(provider, "tax_id"), Text(provider, "phone"),
+      Text(provider, "email"));
+}
+
+// Table rows for lines with a description, quantity, unit and amount in fen.
+std::string LineRows(const json::array& lines) {
+  std::string rows;
+  for (const auto& l : lines) {
+    const auto& line = l.as_object();
+    rows += fmt::format(
+        "<tr><td>{}</td><td class=n>{}</td><td class=n>{}</td><td class=n>{}</td></tr>\n",
+        Text(line, "description"), line.at("quantity").as_int64(),
+        FormatYuan(line.at("unit_fen").as_int64()), FormatYuan(line.at("amount_fen").as_int64()));
+  }
+  return rows;
+}
+
+constexpr const char* kLinesHead =
+    "<table><thead><tr><th>项目</th><th class=n>数量</th><th class=n>单价（元）</th><th "
+    "class=n>金额（元）</th></tr></thead>\n<tbody>\n";
+
 }  // namespace
 
 Result<std::string> BillingService::OrderDocument(const Principal& who, std::int64_t id) {
@@ -64,17 +115,7 @@ Result<std::string> BillingService::OrderDocument(const Principal& who, std::int
                         {V(who.tenant_id), V(id)});
     if (!row) return Error::NotFound("order");
     json::object o = OrderView(c, *row);
-    const auto& parties = o["parties"].as_object();
-    const auto& provider = parties.at("provider").as_object();
-    const auto& tenant = parties.at("tenant").as_object();
-    std::string rows;
-    for (const auto& l : o["lines"].as_array()) {
-      const auto& line = l.as_object();
-      rows += fmt::format(
-          "<tr><td>{}</td><td class=n>{}</td><td class=n>{}</td><td class=n>{}</td></tr>\n",
-          Text(line, "description"), line.at("quantity").as_int64(),
-          FormatYuan(line.at("unit_fen").as_int64()), FormatYuan(line.at("amount_fen").as_int64()));
-    }
+    const auto& provider = o["parties"].as_object().at("provider").as_object();
     std::string term;
     if (o["term_start"].is_string()) {
       term = fmt::format("<p>服务期限：{} 至 {}（不含）</p>", Escape(o["term_start"].as_string()),
@@ -85,44 +126,79 @@ Result<std::string> BillingService::OrderDocument(const Principal& who, std::int
             ? fmt::format("甲方已于 {} 在线确认本订单（用户 #{}）。",
                           Escape(o["accepted_at"].as_string()), o["accepted_by"].as_int64())
             : std::string("甲方尚未确认本订单。");
-    return fmt::format(
-        R"(<!doctype html>
-<html lang="zh-CN"><head><meta charset="utf-8"><title>{title} {number}</title>
-<style>
-body {{ font-family: "Noto Sans CJK SC", "WenQuanYi Micro Hei", "PingFang SC", "Microsoft YaHei", sans-serif; margin: 2em; color: #111; }}
-h1 {{ font-size: 1.4em; text-align: center; }}
-table {{ width: 100%; border-collapse: collapse; margin: 1em 0; }}
-th, td {{ border: 1px solid #999; padding: .4em .6em; }}
-td.n, th.n {{ text-align: right; white-space: nowrap; }}
-.parties {{ display: flex; gap: 2em; }} .parties div {{ flex: 1; }}
-@media print {{ body {{ margin: 0; }} @page {{ size: A4; margin: 18mm; }} .noprint {{ display: none; }} }}
-</style></head><body>
-<h1>{title}</h1>
-<p>订单编号：{number} &nbsp; 价格表版本：{version} &nbsp; 状态：{status}</p>
-<div class="parties">
-<div><h2>甲方（客户）</h2><p>{tenant}</p><p>{tenant_email}</p></div>
-<div><h2>乙方（服务商）</h2><p>{provider}</p><p>{address}</p><p>税号：{tax_id}</p><p>{phone} {email}</p></div>
-</div>
-{term}
-<table><thead><tr><th>项目</th><th class=n>数量</th><th class=n>单价（元）</th><th class=n>金额（元）</th></tr></thead>
-<tbody>
-{rows}</tbody>
-<tfoot><tr><th colspan=3 class=n>合计（元）</th><th class=n>{total}</th></tr></tfoot></table>
-<p>付款方式：银行转账至 {payee}，开户行 {bank}，账号 {account}，请备注订单编号 {number}。</p>
-<p>本订单与《客录服务协议》《数据保密协议》具有同等效力。{accepted}</p>
-</body></html>
-)",
-        fmt::arg("title", KindTitle(o["kind"].as_string())), fmt::arg("number", Text(o, "number")),
-        fmt::arg("version", o["price_list_version"].as_int64()),
-        fmt::arg("status", Text(o, "status")), fmt::arg("tenant", Text(tenant, "company")),
-        fmt::arg("tenant_email", Text(tenant, "email")),
-        fmt::arg("provider", Text(provider, "company")),
-        fmt::arg("address", Text(provider, "address")),
-        fmt::arg("tax_id", Text(provider, "tax_id")), fmt::arg("phone", Text(provider, "phone")),
-        fmt::arg("email", Text(provider, "email")), fmt::arg("term", term), fmt::arg("rows", rows),
-        fmt::arg("total", FormatYuan(o["total_fen"].as_int64())),
-        fmt::arg("payee", Text(provider, "company")), fmt::arg("bank", Text(provider, "bank_name")),
-        fmt::arg("account", Text(provider, "bank_account")), fmt::arg("accepted", accepted));
+    std::string title(KindTitle(o["kind"].as_string()));
+    return DocumentPage(
+        title + " " + o["number"].as_string().c_str(),
+        fmt::format(
+            "<h1>{title}</h1>\n<p>订单编号：{number} &nbsp; 价格表版本：{version} &nbsp; "
+            "状态：{status}</p>\n{parties}{term}\n{head}{rows}</tbody>\n<tfoot><tr><th "
+            "colspan=3 class=n>合计（元）</th><th class=n>{total}</th></tr></tfoot></table>\n"
+            "<p>付款方式：银行转账至 {payee}，开户行 {bank}，账号 {account}，请备注订单编号 "
+            "{number}。</p>\n<p>本订单与《客录服务协议》《数据保密协议》具有同等效力。{accepted}"
+            "</p>\n",
+            fmt::arg("title", title), fmt::arg("number", Text(o, "number")),
+            fmt::arg("version", o["price_list_version"].as_int64()),
+            fmt::arg("status", Text(o, "status")), fmt::arg("parties", PartiesHtml(o)),
+            fmt::arg("term", term), fmt::arg("head", kLinesHead),
+            fmt::arg("rows", LineRows(o["lines"].as_array())),
+            fmt::arg("total", FormatYuan(o["total_fen"].as_int64())),
+            fmt::arg("payee", Text(provider, "company")),
+            fmt::arg("bank", Text(provider, "bank_name")),
+            fmt::arg("account", Text(provider, "bank_account")), fmt::arg("accepted", accepted)));
+  });
+}
+
+Result<std::string> BillingService::InvoiceDocument(const Principal& who, std::int64_t id) {
+  bool op = who.kind == identity::PrincipalKind::kOperator;
+  if (!op) KELU_RETURN_IF_ERROR(RequireBoss(who));
+  return db_.Read([&](Connection& c) -> Result<std::string> {
+    // The operator reaches any tenant's invoice; the boss only the tenant's own.
+    constexpr const char* kSelect =
+        "SELECT tenant_id, invoice_id, number, order_id, total_fen, issued_at FROM invoices ";
+    auto inv = op ? c.QueryOne(std::string(kSelect) + "WHERE invoice_id = ?", {V(id)})
+                  : c.QueryOne(std::string(kSelect) + "WHERE tenant_id = ? AND invoice_id = ?",
+                               {V(who.tenant_id), V(id)});
+    if (!inv) return Error::NotFound("invoice");
+    std::int64_t tenant_id = inv->integer(0);
+    auto order = c.QueryOne(
+        fmt::format("SELECT {} FROM orders WHERE tenant_id = ? AND order_id = ?", kOrderColumns),
+        {V(tenant_id), V(inv->integer(3))});
+    if (!order) return Error::NotFound("order");
+    json::object o = OrderView(c, *order);
+    json::array lines;
+    for (const auto& l : c.Query("SELECT description, quantity, unit_fen, amount_fen FROM "
+                                 "invoice_lines WHERE tenant_id = ? AND invoice_id = ? ORDER BY "
+                                 "line_no",
+                                 {V(tenant_id), V(inv->integer(1))})
+                             .rows) {
+      lines.push_back(json::object{{"description", l.text(0)},
+                                   {"quantity", l.integer(1)},
+                                   {"unit_fen", l.integer(2)},
+                                   {"amount_fen", l.integer(3)}});
+    }
+    auto paid = c.QueryOne(
+        "SELECT paid_on, bank_reference, amount_fen FROM payments WHERE tenant_id = ? AND "
+        "invoice_id = ?",
+        {V(tenant_id), V(inv->integer(1))});
+    std::string payment =
+        paid ? fmt::format("<p>已于 {} 收到银行转账 {} 元（银行流水号 {}），对应订单 {}。</p>\n",
+                           Escape(paid->text(0)), FormatYuan(paid->integer(2)),
+                           Escape(paid->text(1)), Text(o, "number"))
+             : fmt::format("<p>对应订单 {}。</p>\n", Text(o, "number"));
+    std::string number = inv->text(2);
+    return DocumentPage(
+        "发票 " + number,
+        fmt::format("<h1>{title}</h1>\n<p>发票编号：{number} &nbsp; 开具时间：{issued}</p>\n"
+                    "{parties}{head}{rows}</tbody>\n<tfoot><tr><th colspan=3 "
+                    "class=n>合计（元）</th><th class=n>{total}</th></tr></tfoot></table>\n"
+                    "{payment}",
+                    fmt::arg("title", Escape(std::string(KindTitle(o["kind"].as_string())) +
+                                             " · 发票")),
+                    fmt::arg("number", Escape(number)),
+                    fmt::arg("issued", Escape(FormatRfc3339(FromMicros(inv->integer(5)), zone_))),
+                    fmt::arg("parties", PartiesHtml(o)), fmt::arg("head", kLinesHead),
+                    fmt::arg("rows", LineRows(lines)),
+                    fmt::arg("total", FormatYuan(inv->integer(4))), fmt::arg("payment", payment)));
   });
 }
 

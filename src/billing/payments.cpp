@@ -2,6 +2,7 @@
 // the subscription, points and ledger; the operator's revenue report.
 #include <fmt/format.h>
 
+#include <array>
 #include <map>
 #include <set>
 
@@ -346,6 +347,22 @@ json::object ActivationView(const Row& r, Timestamp now, const Zone& zone) {
   return o;
 }
 
+// "YYYY-MM" of a business date.
+std::string MonthOf(Date d) {
+  return fmt::format("{:04d}-{:02d}", int(d.year()), unsigned(d.month()));
+}
+
+// The twelve months up to and including the one of `today`, oldest first, as "YYYY-MM".
+std::vector<std::string> TwelveMonths(Date today) {
+  std::chrono::year_month this_month{today.year(), today.month()};
+  std::vector<std::string> months;
+  for (int i = 11; i >= 0; --i) {
+    auto m = this_month - std::chrono::months(i);
+    months.push_back(MonthOf(m / std::chrono::day{1}));
+  }
+  return months;
+}
+
 constexpr const char* kActivationSelect =
     "SELECT a.activation_id, a.tenant_id, t.slug, a.kind, o.number, a.confirmed_at, "
     "a.deadline_at, a.deadline_error, a.activated_at, a.activated_by FROM activations a "
@@ -365,36 +382,49 @@ Result<json::object> BillingService::ActivationQueue(const Principal&, Timestamp
 }
 
 Result<json::object> BillingService::ActivationSla(const Principal&, Timestamp now) {
+  std::vector<std::string> months = TwelveMonths(zone_.LocalDate(now));
   return db_.Read([&](Connection& c) -> Result<json::object> {
     auto rows = c.Query(std::string(kActivationSelect) +
                         "WHERE a.kind IN ('new', 'renewal') ORDER BY a.confirmed_at");
     json::array items;
     std::int64_t met = 0, missed = 0, pending = 0, late_pending = 0;
+    // Per month in which payment was confirmed (the clock's start): how each activation did.
+    std::map<std::string, std::array<std::int64_t, 4>> by_month;  // met, missed, pending, late
     for (const auto& r : rows.rows) {
       auto v = ActivationView(r, now, zone_);
+      int outcome;
       if (v["met"].is_bool()) {
-        (v["met"].as_bool() ? met : missed)++;
+        outcome = v["met"].as_bool() ? 0 : 1;
       } else {
-        (v["late"].as_bool() ? late_pending : pending)++;
+        outcome = v["late"].as_bool() ? 3 : 2;
       }
+      std::int64_t* counters[] = {&met, &missed, &pending, &late_pending};
+      ++*counters[outcome];
+      if (!r.is_null(5)) ++by_month[MonthOf(zone_.LocalDate(FromMicros(r.integer(5))))][outcome];
       items.push_back(std::move(v));
     }
+    json::object series{{"met", json::array{}},
+                        {"missed", json::array{}},
+                        {"pending", json::array{}},
+                        {"late_pending", json::array{}}};
+    const char* names[] = {"met", "missed", "pending", "late_pending"};
+    for (const auto& m : months) {
+      auto counts = by_month[m];
+      for (int i = 0; i < 4; ++i) series[names[i]].as_array().emplace_back(counts[i]);
+    }
+    json::array labels(months.begin(), months.end());
     return json::object{{"items", std::move(items)},
                         {"summary", json::object{{"met", met},
                                                  {"missed", missed},
                                                  {"pending", pending},
-                                                 {"late_pending", late_pending}}}};
+                                                 {"late_pending", late_pending}}},
+                        {"months", std::move(labels)},
+                        {"by_month", std::move(series)}};
   });
 }
 
 Result<json::object> BillingService::Revenue(const Principal&, Timestamp now) {
-  Date today = zone_.LocalDate(now);
-  std::chrono::year_month this_month{today.year(), today.month()};
-  std::vector<std::string> months;
-  for (int i = 11; i >= 0; --i) {
-    auto m = this_month - std::chrono::months(i);
-    months.push_back(fmt::format("{:04d}-{:02d}", int(m.year()), unsigned(m.month())));
-  }
+  std::vector<std::string> months = TwelveMonths(zone_.LocalDate(now));
   return db_.Read([&](Connection& c) -> Result<json::object> {
     // paid_on is a business date (YYYY-MM-DD): its first seven characters are its month.
     auto rows = c.Query(

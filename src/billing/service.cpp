@@ -276,6 +276,12 @@ json::object BillingService::OrderView(Connection& c, const Row& r) {
   if (auto details = ParseJson(r.text(13)); details && details->is_object()) {
     for (const auto& kv : details->as_object()) o[kv.key()] = kv.value();
   }
+  auto invoice = c.QueryOne(
+      "SELECT invoice_id, number FROM invoices WHERE tenant_id = ? AND order_id = ?",
+      {V(tenant_id), V(r.integer(0))});
+  o["invoice"] = invoice ? json::value(json::object{{"id", invoice->integer(0)},
+                                                    {"number", invoice->text(1)}})
+                         : json::value(nullptr);
   o["bank"] = json::object{{"payee", provider_.company},
                            {"bank_name", provider_.bank_name},
                            {"bank_account", provider_.bank_account},

@@ -58,6 +58,8 @@ class BillingService {
   Result<json::object> CancelOrder(const Principal& who, std::int64_t id, const RequestMeta& meta);
   // The printable HTML of an order (the boss's own; the operator any).
   Result<std::string> OrderDocument(const Principal& who, std::int64_t id);
+  // A printable invoice: the boss's own tenant's, or any tenant's for the operator.
+  Result<std::string> InvoiceDocument(const Principal& who, std::int64_t id);
   // The data-confidentiality agreement (§1, §13): its clauses with both parties, whether and
   // when the boss accepted this version, a printable page, and the acceptance.
   Result<json::object> Agreement(const Principal& who);

@@ -38,6 +38,7 @@ json::value OrderSchema() {
               {"created_at", Time()},
               {"accepted_at", Nullable(Time())},
               {"paid_at", Nullable(Time())},
+              {"invoice", Nullable(Obj({{"id", Int()}, {"number", Str()}}))},
               {"bank", Obj({{"payee", Str()}, {"bank_name", Str()}, {"bank_account", Str()}})}});
 }
 
@@ -191,17 +192,21 @@ void Api::RegisterBillingRoutes() {
        ById([&billing](Context& ctx, std::int64_t id) {
          return Reply(billing.GetOrder(ctx.who(), id));
        }));
-  boss("GET", "/api/v1/billing/orders/{id}/document",
-       {"The printable order document (HTML)",
-        "billing",
-        nullptr,
-        Str("text/html"),
-        200,
-        {"boss_only"},
-        {}},
-       ById([&billing](Context& ctx, std::int64_t id) {
-         return Html(billing.OrderDocument(ctx.who(), id));
-       }));
+  // Printable HTML documents of the tenant's own orders and invoices.
+  using Document = Result<std::string> (billing::BillingService::*)(const identity::Principal&,
+                                                                   std::int64_t);
+  auto document = [&](std::string path, const char* summary, Document render) {
+    boss("GET", std::move(path),
+         {summary, "billing", nullptr, Str("text/html"), 200, {"boss_only"}, {}},
+         ById([&billing, render](Context& ctx, std::int64_t id) {
+           return Html((billing.*render)(ctx.who(), id));
+         }));
+  };
+  document("/api/v1/billing/orders/{id}/document", "The printable order document (HTML)",
+           &billing::BillingService::OrderDocument);
+  document("/api/v1/billing/invoices/{id}/document",
+           "The printable invoice (HTML): the order's parties, the lines invoiced and the payment",
+           &billing::BillingService::InvoiceDocument);
   boss("POST", "/api/v1/billing/orders/{id}/accept",
        {"Accept an order (recorded with time and user)",
         "billing",
@@ -437,6 +442,12 @@ void Api::RegisterBillingRoutes() {
         return Html(billing.OrderDocument(ctx.who(), id));
       }));
   router_.Add(
+      "GET", "/api/v1/operator/invoices/{id}/document", Access::kOperator,
+      {"The printable invoice (HTML)", "operator", nullptr, Str("text/html"), 200, {}, {}},
+      ById([&billing](Context& ctx, std::int64_t id) {
+        return Html(billing.InvoiceDocument(ctx.who(), id));
+      }));
+  router_.Add(
       "POST", "/api/v1/operator/orders/{id}/payments", Access::kOperator,
       {"Confirm a bank payment of an order (Idempotency-Key required): invoice, ledger, "
        "activation",
@@ -481,14 +492,21 @@ void Api::RegisterBillingRoutes() {
                            return Reply(billing.Activate(ctx.who(), id, ctx.meta));
                          })));
   router_.Add("GET", "/api/v1/operator/reports/activation-sla", Access::kOperator,
-              {"Every activation with its deadline and whether it was met",
+              {"Every activation with its deadline and whether it was met; per month of payment "
+               "confirmation, the twelve months to this one, how many were met, missed, are pending "
+               "and are pending past their deadline",
                "operator",
                nullptr,
                Obj({{"items", Array(ActivationSchema())},
                     {"summary", Obj({{"met", Int()},
                                      {"missed", Int()},
                                      {"pending", Int()},
-                                     {"late_pending", Int()}})}}),
+                                     {"late_pending", Int()}})},
+                    {"months", Array(Str())},
+                    {"by_month", Obj({{"met", Array(Int())},
+                                      {"missed", Array(Int())},
+                                      {"pending", Array(Int())},
+                                      {"late_pending", Array(Int())}})}}),
                200,
                {},
                {}},

@@ -176,6 +176,12 @@ test('sign-up places the first order; nothing is active until the payment is con
   const sla = await s.call('GET', '/api/v1/operator/reports/activation-sla', { token: op });
   const item = sla.body.items.find((i) => i.tenant_slug === 'alpha');
   assert.equal(item.met, true);
+  // By the month the payment was confirmed in (December 2026), the last of twelve.
+  assert.equal(sla.body.months.length, 12);
+  assert.equal(sla.body.months.at(-1), '2026-12');
+  assert.equal(sla.body.by_month.met.at(-1), sla.body.summary.met);
+  assert.equal(sla.body.by_month.met.reduce((a, b) => a + b, 0), sla.body.summary.met);
+  for (const k of ['missed', 'pending', 'late_pending']) assert.equal(sla.body.by_month[k].length, 12);
   const audit = await s.call('GET', '/api/v1/operator/audit-log', { token: op });
   assert.ok(audit.body.items.some((a) => a.action === 'payment.confirm' && a.tenant_id === tenants.alpha.id));
 
@@ -230,6 +236,26 @@ test('more sign-ups: beta, gamma, delta (1 seat, 1 year) and epsilon (2 years, m
   assert.equal(e.order.total_fen, 228000);
   assert.ok(e.order.lines.some((l) => l.code === 'multi_year' && l.amount_fen === -12000));
   assert.equal((await pay(e.order.id, 228000, '2026-12-01')).body.tenant.expiry, '2028-12-01');
+
+  // Each paid order names its invoice, which prints with its lines and the payment it records:
+  // for the tenant's boss and the operator, never for another tenant.
+  const order = (await s.call('GET', `/api/v1/billing/orders/${e.order.id}`, { token: tenants.epsilon.token })).body;
+  assert.equal(order.status, 'paid');
+  assert.match(order.invoice.number, /\S/);
+  assert.equal(e.order.invoice, null, 'an unpaid order has no invoice');
+  const doc = await s.call('GET', `/api/v1/billing/invoices/${order.invoice.id}/document`, { token: tenants.epsilon.token });
+  assert.equal(doc.status, 200, doc.text);
+  assert.match(doc.headers.get('content-type'), /text\/html/);
+  assert.ok(doc.text.includes(order.invoice.number));
+  assert.ok(doc.text.includes(order.number), 'names its order');
+  assert.match(doc.text, /2,280\.00/);
+  assert.match(doc.text, /-120\.00/, 'the multi-year discount line');
+  assert.match(doc.text, /已于 2026-12-01 收到银行转账 2,280\.00 元/);
+  const byOperator = await s.call('GET', `/api/v1/operator/invoices/${order.invoice.id}/document`, { token: op });
+  assert.equal(byOperator.text, doc.text);
+  expectError(assert, await s.call('GET', `/api/v1/billing/invoices/${order.invoice.id}/document`, { token: tenants.beta.token }), 404, 'not_found');
+  expectError(assert, await s.call('GET', '/api/v1/billing/invoices/999999999/document', { token: tenants.epsilon.token }), 404, 'not_found');
+  expectError(assert, await s.call('GET', '/api/v1/operator/invoices/999999999/document', { token: op }), 404, 'not_found');
 });
 
 test('concurrent confirmations with one idempotency key pay once: the others are replays or 409', async () => {

@@ -37,6 +37,10 @@ test('sign-in: a wrong password is said plainly, then the dashboard shows its ch
   for (const chart of ['销售漏斗', '每周新增客户', '每人每周跟进', '每月赢单金额（元）']) {
     await page.getByRole('group', { name: chart }).locator('canvas').waitFor();
   }
+  // Each chart tells a screen reader its figures: the funnel names its stages with their counts.
+  const dash = (await server.call('GET', '/api/v1/dashboard', { token: await server.loginAs('boss') })).body;
+  const funnel = await page.getByRole('group', { name: '销售漏斗' }).locator('[aria-label]').last().getAttribute('aria-label');
+  for (const s of dash.funnel) assert.ok(funnel.includes(`${s.stage} ${s.count}`), `${s.stage} in “${funnel}”`);
   await page.waitForTimeout(600); // the charts' entry animation
   await shoot(page, 'dashboard');
   assert.deepEqual(page.problems, []);
@@ -79,10 +83,11 @@ test('a customer is created (with a duplicate warning while typing), followed up
 
   // An opportunity on the customer, then dragged to the third stage on the board.
   await page.getByRole('tab', { name: '商机' }).click();
-  const oppForm = page.getByRole('form', { name: '新建商机' });
+  await page.getByRole('tabpanel').getByRole('button', { name: '新建商机' }).click();
+  const oppForm = page.getByRole('dialog').getByRole('form', { name: '新建商机' });
   await oppForm.getByLabel('商机名称').fill('春茶礼盒 500 套');
   await oppForm.getByLabel('金额').fill('86000');
-  await oppForm.getByRole('button', { name: '新建商机' }).click();
+  await oppForm.getByRole('button', { name: /保 ?存/ }).click();
   await page.getByRole('cell', { name: '春茶礼盒 500 套' }).waitFor();
   const opp = (await server.call('GET', `/api/v1/opportunities?customer_id=${customerId}`, { token })).body.items[0];
   assert.equal(opp.amount_fen, 8600000);
@@ -114,7 +119,7 @@ test('a customer is created (with a duplicate warning while typing), followed up
   await oppDrawer.getByRole('button', { name: /编 ?辑/ }).click();
   await oppDrawer.getByLabel('金额').fill('90000');
   await oppDrawer.getByRole('button', { name: /保 ?存/ }).click();
-  await page.getByText('已保存').waitFor();
+  await page.getByText('已保存').last().waitFor();
   assert.equal((await server.call('GET', `/api/v1/opportunities/${opp.id}`, { token })).body.amount_fen, 9000000);
   assert.deepEqual(page.problems, []);
 });
@@ -321,5 +326,75 @@ test('a follow-up deleted from the list goes to the recycle bin, from which it i
   await binRow.getByRole('button', { name: /恢 ?复/ }).click();
   await page.getByText(/已恢复/).waitFor();
   assert.equal((await server.call('GET', `/api/v1/follow-ups?customer_id=${first.customer_id}`, { token })).body.items.some((f) => f.id === first.id), true);
+  assert.deepEqual(page.problems, []);
+});
+
+test('an opportunity with a custom field is carried to the next stage with the keyboard, then moved to another pipeline from its drawer', async () => {
+  const token = await server.loginAs('boss');
+  const field = await server.call('POST', '/api/v1/custom-fields', { token, body: { entity: 'opportunity', key: 'contract_no', label: '合同编号', type: 'text' } });
+  assert.equal(field.status, 201, field.text);
+  const renewals = await server.call('POST', '/api/v1/pipelines', {
+    token,
+    body: { name: '续费流程', stages: [{ name: '提醒续费', probability: 40 }, { name: '确认续费', probability: 90 }] },
+  });
+  assert.equal(renewals.status, 201, renewals.text);
+  const pipeline = (await server.call('GET', '/api/v1/pipelines', { token })).body.items[0];
+  const customer = (await server.call('GET', '/api/v1/customers?limit=1&owner_id=me', { token })).body.items[0];
+
+  const page = await newPage(browser, server);
+  await signIn(page, server, 'boss');
+  await page.goto(`/customers/${customer.id}`);
+  await page.getByRole('tab', { name: '商机' }).click();
+  await page.getByRole('tabpanel').getByRole('button', { name: '新建商机' }).click();
+  const form = page.getByRole('dialog').getByRole('form', { name: '新建商机' });
+  await form.getByLabel('商机名称').fill('年度维保合同');
+  await form.getByLabel('金额').fill('12000');
+  await form.getByLabel('合同编号').fill('HT-2026-118');
+  await form.getByRole('button', { name: /保 ?存/ }).click();
+  await page.getByRole('cell', { name: '年度维保合同' }).waitFor();
+  const opp = (await server.call('GET', `/api/v1/opportunities?customer_id=${customer.id}`, { token })).body.items.find((o) => o.name === '年度维保合同');
+  assert.equal(opp.custom.contract_no, 'HT-2026-118');
+  assert.equal(opp.pipeline_id, pipeline.id);
+  assert.equal(opp.stage.id, pipeline.stages[0].id);
+
+  // On the board with the keyboard alone: focus the card, pick it up, one column right, put it down.
+  await page.getByRole('link', { name: '商机' }).click();
+  const card = page.getByTestId(`opp-${opp.id}`);
+  await card.focus();
+  const next = pipeline.stages[1];
+  // What a screen reader hears is announced at each step (dnd-kit's live region).
+  await page.keyboard.press('Space');
+  await page.locator(`[data-testid="opp-${opp.id}"][aria-pressed="true"]`).waitFor();
+  // The sensor listens for arrows from a timer set when the card was picked up; one of ours
+  // set after that runs after it.
+  await page.evaluate(() => new Promise((resolve) => setTimeout(resolve, 0)));
+  await page.keyboard.press('ArrowRight');
+  await page.getByText(`在阶段 ${next.name} 上方`).waitFor({ state: 'attached' });
+  await page.keyboard.press('Space');
+  await page.getByText(`放到了阶段 ${next.name}`).waitFor({ state: 'attached' });
+  await page.getByText(`“年度维保合同”已移到“${next.name}”`).waitFor();
+  assert.equal((await server.call('GET', `/api/v1/opportunities/${opp.id}`, { token })).body.stage.id, next.id);
+  await page.getByTestId(`stage-${next.id}`).getByTestId(`opp-${opp.id}`).waitFor();
+
+  // Its drawer shows the custom field; there it moves to the other pipeline, whose first stage
+  // is offered, and a later stage is picked.
+  await card.getByRole('button', { name: '年度维保合同' }).click();
+  const drawer = page.getByRole('dialog');
+  await drawer.getByText('HT-2026-118').waitFor();
+  await drawer.getByRole('button', { name: /编 ?辑/ }).click();
+  await drawer.getByLabel('销售流程').click();
+  await pickOption(page, '续费流程');
+  await drawer.getByText('提醒续费 (40%)').waitFor();
+  await drawer.getByLabel('阶段').click();
+  await pickOption(page, '确认续费 (90%)');
+  await drawer.getByRole('button', { name: /保 ?存/ }).click();
+  await page.getByText('已保存').waitFor();
+  await card.waitFor({ state: 'detached' }); // no longer on this pipeline's board
+  const moved = (await server.call('GET', `/api/v1/opportunities/${opp.id}`, { token })).body;
+  assert.equal(moved.pipeline_id, renewals.body.id);
+  assert.equal(moved.stage.name, '确认续费');
+  assert.equal(moved.custom.contract_no, 'HT-2026-118', 'the custom field is kept');
+  const history = (await server.call('GET', `/api/v1/opportunities/${opp.id}/history`, { token })).body.items;
+  assert.ok(history.some((h) => h.from_stage?.id === next.id && h.to_stage?.name === '确认续费'));
   assert.deepEqual(page.problems, []);
 });

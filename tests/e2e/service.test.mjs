@@ -80,6 +80,19 @@ test('the boss buys a storage block, the operator confirms the payment, and the 
   await op.getByText(`订单 ${order.number} 已确认收款，发票已开具`).waitFor();
   await dialog.waitFor({ state: 'hidden' });
 
+  // Its invoice prints, for the operator from the order and for the boss from the invoices.
+  const invoice = (await server.call('GET', `/api/v1/billing/orders/${order.id}`, { token })).body.invoice;
+  await op.getByText('已付款', { exact: true }).click();
+  const opLink = op.getByRole('row').filter({ hasText: order.number }).getByRole('link', { name: `发票 ${invoice.number}` });
+  const opDoc = await op.request.get(await opLink.getAttribute('href'));
+  assert.equal(opDoc.status(), 200);
+  assert.match(await opDoc.text(), new RegExp(`发票编号：${invoice.number}`));
+  await boss.reload();
+  await boss.getByRole('tab', { name: '发票与账目' }).click();
+  const bossLink = boss.getByRole('link', { name: `发票 ${invoice.number}` });
+  const bossDoc = await boss.request.get(await bossLink.getAttribute('href'));
+  assert.equal(await bossDoc.text(), await opDoc.text());
+
   await boss.goto(`/customers/${customer.id}`);
   await boss.getByRole('tab', { name: '附件' }).click();
   await boss.getByTestId('quota').getByText('存储空间：已用 3.0 MB，共 110.0 MB，剩余 107.0 MB').waitFor();
@@ -217,6 +230,22 @@ test('on the test clock the tenant expires and is suspended; a late renewal pays
   await boss.goto('/customers');
   await boss.getByRole('button', { name: '新建客户' }).waitFor();
   assert.equal(await boss.getByText('服务已暂停').count(), 0);
+
+  // The renewal's activation is in the operator's SLA report: counted, and charted in the
+  // month the payment was confirmed (the chart's own description names the figures).
+  const sla = (await server.call('GET', '/api/v1/operator/reports/activation-sla', { token: await server.operatorToken() })).body; // sessions ended with the clock's move
+  const renewal = sla.items.find((i) => i.order_number === order.number);
+  assert.ok(renewal, 'the renewal is in the SLA report');
+  const outcome = renewal.met === true ? '按时开通' : renewal.met === false ? '超时开通' : renewal.late ? '已超时待开通' : '待开通';
+  const key = { 按时开通: 'met', 超时开通: 'missed', 待开通: 'pending', 已超时待开通: 'late_pending' }[outcome];
+  assert.equal(sla.by_month[key].at(-1) >= 1, true, 'counted in this month');
+  await op.goto('/operator/reports');
+  await op.locator('.ant-statistic').filter({ hasText: new RegExp(`^${outcome}`) }).getByText(String(sla.summary[key]), { exact: true }).waitFor();
+  const chart = op.getByRole('group', { name: '每月开通情况（按确认收款的月份）' });
+  await chart.locator('canvas').waitFor();
+  const description = await chart.locator('[aria-label]').last().getAttribute('aria-label');
+  assert.match(description, new RegExp(`${outcome}: [^;]*${sla.months.at(-1)} ${sla.by_month[key].at(-1)}(;|$)`));
+  assert.deepEqual(op.problems, []);
 });
 
 function addDays(isoDate, days) {

@@ -91,6 +91,7 @@ export interface Opportunity {
   expected_close_date: string | null;
   owner: Ref;
   closed_at: string | null;
+  custom?: Record<string, unknown>;
 }
 
 export interface Task {

@@ -10,6 +10,29 @@ echarts.use([BarChart, FunnelChart, LineChart, GridComponent, LegendComponent, T
 
 export type ChartOption = echarts.EChartsCoreOption;
 
+interface SeriesLike {
+  name?: string;
+  data?: Array<number | { name?: string; value?: number }>;
+}
+
+// What a screen reader is told the chart shows: per series, each category with its value
+// ("name: Jan 3, Feb 5; …"), or each named item (a funnel's stages). ECharts' own description
+// reads category bars as their index, so the app writes its own.
+export function describeChart(label: string, option: ChartOption): string {
+  const axis = (a: unknown) => (Array.isArray(a) ? a[0] : a) as { type?: string; data?: string[] } | undefined;
+  const x = axis(option.xAxis);
+  const y = axis(option.yAxis);
+  const categories = x?.type === 'category' ? x.data : y?.type === 'category' ? y.data : undefined;
+  const series = (Array.isArray(option.series) ? option.series : [option.series]).filter(Boolean) as SeriesLike[];
+  const parts = series.map((s) => {
+    const items = (s.data ?? []).map((d, i) =>
+      typeof d === 'object' && d !== null ? `${d.name ?? categories?.[i] ?? ''} ${d.value ?? ''}` : `${categories?.[i] ?? ''} ${d}`,
+    );
+    return `${s.name ? `${s.name}: ` : ''}${items.join(', ')}`;
+  });
+  return [label, ...parts].join('; ');
+}
+
 export default function Chart({ option, label, height = 280 }: { option: ChartOption; label: string; height?: number }) {
   const box = useRef<HTMLDivElement>(null);
   const chart = useRef<echarts.ECharts | null>(null);
@@ -26,10 +49,10 @@ export default function Chart({ option, label, height = 280 }: { option: ChartOp
     };
   }, []);
   useEffect(() => {
-    chart.current?.setOption({ aria: { enabled: true }, ...option }, true);
-  }, [option]);
-  // ECharts writes its own description of the data into the chart's aria-label; the group
-  // around it carries the chart's title.
+    chart.current?.setOption({ ...option, aria: { enabled: true, label: { description: describeChart(label, option) } } }, true);
+  }, [option, label]);
+  // ECharts writes the description into the chart's aria-label; the group around it carries
+  // the chart's title.
   return (
     <div role="group" aria-label={label}>
       <div ref={box} style={{ width: '100%', height }} />

@@ -742,4 +742,6 @@ export const en: Record<MessageKey, string> = {
   'contact.birthday': 'Birthday',
   'followUp.deleteConfirm': 'Delete this follow-up? It goes to the recycle bin.',
   'followUp.deleted': 'Follow-up moved to the recycle bin',
+  'op.slaChart': 'Activations per month (by the month payment was confirmed)',
+  'billing.invoiceDocument': 'Invoice {number}',
 };

@@ -740,6 +740,8 @@ export const zh = {
   'contact.birthday': '生日',
   'followUp.deleteConfirm': '删除这条跟进？将移入回收站。',
   'followUp.deleted': '跟进已移入回收站',
+  'op.slaChart': '每月开通情况（按确认收款的月份）',
+  'billing.invoiceDocument': '发票 {number}',
 } as const;
 
 export type MessageKey = keyof typeof zh;

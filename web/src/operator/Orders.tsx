@@ -22,6 +22,7 @@ interface Order {
   created_at: string;
   accepted_at: string | null;
   paid_at: string | null;
+  invoice: { id: number; number: string } | null;
 }
 
 interface PaymentForm {
@@ -116,6 +117,11 @@ export default function Orders() {
             render: (_, o) => (
               <>
                 <a href={`/api/v1/operator/orders/${o.id}/document`} target="_blank" rel="noreferrer">{t('billing.document')}</a>
+                {o.invoice && (
+                  <a href={`/api/v1/operator/invoices/${o.invoice.id}/document`} target="_blank" rel="noreferrer" style={{ marginInlineStart: 8 }}>
+                    {t('billing.invoiceDocument', { number: o.invoice.number })}
+                  </a>
+                )}
                 {o.status === 'pending' && (
                   <Button size="small" type="primary" style={{ marginInlineStart: 8 }} onClick={() => open(o)}>
                     {t('op.confirmPayment')}

@@ -46,10 +46,37 @@ function RevenueChart() {
   );
 }
 
+interface SlaReport {
+  items: Array<{ id: number; tenant_slug: string; order_number: string; deadline_at: string | null; activated_at: string | null; met: boolean | null; late: boolean }>;
+  summary: { met: number; missed: number; pending: number; late_pending: number };
+  months: string[];
+  by_month: { met: number[]; missed: number[]; pending: number[]; late_pending: number[] };
+}
+
+const slaSeries = [
+  ['met', 'op.slaMet', '#52c41a'],
+  ['missed', 'op.slaMissed', '#cf1322'],
+  ['pending', 'op.slaPending', '#1677ff'],
+  ['late_pending', 'op.slaLatePending', '#fa8c16'],
+] as const;
+
 function Sla() {
   const { t } = useI18n();
-  const r = useApi<{ items: Array<{ id: number; tenant_slug: string; order_number: string; deadline_at: string | null; activated_at: string | null; met: boolean | null; late: boolean }>; summary: { met: number; missed: number; pending: number; late_pending: number } }>('/api/v1/operator/reports/activation-sla');
+  const r = useApi<SlaReport>('/api/v1/operator/reports/activation-sla');
   const s = r.data?.summary;
+  // Activations per month in which the payment was confirmed, by outcome.
+  const option = useMemo<ChartOption | null>(() => {
+    if (!r.data) return null;
+    const by = r.data.by_month;
+    return {
+      tooltip: { trigger: 'axis' },
+      legend: { top: 0 },
+      grid: { left: 40, right: 16, top: 32, bottom: 32 },
+      xAxis: { type: 'category', data: r.data.months },
+      yAxis: { type: 'value', minInterval: 1 },
+      series: slaSeries.map(([key, label, color]) => ({ type: 'bar', stack: 'sla', name: t(label), itemStyle: { color }, data: by[key] })),
+    };
+  }, [r.data, t]);
   return (
     <>
       {s && (
@@ -60,6 +87,8 @@ function Sla() {
           <Statistic title={t('op.slaLatePending')} value={s.late_pending} styles={{ content: { color: s.late_pending ? '#cf1322' : undefined } }} />
         </Space>
       )}
+      <ErrorAlert error={r.error} onRetry={r.reload} />
+      <Suspense fallback={<Skeleton active />}>{option && <Chart option={option} label={t('op.slaChart')} height={260} />}</Suspense>
       <Table
         rowKey="id"
         size="small"

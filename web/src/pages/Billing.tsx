@@ -77,7 +77,7 @@ interface Order {
 interface Ledger {
   entries: Array<{ kind: string; amount_fen: number; balance_fen: number; at?: string; description?: string }>;
   balance_fen: number;
-  invoices: Array<{ number: string; total_fen: number; issued_at?: string; lines: Array<{ code: string; description: string; amount_fen: number }> }>;
+  invoices: Array<{ id: number; number: string; total_fen: number; issued_at?: string; lines: Array<{ code: string; description: string; amount_fen: number }> }>;
 }
 
 interface Usage {
@@ -397,6 +397,14 @@ export default function Billing() {
                     { title: t('billing.invoice'), dataIndex: 'number' },
                     { title: t('billing.total'), render: (_, inv) => yuan(inv.total_fen, locale) },
                     { title: t('billing.issuedAt'), render: (_, inv) => dateTime(inv.issued_at) },
+                    {
+                      title: '',
+                      render: (_, inv) => (
+                        <a href={`/api/v1/billing/invoices/${inv.id}/document`} target="_blank" rel="noreferrer">
+                          {t('billing.invoiceDocument', { number: inv.number })}
+                        </a>
+                      ),
+                    },
                   ]}
                 />
               </>

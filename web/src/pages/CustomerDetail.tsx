@@ -10,11 +10,11 @@ import {
   Col,
   DatePicker,
   Descriptions,
+  Drawer,
   Dropdown,
   Empty,
   Form,
   Input,
-  InputNumber,
   Row,
   Select,
   Skeleton,
@@ -24,9 +24,9 @@ import {
   Tag,
   Timeline,
 } from 'antd';
-import { EditOutlined, MoreOutlined } from '@ant-design/icons';
+import { EditOutlined, MoreOutlined, PlusOutlined } from '@ant-design/icons';
 import type { Dayjs } from 'dayjs';
-import { api, toFen, yuan, type ListPage } from '../api';
+import { api, yuan, type ListPage } from '../api';
 import { Attachments } from '../components/Attachments';
 import { ContactForm } from '../components/ContactForm';
 import { ContactTable } from '../components/ContactTable';
@@ -34,12 +34,14 @@ import { CustomerPicker } from '../components/CustomerPicker';
 import { CustomerForm } from '../components/CustomerForm';
 import { CustomFieldValue, useCustomFields } from '../components/CustomFields';
 import { ErrorAlert } from '../components/ErrorAlert';
+import { OpportunityDrawer } from '../components/OpportunityDrawer';
+import { OpportunityForm } from '../components/OpportunityForm';
 import { useReturnToPool } from '../components/ReturnToPool';
 import { SmsCompose } from '../components/SmsCompose';
 import { date, dateTime, toRfc3339 } from '../format';
 import { useApi } from '../hooks';
 import { useI18n, type MessageKey } from '../i18n';
-import type { Contact, Customer, Opportunity, Pipeline, TimelineEvent } from '../types';
+import type { Contact, Customer, Opportunity, TimelineEvent } from '../types';
 
 const followUpTypes = ['call', 'visit', 'wechat', 'email', 'sms', 'other'] as const;
 
@@ -176,29 +178,14 @@ function Contacts({ customerId, contacts, onChanged }: { customerId: number; con
 }
 
 function Opportunities({ customerId }: { customerId: number }) {
-  const { t, err, locale } = useI18n();
-  const { message } = App.useApp();
+  const { t, locale } = useI18n();
   const opps = useApi<ListPage<Opportunity>>('/api/v1/opportunities', { customer_id: customerId, limit: 100 });
-  const pipelines = useApi<ListPage<Pipeline>>('/api/v1/pipelines');
-  const [form] = Form.useForm<{ name: string; amount: number; pipeline_id?: number; expected_close_date?: Dayjs }>();
-  const add = async (v: { name: string; amount: number; pipeline_id?: number; expected_close_date?: Dayjs }) => {
-    try {
-      await api.post('/api/v1/opportunities', {
-        customer_id: customerId,
-        name: v.name,
-        amount_fen: toFen(v.amount),
-        pipeline_id: v.pipeline_id,
-        expected_close_date: v.expected_close_date?.format('YYYY-MM-DD'),
-      });
-      form.resetFields();
-      opps.reload();
-    } catch (e) {
-      message.error(err(e));
-    }
-  };
+  const [creating, setCreating] = useState(false);
+  const [opened, setOpened] = useState<Opportunity | null>(null);
   return (
     <>
       <ErrorAlert error={opps.error} onRetry={opps.reload} />
+      <Button type="primary" icon={<PlusOutlined />} onClick={() => setCreating(true)} style={{ marginBottom: 12 }}>{t('opportunity.new')}</Button>
       <Table<Opportunity>
         rowKey="id"
         size="small"
@@ -207,33 +194,17 @@ function Opportunities({ customerId }: { customerId: number }) {
         dataSource={opps.data?.items ?? []}
         locale={{ emptyText: t('opportunity.empty') }}
         columns={[
-          { title: t('opportunity.name'), dataIndex: 'name' },
+          { title: t('opportunity.name'), render: (_, o) => <Button type="link" style={{ padding: 0 }} onClick={() => setOpened(o)}>{o.name}</Button> },
           { title: t('opportunity.amount'), render: (_, o) => yuan(o.amount_fen, locale) },
           { title: t('opportunity.stage'), render: (_, o) => `${o.stage.name} (${o.stage.probability}%)` },
           { title: t('opportunity.status'), render: (_, o) => <Tag>{t(`opportunity.status.${o.status}`)}</Tag> },
           { title: t('opportunity.expectedClose'), render: (_, o) => date(o.expected_close_date) },
         ]}
       />
-      <Form form={form} layout="inline" onFinish={add} style={{ marginTop: 12, rowGap: 8 }} aria-label={t('opportunity.new')}>
-        <Form.Item name="name" rules={[{ required: true, message: t('form.required') }]}>
-          <Input placeholder={t('opportunity.name')} aria-label={t('opportunity.name')} />
-        </Form.Item>
-        <Form.Item name="amount" rules={[{ required: true, message: t('form.required') }]}>
-          <InputNumber min={0} precision={2} prefix="¥" placeholder={t('opportunity.amount')} aria-label={t('opportunity.amount')} style={{ width: 160 }} />
-        </Form.Item>
-        <Form.Item name="pipeline_id">
-          <Select
-            style={{ width: 140 }}
-            aria-label={t('opportunity.pipeline')}
-            placeholder={t('opportunity.pipeline')}
-            options={(pipelines.data?.items ?? []).map((p) => ({ value: p.id, label: p.name }))}
-          />
-        </Form.Item>
-        <Form.Item name="expected_close_date">
-          <DatePicker placeholder={t('opportunity.expectedClose')} aria-label={t('opportunity.expectedClose')} />
-        </Form.Item>
-        <Button type="primary" htmlType="submit">{t('opportunity.new')}</Button>
-      </Form>
+      <Drawer open={creating} onClose={() => setCreating(false)} title={t('opportunity.new')} size={480} destroyOnHidden>
+        <OpportunityForm customerId={customerId} onCancel={() => setCreating(false)} onDone={() => { setCreating(false); opps.reload(); }} />
+      </Drawer>
+      <OpportunityDrawer opportunity={opened} onClose={() => setOpened(null)} onSaved={opps.reload} />
     </>
   );
 }

@@ -1,5 +1,5 @@
-// Opportunities per pipeline, as a kanban (drag a card, or focus it and use the keyboard, to
-// change its stage; every change is kept in its history) or as a list; won and lost from the
+// Opportunities per pipeline, as a kanban (drag a card, or focus it, pick it up with Space and
+// carry it with the arrow keys, to change its stage; every change is kept in its history) or as a list; won and lost from the
 // card's menu, a lost reason asked for.
 import { useEffect, useMemo, useState } from 'react';
 import { Link } from 'react-router';
@@ -14,6 +14,7 @@ import {
   useSensor,
   useSensors,
   type DragEndEvent,
+  type KeyboardCoordinateGetter,
 } from '@dnd-kit/core';
 import { api, yuan, type ListPage } from '../api';
 import { ErrorAlert } from '../components/ErrorAlert';
@@ -22,6 +23,23 @@ import { date } from '../format';
 import { useApi } from '../hooks';
 import { useI18n } from '../i18n';
 import type { Opportunity, Pipeline, Stage } from '../types';
+
+// With the keyboard, the left and right arrows carry a picked-up card to the previous or next
+// stage's column (the columns are side by side), whatever their width.
+const columnByColumn: KeyboardCoordinateGetter = (event, { context: { active, collisionRect, droppableRects, droppableContainers } }) => {
+  if (event.code !== 'ArrowRight' && event.code !== 'ArrowLeft') return undefined;
+  event.preventDefault();
+  if (!active || !collisionRect) return undefined;
+  const columns = droppableContainers
+    .getEnabled()
+    .map((c) => droppableRects.get(c.id))
+    .filter((r) => r !== undefined)
+    .sort((a, b) => a.left - b.left);
+  const centre = collisionRect.left + collisionRect.width / 2;
+  const target = event.code === 'ArrowRight' ? columns.find((r) => r.left > centre) : [...columns].reverse().find((r) => r.right < centre);
+  if (!target) return undefined;
+  return { x: target.left + (target.width - collisionRect.width) / 2, y: collisionRect.top };
+};
 
 function OpportunityCard({ o, onStatus, onOpen }: { o: Opportunity; onStatus: (o: Opportunity, s: 'won' | 'lost') => void; onOpen: (o: Opportunity) => void }) {
   const { t, locale } = useI18n();
@@ -105,7 +123,7 @@ export default function Opportunities() {
   const [opened, setOpened] = useState<Opportunity | null>(null);
   useEffect(() => setItems(opps.data?.items ?? []), [opps.data]);
   const pipeline = pipelines.data?.items.find((p) => p.id === pipelineId);
-  const sensors = useSensors(useSensor(PointerSensor, { activationConstraint: { distance: 5 } }), useSensor(KeyboardSensor));
+  const sensors = useSensors(useSensor(PointerSensor, { activationConstraint: { distance: 5 } }), useSensor(KeyboardSensor, { coordinateGetter: columnByColumn }));
 
   const byStage = useMemo(() => {
     const m = new Map<number, Opportunity[]>();
