@@ -1,6 +1,7 @@
 // CrmService: the search index and search over customers and contacts.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <set>
 
 #include "core/validation.hpp"
@@ -58,12 +59,18 @@ std::set<std::string> Bigrams(const std::string& text) {
   return grams;
 }
 
+// Documents written by one reindexing, whose index entries are written together at the end.
+struct NewDocs {
+  std::vector<std::int64_t> docs;
+  std::vector<std::pair<std::string, std::int64_t>> grams;  // gram, doc
+};
+
 // One search document: the name and other names (short name) give the 2-character index,
 // which serves Chinese names; every part is in the text that 3+ character queries match
 // (phones' digits, emails too).
-std::int64_t AddDoc(Connection& c, std::int64_t tenant_id, const char* entity,
-                    std::int64_t entity_id, std::int64_t customer_id, const std::string& name,
-                    const std::string& other_name, const std::vector<std::string>& parts) {
+void AddDoc(Connection& c, NewDocs& out, std::int64_t tenant_id, const char* entity,
+            std::int64_t entity_id, std::int64_t customer_id, const std::string& name,
+            const std::string& other_name, const std::vector<std::string>& parts) {
   std::string names = SearchForm(name);
   std::string other = SearchForm(other_name);
   if (!other.empty()) names += " " + other;
@@ -76,43 +83,45 @@ std::int64_t AddDoc(Connection& c, std::int64_t tenant_id, const char* entity,
       "INSERT INTO search_docs (tenant_id, doc_id, entity, entity_id, customer_id, name, text) "
       "VALUES (?, ?, ?, ?, ?, ?, ?)",
       {V(tenant_id), V(doc), V(entity), V(entity_id), V(customer_id), V(name), V(text)});
-  for (const auto& g : Bigrams(names)) {
-    c.Exec("INSERT INTO search_bigrams (tenant_id, gram, doc_id) VALUES (?, ?, ?)",
-           {V(tenant_id), V(g), V(doc)});
-  }
-  return doc;
+  out.docs.push_back(doc);
+  for (auto& g : Bigrams(names)) out.grams.emplace_back(g, doc);
 }
 
-std::int64_t AddContactDoc(Connection& c, std::int64_t tenant_id, std::int64_t customer_id,
-                           const storage::Row& ct) {
-  return AddDoc(
-      c, tenant_id, "contact", ct.integer(0), customer_id, ct.text(1), "",
-      {NormalizePhone(ct.text(2)), NormalizePhone(ct.text(3)), NormalizeEmail(ct.text(4))});
+void AddContactDoc(Connection& c, NewDocs& out, std::int64_t tenant_id, std::int64_t customer_id,
+                   const storage::Row& ct) {
+  AddDoc(c, out, tenant_id, "contact", ct.integer(0), customer_id, ct.text(1), "",
+         {NormalizePhone(ct.text(2)), NormalizePhone(ct.text(3)), NormalizeEmail(ct.text(4))});
 }
 
 constexpr const char* kContactDocColumns = "contact_id, name, mobile, phone, email";
 
-}  // namespace
-
-namespace internal {
-
-// SQLite: puts the text of the documents `docs` into the trigram index, in one statement.
-// FTS5 writes its pending terms out at every statement savepoint, so one statement for a
-// whole batch of documents costs one write instead of one per document. (PostgreSQL indexes
-// search_docs.text itself.)
-void AddToTextIndex(Connection& c, std::int64_t tenant_id, const std::vector<std::int64_t>& docs) {
-  if (docs.empty() || c.dialect() != storage::Dialect::kSqlite) return;
+// Writes the documents' index entries. The 2-character entries go in key order: a batch's
+// grams then land on neighbouring pages of the index instead of all over it. The trigram
+// index (SQLite) takes the whole batch in one statement: FTS5 writes its pending terms out at
+// every statement savepoint, so one statement costs one write instead of one per document.
+// (PostgreSQL indexes search_docs.text itself.)
+void WriteIndexEntries(Connection& c, std::int64_t tenant_id, NewDocs& d) {
+  std::sort(d.grams.begin(), d.grams.end());
+  for (const auto& [gram, doc] : d.grams) {
+    c.Exec("INSERT INTO search_bigrams (tenant_id, gram, doc_id) VALUES (?, ?, ?)",
+           {V(tenant_id), V(gram), V(doc)});
+  }
+  if (d.docs.empty() || c.dialect() != storage::Dialect::kSqlite) return;
   json::array ids;
-  for (auto d : docs) ids.emplace_back(d);
+  for (auto id : d.docs) ids.emplace_back(id);
   c.Exec(
       "INSERT INTO search_fts (rowid, text) SELECT rowid, text FROM search_docs WHERE "
       "tenant_id = ? AND doc_id IN (SELECT value FROM json_each(?))",
       {V(tenant_id), V(ToJson(ids))});
 }
 
+}  // namespace
+
+namespace internal {
+
 void ReindexCustomers(Connection& c, std::int64_t tenant_id,
                       const std::vector<std::int64_t>& customer_ids) {
-  std::vector<std::int64_t> docs;
+  NewDocs out;
   for (std::int64_t customer_id : customer_ids) {
     c.Exec("DELETE FROM search_docs WHERE tenant_id = ? AND customer_id = ?",
            {V(tenant_id), V(customer_id)});
@@ -123,18 +132,18 @@ void ReindexCustomers(Connection& c, std::int64_t tenant_id,
     if (!cu) continue;
     std::vector<std::string> parts;
     for (const auto& p : JsonArray(cu->text(2))) parts.push_back(NormalizePhone(p.as_string()));
-    docs.push_back(AddDoc(c, tenant_id, "customer", customer_id, customer_id, cu->text(0),
-                          cu->text(1), parts));
+    AddDoc(c, out, tenant_id, "customer", customer_id, customer_id, cu->text(0), cu->text(1),
+           parts);
     for (const auto& ct :
          c.Query(fmt::format("SELECT {} FROM contacts WHERE tenant_id = ? AND customer_id = ? AND "
                              "deleted_at IS NULL",
                              kContactDocColumns),
                  {V(tenant_id), V(customer_id)})
              .rows) {
-      docs.push_back(AddContactDoc(c, tenant_id, customer_id, ct));
+      AddContactDoc(c, out, tenant_id, customer_id, ct);
     }
   }
-  AddToTextIndex(c, tenant_id, docs);
+  WriteIndexEntries(c, tenant_id, out);
 }
 
 void ReindexCustomer(Connection& c, std::int64_t tenant_id, std::int64_t customer_id) {
@@ -143,16 +152,16 @@ void ReindexCustomer(Connection& c, std::int64_t tenant_id, std::int64_t custome
 
 void IndexNewContacts(Connection& c, std::int64_t tenant_id,
                       const std::vector<std::int64_t>& contact_ids) {
-  std::vector<std::int64_t> docs;
+  NewDocs out;
   for (std::int64_t contact_id : contact_ids) {
     auto ct = c.QueryOne(
         fmt::format("SELECT {}, customer_id FROM contacts WHERE tenant_id = ? AND contact_id = ? "
                     "AND deleted_at IS NULL",
                     kContactDocColumns),
         {V(tenant_id), V(contact_id)});
-    if (ct) docs.push_back(AddContactDoc(c, tenant_id, ct->integer(5), *ct));
+    if (ct) AddContactDoc(c, out, tenant_id, ct->integer(5), *ct);
   }
-  AddToTextIndex(c, tenant_id, docs);
+  WriteIndexEntries(c, tenant_id, out);
 }
 
 }  // namespace internal

@@ -164,18 +164,19 @@ const bigFile = (prefix, rows) => {
 
 test('a long import runs as a job: 202, progress, then the report; in-file duplicates across batches', async () => {
   await s.call('PUT', '/api/v1/crm/settings', { token: boss, body: { ...(await s.call('GET', '/api/v1/crm/settings', { token: boss })).body, duplicates: { name: 'block', phone: 'warn', email: 'warn' } } });
-  const up = await upload(s, boss, bigFile('作业导入', 1200), 'customers');
-  assert.equal(up.body.total_rows, 1201);
+  const rows = 2400; // more than one batch (2000 rows), so the duplicate is batches back
+  const up = await upload(s, boss, bigFile('作业导入', rows), 'customers');
+  assert.equal(up.body.total_rows, rows + 1);
   const dry = await s.call('POST', `/api/v1/imports/${up.body.id}/dry-run`, { token: boss, body: {} });
   assert.equal(dry.status, 202, dry.text);
   assert.equal(dry.body.status, 'validating');
-  assert.equal(dry.body.progress.total, 1201);
+  assert.equal(dry.body.progress.total, rows + 1);
   const validated = await waitFor(s, boss, up.body.id, ['validated', 'uploaded']);
   assert.equal(validated.status, 'validated', JSON.stringify(validated.report));
-  assert.deepEqual([validated.report.total, validated.report.valid, validated.report.invalid], [1201, 1200, 1]);
-  assert.equal(validated.report.errors[0].line, 1202);
+  assert.deepEqual([validated.report.total, validated.report.valid, validated.report.invalid], [rows + 1, rows, 1]);
+  assert.equal(validated.report.errors[0].line, rows + 2);
   assert.match(validated.report.errors[0].error, /第 9 行/, 'the duplicate names the earlier line, batches back');
-  assert.equal(validated.progress.processed, 1201);
+  assert.equal(validated.progress.processed, rows + 1);
   const count = async (q) => (await s.call('GET', `/api/v1/customers?q=${encodeURIComponent(q)}&with_total=1&limit=1`, { token: boss })).body.total;
   assert.equal(await count('作业导入'), 0);
 
@@ -186,15 +187,15 @@ test('a long import runs as a job: 202, progress, then the report; in-file dupli
   assert.ok([200, 202].includes(seen.status), 'committing again answers the running or finished commit');
   const done = await waitFor(s, boss, up.body.id, ['committed', 'failed']);
   assert.equal(done.status, 'committed', JSON.stringify(done.report));
-  assert.deepEqual([done.report.valid, done.report.invalid], [1200, 1]);
-  assert.equal(await count('作业导入'), 1200);
+  assert.deepEqual([done.report.valid, done.report.invalid], [rows, 1]);
+  assert.equal(await count('作业导入'), rows);
   const errors = await s.call('GET', `/api/v1/imports/${up.body.id}/errors`, { token: boss });
   assert.equal(errors.text.trim().split('\r\n').length, 2);
   const audit = await s.call('GET', `/api/v1/audit-log?entity=import&entity_id=${up.body.id}`, { token: boss });
   assert.equal(audit.body.items[0].action, 'import.commit');
-  assert.equal(audit.body.items[0].after.created, 1200);
+  assert.equal(audit.body.items[0].after.created, rows);
   const revert = await s.call('POST', `/api/v1/imports/${up.body.id}/revert`, { token: boss });
-  assert.equal(revert.body.reverted, 1200);
+  assert.equal(revert.body.reverted, rows);
   assert.equal(await count('作业导入'), 0);
 });
 

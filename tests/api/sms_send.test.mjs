@@ -250,10 +250,16 @@ test('a timeout is retried after the backoff under the same id: sent once, charg
   const before = (await points()).balances.sms;
   const r = await toOne('张三', { text: '超时测试' });
   assert.equal(r.status, 201, r.text);
-  // The first attempt times out: the message waits, its points held.
+  // The first attempt times out: the message waits, its points held. (Before that attempt it
+  // is queued too, with no attempts: wait for the attempt itself.)
+  let m;
+  for (let i = 0; i < 100; i += 1) {
+    [m] = await messages(r.body.id);
+    if (m.attempts === 1 && m.status === 'queued') break;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
   const waiting = await settled(r.body.id, { until: (b) => b.counts.queued === 1 });
   assert.ok(waiting.scheduled_for);
-  let [m] = await messages(r.body.id);
   assert.match(m.detail, /timeout/);
   assert.equal(m.attempts, 1);
   assert.equal((await points()).held.sms, 1);
