@@ -112,7 +112,7 @@ test('a customer is created (with a duplicate warning while typing), followed up
   const history = await server.call('GET', `/api/v1/opportunities/${opp.id}/history`, { token });
   assert.ok(history.body.items.some((h) => h.to_stage?.id === target.id), 'the move is in the history');
   // The card opens the opportunity with that history.
-  await card.getByRole('button', { name: '春茶礼盒 500 套' }).click();
+  await card.getByRole('button', { name: '春茶礼盒 500 套', exact: true }).click();
   const oppDrawer = page.getByRole('dialog');
   await oppDrawer.getByText(`${pipeline.stages[0].name} → ${target.name}`).waitFor();
   // Its amount is edited there.
@@ -357,14 +357,16 @@ test('an opportunity with a custom field is carried to the next stage with the k
   assert.equal(opp.pipeline_id, pipeline.id);
   assert.equal(opp.stage.id, pipeline.stages[0].id);
 
-  // On the board with the keyboard alone: focus the card, pick it up, one column right, put it down.
+  // On the board with the keyboard alone: focus the card's handle, pick it up, one column right,
+  // put it down.
   await page.getByRole('link', { name: '商机' }).click();
   const card = page.getByTestId(`opp-${opp.id}`);
-  await card.focus();
+  const handle = card.getByRole('button', { name: `拖动“年度维保合同”（${pipeline.stages[0].name}）` });
+  await handle.focus();
   const next = pipeline.stages[1];
   // What a screen reader hears is announced at each step (dnd-kit's live region).
   await page.keyboard.press('Space');
-  await page.locator(`[data-testid="opp-${opp.id}"][aria-pressed="true"]`).waitFor();
+  await card.locator('[aria-pressed="true"]').waitFor();
   // The sensor listens for arrows from a timer set when the card was picked up; one of ours
   // set after that runs after it.
   await page.evaluate(() => new Promise((resolve) => setTimeout(resolve, 0)));
@@ -378,17 +380,24 @@ test('an opportunity with a custom field is carried to the next stage with the k
 
   // Its drawer shows the custom field; there it moves to the other pipeline, whose first stage
   // is offered, and a later stage is picked.
-  await card.getByRole('button', { name: '年度维保合同' }).click();
+  await card.getByRole('button', { name: '年度维保合同', exact: true }).click();
   const drawer = page.getByRole('dialog');
   await drawer.getByText('HT-2026-118').waitFor();
   await drawer.getByRole('button', { name: /编 ?辑/ }).click();
-  await drawer.getByLabel('销售流程').click();
-  await pickOption(page, '续费流程');
-  await drawer.getByText('提醒续费 (40%)').waitFor();
-  await drawer.getByLabel('阶段').click();
-  await pickOption(page, '确认续费 (90%)');
+  // By keyboard, as in the rest of this test: open each select, one option down, Enter.
+  await drawer.getByLabel('销售流程').focus();
+  await page.keyboard.press('Enter');
+  await page.keyboard.press('ArrowDown');
+  await page.keyboard.press('Enter');
+  await drawer.getByTitle('续费流程').waitFor();
+  await drawer.getByTitle('提醒续费 (40%)').waitFor();
+  await drawer.getByLabel('阶段').focus();
+  await page.keyboard.press('Enter');
+  await page.keyboard.press('ArrowDown');
+  await page.keyboard.press('Enter');
+  await drawer.getByTitle('确认续费 (90%)').waitFor();
   await drawer.getByRole('button', { name: /保 ?存/ }).click();
-  await page.getByText('已保存').waitFor();
+  await page.getByText('已保存').last().waitFor();
   await card.waitFor({ state: 'detached' }); // no longer on this pipeline's board
   const moved = (await server.call('GET', `/api/v1/opportunities/${opp.id}`, { token })).body;
   assert.equal(moved.pipeline_id, renewals.body.id);

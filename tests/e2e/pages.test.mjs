@@ -1,9 +1,10 @@
 // Every screen of the app opens for the people who use it — the boss, a member, the operator —
-// at desktop and at phone width: no script errors, no failed API call shown, no raw JSON, and
-// every form control has a name a screen reader can say.
+// at desktop and at phone width: no script errors, no failed API call shown, no raw JSON, every
+// form control has a name a screen reader can say, and axe-core finds no WCAG 2.1 AA violation
+// (contrast included).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, newPage, shoot, signIn, signInOperator, startApp } from './browser.mjs';
+import { accessibilityViolations, launch, newPage, shoot, signIn, signInOperator, startApp } from './browser.mjs';
 
 let server;
 let browser;
@@ -41,6 +42,7 @@ async function visit(page, path, heading) {
   assert.deepEqual(alerts.filter((a) => a.trim()), [], `${path}: no error shown`);
   assert.doesNotMatch(await page.locator('main').innerText(), /\{"|"error"|undefined|NaN|\[object Object\]/, `${path}: no raw data on screen`);
   assert.deepEqual(await unnamedControls(page), [], `${path}: every control is named`);
+  assert.deepEqual(await accessibilityViolations(page), [], `${path}: no WCAG 2.1 AA violation`);
 }
 
 const bossPages = [
@@ -74,6 +76,16 @@ const bossPages = [
   ['/company?tab=contract', '企业管理'],
   ['/account', '个人设置'],
 ];
+
+test('the sign-in screens of the tenants and of the operator pass the accessibility audit', async () => {
+  const page = await newPage(browser, server);
+  for (const path of ['/login', '/operator/login']) {
+    await page.goto(path);
+    await page.getByRole('button', { name: /登 ?录/ }).waitFor();
+    assert.deepEqual(await accessibilityViolations(page), [], `${path}: no WCAG 2.1 AA violation`);
+  }
+  assert.deepEqual(page.problems, []);
+});
 
 test('every screen of the boss opens cleanly, with named controls', async () => {
   const page = await newPage(browser, server);

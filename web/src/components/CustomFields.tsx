@@ -21,10 +21,15 @@ export interface CustomField {
 
 const none: CustomField[] = [];
 
-// The same array until the fields change (forms reset when it changes).
-export function useCustomFields(entity: CustomField['entity']): CustomField[] {
+// The same array until the fields change (forms reset when it changes); `loaded` once known.
+export function useCustomFieldsState(entity: CustomField['entity']): { fields: CustomField[]; loaded: boolean } {
   const fields = useApi<ListPage<CustomField>>('/api/v1/custom-fields', { entity });
-  return useMemo(() => fields.data?.items.filter((f) => f.entity === entity) ?? none, [fields.data, entity]);
+  const list = useMemo(() => fields.data?.items.filter((f) => f.entity === entity) ?? none, [fields.data, entity]);
+  return { fields: list, loaded: fields.data !== undefined || fields.error !== undefined };
+}
+
+export function useCustomFields(entity: CustomField['entity']): CustomField[] {
+  return useCustomFieldsState(entity).fields;
 }
 
 function control(f: CustomField) {

@@ -1,14 +1,15 @@
 // An opportunity's form, to create one on a customer or edit one: name, amount (yuan on screen,
 // fen on the wire), pipeline and stage (the stage list follows the pipeline; a new pipeline
 // starts at its first stage), expected close, and the tenant's opportunity custom fields.
-import { useEffect, useMemo } from 'react';
-import { App, Button, DatePicker, Form, Input, InputNumber, Select, Space } from 'antd';
+import { useMemo, useState } from 'react';
+import { App, Button, DatePicker, Form, Input, InputNumber, Select, Skeleton, Space } from 'antd';
 import dayjs, { type Dayjs } from 'dayjs';
 import { api, toFen, type ListPage } from '../api';
 import { useApi } from '../hooks';
 import { useI18n } from '../i18n';
 import type { Opportunity, Pipeline } from '../types';
-import { CustomFieldItems, fromFormValues, toFormValues, useCustomFields } from './CustomFields';
+import { ErrorAlert } from './ErrorAlert';
+import { CustomFieldItems, fromFormValues, toFormValues, useCustomFieldsState, type CustomField } from './CustomFields';
 
 interface Values {
   name: string;
@@ -19,41 +20,46 @@ interface Values {
   custom?: Record<string, unknown>;
 }
 
-// `opportunity` to edit it, or `customerId` to create one on that customer.
-export function OpportunityForm({ opportunity, customerId, onDone, onCancel }: {
+// `opportunity` to edit it, or `customerId` to create one on that customer. The form appears
+// once the pipelines and custom fields are in, with its values set then (never reset later,
+// which would undo what the user already chose).
+export function OpportunityForm(props: { opportunity?: Opportunity; customerId?: number; onDone: (o: Opportunity) => void; onCancel: () => void }) {
+  const pipelines = useApi<ListPage<Pipeline>>('/api/v1/pipelines');
+  const custom = useCustomFieldsState('opportunity');
+  if (pipelines.error) return <ErrorAlert error={pipelines.error} onRetry={pipelines.reload} />;
+  if (!custom.loaded || !pipelines.data) return <Skeleton active />;
+  return <LoadedForm {...props} pipelines={pipelines.data.items} fields={custom.fields} />;
+}
+
+function LoadedForm({ opportunity, customerId, onDone, onCancel, pipelines, fields }: {
   opportunity?: Opportunity;
   customerId?: number;
   onDone: (o: Opportunity) => void;
   onCancel: () => void;
+  pipelines: Pipeline[];
+  fields: CustomField[];
 }) {
   const { t, err } = useI18n();
   const { message } = App.useApp();
   const [form] = Form.useForm<Values>();
-  const pipelines = useApi<ListPage<Pipeline>>('/api/v1/pipelines');
-  const fields = useCustomFields('opportunity');
   const pipelineId = Form.useWatch('pipeline_id', form);
-  const stages = useMemo(() => pipelines.data?.items.find((p) => p.id === pipelineId)?.stages ?? [], [pipelines.data, pipelineId]);
-
-  useEffect(() => {
+  const stages = useMemo(() => pipelines.find((p) => p.id === pipelineId)?.stages ?? [], [pipelines, pipelineId]);
+  const [initialValues] = useState<Partial<Values>>(() => {
     const o = opportunity;
-    const first = pipelines.data?.items[0];
-    form.setFieldsValue(
-      o
-        ? {
-            name: o.name,
-            amount: o.amount_fen / 100,
-            pipeline_id: o.pipeline_id,
-            stage_id: o.stage.id,
-            expected_close_date: o.expected_close_date ? dayjs(o.expected_close_date) : null,
-            custom: toFormValues(fields, o.custom),
-          }
-        : { pipeline_id: first?.id, stage_id: first?.stages[0]?.id },
-    );
-  }, [opportunity, pipelines.data, fields, form]);
+    if (!o) return { pipeline_id: pipelines[0]?.id, stage_id: pipelines[0]?.stages[0]?.id };
+    return {
+      name: o.name,
+      amount: o.amount_fen / 100,
+      pipeline_id: o.pipeline_id,
+      stage_id: o.stage.id,
+      expected_close_date: o.expected_close_date ? dayjs(o.expected_close_date) : null,
+      custom: toFormValues(fields, o.custom),
+    };
+  });
 
   const onValuesChange = (changed: Partial<Values>) => {
     if (changed.pipeline_id === undefined) return;
-    const p = pipelines.data?.items.find((x) => x.id === changed.pipeline_id);
+    const p = pipelines.find((x) => x.id === changed.pipeline_id);
     form.setFieldValue('stage_id', p?.stages[0]?.id);
   };
 
@@ -78,7 +84,7 @@ export function OpportunityForm({ opportunity, customerId, onDone, onCancel }: {
   };
 
   return (
-    <Form form={form} layout="vertical" onFinish={submit} onValuesChange={onValuesChange} aria-label={opportunity ? t('common.edit') : t('opportunity.new')}>
+    <Form form={form} layout="vertical" initialValues={initialValues} onFinish={submit} onValuesChange={onValuesChange} aria-label={opportunity ? t('common.edit') : t('opportunity.new')}>
       <Form.Item name="name" label={t('opportunity.name')} rules={[{ required: true, message: t('form.required') }]}>
         <Input maxLength={200} />
       </Form.Item>
@@ -86,7 +92,7 @@ export function OpportunityForm({ opportunity, customerId, onDone, onCancel }: {
         <InputNumber min={0} precision={2} prefix="¥" style={{ width: '100%' }} />
       </Form.Item>
       <Form.Item name="pipeline_id" label={t('opportunity.pipeline')} rules={[{ required: true, message: t('form.required') }]}>
-        <Select loading={pipelines.loading} options={(pipelines.data?.items ?? []).map((p) => ({ value: p.id, label: p.name }))} />
+        <Select options={pipelines.map((p) => ({ value: p.id, label: p.name }))} />
       </Form.Item>
       <Form.Item name="stage_id" label={t('opportunity.stage')} rules={[{ required: true, message: t('form.required') }]}>
         <Select options={stages.map((s) => ({ value: s.id, label: `${s.name} (${s.probability}%)` }))} />

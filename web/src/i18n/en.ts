@@ -744,4 +744,5 @@ export const en: Record<MessageKey, string> = {
   'followUp.deleted': 'Follow-up moved to the recycle bin',
   'op.slaChart': 'Activations per month (by the month payment was confirmed)',
   'billing.invoiceDocument': 'Invoice {number}',
+  'kanban.handle': 'Move “{name}” ({stage})',
 };

@@ -742,6 +742,7 @@ export const zh = {
   'followUp.deleted': '跟进已移入回收站',
   'op.slaChart': '每月开通情况（按确认收款的月份）',
   'billing.invoiceDocument': '发票 {number}',
+  'kanban.handle': '拖动“{name}”（{stage}）',
 } as const;
 
 export type MessageKey = keyof typeof zh;

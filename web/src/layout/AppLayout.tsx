@@ -175,7 +175,7 @@ export default function AppLayout() {
               },
             }}
           >
-            <Button type="text" aria-label={t('nav.userMenu')}>
+            <Button type="text" aria-label={`${me.user.name} · ${t(roleKeys[me.role] ?? 'role.member')}, ${t('nav.userMenu')}`}>
               <Space>
                 <Avatar size="small" icon={<UserOutlined />} />
                 <span className="hide-narrow">

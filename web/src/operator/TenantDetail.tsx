@@ -95,7 +95,7 @@ export default function TenantDetail() {
     <>
       <div className="page-title">
         <h1>
-          {x.name} <small style={{ color: '#888' }}>{x.slug}</small> <Tag>{t(`state.${x.state}` as MessageKey)}</Tag>
+          {x.name} <small style={{ color: '#595959' }}>{x.slug}</small> <Tag>{t(`state.${x.state}` as MessageKey)}</Tag>
         </h1>
         <Link to="/operator/tenants">← {t('operator.tenants')}</Link>
       </div>

@@ -25,7 +25,7 @@ export default function Tenants() {
         dataSource={tenants.data?.items ?? []}
         scroll={{ x: 'max-content' }}
         columns={[
-          { title: t('operator.tenant'), render: (_, x) => <><Link to={`/operator/tenants/${x.id}`}>{x.name}</Link> <small style={{ color: '#888' }}>{x.slug}</small></> },
+          { title: t('operator.tenant'), render: (_, x) => <><Link to={`/operator/tenants/${x.id}`}>{x.name}</Link> <small style={{ color: '#595959' }}>{x.slug}</small></> },
           { title: t('operator.state'), render: (_, x) => <Tag color={stateColor[x.state]}>{t(`state.${x.state}` as MessageKey)}</Tag> },
           { title: t('operator.seats'), render: (_, x) => `${x.active_users} / ${x.seats}` },
           { title: t('common.createdAt'), render: (_, x) => dateTime(x.created_at) },

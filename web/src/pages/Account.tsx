@@ -132,7 +132,6 @@ export default function Account() {
           size="small"
           loading={history.loading}
           pagination={false}
-          scroll={{ x: 'max-content' }}
           dataSource={history.data?.items ?? []}
           columns={[
             { title: t('account.when'), render: (_, e) => dateTime(e.at) },

@@ -224,7 +224,7 @@ function Announcements() {
       onChange={(keys) => (Array.isArray(keys) ? keys : [keys]).forEach((k) => { const a = list.data?.items.find((x) => String(x.id) === k); if (a) void read(a); })}
       items={list.data.items.map((a) => ({
         key: String(a.id),
-        label: <Space>{!a.read_at && <Badge status="processing" />}{a.title}<small style={{ color: '#888' }}>{dateTime(a.published_at)}</small></Space>,
+        label: <Space>{!a.read_at && <Badge status="processing" />}{a.title}<small style={{ color: '#595959' }}>{dateTime(a.published_at)}</small></Space>,
         children: <Typography.Paragraph style={{ whiteSpace: 'pre-wrap' }}>{a.body}</Typography.Paragraph>,
       }))}
     />

@@ -130,7 +130,7 @@ function CustomerTimeline({ id }: { id: number }) {
             children: (
               <>
                 <div>{describe(e, t)}</div>
-                <small style={{ color: '#888' }}>
+                <small style={{ color: '#595959' }}>
                   {dateTime(e.at)} · {e.actor?.name ?? t('timeline.system')}
                 </small>
               </>

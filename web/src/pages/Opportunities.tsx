@@ -1,10 +1,10 @@
-// Opportunities per pipeline, as a kanban (drag a card, or focus it, pick it up with Space and
-// carry it with the arrow keys, to change its stage; every change is kept in its history) or as a list; won and lost from the
-// card's menu, a lost reason asked for.
+// Opportunities per pipeline, as a kanban (drag a card, or focus its handle, pick it up with
+// Space and carry it with the arrow keys, to change its stage; every change is kept in its
+// history) or as a list; won and lost from the card's menu, a lost reason asked for.
 import { useEffect, useMemo, useState } from 'react';
 import { Link } from 'react-router';
 import { App, Button, Card, Dropdown, Empty, Input, Segmented, Select, Skeleton, Table, Tag } from 'antd';
-import { MoreOutlined } from '@ant-design/icons';
+import { HolderOutlined, MoreOutlined } from '@ant-design/icons';
 import {
   DndContext,
   KeyboardSensor,
@@ -41,16 +41,20 @@ const columnByColumn: KeyboardCoordinateGetter = (event, { context: { active, co
   return { x: target.left + (target.width - collisionRect.width) / 2, y: collisionRect.top };
 };
 
+// The whole card can be dragged with the pointer; for the keyboard (and screen readers) its
+// handle is the one control that picks it up, so the card's other buttons and links stay
+// separate controls rather than controls nested inside another.
 function OpportunityCard({ o, onStatus, onOpen }: { o: Opportunity; onStatus: (o: Opportunity, s: 'won' | 'lost') => void; onOpen: (o: Opportunity) => void }) {
   const { t, locale } = useI18n();
-  const { attributes, listeners, setNodeRef, transform, isDragging } = useDraggable({ id: o.id });
+  const { attributes, listeners, setNodeRef, setActivatorNodeRef, transform, isDragging } = useDraggable({ id: o.id });
   const style = transform ? { transform: `translate(${transform.x}px, ${transform.y}px)`, zIndex: 10 } : undefined;
   return (
-    <div ref={setNodeRef} style={style} {...listeners} {...attributes} className="kanban-card" data-testid={`opp-${o.id}`}
-      aria-roledescription={t('kanban.draggable')} aria-label={`${o.name}, ${o.stage.name}`}>
+    <div ref={setNodeRef} style={style} {...listeners} className="kanban-card" data-testid={`opp-${o.id}`}>
       <Card size="small" style={{ opacity: isDragging ? 0.7 : 1 }}>
         <div style={{ display: 'flex', justifyContent: 'space-between', gap: 4 }}>
-          <Button type="link" size="small" style={{ padding: 0, fontWeight: 600, whiteSpace: 'normal', textAlign: 'start', height: 'auto' }}
+          <Button type="text" size="small" icon={<HolderOutlined />} ref={setActivatorNodeRef} {...attributes}
+            aria-roledescription={t('kanban.draggable')} aria-label={t('kanban.handle', { name: o.name, stage: o.stage.name })} />
+          <Button type="link" size="small" style={{ padding: 0, fontWeight: 600, whiteSpace: 'normal', textAlign: 'start', height: 'auto', flex: 1 }}
             onPointerDown={(e) => e.stopPropagation()} onClick={() => onOpen(o)}>
             {o.name}
           </Button>
@@ -76,7 +80,7 @@ function OpportunityCard({ o, onStatus, onOpen }: { o: Opportunity; onStatus: (o
           </Link>
         </div>
         <div>{yuan(o.amount_fen, locale)}</div>
-        <small style={{ color: '#888' }}>
+        <small style={{ color: '#595959' }}>
           {o.owner.name} · {date(o.expected_close_date)}
         </small>
       </Card>

@@ -104,7 +104,7 @@ export default function Users() {
         pagination={false}
         scroll={{ x: 'max-content' }}
         columns={[
-          { title: t('account.name'), render: (_, u) => <>{u.name} <small style={{ color: '#888' }}>{u.login}</small></> },
+          { title: t('account.name'), render: (_, u) => <>{u.name} <small style={{ color: '#595959' }}>{u.login}</small></> },
           {
             title: t('users.role'),
             render: (_, u) =>
