@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <set>
 
+#include "core/json_writer.hpp"
 #include "core/validation.hpp"
 #include "crm/internal.hpp"
 #include "crm/normalize.hpp"
@@ -210,46 +211,106 @@ constexpr SortOrder kSorts[] = {
 
 }  // namespace
 
-json::object CrmService::CustomerView(const Row& r) const {
-  auto opt_int = [&r](std::size_t i) {
-    return r.is_null(i) ? json::value(nullptr) : json::value(r.integer(i));
+namespace {
+
+// A text column as a JSON string, without copying it first.
+void TextOf(JsonWriter& w, const Row& r, std::size_t i) {
+  if (const auto* s = std::get_if<std::string>(&r.value(i))) {
+    w.String(*s);
+  } else {
+    w.String(r.text(i));
+  }
+}
+
+// A column holding JSON this service wrote (an array or an object), written as it is; an
+// empty or foreign value reads as the empty one.
+void JsonColumn(JsonWriter& w, const Row& r, std::size_t i, char open, char close) {
+  const auto* s = std::get_if<std::string>(&r.value(i));
+  if (s && s->size() >= 2 && s->front() == open && s->back() == close) {
+    w.Raw(*s);
+  } else {
+    w.Raw(open == '[' ? "[]" : "{}");
+  }
+}
+
+}  // namespace
+
+void CrmService::WriteCustomer(JsonWriter& w, const Row& r) const {
+  auto text = [&](const char* key, std::size_t i) {
+    w.Key(key);
+    TextOf(w, r, i);
   };
-  auto custom = ParseJson(r.text(kCCustom));
-  // Built in one go: the object is sized once instead of growing key by key.
-  return json::object{
-      {"id", r.integer(kCId)},
-      {"kind", r.text(kCKind)},
-      {"name", r.text(kCName)},
-      {"short_name", r.text(kCShort)},
-      {"industry", r.text(kCIndustry)},
-      {"source", r.text(kCSource)},
-      {"level", r.text(kCLevel)},
-      {"status", r.text(kCStatus)},
-      {"province", r.text(kCProvince)},
-      {"city", r.text(kCCity)},
-      {"address", r.text(kCAddress)},
-      {"phones", JsonArray(r.text(kCPhones))},
-      {"website", r.text(kCWebsite)},
-      {"tags", JsonArray(r.text(kCTags))},
-      {"owner", r.is_null(kCOwner) ? json::value(nullptr)
-                                   : json::value(json::object{{"id", r.integer(kCOwner)},
-                                                              {"name", r.text(kCOwnerName)}})},
-      {"department_id", opt_int(kCDept)},
-      {"pool_id", opt_int(kCPool)},
-      {"in_pool", r.is_null(kCOwner)},
-      {"last_follow_up_at", OptTime(r, kCLastFollow)},
-      {"next_follow_up_at", OptTime(r, kCNextFollow)},
-      {"notes", r.text(kCNotes)},
-      {"created_by", opt_int(kCCreatedBy)},
-      {"created_at", Format(r.integer(kCCreatedAt))},
-      {"updated_by", opt_int(kCUpdatedBy)},
-      {"updated_at", Format(r.integer(kCUpdatedAt))},
-      {"custom", custom && custom->is_object() ? std::move(*custom) : json::value(json::object{})}};
+  auto opt_int = [&](const char* key, std::size_t i) {
+    w.Key(key);
+    r.is_null(i) ? w.Null() : w.Int(r.integer(i));
+  };
+  auto time = [&](const char* key, std::size_t i) {
+    w.Key(key);
+    r.is_null(i) ? w.Null() : w.String(Format(r.integer(i)));
+  };
+  auto json = [&](const char* key, std::size_t i, char open, char close) {
+    w.Key(key);
+    JsonColumn(w, r, i, open, close);
+  };
+  w.BeginObject();
+  w.Key("id").Int(r.integer(kCId));
+  text("kind", kCKind);
+  text("name", kCName);
+  text("short_name", kCShort);
+  text("industry", kCIndustry);
+  text("source", kCSource);
+  text("level", kCLevel);
+  text("status", kCStatus);
+  text("province", kCProvince);
+  text("city", kCCity);
+  text("address", kCAddress);
+  json("phones", kCPhones, '[', ']');
+  text("website", kCWebsite);
+  json("tags", kCTags, '[', ']');
+  w.Key("owner");
+  if (r.is_null(kCOwner)) {
+    w.Null();
+  } else {
+    w.BeginObject().Key("id").Int(r.integer(kCOwner));
+    text("name", kCOwnerName);
+    w.EndObject();
+  }
+  opt_int("department_id", kCDept);
+  opt_int("pool_id", kCPool);
+  w.Key("in_pool").Bool(r.is_null(kCOwner));
+  time("last_follow_up_at", kCLastFollow);
+  time("next_follow_up_at", kCNextFollow);
+  text("notes", kCNotes);
+  opt_int("created_by", kCCreatedBy);
+  time("created_at", kCCreatedAt);
+  opt_int("updated_by", kCUpdatedBy);
+  time("updated_at", kCUpdatedAt);
+  json("custom", kCCustom, '{', '}');
+  w.EndObject();
+}
+
+json::object CrmService::CustomerView(const Row& r) const {
+  JsonWriter w;
+  WriteCustomer(w, r);
+  auto view = ParseJson(w.text());
+  // Only a JSON column altered outside this service could make the text unreadable.
+  if (!view || !view->is_object()) {
+    throw std::runtime_error("customer " + std::to_string(r.integer(kCId)) +
+                             " holds malformed JSON in phones, tags or custom");
+  }
+  return std::move(view->get_object());
 }
 
 Result<json::object> CrmService::ListCustomers(const Principal& who, const Filters& filters,
                                                const Page& page) {
-  return db_.Read([&](Connection& c) -> Result<json::object> {
+  auto text = ListCustomersJson(who, filters, page);
+  if (!text.ok()) return text.error();
+  return std::move(ParseJson(text.value())->get_object());
+}
+
+Result<std::string> CrmService::ListCustomersJson(const Principal& who, const Filters& filters,
+                                                  const Page& page) {
+  return db_.Read([&](Connection& c) -> Result<std::string> {
     Visibility v = VisibilityOf(c, identity_, who);
     storage::Params params{V(who.tenant_id)};
     std::string where = "cu.tenant_id = ? AND cu.deleted_at IS NULL";
@@ -261,9 +322,10 @@ Result<json::object> CrmService::ListCustomers(const Principal& who, const Filte
     json::object no_body;
     Fields errors(no_body);
     bool owner_filtered = false;
-    std::vector<CustomField> fields = LoadFields(c, who.tenant_id, "customer");
+    std::optional<std::vector<CustomField>> fields;  // read when a filter or sort names one
     auto field_named = [&](std::string_view key) -> const CustomField* {
-      for (const auto& f : fields) {
+      if (!fields) fields = LoadFields(c, who.tenant_id, "customer");
+      for (const auto& f : *fields) {
         if (f.key == key) return &f;
       }
       return nullptr;
@@ -374,17 +436,22 @@ Result<json::object> CrmService::ListCustomers(const Principal& who, const Filte
                                     "cu.customer_id {} LIMIT ?",
                                     kCustomerColumns, where, sort->expr, dir, dir),
                         params);
-    json::array items;
-    for (const auto& r : rows.rows) items.push_back(CustomerView(r));
-    bool full = static_cast<int>(items.size()) >= page.limit;
-    json::object out{{"items", std::move(items)}};
-    out["next_cursor"] =
-        full ? json::value(std::to_string(rows.rows.back().integer(kCId))) : json::value(nullptr);
-    if (filters.count("with_total")) {
-      out["total"] =
-          c.QueryInt("SELECT count(*) FROM customers cu WHERE " + count_where, count_params);
+    JsonWriter w;
+    w.Reserve(rows.rows.size() * 640);  // a customer is about 500 bytes of JSON
+    w.BeginObject().Key("items").BeginArray();
+    for (const auto& r : rows.rows) WriteCustomer(w, r);
+    w.EndArray().Key("next_cursor");
+    if (static_cast<int>(rows.rows.size()) >= page.limit) {
+      w.String(std::to_string(rows.rows.back().integer(kCId)));
+    } else {
+      w.Null();
     }
-    return out;
+    if (filters.count("with_total")) {
+      w.Key("total").Int(
+          c.QueryInt("SELECT count(*) FROM customers cu WHERE " + count_where, count_params));
+    }
+    w.EndObject();
+    return std::move(w).Take();
   });
 }
 

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "core/json.hpp"
+#include "core/json_writer.hpp"
 #include "core/result.hpp"
 #include "crm/settings.hpp"
 #include "identity/service.hpp"
@@ -45,6 +46,9 @@ class CrmService {
   // --- Customers ----------------------------------------------------------------------------
   Result<json::object> ListCustomers(const Principal& who, const Filters& filters,
                                      const Page& page);
+  // The same page as JSON text, written without building it as a value first (the list route).
+  Result<std::string> ListCustomersJson(const Principal& who, const Filters& filters,
+                                        const Page& page);
   Result<json::object> GetCustomer(const Principal& who, std::int64_t id);
   // Answers the customer, plus "duplicates" when a warn-policy field matches another one.
   Result<json::object> CreateCustomer(const Principal& who, const json::object& body,
@@ -253,6 +257,7 @@ class CrmService {
                                         const json::object& body, const RequestMeta& meta,
                                         std::optional<std::int64_t> import_id);
   json::object CustomerView(const storage::Row& r) const;
+  void WriteCustomer(JsonWriter& w, const storage::Row& r) const;
   json::object ContactView(const storage::Row& r) const;
   json::object FollowUpView(const storage::Row& r) const;
   json::object TaskView(const storage::Row& r) const;

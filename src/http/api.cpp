@@ -172,6 +172,11 @@ Response Reply(const Result<json::object>& result, int status) {
   return JsonResponse(status, result.value());
 }
 
+Response Reply(Result<std::string>&& json_text) {
+  if (!json_text.ok()) return ErrorToResponse(json_text.error());
+  return JsonText(200, std::move(json_text).value());
+}
+
 Response Reply(const Status& status) {
   if (!status.ok()) return ErrorToResponse(status.error());
   Response r;

@@ -114,6 +114,8 @@ int StatusOf(ErrorKind kind);
 // 200 (or `status`) with the value, or the error.
 Response Reply(const Result<json::object>& result, int status = 200);
 Response Reply(const Status& status);  // 204 on success
+// 200 with JSON text the service wrote itself, or the error.
+Response Reply(Result<std::string>&& json_text);
 
 // The handler of a route with an {id} parameter: a missing or malformed id answers 404 before
 // `f(ctx, id)` runs.

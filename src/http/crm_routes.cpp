@@ -182,7 +182,7 @@ void Api::RegisterCrmRoutes() {
                 {"created_to", "RFC 3339"},
                 {"with_total", "any value: also answer total"}}},
               Paged([&crm](Context& ctx, const identity::Page& page) {
-                return Reply(crm.ListCustomers(ctx.who(), ctx.request.query, page));
+                return Reply(crm.ListCustomersJson(ctx.who(), ctx.request.query, page));
               }));
   router_.Add(
       "POST", "/api/v1/customers", Access::kTenant,

@@ -11,6 +11,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/empty_body.hpp>
@@ -46,26 +47,55 @@ struct Shared {
   std::atomic<int> in_flight{0};
 };
 
-bhttp::response<bhttp::string_body> ToBeast(Response&& r, unsigned version, bool keep_alive,
-                                            bool head) {
-  bhttp::response<bhttp::string_body> out{static_cast<bhttp::status>(r.status), version};
-  for (auto& [k, v] : r.headers) out.set(k, v);
-  std::size_t size = r.body.size();
-  out.body() = std::move(r.body);
-  out.keep_alive(keep_alive);
-  out.prepare_payload();
-  if (head) {
-    out.body().clear();
-    out.content_length(size);
+// The status line and header block of `r`, written directly (one buffer, no per-field
+// allocation); the body follows it in the same write.
+std::string ResponseHead(const Response& r, unsigned version, bool keep_alive) {
+  std::string out;
+  std::size_t size = 64;
+  for (const auto& [k, v] : r.headers) size += k.size() + v.size() + 4;
+  out.reserve(size);
+  out += version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
+  out += std::to_string(r.status);
+  out += ' ';
+  auto reason = bhttp::obsolete_reason(static_cast<bhttp::status>(r.status));
+  out.append(reason.data(), reason.size());
+  out += "\r\n";
+  for (const auto& [k, v] : r.headers) {
+    out += k;
+    out += ": ";
+    // A line break in a value would start a header of its own: it is written as a space.
+    for (char c : v) out += c == '\r' || c == '\n' ? ' ' : c;
+    out += "\r\n";
   }
+  // No body, and no length, for 1xx, 204 and 304 (RFC 9110 §8.6); HEAD has the GET's length.
+  bool bodiless = r.status < 200 || r.status == 204 || r.status == 304;
+  if (!bodiless) {
+    out += "Content-Length: ";
+    out += std::to_string(r.body.size());
+    out += "\r\n";
+  }
+  if (version >= 11 && !keep_alive) out += "Connection: close\r\n";
+  if (version < 11 && keep_alive) out += "Connection: keep-alive\r\n";
+  out += "\r\n";
   return out;
+}
+
+// Writes `r` whole: head and body in one gather write.
+net::awaitable<boost::system::error_code> WriteResponse(beast::tcp_stream& stream, const Response& r,
+                                                        unsigned version, bool keep_alive,
+                                                        bool head) {
+  std::string first = ResponseHead(r, version, keep_alive);
+  bool with_body = !head && !(r.status < 200 || r.status == 204 || r.status == 304);
+  std::array<net::const_buffer, 2> buffers{net::buffer(first),
+                                           with_body ? net::buffer(r.body) : net::const_buffer()};
+  auto [ec, n] = co_await net::async_write(stream, buffers, kAwait);
+  co_return ec;
 }
 
 net::awaitable<void> WriteError(beast::tcp_stream& stream, Shared& s, int status, std::string code,
                                 std::string message) {
   Response r = s.error_responder(status, std::move(code), std::move(message));
-  auto res = ToBeast(std::move(r), 11, false, false);
-  co_await bhttp::async_write(stream, res, kAwait);
+  co_await WriteResponse(stream, r, 11, false, false);
 }
 
 // After refusing a request whose body is still arriving, reads and discards the rest for a
@@ -214,9 +244,8 @@ net::awaitable<void> Session(tcp::socket socket, std::shared_ptr<Shared> s) {
     }
     keep_alive = keep_alive && !s->stopping.load();
     Response r = s->handler(req);
-    auto res = ToBeast(std::move(r), header_version, keep_alive, req.method == "HEAD");
     stream.expires_after(s->options.read_timeout);
-    auto [wec, wn] = co_await bhttp::async_write(stream, res, kAwait);
+    auto wec = co_await WriteResponse(stream, r, header_version, keep_alive, req.method == "HEAD");
     if (wec || !keep_alive) break;
   }
   boost::system::error_code ignored;

@@ -151,7 +151,8 @@ class Database {
   virtual bool Ping() = 0;
   virtual PoolStats Stats() const = 0;
 
-  // Runs `f(Connection&)` on a pooled connection, outside any explicit transaction.
+  // Runs `f(Connection&)` on a pooled connection, for reading. On SQLite the call is one read
+  // transaction (one snapshot); on PostgreSQL each statement runs on its own.
   template <class F>
   auto Read(F&& f) -> decltype(f(std::declval<Connection&>())) {
     using R = decltype(f(std::declval<Connection&>()));

@@ -142,6 +142,37 @@ TEST_P(DatabaseTest, WriteCountMovesWhenAWriteEndsHoweverItEnds) {
   EXPECT_EQ(db_->write_count(), before + 3);
 }
 
+// On SQLite a Read is one snapshot: a write committed meanwhile is not seen until the next Read
+// (a page and its total agree). PostgreSQL reads statement by statement, and sees it at once.
+TEST_P(DatabaseTest, AReadSeesOneSnapshotOnSqlite) {
+  auto count = [](Connection& c) {
+    return c.QueryInt("SELECT count(*) FROM kelu_settings WHERE key LIKE 'snap%'");
+  };
+  std::int64_t first = -1, second = -1;
+  db_->Read([&](Connection& c) {
+    first = count(c);
+    std::thread writer([&] {
+      MustWrite(*db_, [](Connection& w) -> Status {
+        w.Exec("INSERT INTO kelu_settings (key, value) VALUES ('snap1', '1')");
+        return OkStatus();
+      });
+    });
+    writer.join();
+    second = count(c);
+  });
+  EXPECT_EQ(first, 0);
+  EXPECT_EQ(second, GetParam() == "sqlite" ? 0 : 1);
+  EXPECT_EQ(db_->Read(count), 1) << "the next read sees the write";
+  // A read that throws ends its transaction too: the connection reads fresh data afterwards.
+  EXPECT_THROW(db_->Read([](Connection& c) { c.Query("SELECT no_such_column FROM kelu_settings"); }),
+               DatabaseError);
+  MustWrite(*db_, [](Connection& w) -> Status {
+    w.Exec("INSERT INTO kelu_settings (key, value) VALUES ('snap2', '1')");
+    return OkStatus();
+  });
+  for (int i = 0; i < 4; ++i) EXPECT_EQ(db_->Read(count), 2);
+}
+
 TEST_P(DatabaseTest, UniqueViolationIsReported) {
   try {
     (void)db_->Write([](Connection& c) -> Status {

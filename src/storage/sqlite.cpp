@@ -246,7 +246,20 @@ class SqliteDatabase final : public Database {
       std::unique_ptr<SqliteConnection>& c;
       ~Return() { self->Release(std::move(c)); }
     } give_back{this, conn};
-    f(*conn);
+    // One read transaction: every statement of the call sees the same snapshot, and the WAL
+    // read lock is taken once rather than per statement.
+    conn->Exec("BEGIN");
+    try {
+      f(*conn);
+    } catch (...) {
+      try {
+        conn->Exec("ROLLBACK");
+      } catch (const std::exception&) {
+        // The transaction already ended with the error.
+      }
+      throw;
+    }
+    conn->Exec("COMMIT");
   }
 
   void RunWrite(const std::function<bool(Connection&)>& f) override {

@@ -157,6 +157,40 @@ function rawExchange(url, chunks, { gapMs = 0, onSent } = {}) {
   });
 }
 
+test('responses are framed by HTTP/1.1 and 1.0 rules: lengths, HEAD, 204, keep-alive, pipelining', async () => {
+  const token = await s.loginAs('boss');
+  // Three pipelined requests on one connection; the last asks to close.
+  const answer = await rawExchange(s.url, [
+    'GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n' +
+    'HEAD /healthz HTTP/1.1\r\nHost: x\r\n\r\n' +
+    `POST /api/v1/auth/logout HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\nConnection: close\r\n\r\n`,
+  ]);
+  const parts = answer.split(/(?=HTTP\/1\.1 )/);
+  assert.equal(parts.length, 3, answer);
+  const [get, head, logout] = parts;
+  assert.match(get, /^HTTP\/1.1 200 OK\r\n/);
+  assert.match(get, /\r\nContent-Length: 15\r\n/);
+  assert.ok(get.endsWith('\r\n\r\n{"status":"ok"}'), get);
+  assert.doesNotMatch(get, /Connection:/i, 'keep-alive is the 1.1 default');
+  // HEAD: the GET's length, no body.
+  assert.match(head, /\r\nContent-Length: 15\r\n/);
+  assert.ok(head.endsWith('\r\n\r\n'), head);
+  // 204: no length, no body; the connection closes as asked.
+  assert.match(logout, /^HTTP\/1.1 204 No Content\r\n/);
+  assert.doesNotMatch(logout, /Content-Length/i);
+  assert.match(logout, /\r\nConnection: close\r\n/);
+  assert.ok(logout.endsWith('\r\n\r\n'), logout);
+  // HTTP/1.0 closes unless asked to keep alive, and then says so.
+  const closed = await rawExchange(s.url, ['GET /healthz HTTP/1.0\r\n\r\n']);
+  assert.match(closed, /^HTTP\/1.0 200 OK\r\n/);
+  assert.doesNotMatch(closed, /Connection:/i);
+  const kept = await rawExchange(s.url, [
+    'GET /healthz HTTP/1.0\r\nConnection: keep-alive\r\n\r\nGET /healthz HTTP/1.0\r\n\r\n',
+  ]);
+  assert.equal(kept.match(/HTTP\/1.0 200/g).length, 2, kept);
+  assert.match(kept, /^HTTP\/1.0 200 OK\r\n[^]*Connection: keep-alive\r\n/);
+});
+
 test('oversized headers are answered 431', async () => {
   const answer = await rawExchange(s.url, [`GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20000)}\r\n\r\n`]);
   assert.match(answer, /^HTTP\/1.1 431/);
