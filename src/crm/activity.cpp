@@ -197,13 +197,13 @@ Result<json::object> CrmService::GetContact(const Principal& who, std::int64_t i
 Result<json::object> CrmService::CreateContact(const Principal& who, const json::object& body,
                                                const RequestMeta& meta) {
   return db_.Write([&](Connection& c) -> Result<json::object> {
-    return CreateContactIn(c, who, body, meta, std::nullopt);
+    return CreateContactIn(c, who, body, meta, nullptr);
   });
 }
 
 Result<json::object> CrmService::CreateContactIn(Connection& c, const Principal& who,
                                                  const json::object& body, const RequestMeta& meta,
-                                                 std::optional<std::int64_t> import_id) {
+                                                 const ImportContext* import) {
   auto input = ReadContact(body, true);
   if (!input.ok()) return std::move(input).error();
   ContactInput& in = input.value();
@@ -212,7 +212,8 @@ Result<json::object> CrmService::CreateContactIn(Connection& c, const Principal&
     if (!FindCustomer(c, v, *in.customer_id, false)) {
       return FieldError("customer_id", "no such customer");
     }
-    auto custom = CustomFromBody(c, who.tenant_id, "contact", body, "{}", true);
+    auto custom = CustomFromBody(c, who.tenant_id, "contact", body, "{}", true,
+                                 import ? import->FieldsOf("contact") : nullptr);
     if (!custom.ok()) return std::move(custom).error();
     std::int64_t id = c.NextId();
     std::int64_t now = ToMicros(meta.now);
@@ -237,13 +238,13 @@ Result<json::object> CrmService::CreateContactIn(Connection& c, const Principal&
          V(Actor(who)), V(now), V(Actor(who)), V(now), V(custom.value())});
     IndexContactPoints(c, who.tenant_id, *in.customer_id, id,
                        {in.mobile.value_or(""), in.phone.value_or("")}, {in.email.value_or("")});
-    if (!import_id) IndexNewContacts(c, who.tenant_id, {id});
+    if (!import) IndexNewContacts(c, who.tenant_id, {id});
     // An import needs only the id back; anything else reads the contact as stored.
     json::object view =
-        import_id ? json::object{{"id", id}} : ContactView(*FindContact(c, v, id, false));
+        import ? json::object{{"id", id}} : ContactView(*FindContact(c, v, id, false));
     RecordEvent(c, who.tenant_id, *in.customer_id, meta.now, Actor(who), "contact_added",
                 json::object{{"contact_id", id}, {"name", *in.name}});
-    if (!import_id) {
+    if (!import) {
       identity::RecordAudit(c, who, meta,
                             {"contact.create", "contact", std::to_string(id), {}, view});
     }
@@ -350,13 +351,13 @@ Result<json::object> CrmService::CreateFollowUp(const Principal& who, const json
                                                 const RequestMeta& meta) {
   if (who.kind != identity::PrincipalKind::kUser) return Error::NotFound();
   return db_.Write([&](Connection& c) -> Result<json::object> {
-    return CreateFollowUpIn(c, who, body, meta, std::nullopt);
+    return CreateFollowUpIn(c, who, body, meta, nullptr);
   });
 }
 
 Result<json::object> CrmService::CreateFollowUpIn(Connection& c, const Principal& who,
                                                   const json::object& body, const RequestMeta& meta,
-                                                  std::optional<std::int64_t> import_id) {
+                                                  const ImportContext* import) {
   Fields f(body);
   f.OnlyKeys({"customer_id", "contact_id", "type", "content", "at", "next_at"});
   auto customer_id = f.Int("customer_id", true, 1, INT64_MAX);
@@ -398,7 +399,7 @@ Result<json::object> CrmService::CreateFollowUpIn(Connection& c, const Principal
         "customer_id = ?",
         {V(latest), V(next), V(now), V(who.tenant_id), V(*customer_id)});
     // An imported follow-up whose next time has passed is history: it makes no reminder.
-    if (next && (!import_id || *next > now)) {
+    if (next && (!import || *next > now)) {
       std::int64_t assignee = customer->opt_integer(kCOwner).value_or(who.user_id);
       c.Exec(
           "INSERT INTO tasks (tenant_id, task_id, title, due_at, assignee_id, customer_id, "
@@ -414,7 +415,7 @@ Result<json::object> CrmService::CreateFollowUpIn(Connection& c, const Principal
     json::object view = FollowUpView(*row);
     RecordEvent(c, who.tenant_id, *customer_id, when, who.user_id, "follow_up",
                 json::object{{"follow_up_id", id}, {"type", *type}, {"content", *content}});
-    if (!import_id) {
+    if (!import) {
       identity::RecordAudit(c, who, meta,
                             {"follow_up.create", "follow_up", std::to_string(id), {}, view});
     }

@@ -241,8 +241,10 @@ std::vector<CustomField> LoadFields(Connection& c, std::int64_t tenant_id,
 
 Result<std::string> CustomFromBody(Connection& c, std::int64_t tenant_id, const std::string& entity,
                                    const json::object& body, const std::string& stored,
-                                   bool creating) {
-  auto fields = LoadFields(c, tenant_id, entity);
+                                   bool creating, const std::vector<CustomField>* known) {
+  std::vector<CustomField> loaded;
+  if (!known) loaded = LoadFields(c, tenant_id, entity);
+  const std::vector<CustomField>& fields = known ? *known : loaded;
   auto base = ParseJson(stored);
   auto it = body.find("custom");
   auto applied =

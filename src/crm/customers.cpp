@@ -497,14 +497,16 @@ void CrmService::AddTimelineEvent(Connection& c, std::int64_t tenant_id, std::in
 Result<json::object> CrmService::CreateCustomer(const Principal& who, const json::object& body,
                                                 const RequestMeta& meta) {
   return db_.Write([&](Connection& c) -> Result<json::object> {
-    return CreateCustomerIn(c, who, body, meta, std::nullopt);
+    return CreateCustomerIn(c, who, body, meta, nullptr);
   });
 }
 
 Result<json::object> CrmService::CreateCustomerIn(Connection& c, const Principal& who,
                                                   const json::object& body, const RequestMeta& meta,
-                                                  std::optional<std::int64_t> import_id) {
-  CrmSettings settings = LoadSettings(c, who.tenant_id);
+                                                  const ImportContext* import) {
+  std::optional<CrmSettings> loaded;
+  const CrmSettings& settings =
+      import ? import->settings : loaded.emplace(LoadSettings(c, who.tenant_id));
   auto input = ReadCustomer(body, settings, true);
   if (!input.ok()) return std::move(input).error();
   CustomerInput& in = input.value();
@@ -540,7 +542,8 @@ Result<json::object> CrmService::CreateCustomerIn(Connection& c, const Principal
     }
     department = u->opt_integer(0);
   }
-  auto custom = CustomFromBody(c, who.tenant_id, "customer", body, "{}", true);
+  auto custom = CustomFromBody(c, who.tenant_id, "customer", body, "{}", true,
+                               import ? import->FieldsOf("customer") : nullptr);
   if (!custom.ok()) return std::move(custom).error();
   auto matches = FindMatches(c, who.tenant_id, NormalizeName(*in.name),
                              in.phones.value_or(std::vector<std::string>{}), {}, 0);
@@ -586,17 +589,16 @@ Result<json::object> CrmService::CreateCustomerIn(Connection& c, const Principal
   IndexContactPoints(c, who.tenant_id, id, std::nullopt,
                      in.phones.value_or(std::vector<std::string>{}), {});
   // An import indexes its batch for search at the end of the batch.
-  if (!import_id) ReindexCustomer(c, who.tenant_id, id);
+  if (!import) ReindexCustomer(c, who.tenant_id, id);
   // An import needs only the id and name back; anything else reads the customer as stored.
-  json::object view =
-      import_id ? json::object{{"id", id}, {"name", *in.name}}
-                : CustomerView(*FindCustomer(c, Visibility{true, who.tenant_id, who.user_id, {}},
-                                             id, true));
+  json::object view = import ? json::object{{"id", id}, {"name", *in.name}}
+                             : CustomerView(*FindCustomer(
+                                   c, Visibility{true, who.tenant_id, who.user_id, {}}, id, true));
   json::object event{{"name", *in.name}, {"in_pool", !owner}};
-  if (import_id) event["import_id"] = *import_id;
+  if (import) event["import_id"] = import->id;
   RecordEvent(c, who.tenant_id, id, meta.now, actor, "created", event);
   // An import is audited once, as a whole, not once per row.
-  if (!import_id) {
+  if (!import) {
     identity::RecordAudit(c, who, meta,
                           {"customer.create", "customer", std::to_string(id), {}, view});
   }

@@ -307,15 +307,13 @@ namespace internal {
 
 // Everything a run of an import needs besides the rows: the mapping resolved to fields, the
 // custom fields, the users by login and name, and (dry runs) what earlier batches held.
-struct ImportRun {
+struct ImportRun : ImportContext {
   const ImportKind* kind = nullptr;
-  std::int64_t id = 0;
   bool dry_run = false;
   std::vector<std::string> header;
   std::vector<std::string> field_of;  // per column; "" when not imported
   std::vector<CustomField> fields;
   std::map<std::string, std::int64_t> users;  // login and (unique) name → id
-  CrmSettings settings;
   // Dry runs roll each batch back, so duplicates within the file across batches are found
   // here: a hash of "name:" or "phone:" and the normalised value → the line that had it.
   std::unordered_map<std::uint64_t, std::int64_t> seen;
@@ -349,6 +347,9 @@ Result<ImportRun> CrmService::PrepareImport(Connection& c, const Principal& who,
     run.fields = LoadFields(c, who.tenant_id, std::string(run.kind->custom_entity));
   }
   run.settings = LoadSettings(c, who.tenant_id);
+  for (const char* entity : {"customer", "contact"}) {
+    run.fields_by_entity[entity] = LoadFields(c, who.tenant_id, entity);
+  }
   std::ifstream in(ImportPath(files_dir_, who.tenant_id, id, ".csv"), std::ios::binary);
   if (!in) {
     return Error::Make(ErrorKind::kUnavailable, "storage_unavailable",
@@ -671,7 +672,7 @@ Result<ImportedRow> CrmService::ImportCustomerRow(Connection& c, ImportRun& run,
       out.duplicate = true;
     }
   }
-  auto made = CreateCustomerIn(c, who, body, meta, run.id);
+  auto made = CreateCustomerIn(c, who, body, meta, &run);
   if (!made.ok()) return std::move(made).error();
   std::int64_t customer_id = made->at("id").as_int64();
   out.duplicate = out.duplicate || made->contains("duplicates");
@@ -679,7 +680,7 @@ Result<ImportedRow> CrmService::ImportCustomerRow(Connection& c, ImportRun& run,
   if (!contact.empty()) {
     if (!contact.contains("name")) contact["name"] = made->at("name");
     contact["customer_id"] = customer_id;
-    auto person = CreateContactIn(c, who, contact, meta, run.id);
+    auto person = CreateContactIn(c, who, contact, meta, &run);
     if (!person.ok()) return std::move(person).error();
     out.items.emplace_back("contact", person->at("id").as_int64());
   }
@@ -727,7 +728,7 @@ Result<ImportedRow> CrmService::ImportContactRow(Connection& c, const ImportRun&
   }
   if (!problems.empty()) return RowFailure(std::move(problems));
   if (!custom.empty()) body["custom"] = custom;
-  auto made = CreateContactIn(c, who, body, meta, run.id);
+  auto made = CreateContactIn(c, who, body, meta, &run);
   if (!made.ok()) return std::move(made).error();
   ImportedRow out;
   out.items.emplace_back("contact", made->at("id").as_int64());
@@ -781,7 +782,7 @@ Result<ImportedRow> CrmService::ImportFollowUpRow(Connection& c, const ImportRun
     }
   }
   if (!problems.empty()) return RowFailure(std::move(problems));
-  auto made = CreateFollowUpIn(c, who, body, meta, run.id);
+  auto made = CreateFollowUpIn(c, who, body, meta, &run);
   if (!made.ok()) return std::move(made).error();
   ImportedRow out;
   out.items.emplace_back("follow_up", made->at("id").as_int64());

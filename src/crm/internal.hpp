@@ -1,6 +1,7 @@
 // Shared pieces of the CrmService implementation files. Not a public interface.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -98,9 +99,24 @@ std::vector<CustomField> LoadFields(storage::Connection& c, std::int64_t tenant_
                                     const std::string& entity);
 
 // Applies the body's "custom" object to the stored JSON text `stored`; the JSON text to store.
+// `known`: the entity's fields when the caller has them already (else they are read).
 Result<std::string> CustomFromBody(storage::Connection& c, std::int64_t tenant_id,
                                    const std::string& entity, const json::object& body,
-                                   const std::string& stored, bool creating);
+                                   const std::string& stored, bool creating,
+                                   const std::vector<CustomField>* known = nullptr);
+
+// What the records one import creates share: the import's id, and the tenant's CRM settings
+// and custom fields as read once when the run started, instead of again for every row.
+struct ImportContext {
+  std::int64_t id = 0;
+  CrmSettings settings;
+  std::map<std::string, std::vector<CustomField>> fields_by_entity;  // customer, contact
+
+  const std::vector<CustomField>* FieldsOf(const std::string& entity) const {
+    auto it = fields_by_entity.find(entity);
+    return it == fields_by_entity.end() ? nullptr : &it->second;
+  }
+};
 
 // An SQL expression reading custom field `f` of the record aliased `alias`.
 std::string CustomExpr(storage::Dialect d, const std::string& alias, const CustomField& f);

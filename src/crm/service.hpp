@@ -28,6 +28,7 @@ using identity::RequestMeta;
 using Filters = std::multimap<std::string, std::string>;
 
 namespace internal {
+struct ImportContext;
 struct ImportRun;
 struct ImportBatch;
 struct ImportedRow;
@@ -214,11 +215,12 @@ class CrmService {
  private:
   CrmSettings LoadSettings(storage::Connection& c, std::int64_t tenant_id);
   // The bodies of CreateCustomer and CreateContact inside a caller's transaction; imports
-  // pass their id, which replaces the per-record audit entry with the import's own and
-  // leaves the search index to the import (it indexes a whole batch at once).
+  // pass their context, whose id replaces the per-record audit entry with the import's own and
+  // leaves the search index to the import (it indexes a whole batch at once), and whose
+  // settings and custom fields are used instead of reading them again.
   Result<json::object> CreateCustomerIn(storage::Connection& c, const Principal& who,
                                         const json::object& body, const RequestMeta& meta,
-                                        std::optional<std::int64_t> import_id);
+                                        const internal::ImportContext* import);
   // Writes `rows` (a header first) as the export `format`, audited as `entity`.export.
   Result<ExportFile> RenderExport(const Principal& who, const std::string& entity,
                                   std::vector<std::vector<std::string>> rows,
@@ -252,10 +254,10 @@ class CrmService {
                                                   const std::map<std::string, std::string>& cells);
   Result<json::object> CreateContactIn(storage::Connection& c, const Principal& who,
                                        const json::object& body, const RequestMeta& meta,
-                                       std::optional<std::int64_t> import_id);
+                                       const internal::ImportContext* import);
   Result<json::object> CreateFollowUpIn(storage::Connection& c, const Principal& who,
                                         const json::object& body, const RequestMeta& meta,
-                                        std::optional<std::int64_t> import_id);
+                                        const internal::ImportContext* import);
   json::object CustomerView(const storage::Row& r) const;
   void WriteCustomer(JsonWriter& w, const storage::Row& r) const;
   json::object ContactView(const storage::Row& r) const;

@@ -81,9 +81,9 @@ std::string ResponseHead(const Response& r, unsigned version, bool keep_alive) {
 }
 
 // Writes `r` whole: head and body in one gather write.
-net::awaitable<boost::system::error_code> WriteResponse(beast::tcp_stream& stream, const Response& r,
-                                                        unsigned version, bool keep_alive,
-                                                        bool head) {
+net::awaitable<boost::system::error_code> WriteResponse(beast::tcp_stream& stream,
+                                                        const Response& r, unsigned version,
+                                                        bool keep_alive, bool head) {
   std::string first = ResponseHead(r, version, keep_alive);
   bool with_body = !head && !(r.status < 200 || r.status == 204 || r.status == 304);
   std::array<net::const_buffer, 2> buffers{net::buffer(first),
