@@ -343,12 +343,14 @@ Result<ImportRun> CrmService::PrepareImport(Connection& c, const Principal& who,
   run.kind = FindKind(entity);
   if (!run.kind)
     return Error::Make(ErrorKind::kInternal, "internal", "unknown import entity " + entity);
-  if (!run.kind->custom_entity.empty()) {
-    run.fields = LoadFields(c, who.tenant_id, std::string(run.kind->custom_entity));
-  }
   run.settings = LoadSettings(c, who.tenant_id);
   for (const char* entity : {"customer", "contact"}) {
     run.fields_by_entity[entity] = LoadFields(c, who.tenant_id, entity);
+  }
+  if (!run.kind->custom_entity.empty()) {
+    std::string entity(run.kind->custom_entity);
+    const auto* known = run.FieldsOf(entity);
+    run.fields = known ? *known : LoadFields(c, who.tenant_id, entity);
   }
   std::ifstream in(ImportPath(files_dir_, who.tenant_id, id, ".csv"), std::ios::binary);
   if (!in) {

@@ -47,6 +47,9 @@ struct Shared {
   std::atomic<int> in_flight{0};
 };
 
+// No body, and no length, for 1xx, 204 and 304 (RFC 9110 §8.6).
+bool Bodiless(int status) { return status < 200 || status == 204 || status == 304; }
+
 // The status line and header block of `r`, written directly (one buffer, no per-field
 // allocation); the body follows it in the same write.
 std::string ResponseHead(const Response& r, unsigned version, bool keep_alive) {
@@ -67,9 +70,8 @@ std::string ResponseHead(const Response& r, unsigned version, bool keep_alive) {
     for (char c : v) out += c == '\r' || c == '\n' ? ' ' : c;
     out += "\r\n";
   }
-  // No body, and no length, for 1xx, 204 and 304 (RFC 9110 §8.6); HEAD has the GET's length.
-  bool bodiless = r.status < 200 || r.status == 204 || r.status == 304;
-  if (!bodiless) {
+  // HEAD has the GET's length.
+  if (!Bodiless(r.status)) {
     out += "Content-Length: ";
     out += std::to_string(r.body.size());
     out += "\r\n";
@@ -85,7 +87,7 @@ net::awaitable<boost::system::error_code> WriteResponse(beast::tcp_stream& strea
                                                         const Response& r, unsigned version,
                                                         bool keep_alive, bool head) {
   std::string first = ResponseHead(r, version, keep_alive);
-  bool with_body = !head && !(r.status < 200 || r.status == 204 || r.status == 304);
+  bool with_body = !head && !Bodiless(r.status);
   std::array<net::const_buffer, 2> buffers{net::buffer(first),
                                            with_body ? net::buffer(r.body) : net::const_buffer()};
   auto [ec, n] = co_await net::async_write(stream, buffers, kAwait);
