@@ -1,9 +1,39 @@
 #include "core/json_writer.hpp"
 
+#include <algorithm>
+#include <array>
 #include <cassert>
+#include <cstring>
 #include <charconv>
 
 namespace kelu {
+
+namespace {
+
+// The bytes a JSON string cannot hold as they are: control characters, `"` and `\`.
+constexpr std::array<bool, 256> kMustEscape = [] {
+  std::array<bool, 256> t{};
+  for (int c = 0; c < 0x20; ++c) t[c] = true;
+  t['"'] = true;
+  t['\\'] = true;
+  return t;
+}();
+
+// Whether any of the eight bytes at `p` is below 0x20, `"` or `\`: the classic word tricks
+// (a byte below n sets its top bit in (x - n·0x01…) & ~x & 0x80…, for n <= 0x80).
+bool AnyMustEscape(const char* p) {
+  constexpr std::uint64_t kOnes = 0x0101010101010101ULL, kHigh = 0x8080808080808080ULL;
+  std::uint64_t x;
+  std::memcpy(&x, p, 8);
+  auto below = [&](std::uint64_t v, std::uint64_t n) { return (v - kOnes * n) & ~v & kHigh; };
+  return (below(x, 0x20) | below(x ^ (kOnes * '"'), 1) | below(x ^ (kOnes * '\\'), 1)) != 0;
+}
+
+}  // namespace
+
+void JsonWriter::Grow(std::size_t more) {
+  out_.resize(std::max(out_.size() * 2, len_ + more));
+}
 
 void JsonWriter::BeforeValue() {
   if (after_key_) {
@@ -11,32 +41,38 @@ void JsonWriter::BeforeValue() {
     return;
   }
   if (!has_value_.empty()) {
-    if (has_value_.back()) out_ += ',';
-    has_value_.back() = true;
+    if (has_value_.back()) Put(',');
+    has_value_.back() = 1;
   }
 }
 
 JsonWriter& JsonWriter::Open(char c) {
   BeforeValue();
-  out_ += c;
-  has_value_.push_back(false);
+  Put(c);
+  has_value_.push_back(0);
   return *this;
 }
 
 JsonWriter& JsonWriter::Close(char c) {
   assert(!has_value_.empty() && !after_key_);
   has_value_.pop_back();
-  out_ += c;
+  Put(c);
   return *this;
 }
 
 JsonWriter& JsonWriter::Key(std::string_view name) {
   assert(!has_value_.empty() && !after_key_);
-  if (has_value_.back()) out_ += ',';
-  has_value_.back() = true;
-  out_ += '"';
-  out_ += name;  // a plain name: nothing in it to escape
-  out_ += "\":";
+  // `,"name":` at most: one check for room, then plain copies.
+  if (name.size() + 4 > out_.size() - len_) Grow(name.size() + 4);
+  char* p = out_.data() + len_;
+  if (has_value_.back()) *p++ = ',';
+  has_value_.back() = 1;
+  *p++ = '"';
+  std::memcpy(p, name.data(), name.size());  // a plain name: nothing in it to escape
+  p += name.size();
+  *p++ = '"';
+  *p++ = ':';
+  len_ = static_cast<std::size_t>(p - out_.data());
   after_key_ = true;
   return *this;
 }
@@ -51,69 +87,74 @@ JsonWriter& JsonWriter::Int(std::int64_t v) {
   BeforeValue();
   char buf[24];
   auto end = std::to_chars(buf, buf + sizeof buf, v).ptr;
-  out_.append(buf, end);
+  Put(buf, static_cast<std::size_t>(end - buf));
   return *this;
 }
 
 JsonWriter& JsonWriter::Bool(bool v) {
   BeforeValue();
-  out_ += v ? "true" : "false";
+  Put(v ? std::string_view("true") : std::string_view("false"));
   return *this;
 }
 
 JsonWriter& JsonWriter::Null() {
   BeforeValue();
-  out_ += "null";
+  Put("null", 4);
   return *this;
 }
 
-void JsonWriter::Reserve(std::size_t bytes) { out_.reserve(out_.size() + bytes); }
+void JsonWriter::Reserve(std::size_t bytes) {
+  if (bytes > out_.size() - len_) out_.resize(len_ + bytes);
+}
 
 JsonWriter& JsonWriter::Raw(std::string_view json) {
   BeforeValue();
-  out_ += json;
+  Put(json);
   return *this;
 }
 
 void JsonWriter::Escaped(std::string_view s) {
   static constexpr char kHex[] = "0123456789abcdef";
-  out_ += '"';
+  Put('"');
   std::size_t run = 0;  // start of the bytes not yet copied
   for (std::size_t i = 0; i < s.size(); ++i) {
+    // Eight bytes at a time while none of them needs escaping (most text never does).
+    while (i + 8 <= s.size() && !AnyMustEscape(s.data() + i)) i += 8;
+    if (i == s.size()) break;
     auto c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x20 && c != '"' && c != '\\') continue;
-    out_.append(s.data() + run, i - run);
+    if (!kMustEscape[c]) continue;
+    Put(s.data() + run, i - run);
     run = i + 1;
     switch (c) {
       case '"':
-        out_ += "\\\"";
+        Put("\\\"", 2);
         break;
       case '\\':
-        out_ += "\\\\";
+        Put("\\\\", 2);
         break;
       case '\b':
-        out_ += "\\b";
+        Put("\\b", 2);
         break;
       case '\f':
-        out_ += "\\f";
+        Put("\\f", 2);
         break;
       case '\n':
-        out_ += "\\n";
+        Put("\\n", 2);
         break;
       case '\r':
-        out_ += "\\r";
+        Put("\\r", 2);
         break;
       case '\t':
-        out_ += "\\t";
+        Put("\\t", 2);
         break;
       default: {
         const char u[] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 15]};
-        out_.append(u, sizeof u);
+        Put(u, sizeof u);
       }
     }
   }
-  out_.append(s.data() + run, s.size() - run);
-  out_ += '"';
+  Put(s.data() + run, s.size() - run);
+  Put('"');
 }
 
 }  // namespace kelu

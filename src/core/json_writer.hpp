@@ -12,6 +12,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -20,7 +21,7 @@ namespace kelu {
 
 class JsonWriter {
  public:
-  JsonWriter() { out_.reserve(256); }
+  JsonWriter() { Grow(256); }
 
   JsonWriter& BeginObject() { return Open('{'); }
   JsonWriter& EndObject() { return Close('}'); }
@@ -39,18 +40,35 @@ class JsonWriter {
   // Room for `bytes` more, when the caller knows roughly how much it will write.
   void Reserve(std::size_t bytes);
 
-  const std::string& text() const { return out_; }
-  std::string Take() && { return std::move(out_); }
+  std::string_view text() const { return {out_.data(), len_}; }
+  std::string Take() && {
+    out_.resize(len_);
+    return std::move(out_);
+  }
 
  private:
   JsonWriter& Open(char c);
   JsonWriter& Close(char c);
   void BeforeValue();
   void Escaped(std::string_view s);
+  // Appends without the checks of std::string::append: `out_` is kept longer than the text
+  // (`len_` bytes) and grows by doubling.
+  void Put(const char* p, std::size_t n) {
+    if (n > out_.size() - len_) Grow(n);
+    std::memcpy(out_.data() + len_, p, n);
+    len_ += n;
+  }
+  void Put(std::string_view s) { Put(s.data(), s.size()); }
+  void Put(char c) {
+    if (len_ == out_.size()) Grow(1);
+    out_[len_++] = c;
+  }
+  void Grow(std::size_t more);
 
   std::string out_;
+  std::size_t len_ = 0;
   // Per open container: whether a value was written in it yet (for the commas).
-  std::vector<bool> has_value_;
+  std::vector<unsigned char> has_value_;
   bool after_key_ = false;
 };
 

@@ -1,6 +1,6 @@
-#include <algorithm>
 #include "core/time.hpp"
 
+#include <algorithm>
 #include <date/tz.h>
 
 #include <charconv>
@@ -35,7 +35,20 @@ Zone Zone::Shanghai() {
 }
 
 std::chrono::seconds Zone::OffsetAt(Timestamp t) const {
-  return tz_->get_info(std::chrono::time_point_cast<std::chrono::seconds>(t)).offset;
+  // The span around the last instant asked for, per thread: a list of records formats many
+  // times that fall in the same span (Asia/Shanghai has had one since 1991), and looking the
+  // rules up costs more than the rest of formatting.
+  struct Span {
+    const date::time_zone* tz = nullptr;
+    date::sys_seconds begin, end;
+    std::chrono::seconds offset{0};
+  };
+  thread_local Span last;
+  auto s = std::chrono::floor<std::chrono::seconds>(t);
+  if (last.tz == tz_ && s >= last.begin && s < last.end) return last.offset;
+  auto info = tz_->get_info(s);
+  last = {tz_, info.begin, info.end, info.offset};
+  return info.offset;
 }
 
 Date Zone::LocalDate(Timestamp t) const {

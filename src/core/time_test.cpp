@@ -34,6 +34,23 @@ TEST(Time, FormatsFractionsOffsetsAndUtc) {
   EXPECT_EQ(FormatRfc3339(Timestamp{}, Zone::Shanghai()), "1970-01-01T08:00:00+08:00");
 }
 
+TEST(Time, OffsetsFollowTheZoneAcrossItsChangesWhateverWasAskedBefore) {
+  // Offsets are remembered per span of a zone: alternate spans and zones, and step over a
+  // change by one second each way.
+  auto ny = *Zone::Find("America/New_York");
+  auto shanghai = Zone::Shanghai();
+  auto change = *ParseRfc3339("2026-03-08T07:00:00Z");  // 02:00 EST becomes 03:00 EDT
+  for (int round = 0; round < 2; ++round) {
+    EXPECT_EQ(FormatRfc3339(change - seconds(1), ny), "2026-03-08T01:59:59-05:00");
+    EXPECT_EQ(FormatRfc3339(change, ny), "2026-03-08T03:00:00-04:00");
+    EXPECT_EQ(FormatRfc3339(change, shanghai), "2026-03-08T15:00:00+08:00");
+    EXPECT_EQ(FormatRfc3339(change - seconds(1), ny), "2026-03-08T01:59:59-05:00");
+    EXPECT_EQ(ny.OffsetAt(change + hours(24 * 365)), hours(-5));  // 2027-03-08: EST again
+    EXPECT_EQ(shanghai.OffsetAt(*ParseRfc3339("1988-07-01T00:00:00Z")), hours(9));  // DST then
+    EXPECT_EQ(shanghai.OffsetAt(change), hours(8));
+  }
+}
+
 TEST(Time, RejectsMalformedTimestamps) {
   for (const char* bad : {"", "2026-11-24", "2026-11-24T09:00:00", "2026-13-01T00:00:00Z",
                           "2026-02-30T00:00:00Z", "2026-11-24T24:00:00Z", "2026-11-24T09:00:00+8",

@@ -432,17 +432,22 @@ Result<std::string> CrmService::ListCustomersJson(const Principal& who, const Fi
     }
     params.push_back(V(page.limit));
     const char* dir = sort->desc ? "DESC" : "ASC";
-    auto rows = c.Query(fmt::format("SELECT {} FROM customers cu WHERE {} ORDER BY {} {}, "
-                                    "cu.customer_id {} LIMIT ?",
-                                    kCustomerColumns, where, sort->expr, dir, dir),
-                        params);
     JsonWriter w;
-    w.Reserve(rows.rows.size() * 640);  // a customer is about 500 bytes of JSON
+    w.Reserve(static_cast<std::size_t>(page.limit) * 640);  // a customer is ~500 bytes of JSON
     w.BeginObject().Key("items").BeginArray();
-    for (const auto& r : rows.rows) WriteCustomer(w, r);
+    int count = 0;
+    std::int64_t last_id = 0;
+    c.ForEach(fmt::format("SELECT {} FROM customers cu WHERE {} ORDER BY {} {}, "
+                          "cu.customer_id {} LIMIT ?",
+                          kCustomerColumns, where, sort->expr, dir, dir),
+              params, [&](const Row& r) {
+                WriteCustomer(w, r);
+                ++count;
+                last_id = r.integer(kCId);
+              });
     w.EndArray().Key("next_cursor");
-    if (static_cast<int>(rows.rows.size()) >= page.limit) {
-      w.String(std::to_string(rows.rows.back().integer(kCId)));
+    if (count >= page.limit) {
+      w.String(std::to_string(last_id));
     } else {
       w.Null();
     }

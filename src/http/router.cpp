@@ -36,7 +36,11 @@ Route& Router::Add(std::string method, std::string pattern, Access access, Route
   route->access = access;
   route->doc = std::move(doc);
   route->handler = std::move(handler);
-  for (auto s : Split(route->pattern)) route->segments.emplace_back(s);
+  for (auto s : Split(route->pattern)) {
+    route->segments.emplace_back(s);
+    route->parameter.push_back(s.size() > 2 && s.front() == '{' && s.back() == '}');
+  }
+  by_length_[route->segments.size()].push_back(route.get());
   routes_.push_back(std::move(route));
   return *routes_.back();
 }
@@ -45,33 +49,39 @@ Match Router::Find(std::string_view method, std::string_view path) const {
   Match m;
   if (path.empty() || path.front() != '/') return m;
   auto parts = Split(path);
-  for (const auto& r : routes_) {
-    if (r->segments.size() != parts.size()) continue;
-    std::map<std::string, std::string> params;
+  auto candidates = by_length_.find(parts.size());
+  if (candidates == by_length_.end()) return m;
+  std::size_t best_params = 0;
+  for (const Route* r : candidates->second) {
     bool ok = true;
+    std::size_t params = 0;
     for (std::size_t i = 0; i < parts.size() && ok; ++i) {
-      const std::string& seg = r->segments[i];
-      if (seg.size() > 2 && seg.front() == '{' && seg.back() == '}') {
-        if (parts[i].empty())
-          ok = false;
-        else
-          params.emplace(seg.substr(1, seg.size() - 2), std::string(parts[i]));
+      if (r->parameter[i]) {
+        ok = !parts[i].empty();
+        ++params;
       } else {
-        ok = seg == parts[i];
+        ok = r->segments[i] == parts[i];
       }
     }
     if (!ok) continue;
     // Literal segments win over parameters: prefer the route with fewer parameters.
     if (r->method == method || (method == "HEAD" && r->method == "GET")) {
-      if (!m.route || params.size() < m.params.size()) {
-        m.route = r.get();
-        m.params = std::move(params);
+      if (!m.route || params < best_params) {
+        m.route = r;
+        best_params = params;
       }
     } else if (std::find(m.allowed.begin(), m.allowed.end(), r->method) == m.allowed.end()) {
       m.allowed.push_back(r->method);
     }
   }
-  if (m.route) m.allowed.clear();
+  if (m.route) {
+    m.allowed.clear();
+    for (std::size_t i = 0; i < parts.size(); ++i) {
+      if (!m.route->parameter[i]) continue;
+      const std::string& seg = m.route->segments[i];
+      m.params.emplace(seg.substr(1, seg.size() - 2), std::string(parts[i]));
+    }
+  }
   std::sort(m.allowed.begin(), m.allowed.end());
   return m;
 }

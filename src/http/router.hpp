@@ -52,6 +52,7 @@ struct Route {
   // (Request::body_file) instead of being held in memory.
   std::function<std::string()> spool_to;
   std::vector<std::string> segments;    // pattern split on '/'
+  std::vector<bool> parameter;          // per segment: a {parameter} (else a literal)
 };
 
 struct Match {
@@ -69,6 +70,9 @@ class Router {
 
  private:
   std::vector<std::unique_ptr<Route>> routes_;
+  // The routes by their number of segments, in the order added: a path is compared only with
+  // the patterns of its length.
+  std::map<std::size_t, std::vector<const Route*>> by_length_;
 };
 
 }  // namespace kelu::http

@@ -60,6 +60,8 @@ class Row {
   std::optional<std::string> opt_text(std::size_t i) const;
   const Value& value(std::size_t i) const { return values_.at(i); }
   const std::vector<Value>& values() const { return values_; }
+  // Gives the values back, for a driver that refills them for the next row.
+  std::vector<Value> Release() && { return std::move(values_); }
 
  private:
   std::vector<Value> values_;
@@ -114,8 +116,8 @@ class Connection {
   virtual void ReserveIds(int /*n*/) {}
   virtual Dialect dialect() const = 0;
 
-  // Calls `f` for each row of a query without holding them all (SQLite streams; the default
-  // reads them all first).
+  // Calls `f` for each row of a query without holding them all (SQLite streams, refilling one
+  // row's storage; the default reads them all first). A row is valid only during its call.
   virtual void ForEach(std::string_view sql, const Params& params,
                        const std::function<void(const Row&)>& f);
   // Appends rows to `table`: `produce` is called once and hands each row (its values in

@@ -66,16 +66,16 @@ class SqliteConnection final : public Connection {
                const std::function<void(const Row&)>& f) override {
     sqlite3_stmt* stmt = Prepare(sql, params);
     int cols = sqlite3_column_count(stmt);
-    ResultSet rs;  // one row at a time
-    for (int i = 0; i < cols; ++i) rs.columns.emplace_back(sqlite3_column_name(stmt, i));
+    std::vector<Value> values;  // one row's storage, refilled: its strings keep their capacity
     try {
       for (;;) {
         int rc = sqlite3_step(stmt);
         if (rc == SQLITE_DONE) break;
         if (rc != SQLITE_ROW) Fail(rc, stmt);
-        rs.rows.clear();
-        rs.rows.emplace_back(ReadRow(stmt, cols));
-        f(rs.rows.front());
+        FillRow(stmt, cols, values);
+        Row row(std::move(values));
+        f(row);
+        values = std::move(row).Release();
       }
     } catch (...) {
       sqlite3_reset(stmt);
@@ -132,25 +132,37 @@ class SqliteConnection final : public Connection {
  private:
   static std::vector<Value> ReadRow(sqlite3_stmt* stmt, int cols) {
     std::vector<Value> values;
-    values.reserve(cols);
+    FillRow(stmt, cols, values);
+    return values;
+  }
+
+  // Reads the current row into `values`, reusing what it holds (a text column read into a
+  // string that is already there allocates only when it is longer).
+  static void FillRow(sqlite3_stmt* stmt, int cols, std::vector<Value>& values) {
+    values.resize(cols);
     for (int i = 0; i < cols; ++i) {
+      Value& v = values[i];
       switch (sqlite3_column_type(stmt, i)) {
         case SQLITE_INTEGER:
-          values.emplace_back(static_cast<std::int64_t>(sqlite3_column_int64(stmt, i)));
+          v = static_cast<std::int64_t>(sqlite3_column_int64(stmt, i));
           break;
         case SQLITE_FLOAT:
-          values.emplace_back(sqlite3_column_double(stmt, i));
+          v = sqlite3_column_double(stmt, i);
           break;
         case SQLITE_NULL:
-          values.emplace_back(Null{});
+          v = Null{};
           break;
         default: {
           auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt, i));
-          values.emplace_back(std::string(p ? p : "", sqlite3_column_bytes(stmt, i)));
+          std::size_t n = static_cast<std::size_t>(sqlite3_column_bytes(stmt, i));
+          if (auto* s = std::get_if<std::string>(&v)) {
+            s->assign(p ? p : "", n);
+          } else {
+            v.emplace<std::string>(p ? p : "", n);
+          }
         }
       }
     }
-    return values;
   }
 
   static constexpr std::int64_t kIdBlock = 64;
