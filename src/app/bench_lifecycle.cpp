@@ -39,7 +39,7 @@ int main(int argc, char** argv) {
   // terminated as the lifecycle would have left them, so the measured day is an ordinary one.
   Date today = zone.LocalDate(start);
   std::mt19937 rng(42);
-  db->Write([&](storage::Connection& c) -> Status {
+  db->Write([&](storage::Connection& c) {
     std::int64_t base = c.NextId() + 1000000;
     c.CopyIn(
         "tenants",
@@ -68,7 +68,6 @@ int main(int argc, char** argv) {
                  fmt::format("boss@t{}.example", i), ToMicros(start), ToMicros(start)}));
           }
         });
-    return OkStatus();
   });
   Config config;
   config.files.dir = "/tmp/kelu-bench-lifecycle-files";

@@ -126,7 +126,7 @@ int main(int argc, char** argv) {
   auto customer = crm.CreateCustomer(boss, json::object{{"name", "压测客户"}}, meta);
   if (!customer.ok()) return Fail(customer.error());
   std::int64_t customer_id = customer->at("id").as_int64();
-  db->Write([&](storage::Connection& c) -> Status {
+  db->Write([&](storage::Connection& c) {
     c.Exec(
         "INSERT INTO sms_signatures (tenant_id, signature, status, requested_at, requested_by, "
         "decided_at, decided_by) VALUES (?, '客录', 'approved', ?, ?, ?, 1)",
@@ -145,19 +145,17 @@ int main(int argc, char** argv) {
                                ToMicros(start), ToMicros(start)}));
           }
         });
-    return OkStatus();
   });
 
   // Baseline: the same number of message rows stored with plain INSERTs in one transaction.
-  db->Write([&](storage::Connection& c) -> Status {
+  db->Write([&](storage::Connection& c) {
     c.ExecScript(
         "CREATE TABLE bench_messages (tenant_id BIGINT NOT NULL, message_id BIGINT NOT NULL, "
         "phone TEXT NOT NULL, content TEXT NOT NULL, status TEXT NOT NULL, PRIMARY KEY "
         "(tenant_id, message_id))");
-    return OkStatus();
   });
   auto t0 = std::chrono::steady_clock::now();
-  db->Write([&](storage::Connection& c) -> Status {
+  db->Write([&](storage::Connection& c) {
     for (int i = 0; i < recipients; ++i) {
       c.Exec(
           "INSERT INTO bench_messages (tenant_id, message_id, phone, content, status) VALUES (?, "
@@ -166,7 +164,6 @@ int main(int argc, char** argv) {
            storage::V(fmt::format("139{:08d}", i)),
            storage::V(fmt::format("【客录】联系人{}您好，您的订单已发货。", i))});
     }
-    return OkStatus();
   });
   double baseline = Since(t0);
 

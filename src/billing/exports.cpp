@@ -219,10 +219,9 @@ std::vector<std::pair<std::int64_t, std::int64_t>> BillingService::UnfinishedExp
 
 Status BillingService::RunExport(std::int64_t tenant_id, std::int64_t export_id) {
   namespace fs = std::filesystem;
-  db_.Write([&](Connection& c) -> Status {
+  db_.Write([&](Connection& c) {
     c.Exec("UPDATE data_exports SET status = 'running' WHERE tenant_id = ? AND export_id = ?",
            {V(tenant_id), V(export_id)});
-    return OkStatus();
   });
   fs::path dir = fs::path(files_dir_) / "exports" / std::to_string(tenant_id);
   std::error_code ec;
@@ -231,12 +230,11 @@ Status BillingService::RunExport(std::int64_t tenant_id, std::int64_t export_id)
   fs::path part = dir / fmt::format("{}.zip.part", export_id);
   auto fail = [&](const std::string& why) -> Status {
     fs::remove(part, ec);
-    db_.Write([&](Connection& c) -> Status {
+    db_.Write([&](Connection& c) {
       c.Exec(
           "UPDATE data_exports SET status = 'failed', error = ? WHERE tenant_id = ? AND "
           "export_id = ?",
           {V(why), V(tenant_id), V(export_id)});
-      return OkStatus();
     });
     return Error::Make(ErrorKind::kInternal, "export_failed", why);
   };

@@ -162,12 +162,11 @@ Status BillingService::RunLifecycle(Timestamp now) {
   for (const auto& e : expired) {
     std::error_code ec;
     std::filesystem::remove(e.text(2), ec);
-    db_.Write([&](Connection& c) -> Status {
+    db_.Write([&](Connection& c) {
       c.Exec(
           "UPDATE data_exports SET status = 'expired', file_path = NULL WHERE tenant_id = ? "
           "AND export_id = ?",
           {V(e.integer(0)), V(e.integer(1))});
-      return OkStatus();
     });
   }
   auto rows = db_.Read([&](Connection& c) {

@@ -115,46 +115,73 @@ JsonWriter& JsonWriter::Raw(std::string_view json) {
 
 void JsonWriter::Escaped(std::string_view s) {
   static constexpr char kHex[] = "0123456789abcdef";
+  static constexpr std::size_t kPiece = 4096;  // text is written in pieces of at most this
   Put('"');
-  std::size_t run = 0;  // start of the bytes not yet copied
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    // Eight bytes at a time while none of them needs escaping (most text never does).
-    while (i + 8 <= s.size() && !AnyMustEscape(s.data() + i)) i += 8;
-    if (i == s.size()) break;
-    auto c = static_cast<unsigned char>(s[i]);
-    if (!kMustEscape[c]) continue;
-    Put(s.data() + run, i - run);
-    run = i + 1;
-    switch (c) {
-      case '"':
-        Put("\\\"", 2);
-        break;
-      case '\\':
-        Put("\\\\", 2);
-        break;
-      case '\b':
-        Put("\\b", 2);
-        break;
-      case '\f':
-        Put("\\f", 2);
-        break;
-      case '\n':
-        Put("\\n", 2);
-        break;
-      case '\r':
-        Put("\\r", 2);
-        break;
-      case '\t':
-        Put("\\t", 2);
-        break;
-      default: {
-        const char u[] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 15]};
-        Put(u, sizeof u);
+  for (std::size_t from = 0; from < s.size(); from += kPiece) {
+    std::size_t end = std::min(s.size(), from + kPiece);
+    // Room for the worst case, every byte as \u00XX; then plain stores with no more checks.
+    std::size_t room = (end - from) * 6;
+    if (room > out_.size() - len_) Grow(room);
+    char* p = out_.data() + len_;
+    std::size_t i = from;
+    while (i < end) {
+      // Eight bytes at a time while none of them needs escaping (most text never does).
+      if (i + 8 <= end && !AnyMustEscape(s.data() + i)) {
+        std::memcpy(p, s.data() + i, 8);
+        p += 8;
+        i += 8;
+        continue;
+      }
+      auto c = static_cast<unsigned char>(s[i++]);
+      if (!kMustEscape[c]) {
+        *p++ = static_cast<char>(c);
+        continue;
+      }
+      *p++ = '\\';
+      switch (c) {
+        case '"':
+        case '\\':
+          *p++ = static_cast<char>(c);
+          break;
+        case '\b':
+          *p++ = 'b';
+          break;
+        case '\f':
+          *p++ = 'f';
+          break;
+        case '\n':
+          *p++ = 'n';
+          break;
+        case '\r':
+          *p++ = 'r';
+          break;
+        case '\t':
+          *p++ = 't';
+          break;
+        default:
+          *p++ = 'u';
+          *p++ = '0';
+          *p++ = '0';
+          *p++ = kHex[c >> 4];
+          *p++ = kHex[c & 15];
       }
     }
+    len_ = static_cast<std::size_t>(p - out_.data());
   }
-  Put(s.data() + run, s.size() - run);
   Put('"');
+}
+
+JsonWriter& JsonWriter::Unescaped(std::string_view s) {
+  assert(std::none_of(s.begin(), s.end(),
+                      [](char c) { return kMustEscape[static_cast<unsigned char>(c)]; }));
+  BeforeValue();
+  if (s.size() + 2 > out_.size() - len_) Grow(s.size() + 2);
+  char* p = out_.data() + len_;
+  *p++ = '"';
+  std::memcpy(p, s.data(), s.size());
+  p[s.size()] = '"';
+  len_ += s.size() + 2;
+  return *this;
 }
 
 }  // namespace kelu

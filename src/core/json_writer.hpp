@@ -31,6 +31,8 @@ class JsonWriter {
   // without escaping.
   JsonWriter& Key(std::string_view name);
   JsonWriter& String(std::string_view s);
+  // A string known to hold nothing JSON escapes (a timestamp, digits), written as it is.
+  JsonWriter& Unescaped(std::string_view s);
   JsonWriter& Int(std::int64_t v);
   JsonWriter& Bool(bool v);
   JsonWriter& Null();

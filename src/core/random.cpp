@@ -2,7 +2,12 @@
 
 #include <sodium.h>
 
+#include <pthread.h>
+
+#include <atomic>
+#include <cstdint>
 #include <fstream>
+#include <mutex>
 #include <vector>
 
 namespace kelu {
@@ -16,6 +21,52 @@ std::string RandomToken(std::size_t bytes) {
   sodium_bin2base64(out.data(), out.size(), raw.data(), raw.size(),
                     sodium_base64_VARIANT_URLSAFE_NO_PADDING);
   out.resize(std::char_traits<char>::length(out.c_str()));
+  return out;
+}
+
+namespace {
+
+// Bumped in a child after fork(), so a child never repeats its parent's sequence.
+std::atomic<std::uint64_t> fork_generation{0};
+
+// xoshiro256** (Blackman and Vigna): fast, 256 bits of state; not cryptographic.
+struct Xoshiro {
+  std::uint64_t s[4];
+  std::uint64_t generation = ~std::uint64_t{0};
+  static std::uint64_t Rotl(std::uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+  std::uint64_t Next() {
+    std::uint64_t result = Rotl(s[1] * 5, 7) * 9;
+    std::uint64_t t = s[1] << 17;
+    s[2] ^= s[0];
+    s[3] ^= s[1];
+    s[1] ^= s[2];
+    s[0] ^= s[3];
+    s[2] ^= t;
+    s[3] = Rotl(s[3], 45);
+    return result;
+  }
+};
+
+}  // namespace
+
+std::string UniqueId() {
+  static std::once_flag at_fork;
+  std::call_once(at_fork, [] {
+    pthread_atfork(nullptr, nullptr, [] { fork_generation.fetch_add(1); });
+  });
+  thread_local Xoshiro gen;
+  if (std::uint64_t g = fork_generation.load(std::memory_order_relaxed); gen.generation != g) {
+    do {
+      randombytes_buf(gen.s, sizeof gen.s);
+    } while ((gen.s[0] | gen.s[1] | gen.s[2] | gen.s[3]) == 0);  // all zero never moves
+    gen.generation = g;
+  }
+  static constexpr char kAlphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  std::uint64_t a = gen.Next(), b = gen.Next();
+  std::string out(16, '\0');
+  for (int i = 0; i < 10; ++i) out[i] = kAlphabet[(a >> (6 * i)) & 63];      // 60 bits of a
+  for (int i = 0; i < 6; ++i) out[10 + i] = kAlphabet[(b >> (6 * i)) & 63];  // 36 bits of b
   return out;
 }
 

@@ -9,6 +9,10 @@ namespace kelu {
 
 // `bytes` random bytes as unpadded base64url text.
 std::string RandomToken(std::size_t bytes = 32);
+// A 16-character base64url identifier, unique in practice (96 random bits), for what needs
+// to be told apart but not kept secret: request ids. Drawn from a per-thread generator seeded
+// from the system, so it costs no system call; never use it for a token or a password.
+std::string UniqueId();
 // A random password that satisfies every password policy (upper, lower, digit, symbol).
 std::string RandomPassword(std::size_t length = 16);
 // Lowercase hex SHA-256 of `data`.

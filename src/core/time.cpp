@@ -5,6 +5,7 @@
 
 #include <charconv>
 #include <cstdio>
+#include <cstring>
 
 namespace kelu {
 namespace {
@@ -76,7 +77,7 @@ char* Digits(char* end, long long value, int width) {
 
 // Written digit by digit: list answers format several times per row, and snprintf was a tenth of
 // a list request's time.
-std::string FormatRfc3339(Timestamp t, const Zone& zone) {
+std::size_t FormatRfc3339(Timestamp t, const Zone& zone, char* out) {
   auto offset = zone.OffsetAt(t);
   auto local = t + offset;
   auto day = std::chrono::floor<std::chrono::days>(local);
@@ -84,7 +85,8 @@ std::string FormatRfc3339(Timestamp t, const Zone& zone) {
   std::chrono::hh_mm_ss<Microseconds> tod{local - day};
   int year = int(d.year());
   year = std::clamp(year, 0, 9999);  // RFC 3339 has four digits
-  char buf[40] = "0000-00-00T00:00:00";
+  char* buf = out;
+  std::memcpy(buf, "0000-00-00T00:00:00", 19);
   Digits(buf + 4, year, 4);
   Digits(buf + 7, unsigned(d.month()), 2);
   Digits(buf + 10, unsigned(d.day()), 2);
@@ -111,9 +113,13 @@ std::string FormatRfc3339(Timestamp t, const Zone& zone) {
     *p++ = ':';
     p = Digits(p + 2, mins % 60, 2) + 2;
   }
-  return std::string(buf, p);
+  return static_cast<std::size_t>(p - buf);
 }
 
+std::string FormatRfc3339(Timestamp t, const Zone& zone) {
+  char buf[kRfc3339Max];
+  return std::string(buf, FormatRfc3339(t, zone, buf));
+}
 
 std::optional<Timestamp> ParseRfc3339(std::string_view s) {
   // YYYY-MM-DDTHH:MM:SS[.frac](Z|±HH:MM)

@@ -47,6 +47,10 @@ class Zone {
 
 // "2026-11-24T09:00:00+08:00" (fractions of a second only when not zero).
 std::string FormatRfc3339(Timestamp t, const Zone& zone);
+// The same text written into `out`, which has room for kRfc3339Max characters; answers its
+// length (for writers that format many, without a string each).
+inline constexpr std::size_t kRfc3339Max = 40;
+std::size_t FormatRfc3339(Timestamp t, const Zone& zone, char* out);
 // Accepts RFC 3339 with "Z" or a numeric offset; nullopt when malformed.
 std::optional<Timestamp> ParseRfc3339(std::string_view text);
 // "2026-11-24".

@@ -59,9 +59,9 @@ std::optional<Row> FindCustomer(Connection& c, const Visibility& v, std::int64_t
   storage::Params params{V(v.tenant_id), V(id)};
   std::string cond = OwnerCondition(v, "cu", params);
   if (pool_readable) cond = "(" + cond + " OR cu.owner_id IS NULL)";
-  return c.QueryOne(fmt::format("SELECT {} FROM customers cu WHERE cu.tenant_id = ? AND "
+  return c.QueryOne(fmt::format("SELECT {} FROM {} WHERE cu.tenant_id = ? AND "
                                 "cu.customer_id = ? AND cu.deleted_at IS NULL AND {}",
-                                kCustomerColumns, cond),
+                                kCustomerColumns, kCustomerFrom, cond),
                     params);
 }
 

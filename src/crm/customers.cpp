@@ -236,19 +236,24 @@ void JsonColumn(JsonWriter& w, const Row& r, std::size_t i, char open, char clos
 }  // namespace
 
 void CrmService::WriteCustomer(JsonWriter& w, const Row& r) const {
-  auto text = [&](const char* key, std::size_t i) {
+  auto text = [&](std::string_view key, std::size_t i) {
     w.Key(key);
     TextOf(w, r, i);
   };
-  auto opt_int = [&](const char* key, std::size_t i) {
+  auto opt_int = [&](std::string_view key, std::size_t i) {
     w.Key(key);
     r.is_null(i) ? w.Null() : w.Int(r.integer(i));
   };
-  auto time = [&](const char* key, std::size_t i) {
+  auto time = [&](std::string_view key, std::size_t i) {
     w.Key(key);
-    r.is_null(i) ? w.Null() : w.String(Format(r.integer(i)));
+    if (r.is_null(i)) {
+      w.Null();
+    } else {
+      char buf[kRfc3339Max];
+      w.Unescaped({buf, FormatRfc3339(FromMicros(r.integer(i)), identity_.zone(), buf)});
+    }
   };
-  auto json = [&](const char* key, std::size_t i, char open, char close) {
+  auto json = [&](std::string_view key, std::size_t i, char open, char close) {
     w.Key(key);
     JsonColumn(w, r, i, open, close);
   };
@@ -437,9 +442,8 @@ Result<std::string> CrmService::ListCustomersJson(const Principal& who, const Fi
     w.BeginObject().Key("items").BeginArray();
     int count = 0;
     std::int64_t last_id = 0;
-    c.ForEach(fmt::format("SELECT {} FROM customers cu WHERE {} ORDER BY {} {}, "
-                          "cu.customer_id {} LIMIT ?",
-                          kCustomerColumns, where, sort->expr, dir, dir),
+    c.ForEach(fmt::format("SELECT {} FROM {} WHERE {} ORDER BY {} {}, cu.customer_id {} LIMIT ?",
+                          kCustomerColumns, kCustomerFrom, where, sort->expr, dir, dir),
               params, [&](const Row& r) {
                 WriteCustomer(w, r);
                 ++count;

@@ -27,14 +27,16 @@ Visibility VisibilityOf(storage::Connection& c, identity::IdentityService& ids,
 // are appended to `params`.
 std::string OwnerCondition(const Visibility& v, const std::string& alias, storage::Params& params);
 
+// A customer as the views read it: SELECT kCustomerColumns FROM kCustomerFrom WHERE … (the
+// customer is `cu`, its owner `ou`, joined rather than looked up per row by a subquery).
 inline constexpr const char* kCustomerColumns =
     "cu.customer_id, cu.kind, cu.name, cu.short_name, cu.industry, cu.source, cu.level, "
     "cu.status, cu.province, cu.city, cu.address, cu.phones, cu.website, cu.tags, cu.owner_id, "
     "cu.department_id, cu.pool_id, cu.last_follow_up_at, cu.next_follow_up_at, cu.notes, "
     "cu.created_by, cu.created_at, cu.updated_by, cu.updated_at, cu.owned_since, "
-    "cu.last_owner_id, cu.returned_at, "
-    "(SELECT name FROM users u WHERE u.tenant_id = cu.tenant_id AND u.user_id = cu.owner_id), "
-    "cu.custom";
+    "cu.last_owner_id, cu.returned_at, ou.name, cu.custom";
+inline constexpr const char* kCustomerFrom =
+    "customers cu LEFT JOIN users ou ON ou.tenant_id = cu.tenant_id AND ou.user_id = cu.owner_id";
 enum CustomerCol {
   kCId,
   kCKind,

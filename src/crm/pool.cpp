@@ -109,10 +109,10 @@ Result<json::object> CrmService::PoolCustomers(const Principal& who, std::int64_
       return Error::NotFound("pool");
     }
     auto rows =
-        c.Query(fmt::format("SELECT {} FROM customers cu WHERE cu.tenant_id = ? AND "
+        c.Query(fmt::format("SELECT {} FROM {} WHERE cu.tenant_id = ? AND "
                             "cu.pool_id = ? AND cu.owner_id IS NULL AND cu.deleted_at IS "
                             "NULL AND cu.customer_id < ? ORDER BY cu.customer_id DESC LIMIT ?",
-                            kCustomerColumns),
+                            kCustomerColumns, kCustomerFrom),
                 {V(who.tenant_id), V(pool_id), V(CursorBefore(page)), V(page.limit)});
     return PageOfRows(rows, page, [this](const Row& r) { return CustomerView(r); });
   });
@@ -368,10 +368,10 @@ Status CrmService::RunPoolJob(Timestamp now) {
       auto owned = c.Query(fmt::format("SELECT {}, cu.return_warned_at, (SELECT max(o.closed_at) "
                                        "FROM opportunities o WHERE o.tenant_id = cu.tenant_id AND "
                                        "o.customer_id = cu.customer_id AND o.status = 'won' AND "
-                                       "o.deleted_at IS NULL) FROM customers cu WHERE "
+                                       "o.deleted_at IS NULL) FROM {} WHERE "
                                        "cu.tenant_id = ? AND cu.owner_id IS NOT NULL AND "
                                        "cu.deleted_at IS NULL",
-                                       kCustomerColumns),
+                                       kCustomerColumns, kCustomerFrom),
                            {V(tenant_id)});
       std::size_t warned_col = kCCustom + 1;
       for (const auto& r : owned.rows) {

@@ -34,7 +34,7 @@ std::string NewRequestId(const Request& r) {
     }
     if (clean) return std::string(*h);
   }
-  return RandomToken(12);
+  return UniqueId();
 }
 
 void SecurityHeaders(Response& r, bool secure) {
@@ -219,7 +219,7 @@ Response Api::ErrorResponse(int status, std::string code, std::string message) c
   ErrorKind kind = status == 413 ? ErrorKind::kTooLarge : ErrorKind::kBadRequest;
   Response r = ErrorToResponse(Error::Make(kind, std::move(code), std::move(message)));
   r.status = status;
-  r.set_header("X-Request-Id", RandomToken(12));
+  r.set_header("X-Request-Id", UniqueId());
   SecurityHeaders(r, false);
   return r;
 }

@@ -95,7 +95,7 @@ Handler Idempotent(storage::Database& db, Handler handler, bool required) {
         break;
     }
     Response response = handler(ctx);
-    db.Write([&](Connection& c) -> Status {
+    db.Write([&](Connection& c) {
       if (response.status >= 500) {
         c.Exec("DELETE FROM idempotency_keys WHERE scope = ? AND key = ?", {V(scope), V(k)});
       } else {
@@ -103,7 +103,6 @@ Handler Idempotent(storage::Database& db, Handler handler, bool required) {
             "UPDATE idempotency_keys SET status_code = ?, response = ? WHERE scope = ? AND key = ?",
             {V(response.status), V(response.body), V(scope), V(k)});
       }
-      return OkStatus();
     });
     return response;
   };

@@ -308,7 +308,7 @@ int IntegrationService::DeliverDue() {
         error = fmt::format("answered {}", code);
       }
     }
-    db_.Write([&](Connection& c) -> Status {
+    db_.Write([&](Connection& c) {
       if (error.empty()) {
         c.Exec(
             "UPDATE webhook_deliveries SET status = 'sent', sent_at = ?, last_status = ?, "
@@ -323,7 +323,6 @@ int IntegrationService::DeliverDue() {
             {V(give_up ? "failed" : "queued"), V(ToMicros(clock_.now()) + backoff),
              V(static_cast<std::int64_t>(code)), V(error), V(tenant_id), V(id)});
       }
-      return OkStatus();
     });
     if (error.empty()) {
       ++delivered;

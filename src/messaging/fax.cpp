@@ -190,7 +190,7 @@ int FaxService::DispatchDue() {
     };
     std::optional<Claimed> claimed;
     bool cancelled = false;
-    db_.Write([&](Connection& c) -> Status {
+    db_.Write([&](Connection& c) {
       // One at a time: a fax is large and slow.
       constexpr const char* kClaim =
           "SELECT f.tenant_id, f.fax_id, f.number, f.filename, f.pages, f.points, f.attempts, "
@@ -199,7 +199,7 @@ int FaxService::DispatchDue() {
       auto row = c.QueryOne(fmt::format(kClaim, "AND f.lease_until < ?"),
                             {V("sending"), V(INT64_MAX), V(ToMicros(now))});
       if (!row) row = c.QueryOne(fmt::format(kClaim, ""), {V("queued"), V(ToMicros(now))});
-      if (!row) return OkStatus();
+      if (!row) return;
       std::int64_t tenant_id = row->integer(0), id = row->integer(1);
       if (row->text(8) != "active") {
         c.Exec(
@@ -209,7 +209,7 @@ int FaxService::DispatchDue() {
         billing_.SettleHeld(c, tenant_id, FaxReference(id), 0, row->integer(5), now);
         ++handled;
         cancelled = true;
-        return OkStatus();
+        return;
       }
       c.Exec(
           "UPDATE fax_jobs SET status = 'sending', lease_until = ?, attempts = attempts + 1 WHERE "
@@ -227,7 +227,6 @@ int FaxService::DispatchDue() {
                static_cast<int>(row->integer(4))};
       m.sha256 = row->text(7);
       claimed = std::move(m);
-      return OkStatus();
     });
     if (cancelled) continue;
     if (!claimed) return handled;
@@ -241,7 +240,7 @@ int FaxService::DispatchDue() {
       m.answer = gateway_.Send(m.fax);
     }
     Timestamp done = clock_.now();
-    db_.Write([&](Connection& c) -> Status {
+    db_.Write([&](Connection& c) {
       using Outcome = GatewayAnswer::Outcome;
       const GatewayAnswer& a = m.answer;
       std::string detail = a.code + (a.detail.empty() ? "" : ": " + a.detail);
@@ -270,7 +269,6 @@ int FaxService::DispatchDue() {
             {V(ToMicros(done) + backoff), V(detail), V(m.tenant_id), V(m.fax_id)});
         spdlog::info("fax {} not sent (attempt {}): {}", m.fax.id, m.attempts, detail);
       }
-      return OkStatus();
     });
     ++handled;
   }

@@ -863,7 +863,7 @@ int MessagingService::DispatchDue() {
   for (;;) {
     Timestamp now = clock_.now();
     std::vector<Claimed> claimed;
-    db_.Write([&](Connection& c) -> Status {
+    db_.Write([&](Connection& c) {
       // Messages whose sender stopped mid-way (lease over) first, then those due, oldest first;
       // two queries, so each walks the (status, next_attempt_at) index without sorting.
       constexpr const char* kClaim =
@@ -907,12 +907,11 @@ int MessagingService::DispatchDue() {
         billing_.SettleHeld(c, key.first, BatchReference(key.second), 0, amounts.second, now);
       }
       handled += static_cast<int>(rows.rows.size() - claimed.size());
-      return OkStatus();
     });
     if (claimed.empty()) return handled;
     for (auto& m : claimed) m.answer = gateway_.Send(m.sms);
     Timestamp done = clock_.now();
-    db_.Write([&](Connection& c) -> Status {
+    db_.Write([&](Connection& c) {
       Settlements settle;
       for (const auto& m : claimed) {
         using Outcome = GatewayAnswer::Outcome;
@@ -951,7 +950,6 @@ int MessagingService::DispatchDue() {
         billing_.SettleHeld(c, key.first, BatchReference(key.second), amounts.first, amounts.second,
                             done);
       }
-      return OkStatus();
     });
     handled += static_cast<int>(claimed.size());
   }

@@ -167,7 +167,7 @@ int Outbox::DeliverDue() {
     std::int64_t attempts = r.integer(7) + 1;
     Timestamp at = clock_.now();
     auto result = mailer_.Send(mail, fmt::format("kelu-{}", id), at);
-    db_.Write([&](Connection& c) -> Status {
+    db_.Write([&](Connection& c) {
       if (result.ok()) {
         c.Exec(
             "UPDATE outbox SET status = 'sent', sent_at = ?, evidence = ?, lease_until = NULL "
@@ -193,7 +193,6 @@ int Outbox::DeliverDue() {
             {V(give_up ? "failed" : "queued"), V(ToMicros(at) + backoff), V(result.error().message),
              V(id)});
       }
-      return OkStatus();
     });
     if (result.ok()) {
       ++sent;

@@ -168,21 +168,29 @@ class Database {
   }
 
   // Runs `f(Connection&)` in a write transaction. `f` returns a Result or Status: the
-  // transaction commits when it is ok and rolls back otherwise. Retried per the policy.
+  // transaction commits when it is ok and rolls back otherwise; or `f` returns nothing, and it
+  // commits unless `f` throws. Retried per the policy.
   template <class F>
   auto Write(F&& f) -> decltype(f(std::declval<Connection&>())) {
     using R = decltype(f(std::declval<Connection&>()));
-    std::optional<R> out;
     struct Counted {  // counted once the transaction has ended, however it ended
       std::atomic<std::uint64_t>& n;
       ~Counted() { n.fetch_add(1, std::memory_order_acq_rel); }
     } counted{writes_};
-    RunWrite([&](Connection& c) {
-      out.reset();
-      out.emplace(f(c));
-      return out->ok();
-    });
-    return std::move(*out);
+    if constexpr (std::is_void_v<R>) {
+      RunWrite([&](Connection& c) {
+        f(c);
+        return true;
+      });
+    } else {
+      std::optional<R> out;
+      RunWrite([&](Connection& c) {
+        out.reset();
+        out.emplace(f(c));
+        return out->ok();
+      });
+      return std::move(*out);
+    }
   }
 
   void set_retry_policy(RetryPolicy p) { retry_ = p; }
