@@ -4,7 +4,6 @@
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
-#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <cstdio>
@@ -282,12 +281,8 @@ int Serve(const Options& o) {
   so.host = listen.substr(0, colon);
   if (so.host.size() > 2 && so.host.front() == '[') so.host = so.host.substr(1, so.host.size() - 2);
   so.port = static_cast<unsigned short>(std::stoi(listen.substr(colon + 1)));
-  // A request keeps its thread while it waits for the database (a PostgreSQL round trip, the
-  // SQLite writer's turn), so twice the cores serve more than one per core: on two cores, the
-  // customer list answered ~10 % more requests a second with four threads than with two.
-  so.threads = rt.config.server.threads > 0
-                   ? rt.config.server.threads
-                   : std::max(4, 2 * static_cast<int>(std::thread::hardware_concurrency()));
+  so.threads = rt.config.server.threads > 0 ? rt.config.server.threads
+                                            : static_cast<int>(std::thread::hardware_concurrency());
   so.header_limit = rt.config.server.header_limit_bytes;
   so.body_limit = rt.config.server.body_limit_bytes;
   so.read_timeout = std::chrono::seconds(rt.config.server.read_timeout_seconds);

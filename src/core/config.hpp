@@ -14,7 +14,7 @@ namespace kelu {
 
 struct ServerConfig {
   std::string listen = "127.0.0.1:8080";
-  int threads = 0;  // 0: two per core, at least 4 (see main.cpp)
+  int threads = 0;  // 0: one per core
   int header_limit_bytes = 16 * 1024;
   int body_limit_bytes = 1024 * 1024;
   int read_timeout_seconds = 30;
