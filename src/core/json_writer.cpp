@@ -175,12 +175,9 @@ JsonWriter& JsonWriter::Unescaped(std::string_view s) {
   assert(std::none_of(s.begin(), s.end(),
                       [](char c) { return kMustEscape[static_cast<unsigned char>(c)]; }));
   BeforeValue();
-  if (s.size() + 2 > out_.size() - len_) Grow(s.size() + 2);
-  char* p = out_.data() + len_;
-  *p++ = '"';
-  std::memcpy(p, s.data(), s.size());
-  p[s.size()] = '"';
-  len_ += s.size() + 2;
+  Put('"');
+  Put(s);
+  Put('"');
   return *this;
 }
 

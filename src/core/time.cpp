@@ -1,8 +1,8 @@
 #include "core/time.hpp"
 
-#include <algorithm>
 #include <date/tz.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cstdio>
 #include <cstring>
