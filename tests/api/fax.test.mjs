@@ -11,7 +11,6 @@ let smtp;
 let op;
 let boss;
 let customer;
-const port = 20000 + Math.floor(Math.random() * 20000);
 
 // A small valid PDF: `pages` pages, each with one line of Helvetica text.
 function makePdf(pages, text = 'Quotation') {
@@ -66,7 +65,7 @@ async function settled(id) {
 }
 
 before(async () => {
-  smtp = await startSmtp(port);
+  smtp = await startSmtp();
   s = await startServer({ testClock: true, env: { KELU_MAIL_SMTP_URL: smtp.url, KELU_FAX_MAX_PAGES: '5' } });
   op = await s.operatorToken();
   boss = await s.loginAs('boss');

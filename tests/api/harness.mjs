@@ -142,27 +142,55 @@ export function expectError(assert, res, status, code) {
   assert.ok(res.body.error.message.length > 0);
 }
 
+// A port on loopback that nothing listens on now, chosen by the kernel (not at random: a random
+// port can be taken, or sit in the range the kernel hands out for outgoing connections).
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => { const { port } = srv.address(); srv.close(() => resolve(port)); });
+  });
+}
+
 // A real SMTP server on loopback (Debian's aiosmtpd, run by the system Python), storing each
 // message it accepts in a maildir. `messages()` answers them parsed: {to, subject, body, raw}.
-export async function startSmtp(port) {
+// It keeps its port across stop() and start(), so a server configured with `url` finds it again.
+export async function startSmtp() {
   const dir = mkdtempSync(join(tmpdir(), 'kelu-smtp-'));
   let proc;
   const smtp = {
-    port,
-    url: `smtp://127.0.0.1:${port}`,
-    async start() {
-      proc = spawn('/usr/bin/python3', ['-m', 'aiosmtpd', '-n', '-l', `127.0.0.1:${port}`,
-        '-c', 'aiosmtpd.handlers.Mailbox', join(dir, 'maildir')], { stdio: 'ignore' });
-      for (let i = 0; i < 100; i++) {
-        try {
-          await new Promise((ok, fail) => {
-            const sock = net.connect(port, '127.0.0.1', () => { sock.end(); ok(); });
-            sock.on('error', fail);
-          });
-          return;
-        } catch { await new Promise((r) => setTimeout(r, 100)); }
+    port: await freePort(),
+    get url() { return `smtp://127.0.0.1:${smtp.port}`; },
+    // Waits until aiosmtpd accepts connections. If it exits first (its port taken meanwhile) the
+    // first start tries another port; the error says what aiosmtpd printed.
+    async start({ attempts = 3 } = {}) {
+      let stderr = '';
+      proc = spawn('/usr/bin/python3', ['-m', 'aiosmtpd', '-n', '-l', `127.0.0.1:${smtp.port}`,
+        '-c', 'aiosmtpd.handlers.Mailbox', join(dir, 'maildir')], { stdio: ['ignore', 'ignore', 'pipe'] });
+      proc.stderr.setEncoding('utf8');
+      proc.stderr.on('data', (d) => { stderr += d; });
+      const until = Date.now() + 30000;
+      while (Date.now() < until) {
+        if (proc.exitCode !== null || proc.signalCode !== null) {
+          if (attempts > 1) {
+            smtp.port = await freePort();
+            return smtp.start({ attempts: attempts - 1 });
+          }
+          throw new Error(`aiosmtpd exited (${proc.exitCode ?? proc.signalCode}): ${stderr}`);
+        }
+        // Ready when the port greets like an SMTP server ("220 ..."): whatever else may hold
+        // the port does not count as aiosmtpd.
+        const greeted = await new Promise((done) => {
+          const sock = net.connect(smtp.port, '127.0.0.1');
+          sock.setTimeout(2000, () => { sock.destroy(); done(false); });
+          sock.once('data', (d) => { sock.destroy(); done(d.toString().startsWith('220')); });
+          sock.once('error', () => done(false));
+          sock.once('close', () => done(false));
+        });
+        if (greeted && proc.exitCode === null) return;
+        await new Promise((r) => setTimeout(r, 100));
       }
-      throw new Error('aiosmtpd did not start');
+      throw new Error(`aiosmtpd did not accept connections on port ${smtp.port} within 30 s: ${stderr}`);
     },
     async stop() {
       if (proc && proc.exitCode === null) {

@@ -10,7 +10,6 @@ const PW = 'Mail-pass-2026';
 let s;
 let smtp;
 let op;
-const port = 20000 + Math.floor(Math.random() * 20000);
 
 async function signUpAndPay(slug) {
   const r = await s.call('POST', '/api/v1/signup', { body: {
@@ -25,7 +24,7 @@ async function signUpAndPay(slug) {
 }
 
 before(async () => {
-  smtp = await startSmtp(port);
+  smtp = await startSmtp();
   s = await startServer({ testClock: true, env: { KELU_MAIL_SMTP_URL: smtp.url, KELU_MAIL_RETRY_BASE_SECONDS: '60' } });
   op = await s.operatorToken();
 });

@@ -5,19 +5,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, chmodSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startServer, expectError, dbKind, root } from './harness.mjs';
+import { startServer, expectError, dbKind, root, freePort } from './harness.mjs';
 
 const pg = join(root, 'scripts/pg.sh');
-
-function freePort() {
-  return new Promise((resolve) => {
-    const srv = createServer();
-    srv.listen(0, '127.0.0.1', () => { const { port } = srv.address(); srv.close(() => resolve(port)); });
-  });
-}
 
 test('the server rides out a PostgreSQL restart', { skip: dbKind !== 'postgres' && 'PostgreSQL only' }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'kelu-pg-'));
