@@ -212,7 +212,8 @@ BodyRule Api::BodyRuleFor(std::string_view method, std::string_view target) cons
   std::string_view path = target.substr(0, target.find('?'));
   Match m = router_.Find(method, path);
   if (!m.route) return {};
-  return {m.route->body_limit, m.route->spool_to ? m.route->spool_to() : std::string()};
+  return {m.route->body_limit, m.route->spool_to ? m.route->spool_to() : std::string(),
+          m.route->slow || m.route->raw_body};
 }
 
 Response Api::ErrorResponse(int status, std::string code, std::string message) const {

@@ -491,43 +491,43 @@ void Api::RegisterBillingRoutes() {
               Idempotent(db, ById([&billing](Context& ctx, std::int64_t id) {
                            return Reply(billing.Activate(ctx.who(), id, ctx.meta));
                          })));
-  router_.Add("GET", "/api/v1/operator/reports/activation-sla", Access::kOperator,
-              {"Every activation with its deadline and whether it was met; per month of payment "
-               "confirmation, the twelve months to this one, how many were met, missed, are pending "
-               "and are pending past their deadline",
-               "operator",
-               nullptr,
-               Obj({{"items", Array(ActivationSchema())},
-                    {"summary", Obj({{"met", Int()},
-                                     {"missed", Int()},
-                                     {"pending", Int()},
-                                     {"late_pending", Int()}})},
-                    {"months", Array(Str())},
-                    {"by_month", Obj({{"met", Array(Int())},
-                                      {"missed", Array(Int())},
-                                      {"pending", Array(Int())},
-                                      {"late_pending", Array(Int())}})}}),
-               200,
-               {},
-               {}},
-              [&billing, &clock](Context& ctx) {
-                return Reply(billing.ActivationSla(ctx.who(), clock.now()));
-              });
-  router_.Add("GET", "/api/v1/operator/reports/revenue", Access::kOperator,
-              {"Payments received per month (by the date paid), the twelve months to this one, in "
-               "all and by what was bought",
-               "operator",
-               nullptr,
-               Obj({{"months", Array(Str("YYYY-MM"))},
-                    {"total_fen", Array(Int())},
-                    {"by_kind_fen", Obj({}, {})},
-                    {"twelve_months_fen", Int()}}),
-               200,
-               {},
-               {}},
-              [&billing, &clock](Context& ctx) {
-                return Reply(billing.Revenue(ctx.who(), clock.now()));
-              });
+  Route& activation_report = router_.Add(
+      "GET", "/api/v1/operator/reports/activation-sla", Access::kOperator,
+      {"Every activation with its deadline and whether it was met; per month of payment "
+       "confirmation, the twelve months to this one, how many were met, missed, are pending "
+       "and are pending past their deadline",
+       "operator",
+       nullptr,
+       Obj({{"items", Array(ActivationSchema())},
+            {"summary",
+             Obj({{"met", Int()}, {"missed", Int()}, {"pending", Int()}, {"late_pending", Int()}})},
+            {"months", Array(Str())},
+            {"by_month", Obj({{"met", Array(Int())},
+                              {"missed", Array(Int())},
+                              {"pending", Array(Int())},
+                              {"late_pending", Array(Int())}})}}),
+       200,
+       {},
+       {}},
+      [&billing, &clock](Context& ctx) {
+        return Reply(billing.ActivationSla(ctx.who(), clock.now()));
+      });
+  activation_report.slow = true;
+  Route& revenue_report = router_.Add(
+      "GET", "/api/v1/operator/reports/revenue", Access::kOperator,
+      {"Payments received per month (by the date paid), the twelve months to this one, in "
+       "all and by what was bought",
+       "operator",
+       nullptr,
+       Obj({{"months", Array(Str("YYYY-MM"))},
+            {"total_fen", Array(Int())},
+            {"by_kind_fen", Obj({}, {})},
+            {"twelve_months_fen", Int()}}),
+       200,
+       {},
+       {}},
+      [&billing, &clock](Context& ctx) { return Reply(billing.Revenue(ctx.who(), clock.now())); });
+  revenue_report.slow = true;
   router_.Add(
       "POST", "/api/v1/operator/tenants/{id}/terminate", Access::kOperator,
       {"Terminate a tenant for breach (§12): immediate, points forfeited, no export",

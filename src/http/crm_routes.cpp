@@ -346,28 +346,30 @@ void Api::RegisterCrmRoutes() {
               ById([&crm](Context& ctx, std::int64_t id) {
                 return Reply(crm.DeleteSavedView(ctx.who(), id, ctx.meta));
               }));
-  router_.Add("GET", "/api/v1/dashboard", Access::kTenant,
-              {"Dashboard figures within your scope: funnel, new customers and follow-ups per "
-               "week, won amount per month, overdue follow-ups",
-               "dashboard",
-               nullptr,
-               Obj({{"funnel", Array(Obj({{"stage_id", Int()},
-                                          {"stage", Str()},
-                                          {"probability", Int()},
-                                          {"count", Int()},
-                                          {"amount_fen", Int()}}))},
-                    {"weeks", Array(Str("Monday of each week"))},
-                    {"new_customers_per_week", Array(Int())},
-                    {"follow_ups_per_user_per_week",
-                     Array(Obj({{"user_id", Int()}, {"name", Str()}, {"counts", Array(Int())}}))},
-                    {"won_amount_per_month", Array(Obj({{"month", Str()}, {"amount_fen", Int()}}))},
-                    {"overdue_follow_ups", Int()}}),
-               200,
-               {"validation_failed"},
-               {{"pipeline_id", "default: the first pipeline"}}},
-              [&crm](Context& ctx) {
-                return Reply(crm.Dashboard(ctx.who(), ctx.request.query, ctx.meta.now));
-              });
+  Route& dashboard = router_.Add(
+      "GET", "/api/v1/dashboard", Access::kTenant,
+      {"Dashboard figures within your scope: funnel, new customers and follow-ups per "
+       "week, won amount per month, overdue follow-ups",
+       "dashboard",
+       nullptr,
+       Obj({{"funnel", Array(Obj({{"stage_id", Int()},
+                                  {"stage", Str()},
+                                  {"probability", Int()},
+                                  {"count", Int()},
+                                  {"amount_fen", Int()}}))},
+            {"weeks", Array(Str("Monday of each week"))},
+            {"new_customers_per_week", Array(Int())},
+            {"follow_ups_per_user_per_week",
+             Array(Obj({{"user_id", Int()}, {"name", Str()}, {"counts", Array(Int())}}))},
+            {"won_amount_per_month", Array(Obj({{"month", Str()}, {"amount_fen", Int()}}))},
+            {"overdue_follow_ups", Int()}}),
+       200,
+       {"validation_failed"},
+       {{"pipeline_id", "default: the first pipeline"}}},
+      [&crm](Context& ctx) {
+        return Reply(crm.Dashboard(ctx.who(), ctx.request.query, ctx.meta.now));
+      });
+  dashboard.slow = true;
 
   // --- Contacts ---
   auto contact_body = [](bool creating) {
@@ -774,89 +776,97 @@ void Api::RegisterCrmRoutes() {
        {},
        {}},
       ById([&crm](Context& ctx, std::int64_t id) { return Reply(crm.GetImport(ctx.who(), id)); }));
-  router_.Add("POST", "/api/v1/imports/{id}/dry-run", Access::kTenant,
-              {"Check every row with the mapping and report errors and duplicates; writes nothing. "
-               "Long files run as a job: 202, then poll the import",
-               "import",
-               mapping_body,
-               import_schema,
-               200,
-               {"import_committed", "import_busy", "validation_failed"},
-               {}},
-              ById([&crm, started](Context& ctx, std::int64_t id) {
-                return started(crm.DryRunImport(ctx.who(), id, ctx.body, ctx.meta));
-              }));
-  router_.Add("POST", "/api/v1/imports/{id}/commit", Access::kTenant,
-              {"Create the valid rows; bad rows go to the error file; a second commit answers the "
-               "first's report. Long files run as a job: 202, then poll the import",
-               "import",
-               mapping_body,
-               import_schema,
-               200,
-               {"import_busy", "validation_failed"},
-               {}},
-              ById([&crm, started](Context& ctx, std::int64_t id) {
-                return started(crm.CommitImport(ctx.who(), id, ctx.body, ctx.meta));
-              }));
-  router_.Add("POST", "/api/v1/imports/{id}/revert", Access::kTenant,
-              {"Move what a committed import created to the recycle bin",
-               "import",
-               nullptr,
-               Obj({{"id", Int()}, {"status", Str()}, {"reverted", Int()}}),
-               200,
-               {"import_not_committed", "import_busy"},
-               {}},
-              ById([&crm](Context& ctx, std::int64_t id) {
-                return Reply(crm.RevertImport(ctx.who(), id, ctx.meta));
-              }));
-  router_.Add("GET", "/api/v1/imports/{id}/errors", Access::kTenant,
-              {"The rows that failed, as CSV with an error column",
-               "import",
-               nullptr,
-               Str("CSV, UTF-8 with BOM"),
-               200,
-               {"no_error_file", "import_busy"},
-               {}},
-              ById([&crm](Context& ctx, std::int64_t id) {
-                auto csv = crm.ImportErrors(ctx.who(), id);
-                if (!csv.ok()) return ErrorToResponse(csv.error());
-                Response r;
-                r.body = std::move(csv).value();
-                r.set_header("Content-Type", "text/csv; charset=utf-8");
-                r.set_header("Content-Disposition",
-                             "attachment; filename=\"import-errors.csv\"; "
-                             "filename*=UTF-8''%E5%AF%BC%E5%85%A5%E9%94%99%E8%AF%AF.csv");
-                return r;
-              }));
-  router_.Add("GET", "/api/v1/exports/customers", Access::kTenant,
-              {"Export the customer list (with the list's filters) as CSV, UTF-8 with BOM, formula "
-               "cells neutralised; boss and admin",
-               "export",
-               nullptr,
-               Str("CSV, UTF-8 with BOM"),
-               200,
-               {"export_forbidden", "validation_failed"},
-               {{"format", "csv (default) or xlsx"},
-                {"q", "and every other filter of GET /api/v1/customers"}}},
-              [&crm](Context& ctx) {
-                auto file = crm.ExportCustomers(ctx.who(), ctx.request.query, ctx.meta);
-                if (!file.ok()) return ErrorToResponse(file.error());
-                Response r;
-                r.body = std::move(file->body);
-                r.set_header("Content-Type", file->content_type);
-                r.set_header("Content-Disposition",
-                             fmt::format("attachment; filename=\"customers.{0}\"; "
-                                         "filename*=UTF-8''%E5%AE%A2%E6%88%B7.{0}",
-                                         file->extension));
-                return r;
-              });
+  Route& dry_run = router_.Add(
+      "POST", "/api/v1/imports/{id}/dry-run", Access::kTenant,
+      {"Check every row with the mapping and report errors and duplicates; writes nothing. "
+       "Long files run as a job: 202, then poll the import",
+       "import",
+       mapping_body,
+       import_schema,
+       200,
+       {"import_committed", "import_busy", "validation_failed"},
+       {}},
+      ById([&crm, started](Context& ctx, std::int64_t id) {
+        return started(crm.DryRunImport(ctx.who(), id, ctx.body, ctx.meta));
+      }));
+  dry_run.slow = true;
+  Route& commit = router_.Add(
+      "POST", "/api/v1/imports/{id}/commit", Access::kTenant,
+      {"Create the valid rows; bad rows go to the error file; a second commit answers the "
+       "first's report. Long files run as a job: 202, then poll the import",
+       "import",
+       mapping_body,
+       import_schema,
+       200,
+       {"import_busy", "validation_failed"},
+       {}},
+      ById([&crm, started](Context& ctx, std::int64_t id) {
+        return started(crm.CommitImport(ctx.who(), id, ctx.body, ctx.meta));
+      }));
+  commit.slow = true;
+  Route& revert = router_.Add("POST", "/api/v1/imports/{id}/revert", Access::kTenant,
+                              {"Move what a committed import created to the recycle bin",
+                               "import",
+                               nullptr,
+                               Obj({{"id", Int()}, {"status", Str()}, {"reverted", Int()}}),
+                               200,
+                               {"import_not_committed", "import_busy"},
+                               {}},
+                              ById([&crm](Context& ctx, std::int64_t id) {
+                                return Reply(crm.RevertImport(ctx.who(), id, ctx.meta));
+                              }));
+  revert.slow = true;
+  Route& errors =
+      router_.Add("GET", "/api/v1/imports/{id}/errors", Access::kTenant,
+                  {"The rows that failed, as CSV with an error column",
+                   "import",
+                   nullptr,
+                   Str("CSV, UTF-8 with BOM"),
+                   200,
+                   {"no_error_file", "import_busy"},
+                   {}},
+                  ById([&crm](Context& ctx, std::int64_t id) {
+                    auto csv = crm.ImportErrors(ctx.who(), id);
+                    if (!csv.ok()) return ErrorToResponse(csv.error());
+                    Response r;
+                    r.body = std::move(csv).value();
+                    r.set_header("Content-Type", "text/csv; charset=utf-8");
+                    r.set_header("Content-Disposition",
+                                 "attachment; filename=\"import-errors.csv\"; "
+                                 "filename*=UTF-8''%E5%AF%BC%E5%85%A5%E9%94%99%E8%AF%AF.csv");
+                    return r;
+                  }));
+  errors.slow = true;
+  Route& customers_export = router_.Add(
+      "GET", "/api/v1/exports/customers", Access::kTenant,
+      {"Export the customer list (with the list's filters) as CSV, UTF-8 with BOM, formula "
+       "cells neutralised; boss and admin",
+       "export",
+       nullptr,
+       Str("CSV, UTF-8 with BOM"),
+       200,
+       {"export_forbidden", "validation_failed"},
+       {{"format", "csv (default) or xlsx"},
+        {"q", "and every other filter of GET /api/v1/customers"}}},
+      [&crm](Context& ctx) {
+        auto file = crm.ExportCustomers(ctx.who(), ctx.request.query, ctx.meta);
+        if (!file.ok()) return ErrorToResponse(file.error());
+        Response r;
+        r.body = std::move(file->body);
+        r.set_header("Content-Type", file->content_type);
+        r.set_header("Content-Disposition", fmt::format("attachment; filename=\"customers.{0}\"; "
+                                                        "filename*=UTF-8''%E5%AE%A2%E6%88%B7.{0}",
+                                                        file->extension));
+        return r;
+      });
+  customers_export.slow = true;
 
   for (const auto& [path, entity, what] :
        std::vector<std::tuple<std::string, std::string, std::string>>{
            {"/api/v1/exports/contacts", "contacts", "contacts"},
            {"/api/v1/exports/opportunities", "opportunities", "opportunities"},
            {"/api/v1/exports/follow-ups", "follow_ups", "follow-ups"}}) {
-    router_.Add(
+    Route& list_export = router_.Add(
         "GET", path, Access::kTenant,
         {"Export the " + what + " list (with its filters) as CSV or XLSX; boss and admin",
          "export",
@@ -875,6 +885,7 @@ void Api::RegisterCrmRoutes() {
                        fmt::format("attachment; filename=\"{}.{}\"", entity, file->extension));
           return r;
         });
+    list_export.slow = true;
   }
 
   // --- Custom fields ---

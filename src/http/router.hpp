@@ -51,8 +51,11 @@ struct Route {
   // With raw_body: a new file path for each request; the body is written there as it arrives
   // (Request::body_file) instead of being held in memory.
   std::function<std::string()> spool_to;
-  std::vector<std::string> segments;    // pattern split on '/'
-  std::vector<bool> parameter;          // per segment: a {parameter} (else a literal)
+  // May take seconds (uploads, exports, reports over a whole tenant): runs on the server's slow
+  // lane, so the other connections of its thread are not held up. Uploads (raw_body) always do.
+  bool slow = false;
+  std::vector<std::string> segments;  // pattern split on '/'
+  std::vector<bool> parameter;        // per segment: a {parameter} (else a literal)
 };
 
 struct Match {

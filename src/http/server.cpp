@@ -10,10 +10,12 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
+#include <boost/beast/core/error.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/file_body.hpp>
@@ -25,6 +27,7 @@
 #include <memory>
 #include <stdexcept>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 namespace kelu::http {
@@ -45,7 +48,93 @@ struct Shared {
   ErrorResponder error_responder;
   std::atomic<bool> stopping{false};
   std::atomic<int> in_flight{0};
+  // The slow lane: handlers that may take seconds run here while their shard serves on.
+  std::unique_ptr<net::thread_pool> slow_lane;
 };
+
+using Clock = std::chrono::steady_clock;
+struct Shard;
+
+// A client connection and the deadline of the read or write it waits for. Deadlines are not
+// timers: the shard's watchdog looks at them a few times a second and cancels what is late, so
+// a request costs no timer system calls (a timer per read and write cost two a request).
+class Conn {
+ public:
+  Conn(tcp::socket socket, Shard& shard);
+  ~Conn();
+  Conn(const Conn&) = delete;
+  Conn& operator=(const Conn&) = delete;
+
+  tcp::socket& socket() { return socket_; }
+  // The next operations must end within `timeout`.
+  void Arm(std::chrono::seconds timeout) {
+    deadline_ = Clock::now() + timeout;
+    timed_out_ = false;
+  }
+  // No deadline while the handler runs.
+  void Disarm() { deadline_ = Clock::time_point::max(); }
+  // Whether the last operation failed because its deadline passed.
+  bool TimedOut(const boost::system::error_code& ec) const { return ec && timed_out_; }
+  // Called by the watchdog: cancels the pending operation if its deadline has passed.
+  void ExpireIfLate(Clock::time_point now) {
+    if (now < deadline_) return;
+    deadline_ = Clock::time_point::max();
+    timed_out_ = true;
+    boost::system::error_code ignored;
+    socket_.cancel(ignored);
+  }
+
+  Conn* prev = nullptr;
+  Conn* next = nullptr;
+
+ private:
+  tcp::socket socket_;
+  Shard& shard_;
+  Clock::time_point deadline_ = Clock::time_point::max();
+  bool timed_out_ = false;
+};
+
+// One thread with an io_context of its own and the connections it serves, from read to
+// write: nothing of a request crosses threads (one io_context shared by all threads woke
+// another thread for most events, a few futex and epoll_ctl calls a request). The acceptor
+// hands new connections to the shards in turn.
+struct Shard {
+  Conn* conns = nullptr;  // declared before the io_context, which destroys the sessions
+  net::io_context ioc{1};
+
+  void Add(Conn* c) {
+    c->next = conns;
+    if (conns) conns->prev = c;
+    conns = c;
+  }
+  void Remove(Conn* c) {
+    if (c->prev) c->prev->next = c->next;
+    if (c->next) c->next->prev = c->prev;
+    if (conns == c) conns = c->next;
+  }
+};
+
+Conn::Conn(tcp::socket socket, Shard& shard) : socket_(std::move(socket)), shard_(shard) {
+  shard_.Add(this);
+}
+Conn::~Conn() { shard_.Remove(this); }
+
+// Ticks a few times a second and cancels the operations whose deadline has passed.
+constexpr auto kWatchTick = std::chrono::milliseconds(250);
+net::awaitable<void> Watch(Shard& shard) {
+  net::steady_timer tick(co_await net::this_coro::executor);
+  for (;;) {
+    tick.expires_after(kWatchTick);
+    auto [ec] = co_await tick.async_wait(kAwait);
+    if (ec) co_return;
+    auto now = Clock::now();
+    for (Conn* c = shard.conns; c;) {
+      Conn* next = c->next;
+      c->ExpireIfLate(now);
+      c = next;
+    }
+  }
+}
 
 // No body, and no length, for 1xx, 204 and 304 (RFC 9110 §8.6).
 bool Bodiless(int status) { return status < 200 || status == 204 || status == 304; }
@@ -83,9 +172,9 @@ std::string ResponseHead(const Response& r, unsigned version, bool keep_alive) {
 }
 
 // Writes `r` whole: head and body in one gather write.
-net::awaitable<boost::system::error_code> WriteResponse(beast::tcp_stream& stream,
-                                                        const Response& r, unsigned version,
-                                                        bool keep_alive, bool head) {
+net::awaitable<boost::system::error_code> WriteResponse(tcp::socket& stream, const Response& r,
+                                                        unsigned version, bool keep_alive,
+                                                        bool head) {
   std::string first = ResponseHead(r, version, keep_alive);
   bool with_body = !head && !Bodiless(r.status);
   std::array<net::const_buffer, 2> buffers{net::buffer(first),
@@ -94,7 +183,7 @@ net::awaitable<boost::system::error_code> WriteResponse(beast::tcp_stream& strea
   co_return ec;
 }
 
-net::awaitable<void> WriteError(beast::tcp_stream& stream, Shared& s, int status, std::string code,
+net::awaitable<void> WriteError(tcp::socket& stream, Shared& s, int status, std::string code,
                                 std::string message) {
   Response r = s.error_responder(status, std::move(code), std::move(message));
   co_await WriteResponse(stream, r, 11, false, false);
@@ -102,14 +191,14 @@ net::awaitable<void> WriteError(beast::tcp_stream& stream, Shared& s, int status
 
 // After refusing a request whose body is still arriving, reads and discards the rest for a
 // short while before closing, so the client receives the answer instead of a reset.
-net::awaitable<void> LingeringClose(beast::tcp_stream& stream) {
+net::awaitable<void> LingeringClose(Conn& conn) {
   boost::system::error_code ignored;
-  stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
-  stream.expires_after(std::chrono::seconds(5));
+  conn.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  conn.Arm(std::chrono::seconds(5));
   std::array<char, 16384> sink;
   std::size_t total = 0;
   while (total < (64u << 20)) {
-    auto [ec, n] = co_await stream.async_read_some(net::buffer(sink), kAwait);
+    auto [ec, n] = co_await conn.socket().async_read_some(net::buffer(sink), kAwait);
     if (ec) break;
     total += n;
   }
@@ -120,20 +209,22 @@ enum class BodyRead { kDone, kClose, kRefused };
 // Reads the rest of a request into `parser` (whatever its body type); on failure answers what
 // the client should hear. kRefused: the connection was answered 413 and wound down.
 template <class Parser>
-net::awaitable<BodyRead> ReadBody(beast::tcp_stream& stream, beast::flat_buffer& buffer,
-                                  Parser& parser, std::size_t limit, Shared& s) {
-  stream.expires_after(s.options.read_timeout);
-  auto [ec, n] = co_await bhttp::async_read(stream, buffer, parser, kAwait);
+net::awaitable<BodyRead> ReadBody(Conn& conn, beast::flat_buffer& buffer, Parser& parser,
+                                  std::size_t limit, Shared& s) {
+  conn.Arm(s.options.read_timeout);
+  auto [ec, n] = co_await bhttp::async_read(conn.socket(), buffer, parser, kAwait);
   if (!ec) co_return BodyRead::kDone;
   if (ec == bhttp::error::body_limit) {
-    co_await WriteError(stream, s, 413, "payload_too_large",
+    conn.Arm(s.options.read_timeout);
+    co_await WriteError(conn.socket(), s, 413, "payload_too_large",
                         "The request body is larger than this route accepts (" +
                             std::to_string(limit) + " bytes).");
-    co_await LingeringClose(stream);
+    co_await LingeringClose(conn);
     co_return BodyRead::kRefused;
   }
-  if (ec != beast::error::timeout && ec != net::error::connection_reset) {
-    co_await WriteError(stream, s, 400, "bad_request", "The request is not valid HTTP/1.1.");
+  if (!conn.TimedOut(ec) && ec != net::error::connection_reset) {
+    conn.Arm(s.options.read_timeout);
+    co_await WriteError(conn.socket(), s, 400, "bad_request", "The request is not valid HTTP/1.1.");
   }
   co_return BodyRead::kClose;
 }
@@ -152,12 +243,13 @@ Request ToRequest(const bhttp::request<Body>& msg, const std::string& remote) {
   return req;
 }
 
-net::awaitable<void> Session(tcp::socket socket, std::shared_ptr<Shared> s) {
-  beast::tcp_stream stream(std::move(socket));
+net::awaitable<void> Session(tcp::socket socket, Shard& shard, std::shared_ptr<Shared> s) {
+  Conn conn(std::move(socket), shard);
+  tcp::socket& stream = conn.socket();
   std::string remote;
   {
     boost::system::error_code ec;
-    auto ep = stream.socket().remote_endpoint(ec);
+    auto ep = stream.remote_endpoint(ec);
     if (!ec) remote = ep.address().to_string();
   }
   beast::flat_buffer buffer;
@@ -168,15 +260,21 @@ net::awaitable<void> Session(tcp::socket socket, std::shared_ptr<Shared> s) {
     // Content-Length against it while parsing the header, so it is lifted until then.
     parser.body_limit(boost::none);
     // Waiting for the first byte of a request is idle time; the rest is read time.
-    stream.expires_after(buffer.size() ? s->options.read_timeout : s->options.idle_timeout);
-    auto [ec, n] = co_await bhttp::async_read_header(stream, buffer, parser, kAwait);
+    boost::system::error_code ec;
+    if (buffer.size() == 0) {
+      conn.Arm(s->options.idle_timeout);
+      std::tie(ec) = co_await stream.async_wait(tcp::socket::wait_read, kAwait);
+      if (ec) break;
+    }
+    conn.Arm(s->options.read_timeout);
+    std::tie(ec, std::ignore) = co_await bhttp::async_read_header(stream, buffer, parser, kAwait);
     if (ec) {
+      conn.Arm(s->options.read_timeout);
       if (ec == bhttp::error::header_limit) {
         co_await WriteError(stream, *s, 431, "header_too_large",
                             "The request headers are too large.");
       } else if (ec != bhttp::error::end_of_stream && ec != net::error::operation_aborted &&
-                 ec != beast::error::timeout && ec != net::error::connection_reset &&
-                 ec != net::error::eof) {
+                 ec != net::error::connection_reset && ec != net::error::eof) {
         co_await WriteError(stream, *s, 400, "bad_request", "The request is not valid HTTP/1.1.");
       }
       break;
@@ -198,21 +296,23 @@ net::awaitable<void> Session(tcp::socket socket, std::shared_ptr<Shared> s) {
     std::size_t limit = rule.limit ? rule.limit : s->options.body_limit;
     parser.body_limit(limit);
     if (auto len = parser.content_length(); len && *len > limit) {
+      conn.Arm(s->options.read_timeout);
       co_await WriteError(stream, *s, 413, "payload_too_large",
                           "The request body is larger than this route accepts (" +
                               std::to_string(limit) + " bytes).");
-      co_await LingeringClose(stream);
+      co_await LingeringClose(conn);
       co_return;
     }
     if (bhttp::token_list{header[bhttp::field::expect]}.exists("100-continue")) {
       bhttp::response<bhttp::empty_body> cont{bhttp::status::continue_, header.version()};
+      conn.Arm(s->options.read_timeout);
       auto [wec, wn] = co_await bhttp::async_write(stream, cont, kAwait);
       if (wec) break;
     }
     Request req;
     bool keep_alive = false;
     if (rule.file.empty()) {
-      BodyRead got = co_await ReadBody(stream, buffer, parser, limit, *s);
+      BodyRead got = co_await ReadBody(conn, buffer, parser, limit, *s);
       if (got == BodyRead::kRefused) co_return;
       if (got == BodyRead::kClose) break;
       auto msg = parser.release();
@@ -226,11 +326,12 @@ net::awaitable<void> Session(tcp::socket socket, std::shared_ptr<Shared> s) {
       beast::error_code opened;
       spool.get().body().open(rule.file.c_str(), beast::file_mode::write_new, opened);
       if (opened) {
+        conn.Arm(s->options.read_timeout);
         co_await WriteError(stream, *s, 503, "spool_failed",
                             "The server cannot take the upload right now; try again.");
         break;
       }
-      BodyRead got = co_await ReadBody(stream, buffer, spool, limit, *s);
+      BodyRead got = co_await ReadBody(conn, buffer, spool, limit, *s);
       if (got != BodyRead::kDone) {
         std::error_code ignored;
         spool.get().body().close();
@@ -245,24 +346,37 @@ net::awaitable<void> Session(tcp::socket socket, std::shared_ptr<Shared> s) {
       keep_alive = msg.keep_alive();
     }
     keep_alive = keep_alive && !s->stopping.load();
-    Response r = s->handler(req);
-    stream.expires_after(s->options.read_timeout);
+    conn.Disarm();
+    Response r;
+    if (rule.slow) {
+      r = co_await net::co_spawn(
+          *s->slow_lane, [&]() -> net::awaitable<Response> { co_return s->handler(req); },
+          net::use_awaitable);
+    } else {
+      r = s->handler(req);
+    }
+    conn.Arm(s->options.read_timeout);
     auto wec = co_await WriteResponse(stream, r, header_version, keep_alive, req.method == "HEAD");
     if (wec || !keep_alive) break;
   }
   boost::system::error_code ignored;
-  stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  stream.shutdown(tcp::socket::shutdown_send, ignored);
 }
 
-net::awaitable<void> Listen(tcp::acceptor& acceptor, std::shared_ptr<Shared> s) {
+// Accepts connections and hands them to the shards in turn.
+net::awaitable<void> Listen(tcp::acceptor& acceptor, std::vector<std::unique_ptr<Shard>>& shards,
+                            std::shared_ptr<Shared> s) {
+  std::size_t turn = 0;
   for (;;) {
-    auto [ec, socket] = co_await acceptor.async_accept(kAwait);
+    Shard& shard = *shards[turn];
+    turn = (turn + 1) % shards.size();
+    auto [ec, socket] = co_await acceptor.async_accept(shard.ioc, kAwait);
     if (ec) {
       if (!acceptor.is_open() || s->stopping.load()) co_return;
       continue;  // e.g. too many open files: keep serving the others
     }
     socket.set_option(tcp::no_delay(true), ec);
-    net::co_spawn(acceptor.get_executor(), Session(std::move(socket), s), net::detached);
+    net::co_spawn(shard.ioc, Session(std::move(socket), shard, s), net::detached);
   }
 }
 
@@ -277,7 +391,14 @@ void RunServer(const ServerOptions& options, RequestHandler handler, BodyRuleFor
   shared->error_responder = std::move(error_responder);
 
   int threads = options.threads > 0 ? options.threads : 1;
-  net::io_context ioc(threads);
+  shared->slow_lane = std::make_unique<net::thread_pool>(threads);
+  std::vector<std::unique_ptr<Shard>> shards;
+  for (int i = 0; i < threads; ++i) shards.push_back(std::make_unique<Shard>());
+  auto stop_all = [&shards] {
+    for (auto& shard : shards) shard->ioc.stop();
+  };
+  // The acceptor, the signals and the drain live on the first shard, whose thread is this one.
+  net::io_context& ioc = shards.front()->ioc;
   boost::system::error_code ec;
   auto address = net::ip::make_address(options.host, ec);
   if (ec) throw std::runtime_error("invalid listen address " + options.host);
@@ -293,14 +414,15 @@ void RunServer(const ServerOptions& options, RequestHandler handler, BodyRuleFor
   }
   // Signals are caught before anyone is told the server listens.
   net::signal_set signals(ioc, SIGINT, SIGTERM);
-  net::co_spawn(ioc, Listen(acceptor, shared), net::detached);
+  net::co_spawn(ioc, Listen(acceptor, shards, shared), net::detached);
+  for (auto& shard : shards) net::co_spawn(shard->ioc, Watch(*shard), net::detached);
   net::steady_timer drain(ioc);
-  auto deadline = std::make_shared<std::chrono::steady_clock::time_point>();
+  auto deadline = std::make_shared<Clock::time_point>();
   std::function<void()> wait_drain = [&] {
     drain.expires_after(std::chrono::milliseconds(20));
     drain.async_wait([&](boost::system::error_code) {
-      if (shared->in_flight.load() == 0 || std::chrono::steady_clock::now() >= *deadline) {
-        ioc.stop();
+      if (shared->in_flight.load() == 0 || Clock::now() >= *deadline) {
+        stop_all();
       } else {
         wait_drain();
       }
@@ -311,15 +433,20 @@ void RunServer(const ServerOptions& options, RequestHandler handler, BodyRuleFor
     shared->stopping.store(true);
     boost::system::error_code ignored;
     acceptor.close(ignored);
-    *deadline = std::chrono::steady_clock::now() + options.shutdown_grace;
+    *deadline = Clock::now() + options.shutdown_grace;
     wait_drain();
   });
 
   if (on_listening) on_listening(acceptor.local_endpoint().port());
   std::vector<std::thread> pool;
-  for (int i = 1; i < threads; ++i) pool.emplace_back([&ioc] { ioc.run(); });
+  for (std::size_t i = 1; i < shards.size(); ++i) {
+    pool.emplace_back([&shard = *shards[i]] { shard.ioc.run(); });
+  }
   ioc.run();
   for (auto& t : pool) t.join();
+  // A slow handler still running past the grace period finishes before the shards go (its
+  // answer is then dropped with its connection).
+  shared->slow_lane->join();
 }
 
 }  // namespace kelu::http

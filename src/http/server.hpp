@@ -1,9 +1,10 @@
 // The HTTP/1.1 server (Boost.Beast on Asio, C++20 coroutines): keep-alive, N worker
-// threads, header and body limits (per route through BodyRuleFor, which may also spool a body
-// to a file), read and idle timeouts,
-// and graceful shutdown on SIGTERM/SIGINT: stop accepting, let in-flight requests finish
-// within the grace period, then stop. Handlers run on the worker threads and must be
-// thread-safe. This header keeps Beast and Asio out of everything that includes it.
+// threads each serving the connections handed to it, header and body limits (per route through
+// BodyRuleFor, which may also spool a body to a file), an idle timeout until a request's first
+// byte and a read timeout from there to its end, and graceful shutdown on SIGTERM/SIGINT: stop
+// accepting, let in-flight requests finish within the grace period, then stop. Handlers run on
+// the worker threads and must be thread-safe; while one runs, the other connections of its
+// thread wait. This header keeps Beast and Asio out of everything that includes it.
 #pragma once
 
 #include <chrono>
@@ -32,6 +33,7 @@ using RequestHandler = std::function<Response(Request&)>;
 struct BodyRule {
   std::size_t limit = 0;  // 0 keeps the default
   std::string file;       // not empty: the body is written to this new file, not held in memory
+  bool slow = false;      // the handler may take seconds: run it off the connection's thread
 };
 using BodyRuleFor = std::function<BodyRule(std::string_view method, std::string_view target)>;
 // Called once the socket listens, with the port it is bound to.

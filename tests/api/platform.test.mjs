@@ -209,6 +209,70 @@ test('an idle keep-alive connection is closed after the idle timeout', async () 
   }
 });
 
+test('a request that arrives too slowly is dropped after the read timeout, and others are served meanwhile', async () => {
+  const t = await startServer({ env: { KELU_SERVER_READ_TIMEOUT_SECONDS: '1', KELU_SERVER_THREADS: '2' } });
+  try {
+    // A header trickling in a byte every 200 ms: each byte is in time, the whole header is not.
+    const header = 'GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: ' + 'a'.repeat(40) + '\r\n\r\n';
+    let started = Date.now();
+    let sentBytes = 0;
+    const trickle = rawExchange(t.url, [...header], {
+      gapMs: 200, onSent: () => { sentBytes += 1; },
+    });
+    // Meanwhile other connections, on every thread, are answered at once.
+    const others = await Promise.all(Array.from({ length: 6 }, () => t.call('GET', '/healthz')));
+    for (const r of others) assert.equal(r.status, 200);
+    const answer = await trickle;
+    const took = Date.now() - started;
+    assert.equal(answer, '', 'nothing is answered to a request that never arrived');
+    assert.ok(took >= 900, `closed after ${took} ms, before the read timeout`);
+    assert.ok(sentBytes < header.length, 'closed before the header was complete');
+
+    // A body that stops halfway: the connection is closed without an answer.
+    started = Date.now();
+    const stalled = await rawExchange(t.url, [
+      'POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"tenant"',
+    ]);
+    assert.equal(stalled, '');
+    assert.ok(Date.now() - started >= 900, 'closed before the read timeout');
+    assert.equal((await t.call('GET', '/healthz')).status, 200, 'the server still serves');
+  } finally {
+    await t.stop();
+  }
+});
+
+test('a slow upload does not hold up the other requests of its thread', async () => {
+  // One thread: without the slow lane, every other connection waits while the upload's
+  // handler reads the whole file.
+  const t = await startServer({ env: { KELU_SERVER_THREADS: '1' } });
+  try {
+    const token = await t.loginAs('boss');
+    const lines = ['名称,电话'];
+    for (let i = 0; i < 400000; i++) lines.push(`上传测试客户${i},1380000${String(i).padStart(4, '0')}`);
+    const csv = lines.join('\n');
+    let uploading = true;
+    const started = Date.now();
+    const upload = t.call('POST', '/api/v1/imports?filename=big.csv', {
+      token, headers: { 'content-type': 'text/csv' }, raw: csv,
+    }).finally(() => { uploading = false; });
+    const waits = [];
+    while (uploading) {
+      const asked = Date.now();
+      const r = await t.call('GET', '/healthz');
+      assert.equal(r.status, 200);
+      waits.push(Date.now() - asked);
+    }
+    const up = await upload;
+    assert.equal(up.status, 201, up.text);
+    assert.equal(up.body.total_rows, 400000);
+    const took = Date.now() - started;
+    assert.ok(waits.length >= 3, `only ${waits.length} requests answered during a ${took} ms upload`);
+    assert.ok(Math.max(...waits) < took / 2, `a request waited ${Math.max(...waits)} ms during a ${took} ms upload`);
+  } finally {
+    await t.stop();
+  }
+});
+
 test('on SIGTERM an in-flight request still completes', async () => {
   const t = await startServer();
   try {
