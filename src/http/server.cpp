@@ -40,6 +40,8 @@ using tcp = net::ip::tcp;
 namespace {
 
 constexpr auto kAwait = net::as_tuple(net::use_awaitable);
+// The first read of a request takes up to this much (the rest of a large header or body follows).
+constexpr std::size_t kFirstRead = 8192;
 
 struct Shared {
   ServerOptions options;
@@ -261,10 +263,14 @@ net::awaitable<void> Session(tcp::socket socket, Shard& shard, std::shared_ptr<S
     parser.body_limit(boost::none);
     // Waiting for the first byte of a request is idle time; the rest is read time.
     boost::system::error_code ec;
+    // (A read, not a wait for readability: Asio re-arms epoll for every such wait, a system
+    // call a request.)
     if (buffer.size() == 0) {
       conn.Arm(s->options.idle_timeout);
-      std::tie(ec) = co_await stream.async_wait(tcp::socket::wait_read, kAwait);
+      std::size_t got = 0;
+      std::tie(ec, got) = co_await stream.async_read_some(buffer.prepare(kFirstRead), kAwait);
       if (ec) break;
+      buffer.commit(got);
     }
     conn.Arm(s->options.read_timeout);
     std::tie(ec, std::ignore) = co_await bhttp::async_read_header(stream, buffer, parser, kAwait);
