@@ -185,10 +185,12 @@ net::awaitable<boost::system::error_code> WriteResponse(tcp::socket& stream, con
   co_return ec;
 }
 
-net::awaitable<void> WriteError(tcp::socket& stream, Shared& s, int status, std::string code,
+// Answers a request the server refuses itself, within the read timeout.
+net::awaitable<void> WriteError(Conn& conn, Shared& s, int status, std::string code,
                                 std::string message) {
   Response r = s.error_responder(status, std::move(code), std::move(message));
-  co_await WriteResponse(stream, r, 11, false, false);
+  conn.Arm(s.options.read_timeout);
+  co_await WriteResponse(conn.socket(), r, 11, false, false);
 }
 
 // After refusing a request whose body is still arriving, reads and discards the rest for a
@@ -206,6 +208,14 @@ net::awaitable<void> LingeringClose(Conn& conn) {
   }
 }
 
+// Answers 413 to a body over `limit` and winds the connection down.
+net::awaitable<void> RefuseTooLarge(Conn& conn, Shared& s, std::size_t limit) {
+  co_await WriteError(
+      conn, s, 413, "payload_too_large",
+      "The request body is larger than this route accepts (" + std::to_string(limit) + " bytes).");
+  co_await LingeringClose(conn);
+}
+
 enum class BodyRead { kDone, kClose, kRefused };
 
 // Reads the rest of a request into `parser` (whatever its body type); on failure answers what
@@ -217,16 +227,11 @@ net::awaitable<BodyRead> ReadBody(Conn& conn, beast::flat_buffer& buffer, Parser
   auto [ec, n] = co_await bhttp::async_read(conn.socket(), buffer, parser, kAwait);
   if (!ec) co_return BodyRead::kDone;
   if (ec == bhttp::error::body_limit) {
-    conn.Arm(s.options.read_timeout);
-    co_await WriteError(conn.socket(), s, 413, "payload_too_large",
-                        "The request body is larger than this route accepts (" +
-                            std::to_string(limit) + " bytes).");
-    co_await LingeringClose(conn);
+    co_await RefuseTooLarge(conn, s, limit);
     co_return BodyRead::kRefused;
   }
   if (!conn.TimedOut(ec) && ec != net::error::connection_reset) {
-    conn.Arm(s.options.read_timeout);
-    co_await WriteError(conn.socket(), s, 400, "bad_request", "The request is not valid HTTP/1.1.");
+    co_await WriteError(conn, s, 400, "bad_request", "The request is not valid HTTP/1.1.");
   }
   co_return BodyRead::kClose;
 }
@@ -275,13 +280,12 @@ net::awaitable<void> Session(tcp::socket socket, Shard& shard, std::shared_ptr<S
     conn.Arm(s->options.read_timeout);
     std::tie(ec, std::ignore) = co_await bhttp::async_read_header(stream, buffer, parser, kAwait);
     if (ec) {
-      conn.Arm(s->options.read_timeout);
       if (ec == bhttp::error::header_limit) {
-        co_await WriteError(stream, *s, 431, "header_too_large",
+        co_await WriteError(conn, *s, 431, "header_too_large",
                             "The request headers are too large.");
       } else if (ec != bhttp::error::end_of_stream && ec != net::error::operation_aborted &&
                  ec != net::error::connection_reset && ec != net::error::eof) {
-        co_await WriteError(stream, *s, 400, "bad_request", "The request is not valid HTTP/1.1.");
+        co_await WriteError(conn, *s, 400, "bad_request", "The request is not valid HTTP/1.1.");
       }
       break;
     }
@@ -302,11 +306,7 @@ net::awaitable<void> Session(tcp::socket socket, Shard& shard, std::shared_ptr<S
     std::size_t limit = rule.limit ? rule.limit : s->options.body_limit;
     parser.body_limit(limit);
     if (auto len = parser.content_length(); len && *len > limit) {
-      conn.Arm(s->options.read_timeout);
-      co_await WriteError(stream, *s, 413, "payload_too_large",
-                          "The request body is larger than this route accepts (" +
-                              std::to_string(limit) + " bytes).");
-      co_await LingeringClose(conn);
+      co_await RefuseTooLarge(conn, *s, limit);
       co_return;
     }
     if (bhttp::token_list{header[bhttp::field::expect]}.exists("100-continue")) {
@@ -332,8 +332,7 @@ net::awaitable<void> Session(tcp::socket socket, Shard& shard, std::shared_ptr<S
       beast::error_code opened;
       spool.get().body().open(rule.file.c_str(), beast::file_mode::write_new, opened);
       if (opened) {
-        conn.Arm(s->options.read_timeout);
-        co_await WriteError(stream, *s, 503, "spool_failed",
+        co_await WriteError(conn, *s, 503, "spool_failed",
                             "The server cannot take the upload right now; try again.");
         break;
       }
