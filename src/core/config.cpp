@@ -158,6 +158,8 @@ const std::vector<Key>& Keys() {
     k.push_back(MakeBool("server", "trust_proxy", KELU_FIELD(bool, server.trust_proxy)));
     k.push_back(
         MakeString("server", "access_log", KELU_FIELD(std::string, server.access_log), NonEmpty()));
+    k.push_back(MakeInt("server", "render_cache_mb", KELU_FIELD(int, server.render_cache_mb), 0,
+                        64 * 1024));
     k.push_back(MakeString("database", "url", KELU_FIELD(std::string, database.url), CheckDbUrl));
     k.push_back(MakeInt("database", "pool_size", KELU_FIELD(int, database.pool_size), 1, 256));
     k.push_back(MakeInt("database", "busy_timeout_ms", KELU_FIELD(int, database.busy_timeout_ms), 0,

@@ -113,6 +113,12 @@ JsonWriter& JsonWriter::Raw(std::string_view json) {
   return *this;
 }
 
+JsonWriter& JsonWriter::Raw(std::initializer_list<std::string_view> pieces) {
+  BeforeValue();
+  for (std::string_view piece : pieces) Put(piece);
+  return *this;
+}
+
 void JsonWriter::Escaped(std::string_view s) {
   static constexpr char kHex[] = "0123456789abcdef";
   static constexpr std::size_t kPiece = 4096;  // text is written in pieces of at most this

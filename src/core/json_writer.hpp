@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <initializer_list>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -38,6 +39,8 @@ class JsonWriter {
   JsonWriter& Null();
   // A value that is already JSON text (e.g. a JSON column), written as it is.
   JsonWriter& Raw(std::string_view json);
+  // The same, given in pieces that together are one value (written one after another).
+  JsonWriter& Raw(std::initializer_list<std::string_view> pieces);
 
   // Room for `bytes` more, when the caller knows roughly how much it will write.
   void Reserve(std::size_t bytes);

@@ -24,6 +24,15 @@ TEST(JsonWriter, WritesNestedValuesWithCommas) {
             R"("owner":{"id":7},"custom":{"x":[1,2]}})");
 }
 
+TEST(JsonWriter, WritesAValueGivenInPiecesAsOneValue) {
+  JsonWriter w;
+  w.BeginArray()
+      .Raw({R"({"id":1,"owner":)", "null", "}"})
+      .Raw({R"({"id":2,"owner":)", R"({"id":7})", "}"})
+      .EndArray();
+  EXPECT_EQ(w.text(), R"([{"id":1,"owner":null},{"id":2,"owner":{"id":7}}])");
+}
+
 TEST(JsonWriter, EscapesWhatJsonRequiresAndReadsBackEqual) {
   std::string tricky = "quote\" back\\slash \n\r\t\b\f bell\x07 nul";
   tricky.push_back('\0');

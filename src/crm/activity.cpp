@@ -394,7 +394,7 @@ Result<json::object> CrmService::CreateFollowUpIn(Connection& c, const Principal
     auto last = customer->opt_integer(kCLastFollow);
     std::int64_t latest = std::max(last.value_or(0), ToMicros(when));
     c.Exec(
-        "UPDATE customers SET last_follow_up_at = ?, next_follow_up_at = coalesce(?, "
+        "UPDATE customers SET row_version = row_version + 1, last_follow_up_at = ?, next_follow_up_at = coalesce(?, "
         "next_follow_up_at), return_warned_at = NULL, updated_at = ? WHERE tenant_id = ? AND "
         "customer_id = ?",
         {V(latest), V(next), V(now), V(who.tenant_id), V(*customer_id)});

@@ -147,8 +147,11 @@ Error Forbidden() { return Error::Forbidden("forbidden", "Your role does not all
 using namespace internal;
 
 CrmService::CrmService(storage::Database& db, identity::IdentityService& identity,
-                       std::string files_dir)
-    : db_(db), identity_(identity), files_dir_(std::move(files_dir)) {}
+                       std::string files_dir, std::size_t render_cache_bytes)
+    : db_(db),
+      identity_(identity),
+      files_dir_(std::move(files_dir)),
+      customer_texts_(render_cache_bytes) {}
 
 std::string CrmService::Format(std::int64_t micros) const {
   return FormatRfc3339(FromMicros(micros), identity_.zone());

@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cstring>
 #include <set>
 
 #include "core/json_writer.hpp"
@@ -233,25 +234,35 @@ void JsonColumn(JsonWriter& w, const Row& r, std::size_t i, char open, char clos
   }
 }
 
+// The row version, read after kCustomerColumns by the list.
+constexpr std::size_t kCRowVersion = kCCustom + 1;
+
+// Whether the list checks each text it kept against a fresh one (debug builds: the tests).
+#ifdef NDEBUG
+constexpr bool kCheckKeptTexts = false;
+#else
+constexpr bool kCheckKeptTexts = true;
+#endif
+
+// The owner of a customer as its views show it: null in the pool, else its id and name.
+void WriteOwner(JsonWriter& w, const Row& r, std::size_t owner, std::size_t name) {
+  if (r.is_null(owner)) {
+    w.Null();
+  } else {
+    w.BeginObject().Key("id").Int(r.integer(owner)).Key("name");
+    TextOf(w, r, name);
+    w.EndObject();
+  }
+}
+
 }  // namespace
 
-void CrmService::WriteCustomer(JsonWriter& w, const Row& r) const {
+// A customer's view is written in two parts around its owner, which is read from another table
+// (users) and so is not part of a text rendered from the customer's row alone (see ListCustomers).
+void CrmService::WriteCustomerBeforeOwner(JsonWriter& w, const Row& r) const {
   auto text = [&](std::string_view key, std::size_t i) {
     w.Key(key);
     TextOf(w, r, i);
-  };
-  auto opt_int = [&](std::string_view key, std::size_t i) {
-    w.Key(key);
-    r.is_null(i) ? w.Null() : w.Int(r.integer(i));
-  };
-  auto time = [&](std::string_view key, std::size_t i) {
-    w.Key(key);
-    if (r.is_null(i)) {
-      w.Null();
-    } else {
-      char buf[kRfc3339Max];
-      w.Unescaped({buf, FormatRfc3339(FromMicros(r.integer(i)), identity_.zone(), buf)});
-    }
   };
   auto json = [&](std::string_view key, std::size_t i, char open, char close) {
     w.Key(key);
@@ -273,13 +284,26 @@ void CrmService::WriteCustomer(JsonWriter& w, const Row& r) const {
   text("website", kCWebsite);
   json("tags", kCTags, '[', ']');
   w.Key("owner");
-  if (r.is_null(kCOwner)) {
-    w.Null();
-  } else {
-    w.BeginObject().Key("id").Int(r.integer(kCOwner));
-    text("name", kCOwnerName);
-    w.EndObject();
-  }
+}
+
+void CrmService::WriteCustomerAfterOwner(JsonWriter& w, const Row& r) const {
+  auto text = [&](std::string_view key, std::size_t i) {
+    w.Key(key);
+    TextOf(w, r, i);
+  };
+  auto opt_int = [&](std::string_view key, std::size_t i) {
+    w.Key(key);
+    r.is_null(i) ? w.Null() : w.Int(r.integer(i));
+  };
+  auto time = [&](std::string_view key, std::size_t i) {
+    w.Key(key);
+    if (r.is_null(i)) {
+      w.Null();
+    } else {
+      char buf[kRfc3339Max];
+      w.Unescaped({buf, FormatRfc3339(FromMicros(r.integer(i)), identity_.zone(), buf)});
+    }
+  };
   opt_int("department_id", kCDept);
   opt_int("pool_id", kCPool);
   w.Key("in_pool").Bool(r.is_null(kCOwner));
@@ -290,8 +314,28 @@ void CrmService::WriteCustomer(JsonWriter& w, const Row& r) const {
   time("created_at", kCCreatedAt);
   opt_int("updated_by", kCUpdatedBy);
   time("updated_at", kCUpdatedAt);
-  json("custom", kCCustom, '{', '}');
+  w.Key("custom");
+  JsonColumn(w, r, kCCustom, '{', '}');
   w.EndObject();
+}
+
+void CrmService::WriteCustomer(JsonWriter& w, const Row& r) const {
+  WriteCustomerBeforeOwner(w, r);
+  WriteOwner(w, r, kCOwner, kCOwnerName);
+  WriteCustomerAfterOwner(w, r);
+}
+
+std::string CrmService::CustomerTemplate(const Row& r) const {
+  JsonWriter w;
+  WriteCustomerBeforeOwner(w, r);
+  auto cut = static_cast<std::uint32_t>(w.text().size());
+  w.Null();  // keeps the writer's commas right; left out below
+  WriteCustomerAfterOwner(w, r);
+  std::string_view json = w.text();
+  std::string text(sizeof cut, '\0');
+  std::memcpy(text.data(), &cut, sizeof cut);
+  text.append(json.substr(0, cut)).append(json.substr(cut + 4));
+  return text;
 }
 
 json::object CrmService::CustomerView(const Row& r) const {
@@ -437,18 +481,112 @@ Result<std::string> CrmService::ListCustomersJson(const Principal& who, const Fi
     }
     params.push_back(V(page.limit));
     const char* dir = sort->desc ? "DESC" : "ASC";
+    // Each customer's text is kept by its row version (customer_texts_), so the page is read as
+    // ids, owners and versions — from the index of the default order alone — and only the
+    // customers not kept, or changed since, are read in full. Owners' names are read apart (a
+    // page has few owners). A debug build also reads the kept ones in full and checks each
+    // kept text against a fresh one: the tests then prove every change moved the version.
+    struct Listed {
+      std::int64_t id = 0;
+      std::int64_t version = 0;
+      std::optional<std::int64_t> owner;
+      std::string text;  // CustomerTemplate, once found
+    };
+    std::vector<Listed> listed;
+    std::vector<std::size_t> missing, kept;  // indexes into `listed`
+    listed.reserve(static_cast<std::size_t>(page.limit));
+    c.ForEach(fmt::format("SELECT cu.customer_id, cu.owner_id, cu.row_version FROM customers cu "
+                          "WHERE {} ORDER BY {} {}, cu.customer_id {} LIMIT ?",
+                          where, sort->expr, dir, dir),
+              params, [&](const Row& r) {
+                Listed& item = listed.emplace_back();
+                item.id = r.integer(0);
+                item.owner = r.opt_integer(1);
+                item.version = r.integer(2);
+                bool hit = customer_texts_.AppendTo(who.tenant_id, item.id, item.version, item.text);
+                (hit ? kept : missing).push_back(listed.size() - 1);
+              });
+    // Calls `f(item, row)` with each of `which` read in full, in one statement.
+    auto read_full = [&](const std::vector<std::size_t>& which, auto&& f) {
+      if (which.empty()) return;
+      storage::Params ids{V(who.tenant_id)};
+      std::string marks;
+      for (std::size_t i : which) {
+        marks += marks.empty() ? "?" : ", ?";
+        ids.push_back(V(listed[i].id));
+      }
+      c.ForEach(fmt::format("SELECT {}, cu.row_version FROM {} WHERE cu.tenant_id = ? AND "
+                            "cu.customer_id IN ({})",
+                            kCustomerColumns, kCustomerFrom, marks),
+                ids, [&](const Row& r) {
+                  std::int64_t id = r.integer(kCId);
+                  auto at = std::find_if(which.begin(), which.end(),
+                                         [&](std::size_t i) { return listed[i].id == id; });
+                  f(listed[*at], r);
+                });
+    };
+    // The version is read again with the row: on PostgreSQL a statement sees the latest
+    // commit, which may be later than the page's.
+    read_full(missing, [&](Listed& item, const Row& r) {
+      item.version = r.integer(kCRowVersion);
+      item.owner = r.opt_integer(kCOwner);
+      item.text = CustomerTemplate(r);
+      customer_texts_.Put(who.tenant_id, item.id, item.version, item.text);
+    });
+    if (kCheckKeptTexts) {
+      read_full(kept, [&](Listed& item, const Row& r) {
+        if (r.integer(kCRowVersion) == item.version && CustomerTemplate(r) != item.text) {
+          throw std::logic_error(fmt::format(
+              "customer {} changed without moving its row_version: its kept text is stale",
+              item.id));
+        }
+      });
+    }
+    // Owners, each written once.
+    std::vector<std::pair<std::int64_t, std::string>> owners;
+    {
+      storage::Params ids{V(who.tenant_id)};
+      std::string marks;
+      for (const Listed& item : listed) {
+        if (!item.owner || std::any_of(owners.begin(), owners.end(),
+                                       [&](const auto& o) { return o.first == *item.owner; })) {
+          continue;
+        }
+        owners.emplace_back(*item.owner, "");
+        marks += marks.empty() ? "?" : ", ?";
+        ids.push_back(V(*item.owner));
+      }
+      std::map<std::int64_t, std::string> names;
+      if (!owners.empty()) {
+        c.ForEach(fmt::format("SELECT user_id, name FROM users WHERE tenant_id = ? AND user_id "
+                              "IN ({})",
+                              marks),
+                  ids, [&](const Row& r) { names[r.integer(0)] = r.text(1); });
+      }
+      for (auto& [id, json] : owners) {
+        JsonWriter o;
+        o.BeginObject().Key("id").Int(id).Key("name").String(names[id]).EndObject();
+        json = std::move(o).Take();
+      }
+    }
     JsonWriter w;
     w.Reserve(static_cast<std::size_t>(page.limit) * 640);  // a customer is ~500 bytes of JSON
     w.BeginObject().Key("items").BeginArray();
-    int count = 0;
-    std::int64_t last_id = 0;
-    c.ForEach(fmt::format("SELECT {} FROM {} WHERE {} ORDER BY {} {}, cu.customer_id {} LIMIT ?",
-                          kCustomerColumns, kCustomerFrom, where, sort->expr, dir, dir),
-              params, [&](const Row& r) {
-                WriteCustomer(w, r);
-                ++count;
-                last_id = r.integer(kCId);
-              });
+    for (const Listed& item : listed) {
+      if (item.text.empty()) continue;  // purged between the two statements (PostgreSQL)
+      std::string_view owner = "null";
+      if (item.owner) {
+        owner = std::find_if(owners.begin(), owners.end(), [&](const auto& o) {
+                  return o.first == *item.owner;
+                })->second;
+      }
+      std::uint32_t cut;
+      std::memcpy(&cut, item.text.data(), sizeof cut);
+      std::string_view json = std::string_view(item.text).substr(sizeof cut);
+      w.Raw({json.substr(0, cut), owner, json.substr(cut)});
+    }
+    int count = static_cast<int>(listed.size());
+    std::int64_t last_id = listed.empty() ? 0 : listed.back().id;
     w.EndArray().Key("next_cursor");
     if (count >= page.limit) {
       w.String(std::to_string(last_id));
@@ -649,7 +787,7 @@ Result<json::object> CrmService::UpdateCustomer(const Principal& who, std::int64
     std::optional<std::int64_t> actor;
     if (who.user_id) actor = who.user_id;
     c.Exec(
-        "UPDATE customers SET kind = ?, name = ?, name_norm = ?, short_name = ?, industry = ?, "
+        "UPDATE customers SET row_version = row_version + 1, kind = ?, name = ?, name_norm = ?, short_name = ?, industry = ?, "
         "source = ?, level = ?, status = ?, province = ?, city = ?, address = ?, phones = ?, "
         "website = ?, tags = ?, notes = ?, custom = ?, updated_by = ?, updated_at = ? "
         "WHERE tenant_id = ? AND customer_id = ?",

@@ -13,6 +13,7 @@
 
 #include "core/json.hpp"
 #include "core/json_writer.hpp"
+#include "core/render_cache.hpp"
 #include "core/result.hpp"
 #include "crm/settings.hpp"
 #include "identity/service.hpp"
@@ -36,8 +37,11 @@ struct ImportedRow;
 
 class CrmService {
  public:
-  // `files_dir` holds uploaded import files and the error files made from them.
-  CrmService(storage::Database& db, identity::IdentityService& identity, std::string files_dir);
+  // `files_dir` holds uploaded import files and the error files made from them; lists keep
+  // up to `render_cache_bytes` of rendered customers.
+  CrmService(storage::Database& db, identity::IdentityService& identity, std::string files_dir,
+             std::size_t render_cache_bytes = kDefaultRenderCacheBytes);
+  static constexpr std::size_t kDefaultRenderCacheBytes = std::size_t{64} << 20;
 
   // --- Settings (boss and admin change them) ---------------------------------------------
   Result<json::object> GetSettings(const Principal& who);
@@ -260,6 +264,11 @@ class CrmService {
                                         const internal::ImportContext* import);
   json::object CustomerView(const storage::Row& r) const;
   void WriteCustomer(JsonWriter& w, const storage::Row& r) const;
+  void WriteCustomerBeforeOwner(JsonWriter& w, const storage::Row& r) const;
+  void WriteCustomerAfterOwner(JsonWriter& w, const storage::Row& r) const;
+  // A customer's view as the list keeps it: the offset of the owner's place (4 bytes), then
+  // the view's JSON without the owner's value (the owner is another table's row).
+  std::string CustomerTemplate(const storage::Row& r) const;
   json::object ContactView(const storage::Row& r) const;
   json::object FollowUpView(const storage::Row& r) const;
   json::object TaskView(const storage::Row& r) const;
@@ -271,6 +280,8 @@ class CrmService {
   identity::IdentityService& identity_;
   std::string files_dir_;
   std::function<void(std::int64_t, std::int64_t)> import_runner_;
+  // Customers' views by row version, for lists (see ListCustomersJson).
+  RenderCache customer_texts_;
   int import_inline_rows_ = 0;
 };
 

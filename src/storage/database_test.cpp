@@ -197,6 +197,49 @@ TEST_P(DatabaseTest, ValuesRoundTrip) {
   EXPECT_EQ(row.integer(3), 1);
 }
 
+TEST_P(DatabaseTest, EveryUpdateOfACustomerMovesItsRowVersionOnce) {
+  using Versions = std::pair<std::int64_t, std::int64_t>;  // of customers 5 and 6
+  MustWrite(*db_, [](Connection& c) -> Status {
+    c.Exec("INSERT INTO tenants (tenant_id, slug, name, state, seats, created_at, updated_at) "
+           "VALUES (1, 't', 'T', 'active', 1, 0, 0)");
+    c.Exec("INSERT INTO customers (tenant_id, customer_id, kind, name, name_norm, created_at, "
+           "updated_at) VALUES (1, 5, 'company', 'A', 'a', 0, 0), (1, 6, 'company', 'B', 'b', 0, 0)");
+    return OkStatus();
+  });
+  auto versions = [&] {
+    return db_->Read([](Connection& c) {
+      return Versions(c.QueryInt("SELECT row_version FROM customers WHERE customer_id = 5"),
+                       c.QueryInt("SELECT row_version FROM customers WHERE customer_id = 6"));
+    });
+  };
+  EXPECT_EQ(versions(), Versions(0, 0));
+  // A statement that does not mention the version (the trigger moves it), one column only.
+  MustWrite(*db_, [](Connection& c) -> Status {
+    c.Exec("UPDATE customers SET notes = 'x' WHERE tenant_id = 1 AND customer_id = 5");
+    return OkStatus();
+  });
+  EXPECT_EQ(versions(), Versions(1, 0));
+  // One that bumps it itself: moved once, not twice.
+  MustWrite(*db_, [](Connection& c) -> Status {
+    c.Exec("UPDATE customers SET notes = 'y', row_version = row_version + 1 WHERE tenant_id = 1");
+    return OkStatus();
+  });
+  EXPECT_EQ(versions(), Versions(2, 1));
+  // Even an update that writes the same value again counts as a change.
+  MustWrite(*db_, [](Connection& c) -> Status {
+    c.Exec("UPDATE customers SET notes = notes WHERE tenant_id = 1 AND customer_id = 6");
+    return OkStatus();
+  });
+  EXPECT_EQ(versions(), Versions(2, 2));
+  // A rolled-back update leaves it where it was.
+  Status s = db_->Write([](Connection& c) -> Status {
+    c.Exec("UPDATE customers SET notes = 'z' WHERE tenant_id = 1");
+    return Error::Make(ErrorKind::kConflict, "undo", "undo");
+  });
+  EXPECT_FALSE(s.ok());
+  EXPECT_EQ(versions(), Versions(2, 2));
+}
+
 TEST_P(DatabaseTest, IdsIncreaseAcrossThreads) {
   std::vector<std::int64_t> ids[4];
   std::vector<std::thread> threads;

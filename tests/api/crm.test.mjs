@@ -413,6 +413,70 @@ test('custom fields are validated per type, filter and sort lists, and leave wit
   await s.call('PATCH', `/api/v1/custom-fields/${channel.body.id}`, { token: boss, body: { required: false } });
 });
 
+test('a list shows every change of a customer at once, whichever way it was changed', async () => {
+  // Lists keep each customer's rendered JSON by the row's version; here every kind of change
+  // must show in the list at once, and the listed customer must equal the customer read alone.
+  const field = await s.call('POST', '/api/v1/custom-fields', { token: boss, body: { entity: 'customer', key: 'grade', label: '等级', type: 'text' } });
+  assert.equal(field.status, 201, field.text);
+  const c = await customer(team.east1.token, { name: '列表即时甲', tags: ['甲'], phones: ['13811112222'], custom: { grade: '金' } });
+  const listed = async () => {
+    const r = await s.call('GET', '/api/v1/customers?q=列表即时&limit=100', { token: boss });
+    assert.equal(r.status, 200, r.text);
+    return r.body.items.find((x) => x.id === c.id);
+  };
+  const same = async (why) => {
+    const item = await listed();
+    const alone = await s.call('GET', `/api/v1/customers/${c.id}`, { token: boss });
+    assert.equal(alone.status, 200, `${why}: ${alone.text}`);
+    assert.deepEqual(item, alone.body, why);
+    return item;
+  };
+  assert.deepEqual((await same('created')).custom, { grade: '金' });
+  await listed();  // twice: the second read is served from what the first kept
+  let r = await s.call('PATCH', `/api/v1/customers/${c.id}`, { token: team.east1.token, body: { name: '列表即时乙', level: 'A' } });
+  assert.equal(r.status, 200, r.text);
+  assert.equal((await same('edited')).name, '列表即时乙');
+  r = await s.call('POST', '/api/v1/follow-ups', { token: team.east1.token, body: { customer_id: c.id, type: 'call', content: '列表跟进', next_at: '2031-05-06T10:00:00+08:00' } });
+  assert.equal(r.status, 201, r.text);
+  assert.equal((await same('followed up')).next_follow_up_at, '2031-05-06T10:00:00+08:00');
+  // The owner's name lives in another table.
+  r = await s.call('PATCH', `/api/v1/users/${team.east1.id}`, { token: boss, body: { name: '东一改名' } });
+  assert.equal(r.status, 200, r.text);
+  assert.equal((await same('owner renamed')).owner.name, '东一改名');
+  // Changes made by statements that rewrite many customers at once.
+  r = await s.call('DELETE', `/api/v1/custom-fields/${field.body.id}`, { token: boss });
+  assert.equal(r.status, 204, r.text);
+  assert.deepEqual((await same('custom field deleted')).custom, {});
+  const other = await customer(team.east1.token, { name: '列表即时丙', tags: ['丙'], phones: ['13833334444'] });
+  r = await s.call('POST', `/api/v1/customers/${c.id}/merge`, { token: team.east1.token, body: { from_id: other.id } });
+  assert.equal(r.status, 200, r.text);
+  const merged = await same('merged');
+  assert.deepEqual(merged.tags, ['甲', '丙']);
+  assert.deepEqual(merged.phones, ['13811112222', '13833334444']);
+  // Into the pool and out of it.
+  r = await s.call('POST', `/api/v1/customers/${c.id}/return`, { token: team.east1.token, body: { reason: '暂无需求' } });
+  assert.equal(r.status, 200, r.text);
+  const pooled = await same('returned');
+  assert.equal(pooled.in_pool, true);
+  assert.equal(pooled.owner, null);
+  r = await s.call('POST', `/api/v1/customers/${c.id}/assign`, { token: boss, body: { owner_id: team.sales1.id } });
+  assert.equal(r.status, 200, r.text);
+  assert.equal((await same('assigned')).owner.id, team.sales1.id);
+  // Deleted: gone from the list; restored: back, as it was.
+  assert.equal((await s.call('DELETE', `/api/v1/customers/${c.id}`, { token: boss })).status, 204);
+  assert.equal(await listed(), undefined);
+  r = await s.call('POST', `/api/v1/recycle-bin/customer/${c.id}/restore`, { token: boss });
+  assert.equal(r.status, 200, r.text);
+  assert.equal((await same('restored')).name, '列表即时乙');
+  // The field's key is free again and a new value shows.
+  const again = await s.call('POST', '/api/v1/custom-fields', { token: boss, body: { entity: 'customer', key: 'grade', label: '等级', type: 'text' } });
+  assert.equal(again.status, 201, again.text);
+  r = await s.call('PATCH', `/api/v1/customers/${c.id}`, { token: boss, body: { custom: { grade: '银' } } });
+  assert.equal(r.status, 200, r.text);
+  assert.deepEqual((await same('custom value set again')).custom, { grade: '银' });
+  await s.call('DELETE', `/api/v1/custom-fields/${again.body.id}`, { token: boss });
+});
+
 test('search ranks an old exact name above many newer matches, and names starting with the query next', async () => {
   const boss = await s.loginAs('boss');
   const make = async (name) => (await s.call('POST', '/api/v1/customers', { token: boss, body: { name } })).body;
