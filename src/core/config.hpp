@@ -23,7 +23,7 @@ struct ServerConfig {
   std::string web_dir = "web/dist";
   bool trust_proxy = false;           // honour X-Forwarded-For / -Proto from a local proxy
   std::string access_log = "stdout";  // "stdout", "off" or a file path
-  int render_cache_mb = 64;  // lists' rendered rows, kept by row version; 0: none
+  int render_cache_mb = 64;           // lists' rendered rows, kept by row version; 0: none
 };
 
 struct DatabaseConfig {

@@ -394,9 +394,9 @@ Result<json::object> CrmService::CreateFollowUpIn(Connection& c, const Principal
     auto last = customer->opt_integer(kCLastFollow);
     std::int64_t latest = std::max(last.value_or(0), ToMicros(when));
     c.Exec(
-        "UPDATE customers SET row_version = row_version + 1, last_follow_up_at = ?, next_follow_up_at = coalesce(?, "
-        "next_follow_up_at), return_warned_at = NULL, updated_at = ? WHERE tenant_id = ? AND "
-        "customer_id = ?",
+        "UPDATE customers SET row_version = row_version + 1, last_follow_up_at = ?, "
+        "next_follow_up_at = coalesce(?, next_follow_up_at), return_warned_at = NULL, "
+        "updated_at = ? WHERE tenant_id = ? AND customer_id = ?",
         {V(latest), V(next), V(now), V(who.tenant_id), V(*customer_id)});
     // An imported follow-up whose next time has passed is history: it makes no reminder.
     if (next && (!import || *next > now)) {

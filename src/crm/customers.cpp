@@ -503,7 +503,8 @@ Result<std::string> CrmService::ListCustomersJson(const Principal& who, const Fi
                 item.id = r.integer(0);
                 item.owner = r.opt_integer(1);
                 item.version = r.integer(2);
-                bool hit = customer_texts_.AppendTo(who.tenant_id, item.id, item.version, item.text);
+                bool hit =
+                    customer_texts_.AppendTo(who.tenant_id, item.id, item.version, item.text);
                 (hit ? kept : missing).push_back(listed.size() - 1);
               });
     // Calls `f(item, row)` with each of `which` read in full, in one statement.
@@ -787,9 +788,10 @@ Result<json::object> CrmService::UpdateCustomer(const Principal& who, std::int64
     std::optional<std::int64_t> actor;
     if (who.user_id) actor = who.user_id;
     c.Exec(
-        "UPDATE customers SET row_version = row_version + 1, kind = ?, name = ?, name_norm = ?, short_name = ?, industry = ?, "
-        "source = ?, level = ?, status = ?, province = ?, city = ?, address = ?, phones = ?, "
-        "website = ?, tags = ?, notes = ?, custom = ?, updated_by = ?, updated_at = ? "
+        "UPDATE customers SET row_version = row_version + 1, kind = ?, name = ?, name_norm = ?, "
+        "short_name = ?, industry = ?, source = ?, level = ?, status = ?, province = ?, "
+        "city = ?, address = ?, phones = ?, website = ?, tags = ?, notes = ?, custom = ?, "
+        "updated_by = ?, updated_at = ? "
         "WHERE tenant_id = ? AND customer_id = ?",
         {pick(in.kind, kCKind),
          V(name),

@@ -48,9 +48,9 @@ constexpr const char* kPoolSql =
 void MoveToPool(Connection& c, std::int64_t tenant_id, const Row& customer, std::int64_t pool,
                 Timestamp now, std::optional<std::int64_t> actor, const json::object& event) {
   c.Exec(
-      "UPDATE customers SET row_version = row_version + 1, owner_id = NULL, pool_id = ?, last_owner_id = ?, returned_at = ?, "
-      "owned_since = NULL, return_warned_at = NULL, updated_at = ? WHERE tenant_id = ? AND "
-      "customer_id = ?",
+      "UPDATE customers SET row_version = row_version + 1, owner_id = NULL, pool_id = ?, "
+      "last_owner_id = ?, returned_at = ?, owned_since = NULL, return_warned_at = NULL, "
+      "updated_at = ? WHERE tenant_id = ? AND customer_id = ?",
       {V(pool), V(customer.opt_integer(kCOwner)), V(ToMicros(now)), V(ToMicros(now)), V(tenant_id),
        V(customer.integer(kCId))});
   RecordEvent(c, tenant_id, customer.integer(kCId), now, actor, "returned", event);
@@ -148,8 +148,9 @@ Result<json::object> CrmService::Claim(const Principal& who, std::int64_t custom
     KELU_RETURN_IF_ERROR(CheckClaim(settings.pool, ctx));
     std::optional<std::int64_t> dept = who.department_id;
     c.Exec(
-        "UPDATE customers SET row_version = row_version + 1, owner_id = ?, department_id = ?, owned_since = ?, "
-        "return_warned_at = NULL, updated_at = ? WHERE tenant_id = ? AND customer_id = ?",
+        "UPDATE customers SET row_version = row_version + 1, owner_id = ?, department_id = ?, "
+        "owned_since = ?, return_warned_at = NULL, updated_at = ? WHERE tenant_id = ? AND "
+        "customer_id = ?",
         {V(who.user_id), V(dept), V(ToMicros(meta.now)), V(ToMicros(meta.now)), V(who.tenant_id),
          V(customer_id)});
     RecordEvent(
@@ -234,8 +235,9 @@ Result<json::object> CrmService::Assign(const Principal& who, std::int64_t custo
     CrmSettings settings = LoadSettings(c, who.tenant_id);
     KELU_RETURN_IF_ERROR(CheckHoldingCap(c, who.tenant_id, *owner, settings.pool));
     c.Exec(
-        "UPDATE customers SET row_version = row_version + 1, owner_id = ?, department_id = ?, owned_since = ?, "
-        "return_warned_at = NULL, updated_at = ? WHERE tenant_id = ? AND customer_id = ?",
+        "UPDATE customers SET row_version = row_version + 1, owner_id = ?, department_id = ?, "
+        "owned_since = ?, return_warned_at = NULL, updated_at = ? WHERE tenant_id = ? AND "
+        "customer_id = ?",
         {V(*owner), V(user->opt_integer(0)), V(ToMicros(meta.now)), V(ToMicros(meta.now)),
          V(who.tenant_id), V(customer_id)});
     std::optional<std::int64_t> actor;

@@ -200,16 +200,18 @@ TEST_P(DatabaseTest, ValuesRoundTrip) {
 TEST_P(DatabaseTest, EveryUpdateOfACustomerMovesItsRowVersionOnce) {
   using Versions = std::pair<std::int64_t, std::int64_t>;  // of customers 5 and 6
   MustWrite(*db_, [](Connection& c) -> Status {
-    c.Exec("INSERT INTO tenants (tenant_id, slug, name, state, seats, created_at, updated_at) "
-           "VALUES (1, 't', 'T', 'active', 1, 0, 0)");
-    c.Exec("INSERT INTO customers (tenant_id, customer_id, kind, name, name_norm, created_at, "
-           "updated_at) VALUES (1, 5, 'company', 'A', 'a', 0, 0), (1, 6, 'company', 'B', 'b', 0, 0)");
+    c.Exec(
+        "INSERT INTO tenants (tenant_id, slug, name, state, seats, created_at, updated_at) "
+        "VALUES (1, 't', 'T', 'active', 1, 0, 0)");
+    c.Exec(
+        "INSERT INTO customers (tenant_id, customer_id, kind, name, name_norm, created_at, "
+        "updated_at) VALUES (1, 5, 'company', 'A', 'a', 0, 0), (1, 6, 'company', 'B', 'b', 0, 0)");
     return OkStatus();
   });
   auto versions = [&] {
     return db_->Read([](Connection& c) {
       return Versions(c.QueryInt("SELECT row_version FROM customers WHERE customer_id = 5"),
-                       c.QueryInt("SELECT row_version FROM customers WHERE customer_id = 6"));
+                      c.QueryInt("SELECT row_version FROM customers WHERE customer_id = 6"));
     });
   };
   EXPECT_EQ(versions(), Versions(0, 0));
