@@ -352,13 +352,13 @@ json::object CrmService::CustomerView(const Row& r) const {
 
 Result<json::object> CrmService::ListCustomers(const Principal& who, const Filters& filters,
                                                const Page& page) {
-  auto text = ListCustomersJson(who, filters, page);
+  auto text = ListCustomersJson(who, filters, page, /*keep_texts=*/false);
   if (!text.ok()) return text.error();
   return std::move(ParseJson(text.value())->get_object());
 }
 
 Result<std::string> CrmService::ListCustomersJson(const Principal& who, const Filters& filters,
-                                                  const Page& page) {
+                                                  const Page& page, bool keep_texts) {
   return db_.Read([&](Connection& c) -> Result<std::string> {
     Visibility v = VisibilityOf(c, identity_, who);
     storage::Params params{V(who.tenant_id)};
@@ -532,7 +532,7 @@ Result<std::string> CrmService::ListCustomersJson(const Principal& who, const Fi
       item.version = r.integer(kCRowVersion);
       item.owner = r.opt_integer(kCOwner);
       item.text = CustomerTemplate(r);
-      customer_texts_.Put(who.tenant_id, item.id, item.version, item.text);
+      if (keep_texts) customer_texts_.Put(who.tenant_id, item.id, item.version, item.text);
     });
     if (kCheckKeptTexts) {
       read_full(kept, [&](Listed& item, const Row& r) {

@@ -49,11 +49,15 @@ class CrmService {
                                    const RequestMeta& meta);
 
   // --- Customers ----------------------------------------------------------------------------
+  // What the customer list keeps rendered (for /metrics).
+  RenderCache::Stats list_cache_stats() const { return customer_texts_.stats(); }
+  // A page as a value, for scans through many pages (exports): it keeps nothing of what it
+  // renders (see customer_texts_), so a scan does not push out what people have on screen.
   Result<json::object> ListCustomers(const Principal& who, const Filters& filters,
                                      const Page& page);
-  // The same page as JSON text, written without building it as a value first (the list route).
+  // A page as JSON text, written without building it as a value first (the list route).
   Result<std::string> ListCustomersJson(const Principal& who, const Filters& filters,
-                                        const Page& page);
+                                        const Page& page, bool keep_texts = true);
   Result<json::object> GetCustomer(const Principal& who, std::int64_t id);
   // Answers the customer, plus "duplicates" when a warn-policy field matches another one.
   Result<json::object> CreateCustomer(const Principal& who, const json::object& body,

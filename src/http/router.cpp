@@ -19,6 +19,11 @@ std::vector<std::string_view> Split(std::string_view path) {
   return out;
 }
 
+// The third segment of a route's pattern when it is literal, else "" (see by_shape_).
+std::string_view ShapeSegment(const Route& r) {
+  return r.segments.size() > 2 && !r.parameter[2] ? std::string_view(r.segments[2]) : "";
+}
+
 }  // namespace
 
 Route& Router::Add(std::string method, std::string pattern, Access access, RouteDoc doc,
@@ -40,7 +45,7 @@ Route& Router::Add(std::string method, std::string pattern, Access access, Route
     route->segments.emplace_back(s);
     route->parameter.push_back(s.size() > 2 && s.front() == '{' && s.back() == '}');
   }
-  by_length_[route->segments.size()].push_back(route.get());
+  by_shape_[route->segments.size()][std::string(ShapeSegment(*route))].push_back(route.get());
   routes_.push_back(std::move(route));
   return *routes_.back();
 }
@@ -49,10 +54,8 @@ Match Router::Find(std::string_view method, std::string_view path) const {
   Match m;
   if (path.empty() || path.front() != '/') return m;
   auto parts = Split(path);
-  auto candidates = by_length_.find(parts.size());
-  if (candidates == by_length_.end()) return m;
   std::size_t best_params = 0;
-  for (const Route* r : candidates->second) {
+  auto consider = [&](const Route* r) {
     bool ok = true;
     std::size_t params = 0;
     for (std::size_t i = 0; i < parts.size() && ok; ++i) {
@@ -63,7 +66,7 @@ Match Router::Find(std::string_view method, std::string_view path) const {
         ok = r->segments[i] == parts[i];
       }
     }
-    if (!ok) continue;
+    if (!ok) return;
     // Literal segments win over parameters: prefer the route with fewer parameters.
     if (r->method == method || (method == "HEAD" && r->method == "GET")) {
       if (!m.route || params < best_params) {
@@ -73,6 +76,15 @@ Match Router::Find(std::string_view method, std::string_view path) const {
     } else if (std::find(m.allowed.begin(), m.allowed.end(), r->method) == m.allowed.end()) {
       m.allowed.push_back(r->method);
     }
+  };
+  if (auto length = by_shape_.find(parts.size()); length != by_shape_.end()) {
+    auto consider_all = [&](std::string_view third) {
+      auto it = length->second.find(third);
+      if (it == length->second.end()) return;
+      for (const Route* r : it->second) consider(r);
+    };
+    if (parts.size() > 2 && !parts[2].empty()) consider_all(parts[2]);
+    consider_all("");
   }
   if (m.route) {
     m.allowed.clear();

@@ -73,9 +73,11 @@ class Router {
 
  private:
   std::vector<std::unique_ptr<Route>> routes_;
-  // The routes by their number of segments, in the order added: a path is compared only with
-  // the patterns of its length.
-  std::map<std::size_t, std::vector<const Route*>> by_length_;
+  // The routes by their number of segments and then their third segment (the resource, in
+  // /api/v1/RESOURCE/…) when it is literal, in the order added; those with a parameter there,
+  // or shorter, are under "". A path is compared only with the patterns of its length whose
+  // third segment is its own or a parameter.
+  std::map<std::size_t, std::map<std::string, std::vector<const Route*>, std::less<>>> by_shape_;
 };
 
 }  // namespace kelu::http

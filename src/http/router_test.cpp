@@ -39,6 +39,29 @@ TEST(Router, UnknownPathMatchesNothing) {
   EXPECT_FALSE(r.Find("GET", "/api/v1/users/").route);
 }
 
+TEST(Router, AParameterWhereTheResourceStandsMatchesAnyResource) {
+  // Paths are looked up by their length and third segment; a pattern with a parameter there
+  // must still be found, beside the literal ones, and literals still win.
+  Router r;
+  r.Add("GET", "/api/v1/customers/{id}", Access::kTenant, {}, Noop());
+  r.Add("GET", "/api/v1/{kind}/{id}", Access::kTenant, {}, Noop());
+  r.Add("POST", "/api/v1/{kind}/{id}", Access::kTenant, {}, Noop());
+  r.Add("GET", "/files/{name}", Access::kPublic, {}, Noop());
+  auto literal = r.Find("GET", "/api/v1/customers/7");
+  ASSERT_TRUE(literal.route);
+  EXPECT_EQ(literal.route->pattern, "/api/v1/customers/{id}");
+  auto any = r.Find("GET", "/api/v1/contacts/8");
+  ASSERT_TRUE(any.route);
+  EXPECT_EQ(any.route->pattern, "/api/v1/{kind}/{id}");
+  EXPECT_EQ(any.params.at("kind"), "contacts");
+  // The methods allowed come from both kinds of pattern.
+  auto wrong = r.Find("DELETE", "/api/v1/customers/7");
+  EXPECT_FALSE(wrong.route);
+  EXPECT_EQ(wrong.allowed, (std::vector<std::string>{"GET", "POST"}));
+  EXPECT_TRUE(r.Find("GET", "/files/a.txt").route);
+  EXPECT_FALSE(r.Find("GET", "/api/v1/contacts").route);
+}
+
 TEST(Router, HeadIsServedByGet) {
   Router r;
   r.Add("GET", "/healthz", Access::kPublic, {}, Noop());

@@ -38,7 +38,7 @@ void Api::RegisterSystemRoutes() {
               });
 
   router_.Add("GET", "/metrics", Access::kPublic,
-              {"Prometheus metrics: requests, latency, database pool, job runs",
+              {"Prometheus metrics: requests, latency, database pool, job runs, the list's cache",
                "system",
                nullptr,
                Str("Prometheus text format"),
@@ -50,6 +50,17 @@ void Api::RegisterSystemRoutes() {
                 Metrics::Gauges g;
                 g["kelu_db_pool_in_use"] = {"Database connections in use.", pool.in_use};
                 g["kelu_db_pool_idle"] = {"Idle database connections.", pool.idle};
+                auto lists = services_.crm.list_cache_stats();
+                g["kelu_customer_list_cache_entries"] = {
+                    "Customers the list keeps rendered.", static_cast<double>(lists.entries)};
+                g["kelu_customer_list_cache_bytes"] = {"Memory those take, about.",
+                                                       static_cast<double>(lists.bytes)};
+                g["kelu_customer_list_cache_hits"] = {
+                    "Listed customers served from what was kept, since start.",
+                    static_cast<double>(lists.hits)};
+                g["kelu_customer_list_cache_misses"] = {
+                    "Listed customers read and rendered anew, since start.",
+                    static_cast<double>(lists.misses)};
                 Response r;
                 r.body = metrics_.Render(g);
                 r.set_header("Content-Type", "text/plain; version=0.0.4; charset=utf-8");

@@ -432,7 +432,28 @@ test('a list shows every change of a customer at once, whichever way it was chan
     return item;
   };
   assert.deepEqual((await same('created')).custom, { grade: '金' });
-  await listed();  // twice: the second read is served from what the first kept
+  const cache = async () => {
+    const text = (await s.call('GET', '/metrics')).text;
+    const value = (name) => Number(text.match(new RegExp(`^kelu_customer_list_cache_${name} (\\S+)$`, 'm'))[1]);
+    return { entries: value('entries'), hits: value('hits'), misses: value('misses') };
+  };
+  let before = await cache();
+  await listed();  // served from what the first list kept
+  let now = await cache();
+  assert.equal(now.hits - before.hits, 1);
+  assert.equal(now.misses, before.misses);
+  // An export reads through the whole list without keeping what it renders; a list keeps it.
+  const unseen = await customer(team.east1.token, { name: '列表即时未列' });
+  before = now;
+  const exported = await s.call('GET', `/api/v1/exports/customers?q=${encodeURIComponent('列表即时未列')}`, { token: boss });
+  assert.equal(exported.status, 200, exported.text);
+  assert.match(exported.text, /列表即时未列/);
+  now = await cache();
+  assert.equal(now.entries, before.entries);
+  assert.equal(now.misses - before.misses, 1);
+  const page = await s.call('GET', `/api/v1/customers?q=${encodeURIComponent('列表即时未列')}`, { token: boss });
+  assert.deepEqual(page.body.items.map((x) => x.id), [unseen.id]);
+  assert.equal((await cache()).entries, now.entries + 1);
   let r = await s.call('PATCH', `/api/v1/customers/${c.id}`, { token: team.east1.token, body: { name: '列表即时乙', level: 'A' } });
   assert.equal(r.status, 200, r.text);
   assert.equal((await same('edited')).name, '列表即时乙');
