@@ -511,14 +511,10 @@ Result<std::string> CrmService::ListCustomersJson(const Principal& who, const Fi
     auto read_full = [&](const std::vector<std::size_t>& which, auto&& f) {
       if (which.empty()) return;
       storage::Params ids{V(who.tenant_id)};
-      std::string marks;
-      for (std::size_t i : which) {
-        marks += marks.empty() ? "?" : ", ?";
-        ids.push_back(V(listed[i].id));
-      }
+      for (std::size_t i : which) ids.push_back(V(listed[i].id));
       c.ForEach(fmt::format("SELECT {}, cu.row_version FROM {} WHERE cu.tenant_id = ? AND "
                             "cu.customer_id IN ({})",
-                            kCustomerColumns, kCustomerFrom, marks),
+                            kCustomerColumns, kCustomerFrom, storage::Placeholders(which.size())),
                 ids, [&](const Row& r) {
                   std::int64_t id = r.integer(kCId);
                   auto at = std::find_if(which.begin(), which.end(),
@@ -547,21 +543,19 @@ Result<std::string> CrmService::ListCustomersJson(const Principal& who, const Fi
     std::vector<std::pair<std::int64_t, std::string>> owners;
     {
       storage::Params ids{V(who.tenant_id)};
-      std::string marks;
       for (const Listed& item : listed) {
         if (!item.owner || std::any_of(owners.begin(), owners.end(),
                                        [&](const auto& o) { return o.first == *item.owner; })) {
           continue;
         }
         owners.emplace_back(*item.owner, "");
-        marks += marks.empty() ? "?" : ", ?";
         ids.push_back(V(*item.owner));
       }
       std::map<std::int64_t, std::string> names;
       if (!owners.empty()) {
         c.ForEach(fmt::format("SELECT user_id, name FROM users WHERE tenant_id = ? AND user_id "
                               "IN ({})",
-                              marks),
+                              storage::Placeholders(owners.size())),
                   ids, [&](const Row& r) { names[r.integer(0)] = r.text(1); });
       }
       for (auto& [id, json] : owners) {

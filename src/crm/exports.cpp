@@ -63,18 +63,14 @@ Result<CrmService::ExportFile> CrmService::ExportCustomers(const Principal& who,
     // Primary contacts of this page.
     std::map<std::int64_t, Row> contacts;
     if (!items.empty()) {
-      std::string in_list;
       storage::Params params{V(who.tenant_id)};
-      for (const auto& item : items) {
-        in_list += in_list.empty() ? "?" : ", ?";
-        params.push_back(V(item.at("id").as_int64()));
-      }
+      for (const auto& item : items) params.push_back(V(item.at("id").as_int64()));
       db_.Read([&](Connection& c) {
         for (auto& r :
              c.Query(fmt::format("SELECT customer_id, name, mobile, email FROM contacts WHERE "
                                  "tenant_id = ? AND is_primary = 1 AND deleted_at IS NULL "
                                  "AND customer_id IN ({})",
-                                 in_list),
+                                 storage::Placeholders(items.size())),
                      params)
                  .rows) {
           contacts.emplace(r.integer(0), r);

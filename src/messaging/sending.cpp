@@ -19,6 +19,7 @@
 namespace kelu::messaging {
 
 using storage::Connection;
+using storage::Placeholders;
 using storage::Row;
 using storage::V;
 
@@ -47,13 +48,6 @@ struct Draft {
   std::string reason;  // empty: may go
   std::string detail;
 };
-
-std::string Placeholders(std::size_t n) {
-  std::string out;
-  out.reserve(n * 2);
-  for (std::size_t i = 0; i < n; ++i) out += i ? ",?" : "?";
-  return out;
-}
 
 // Calls `f(chunk)` for pieces of `ids` small enough for one IN (…) list.
 template <class F>

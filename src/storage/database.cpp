@@ -69,6 +69,13 @@ std::unique_ptr<Database> Database::Open(const std::string& url, int pool_size,
   throw DatabaseUnavailable("unsupported database URL (use sqlite:PATH or postgresql://…)");
 }
 
+std::string Placeholders(std::size_t n) {
+  std::string out;
+  out.reserve(n * 2);
+  for (std::size_t i = 0; i < n; ++i) out += i ? ",?" : "?";
+  return out;
+}
+
 void Backoff(const RetryPolicy& policy, int attempt) {
   int ms = policy.first_backoff_ms;
   for (int i = 1; i < attempt && ms < policy.max_backoff_ms; ++i) ms *= 2;

@@ -46,6 +46,9 @@ Value V(const std::optional<T>& v) {
 
 using Params = std::vector<Value>;
 
+// `n` placeholders for an IN (…) list: "?,?,…,?".
+std::string Placeholders(std::size_t n);
+
 // One result row. Accessors by column index; a NULL reads as 0 / "" / nullopt.
 class Row {
  public:
