@@ -243,8 +243,9 @@ class ViewBuf : public std::streambuf {
 };
 
 // Rows per batch (one transaction). Larger batches share more index pages between their rows,
-// so each row costs fewer page writes; 2,000 rows stay well within the writer's page cache.
-constexpr std::size_t kBatchRows = 2000;
+// so each row costs fewer page writes: 5,000 rows import about a sixth faster than 2,000
+// (measured on a 170 k-customer SQLite tenant), for about 10 MB more memory.
+constexpr std::size_t kBatchRows = 5000;
 constexpr std::size_t kSampleErrors = 50;
 
 // The import row as stored.

@@ -59,10 +59,16 @@ std::set<std::string> Bigrams(const std::string& text) {
   return grams;
 }
 
+// A character pair as the 2-character index knows it: the tenant first, so that a query
+// reads only its own tenant's entries (see migration 0025).
+std::string GramToken(std::int64_t tenant_id, std::string_view gram) {
+  return fmt::format("t{}.{}", tenant_id, gram);
+}
+
 // Documents written by one reindexing, whose index entries are written together at the end.
 struct NewDocs {
   std::vector<std::int64_t> docs;
-  std::vector<std::pair<std::string, std::int64_t>> grams;  // gram, doc
+  std::vector<std::pair<std::string, std::int64_t>> grams;  // gram, doc (PostgreSQL)
 };
 
 // One search document: the name and other names (short name) give the 2-character index,
@@ -79,12 +85,20 @@ void AddDoc(Connection& c, NewDocs& out, std::int64_t tenant_id, const char* ent
     if (!p.empty()) text += " " + p;
   }
   std::int64_t doc = c.NextId();
+  std::set<std::string> pairs = Bigrams(names);
+  std::string grams;
+  for (const auto& g : pairs) {
+    if (!grams.empty()) grams += ' ';
+    grams += GramToken(tenant_id, g);
+  }
   c.Exec(
-      "INSERT INTO search_docs (tenant_id, doc_id, entity, entity_id, customer_id, name, text) "
-      "VALUES (?, ?, ?, ?, ?, ?, ?)",
-      {V(tenant_id), V(doc), V(entity), V(entity_id), V(customer_id), V(name), V(text)});
+      "INSERT INTO search_docs (tenant_id, doc_id, entity, entity_id, customer_id, name, text, "
+      "grams) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+      {V(tenant_id), V(doc), V(entity), V(entity_id), V(customer_id), V(name), V(text), V(grams)});
   out.docs.push_back(doc);
-  for (auto& g : Bigrams(names)) out.grams.emplace_back(g, doc);
+  if (c.dialect() == storage::Dialect::kPostgres) {
+    for (const auto& g : pairs) out.grams.emplace_back(g, doc);
+  }
 }
 
 void AddContactDoc(Connection& c, NewDocs& out, std::int64_t tenant_id, std::int64_t customer_id,
@@ -95,30 +109,35 @@ void AddContactDoc(Connection& c, NewDocs& out, std::int64_t tenant_id, std::int
 
 constexpr const char* kContactDocColumns = "contact_id, name, mobile, phone, email";
 
-// Writes the documents' index entries. The 2-character entries go in key order: a batch's
-// grams then land on neighbouring pages of the index instead of all over it. The trigram
-// index (SQLite) takes the whole batch in one statement: FTS5 writes its pending terms out at
-// every statement savepoint, so one statement costs one write instead of one per document.
-// (PostgreSQL indexes search_docs.text itself.)
+// Writes the documents' index entries.
+// - SQLite: both full-text indexes (trigram, 2-character) take the whole batch in one
+//   statement each: FTS5 writes its pending terms out at every statement savepoint, so one
+//   statement costs one write instead of one per document.
+// - PostgreSQL indexes search_docs.text itself; the 2-character entries go to the bigram table
+//   in key order (a batch's grams then land on neighbouring pages), in one COPY.
 void WriteIndexEntries(Connection& c, std::int64_t tenant_id, NewDocs& d) {
-  std::sort(d.grams.begin(), d.grams.end());
-  // Appended in one go: a COPY on PostgreSQL (one round trip instead of one per row, dozens per
-  // customer), the same prepared insert per row on SQLite.
-  if (!d.grams.empty()) {
-    c.CopyIn("search_bigrams", {"tenant_id", "gram", "doc_id"},
-             [&](const storage::Connection::RowSink& sink) {
-               for (const auto& [gram, doc] : d.grams) {
-                 sink(storage::Row({V(tenant_id), V(gram), V(doc)}));
-               }
-             });
+  if (c.dialect() == storage::Dialect::kSqlite) {
+    if (d.docs.empty()) return;
+    json::array ids;
+    for (auto id : d.docs) ids.emplace_back(id);
+    std::string list = ToJson(ids);
+    for (const char* index : {"search_fts (rowid, text) SELECT rowid, text",
+                              "search_grams (rowid, grams) SELECT rowid, grams"}) {
+      c.Exec(fmt::format("INSERT INTO {} FROM search_docs WHERE tenant_id = ? AND doc_id IN "
+                         "(SELECT value FROM json_each(?))",
+                         index),
+             {V(tenant_id), V(list)});
+    }
+    return;
   }
-  if (d.docs.empty() || c.dialect() != storage::Dialect::kSqlite) return;
-  json::array ids;
-  for (auto id : d.docs) ids.emplace_back(id);
-  c.Exec(
-      "INSERT INTO search_fts (rowid, text) SELECT rowid, text FROM search_docs WHERE "
-      "tenant_id = ? AND doc_id IN (SELECT value FROM json_each(?))",
-      {V(tenant_id), V(ToJson(ids))});
+  std::sort(d.grams.begin(), d.grams.end());
+  if (d.grams.empty()) return;
+  c.CopyIn("search_bigrams", {"tenant_id", "gram", "doc_id"},
+           [&](const storage::Connection::RowSink& sink) {
+             for (const auto& [gram, doc] : d.grams) {
+               sink(storage::Row({V(tenant_id), V(gram), V(doc)}));
+             }
+           });
 }
 
 }  // namespace
@@ -222,7 +241,13 @@ Result<json::object> CrmService::Search(const Principal& who, const Filters& que
     storage::Params params;
     std::string scope = visible(params);
     std::string anywhere;
-    if (length == 2) {
+    // An FTS5 query for one phrase: q in double quotes, its own quotes doubled.
+    auto phrase = [](std::string_view text) {
+      std::string out = "\"";
+      for (char ch : text) out += ch == '"' ? std::string("\"\"") : std::string(1, ch);
+      return out + "\"";
+    };
+    if (length == 2 && !sqlite) {
       params.insert(params.end(), {V(who.tenant_id), V(q)});
       anywhere = fmt::format(
           "SELECT {} FROM search_bigrams g JOIN search_docs d ON d.tenant_id = g.tenant_id AND "
@@ -230,14 +255,13 @@ Result<json::object> CrmService::Search(const Principal& who, const Filters& que
           "ORDER BY g.doc_id DESC LIMIT ?",
           columns, scope);
     } else if (sqlite) {
-      std::string phrase = "\"";
-      for (char ch : q) phrase += ch == '"' ? std::string("\"\"") : std::string(1, ch);
-      phrase += "\"";
-      params.insert(params.end(), {V(phrase), V(who.tenant_id)});
+      const char* index = length == 2 ? "search_grams" : "search_fts";
+      params.insert(params.end(),
+                    {V(phrase(length == 2 ? GramToken(who.tenant_id, q) : q)), V(who.tenant_id)});
       anywhere = fmt::format(
-          "SELECT {} FROM search_fts f JOIN search_docs d ON d.rowid = f.rowid JOIN customers cu "
-          "ON {} WHERE search_fts MATCH ? AND d.tenant_id = ? ORDER BY f.rowid DESC LIMIT ?",
-          columns, scope);
+          "SELECT {0} FROM {2} f JOIN search_docs d ON d.rowid = f.rowid JOIN customers cu "
+          "ON {1} WHERE {2} MATCH ? AND d.tenant_id = ? ORDER BY f.rowid DESC LIMIT ?",
+          columns, scope, index);
     } else {
       params.insert(params.end(), {V(who.tenant_id), V(LikePattern(q))});
       anywhere = fmt::format(

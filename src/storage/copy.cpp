@@ -9,10 +9,13 @@
 namespace kelu::storage {
 namespace {
 
-// Tables kelu keeps for itself on each side, and SQLite's full-text index tables.
+// Tables kelu keeps for itself on each side, and the search indexes, which differ between
+// the two (SQLite's full-text tables, PostgreSQL's bigram table) and are built again from the
+// copied documents (search_docs).
 bool Copied(const std::string& table) {
   return table != "kelu_schema" && table != "kelu_ids" && !table.starts_with("sqlite_") &&
-         !table.starts_with("search_fts");
+         !table.starts_with("search_fts") && !table.starts_with("search_grams") &&
+         table != "search_bigrams";
 }
 
 // Each table's columns, in order.
@@ -127,8 +130,14 @@ Status CopyDatabase(Database& from, Database& to,
     if (dest.dialect() == Dialect::kSqlite) {
       dest.Exec("UPDATE kelu_ids SET value = ?", {V(last_id)});
       dest.Exec("INSERT INTO search_fts (search_fts) VALUES ('rebuild')");
+      dest.Exec("INSERT INTO search_grams (search_grams) VALUES ('rebuild')");
     } else {
       dest.QueryInt("SELECT setval('kelu_ids', ?)", {V(last_id)});
+      // Each document's 2-character tokens are 't' tenant '.' pair (see crm/search.cpp).
+      dest.Exec(
+          "INSERT INTO search_bigrams (tenant_id, gram, doc_id) SELECT DISTINCT d.tenant_id, "
+          "substr(t.token, strpos(t.token, '.') + 1), d.doc_id FROM search_docs d CROSS JOIN "
+          "LATERAL regexp_split_to_table(d.grams, ' ') AS t(token) WHERE d.grams <> ''");
     }
     return OkStatus();
   });

@@ -3,9 +3,11 @@
 #include <fmt/format.h>
 #include <sqlite3.h>
 
+#include <chrono>
 #include <condition_variable>
 #include <filesystem>
 #include <mutex>
+#include <thread>
 #include <unordered_map>
 
 namespace kelu::storage {
@@ -117,6 +119,31 @@ class SqliteConnection final : public Connection {
     }
   }
 
+  // Calls `committed(wal_pages)` after each commit, with the WAL's length in pages, instead of
+  // letting the commit copy the WAL into the database itself (SQLite's automatic checkpoint is
+  // a WAL hook too: this one replaces it).
+  void OnCommit(std::function<void(int)> committed) {
+    on_commit_ = std::move(committed);
+    sqlite3_wal_hook(
+        db_,
+        [](void* self, sqlite3*, const char*, int pages) {
+          static_cast<SqliteConnection*>(self)->on_commit_(pages);
+          return SQLITE_OK;
+        },
+        this);
+  }
+
+  // Copies what it can of the WAL into the database without waiting for any lock (readers and
+  // the writer go on meanwhile). Returns the WAL's pages and how many of them are copied;
+  // -1, -1 when another connection was checkpointing.
+  std::pair<int, int> CheckpointPassive() {
+    int log = -1, copied = -1;
+    int rc = sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_PASSIVE, &log, &copied);
+    if ((rc & 0xff) == SQLITE_BUSY) return {-1, -1};
+    if (rc != SQLITE_OK) Throw(rc, sqlite3_errmsg(db_));
+    return {log, copied};
+  }
+
   // Ids are reserved from kelu_ids in blocks, so most calls touch no table. A rollback (of
   // the transaction, or to a savepoint) may undo the reservation of the current block, so it
   // forgets the block (see Exec); a block is never handed out twice.
@@ -223,18 +250,115 @@ class SqliteConnection final : public Connection {
   std::int64_t next_id_ = 0;   // the last id handed out of the current block
   std::int64_t id_limit_ = 0;  // the block's last id
   std::unordered_map<std::string, sqlite3_stmt*> cache_;
+  std::function<void(int)> on_commit_;
+};
+
+// Copies the WAL into the database file on a thread of its own, so that no commit waits for
+// a checkpoint: with SQLite's automatic checkpoint, the commit that takes the WAL past its
+// limit copies every page of it (for an import batch, tens of megabytes read and written)
+// while the writer lock is held. A passive checkpoint takes no lock that the writer or the
+// readers wait for.
+//
+// The WAL starts over from its beginning only when a write begins with all of it copied. A
+// writer that never pauses would outrun the copying and grow the WAL without end, so a
+// writer about to begin while the WAL is `kBehindFactor` times the threshold waits (up to
+// `kMaxWait`) for a checkpoint that starts after it stopped writing: that one copies all.
+class Checkpointer {
+ public:
+  static constexpr int kBehindFactor = 4;
+  static constexpr auto kMaxWait = std::chrono::seconds(5);
+
+  Checkpointer(std::string path, int busy_timeout_ms, int threshold_pages)
+      : path_(std::move(path)),
+        busy_timeout_ms_(busy_timeout_ms),
+        threshold_pages_(threshold_pages) {}
+  ~Checkpointer() {
+    {
+      std::lock_guard lock(mutex_);
+      stop_ = true;
+    }
+    wake_.notify_all();
+    if (thread_.joinable()) thread_.join();
+  }
+  Checkpointer(const Checkpointer&) = delete;
+  Checkpointer& operator=(const Checkpointer&) = delete;
+
+  // From the writer's WAL hook, after each commit.
+  void Committed(int wal_pages) {
+    std::lock_guard lock(mutex_);
+    wal_pages_ = wal_pages;
+    if (wal_pages < threshold_pages_) return;
+    wanted_ = true;
+    if (!thread_.joinable()) thread_ = std::thread([this] { Run(); });
+    wake_.notify_all();
+  }
+
+  // From the writer, holding the write lock, before it begins a transaction. Returns false
+  // when the checkpoints did not catch up in time (a reader holds an old snapshot, or the
+  // checkpointing connection fails): the writer then copies what it can itself.
+  bool CatchUp() {
+    std::unique_lock lock(mutex_);
+    if (wal_pages_ < threshold_pages_ * kBehindFactor) return true;
+    std::uint64_t target = started_ + 1;
+    wanted_ = true;
+    if (!thread_.joinable()) thread_ = std::thread([this] { Run(); });
+    wake_.notify_all();
+    bool ran = done_.wait_for(lock, kMaxWait, [&] { return finished_ >= target || stop_; });
+    if (!ran || !caught_up_) return false;
+    wal_pages_ = 0;  // the next commit restarts the WAL and reports its new length
+    return true;
+  }
+
+ private:
+  void Run() {
+    std::unique_ptr<SqliteConnection> conn;
+    std::unique_lock lock(mutex_);
+    for (;;) {
+      wake_.wait(lock, [&] { return stop_ || wanted_; });
+      if (stop_) return;
+      wanted_ = false;
+      ++started_;
+      lock.unlock();
+      bool all = false;
+      try {
+        if (!conn) conn = std::make_unique<SqliteConnection>(path_, busy_timeout_ms_);
+        auto [log, copied] = conn->CheckpointPassive();
+        all = log >= 0 && copied >= log;
+      } catch (const std::exception&) {
+        conn.reset();  // opened again next time; the writer copies meanwhile (see CatchUp)
+      }
+      lock.lock();
+      ++finished_;
+      caught_up_ = all;
+      done_.notify_all();
+    }
+  }
+
+  const std::string path_;
+  const int busy_timeout_ms_;
+  const int threshold_pages_;
+  std::mutex mutex_;
+  std::condition_variable wake_;  // to the thread: a checkpoint is wanted, or stop
+  std::condition_variable done_;  // from the thread: a checkpoint finished
+  int wal_pages_ = 0;             // the WAL's length at the writer's last commit
+  bool wanted_ = false;
+  bool stop_ = false;
+  bool caught_up_ = false;  // the last checkpoint copied the whole WAL
+  std::uint64_t started_ = 0, finished_ = 0;
+  std::thread thread_;
 };
 
 class SqliteDatabase final : public Database {
  public:
-  SqliteDatabase(std::string path, int readers, int busy_timeout_ms)
+  SqliteDatabase(std::string path, int readers, int busy_timeout_ms, int checkpoint_pages)
       : path_(std::move(path)), busy_timeout_ms_(busy_timeout_ms), max_readers_(readers) {
     writer_ = std::make_unique<SqliteConnection>(path_, busy_timeout_ms_);
     // Big write transactions (import batches) stay in the writer's page cache instead of
-    // spilling to the WAL midway: 32 MB for the one writer; readers keep the default. The WAL
-    // is checkpointed at 32 MB rather than 4 MB, so an index page written by several batches
-    // in a row is copied into the database once.
-    writer_->ExecScript("PRAGMA cache_size=-32768; PRAGMA wal_autocheckpoint=8192;");
+    // spilling to the WAL midway: 32 MB for the one writer; readers keep the default.
+    writer_->ExecScript("PRAGMA cache_size=-32768;");
+    if (path_ == ":memory:" || checkpoint_pages <= 0) return;
+    checkpointer_ = std::make_unique<Checkpointer>(path_, busy_timeout_ms_, checkpoint_pages);
+    writer_->OnCommit([c = checkpointer_.get()](int pages) { c->Committed(pages); });
   }
 
   Dialect dialect() const override { return Dialect::kSqlite; }
@@ -279,6 +403,7 @@ class SqliteDatabase final : public Database {
 
   void RunWrite(const std::function<bool(Connection&)>& f) override {
     std::lock_guard lock(write_mutex_);
+    if (checkpointer_ && !checkpointer_->CatchUp()) writer_->CheckpointPassive();
     for (int attempt = 1;; ++attempt) {
       try {
         writer_->Exec("BEGIN IMMEDIATE");
@@ -343,6 +468,8 @@ class SqliteDatabase final : public Database {
   int max_readers_;
   std::mutex write_mutex_;
   std::unique_ptr<SqliteConnection> writer_;
+  // After the writer: stopped first, so the writer's close copies what is left of the WAL.
+  std::unique_ptr<Checkpointer> checkpointer_;
   mutable std::mutex pool_mutex_;
   std::condition_variable pool_cv_;
   std::vector<std::unique_ptr<SqliteConnection>> idle_;
@@ -351,14 +478,15 @@ class SqliteDatabase final : public Database {
 
 }  // namespace
 
-std::unique_ptr<Database> OpenSqlite(const std::string& path, int readers, int busy_timeout_ms) {
+std::unique_ptr<Database> OpenSqlite(const std::string& path, int readers, int busy_timeout_ms,
+                                     int checkpoint_pages) {
   std::filesystem::path p(path);
   if (p.has_parent_path()) {
     std::error_code ec;
     std::filesystem::create_directories(p.parent_path(), ec);
     if (ec) throw DatabaseUnavailable("cannot create folder " + p.parent_path().string());
   }
-  return std::make_unique<SqliteDatabase>(path, readers, busy_timeout_ms);
+  return std::make_unique<SqliteDatabase>(path, readers, busy_timeout_ms, checkpoint_pages);
 }
 
 }  // namespace kelu::storage

@@ -9,7 +9,12 @@
 
 namespace kelu::storage {
 
+// The WAL's length, in pages, at which a thread of the database copies it into the file.
+inline constexpr int kCheckpointPages = 8192;  // 32 MB
+
 // Creates the file's folder when missing. Throws DatabaseUnavailable when it cannot open.
-std::unique_ptr<Database> OpenSqlite(const std::string& path, int readers, int busy_timeout_ms);
+// `checkpoint_pages` <= 0 leaves checkpoints to SQLite's own (by the committing writer).
+std::unique_ptr<Database> OpenSqlite(const std::string& path, int readers, int busy_timeout_ms,
+                                     int checkpoint_pages = kCheckpointPages);
 
 }  // namespace kelu::storage

@@ -349,20 +349,44 @@ test('search finds customers and contacts by 2+ Chinese characters, phone digits
   assert.ok(all.some((x) => x.customer_id === other.id) && all.some((x) => x.customer_id === c.id));
   const exact = await search('周翠湖', boss);
   assert.equal(exact[0].rank, 0);
-  // Deleted customers leave the index with their contacts; restored ones come back.
+  // Deleted customers leave the index with their contacts (both indexes); restored ones come back.
   await s.call('DELETE', `/api/v1/customers/${c.id}`, { token: team.east1.token });
   assert.deepEqual(await search('翠湖电子'), []);
   assert.deepEqual(await search('9876'), []);
+  assert.deepEqual(await search('翠湖'), []);
   await s.call('POST', `/api/v1/recycle-bin/customer/${c.id}/restore`, { token: boss });
   assert.equal((await search('9876'))[0].name, '周翠湖');
-  // Renames are indexed.
+  assert.equal((await search('翠湖')).length, 2);
+  // Renames are indexed: the old name's pairs lead to the contact only.
   await s.call('PATCH', `/api/v1/customers/${c.id}`, { token: team.east1.token, body: { name: '苏州银河科技有限公司' } });
   assert.equal((await search('银河科技'))[0].id, c.id);
+  assert.equal((await search('银河'))[0].id, c.id);
   assert.ok(!(await search('翠湖电子')).length);
+  assert.deepEqual((await search('翠湖')).map((x) => `${x.type}:${x.name}`), ['contact:周翠湖']);
+  // Any two characters are a pair: Latin (any case), digits, punctuation, quotes.
+  const odd = await customer(team.east1.token, { name: 'A"B (中)C-9公司', short_name: 'Ab' });
+  for (const q of ['ab', 'AB', 'a"', '"b', '(中', ')c', 'c-', '9公']) {
+    assert.ok((await search(q)).some((x) => x.id === odd.id), q);
+  }
+  assert.ok(!(await search('b(')).some((x) => x.id === odd.id), 'a space splits pairs');
   expectError(assert, await s.call('GET', '/api/v1/search?q=星', { token: boss }), 422, 'validation_failed');
   expectError(assert, await s.call('GET', '/api/v1/search', { token: boss }), 422, 'validation_failed');
   expectError(assert, await s.call('GET', '/api/v1/search?q=ab&limit=500', { token: boss }), 422, 'validation_failed');
   assert.deepEqual(await search('%_'), []);
+});
+
+test('search is per tenant: another tenant with the same names and numbers finds only its own', async () => {
+  const mine = await customer(boss, { name: '同名检索测试贸易公司', phones: ['021-5555 0101'] });
+  const { bossToken: other } = await s.createTenant('search-b', { seats: 5 });
+  const theirs = await s.call('POST', '/api/v1/customers', { token: other, body: { name: '同名检索测试贸易公司', phones: ['021-5555 0101'] } });
+  assert.equal(theirs.status, 201, theirs.text);
+  for (const q of ['同名', '检索测试', '55550101']) {
+    for (const [token, id] of [[boss, mine.id], [other, theirs.body.id]]) {
+      const r = await s.call('GET', `/api/v1/search?q=${encodeURIComponent(q)}`, { token });
+      assert.equal(r.status, 200, r.text);
+      assert.deepEqual(r.body.items.filter((x) => x.type === 'customer' && x.name === '同名检索测试贸易公司').map((x) => x.id), [id], q);
+    }
+  }
 });
 
 test('custom fields are validated per type, filter and sort lists, and leave with their definition', async () => {

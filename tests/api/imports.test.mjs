@@ -164,7 +164,7 @@ const bigFile = (prefix, rows) => {
 
 test('a long import runs as a job: 202, progress, then the report; in-file duplicates across batches', async () => {
   await s.call('PUT', '/api/v1/crm/settings', { token: boss, body: { ...(await s.call('GET', '/api/v1/crm/settings', { token: boss })).body, duplicates: { name: 'block', phone: 'warn', email: 'warn' } } });
-  const rows = 2400; // more than one batch (2000 rows), so the duplicate is batches back
+  const rows = 5200; // more than one batch (5000 rows), so the duplicate is batches back
   const up = await upload(s, boss, bigFile('作业导入', rows), 'customers');
   assert.equal(up.body.total_rows, rows + 1);
   const dry = await s.call('POST', `/api/v1/imports/${up.body.id}/dry-run`, { token: boss, body: {} });
