@@ -73,7 +73,7 @@ int main(int argc, char** argv) {
   identity::IdentityService ids(*db, config.security, zone);
   billing::BillingService billing(*db, ids, config, zone, WorkCalendar::WithShippedYears());
   if (auto s = billing.Start(start); !s.ok()) return Fail(s.error());
-  crm::CrmService crm(*db, ids, config.files.dir);
+  crm::CrmService crm(*db, ids, config.files.dir, config.server.render_cache_bytes());
   auto gateway = messaging::MakeSmsGateway(config.sms);
   messaging::MessagingService sms(*db, billing, crm, *gateway, config, clock, zone);
   identity::RequestMeta meta{"127.0.0.1", "bench", "bench", start};

@@ -132,9 +132,8 @@ Result<Runtime> Build(const Options& o, bool test_clock, bool serving = false) {
   rt.identity = std::make_unique<identity::IdentityService>(*rt.db, rt.config.security, rt.zone);
   rt.scheduler = std::make_unique<jobs::Scheduler>(
       *rt.db, rt.zone, *ParseTimeOfDay(rt.config.business.daily_jobs_at));
-  rt.crm = std::make_unique<crm::CrmService>(
-      *rt.db, *rt.identity, rt.config.files.dir,
-      static_cast<std::size_t>(rt.config.server.render_cache_mb) << 20);
+  rt.crm = std::make_unique<crm::CrmService>(*rt.db, *rt.identity, rt.config.files.dir,
+                                             rt.config.server.render_cache_bytes());
   rt.identity->set_alert_email(rt.config.mail.operator_email);
   rt.mailer = notices::MakeSmtpMailer(rt.config.mail);
   rt.outbox = std::make_unique<notices::Outbox>(*rt.db, *rt.mailer, *rt.clock, rt.config.mail,

@@ -24,6 +24,8 @@ struct ServerConfig {
   bool trust_proxy = false;           // honour X-Forwarded-For / -Proto from a local proxy
   std::string access_log = "stdout";  // "stdout", "off" or a file path
   int render_cache_mb = 64;           // lists' rendered rows, kept by row version; 0: none
+
+  std::size_t render_cache_bytes() const { return static_cast<std::size_t>(render_cache_mb) << 20; }
 };
 
 struct DatabaseConfig {

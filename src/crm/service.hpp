@@ -40,8 +40,7 @@ class CrmService {
   // `files_dir` holds uploaded import files and the error files made from them; lists keep
   // up to `render_cache_bytes` of rendered customers.
   CrmService(storage::Database& db, identity::IdentityService& identity, std::string files_dir,
-             std::size_t render_cache_bytes = kDefaultRenderCacheBytes);
-  static constexpr std::size_t kDefaultRenderCacheBytes = std::size_t{64} << 20;
+             std::size_t render_cache_bytes);
 
   // --- Settings (boss and admin change them) ---------------------------------------------
   Result<json::object> GetSettings(const Principal& who);

@@ -27,6 +27,9 @@ test('copy-db moves a SQLite deployment to PostgreSQL', { skip: dbKind !== 'sqli
   const out = execFileSync(bin, ['--db', source.database, 'copy-db', '--to', target], { encoding: 'utf8' });
   assert.match(out, /customers\s+\d+ rows/);
   assert.match(out, /copied/);
+  // The bigram index was rebuilt from the documents with its foreign key set aside: it is back.
+  const keys = execFileSync('psql', [target, '-Atc', "SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = 'search_bigrams'::regclass AND contype = 'f'"], { encoding: 'utf8' });
+  assert.match(keys, /FOREIGN KEY \(tenant_id, doc_id\) REFERENCES search_docs\(tenant_id, doc_id\) ON DELETE CASCADE/);
 
   const moved = await startServer({ restart: { ...source, database: target } });
   try {
