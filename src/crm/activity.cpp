@@ -237,7 +237,8 @@ Result<json::object> CrmService::CreateContactIn(Connection& c, const Principal&
          V(in.wechat.value_or("")), V(birthday), V(primary), V(in.notes.value_or("")),
          V(Actor(who)), V(now), V(Actor(who)), V(now), V(custom.value())});
     IndexContactPoints(c, who.tenant_id, *in.customer_id, id,
-                       {in.mobile.value_or(""), in.phone.value_or("")}, {in.email.value_or("")});
+                       {in.mobile.value_or(""), in.phone.value_or("")}, {in.email.value_or("")},
+                       PointsOf::kNewRecord);
     if (!import) IndexNewContacts(c, who.tenant_id, {id});
     // An import needs only the id back; anything else reads the contact as stored.
     json::object view =
@@ -284,7 +285,7 @@ Result<json::object> CrmService::UpdateContact(const Principal& who, std::int64_
          V(Actor(who)), V(ToMicros(meta.now)), V(who.tenant_id), V(id)});
     auto updated = FindContact(c, v, id, false);
     IndexContactPoints(c, who.tenant_id, customer, id, {updated->text(4), updated->text(5)},
-                       {updated->text(6)});
+                       {updated->text(6)}, PointsOf::kExistingRecord);
     ReindexCustomer(c, who.tenant_id, customer);
     json::object view = ContactView(*updated);
     json::object b = ContactView(*row), a = view;

@@ -78,8 +78,10 @@ void RecordEvent(Connection& c, std::int64_t tenant_id, std::int64_t customer_id
 void IndexContactPoints(Connection& c, std::int64_t tenant_id, std::int64_t customer_id,
                         std::optional<std::int64_t> contact_id,
                         const std::vector<std::string>& phones,
-                        const std::vector<std::string>& emails) {
-  if (contact_id) {
+                        const std::vector<std::string>& emails, PointsOf record) {
+  if (record == PointsOf::kNewRecord) {
+    // Nothing to replace.
+  } else if (contact_id) {
     c.Exec("DELETE FROM contact_points WHERE tenant_id = ? AND customer_id = ? AND contact_id = ?",
            {V(tenant_id), V(customer_id), V(*contact_id)});
   } else {

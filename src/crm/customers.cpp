@@ -729,7 +729,7 @@ Result<json::object> CrmService::CreateCustomerIn(Connection& c, const Principal
        V(now),
        V(custom.value())});
   IndexContactPoints(c, who.tenant_id, id, std::nullopt,
-                     in.phones.value_or(std::vector<std::string>{}), {});
+                     in.phones.value_or(std::vector<std::string>{}), {}, PointsOf::kNewRecord);
   // An import indexes its batch for search at the end of the batch.
   if (!import) ReindexCustomer(c, who.tenant_id, id);
   // An import needs only the id and name back; anything else reads the customer as stored.
@@ -807,7 +807,9 @@ Result<json::object> CrmService::UpdateCustomer(const Principal& who, std::int64
          V(ToMicros(meta.now)),
          V(who.tenant_id),
          V(id)});
-    if (in.phones) IndexContactPoints(c, who.tenant_id, id, std::nullopt, phones, {});
+    if (in.phones) {
+      IndexContactPoints(c, who.tenant_id, id, std::nullopt, phones, {}, PointsOf::kExistingRecord);
+    }
     ReindexCustomer(c, who.tenant_id, id);
     auto updated = FindCustomer(c, Visibility{true, who.tenant_id, who.user_id, {}}, id, true);
     json::object view = CustomerView(*updated);

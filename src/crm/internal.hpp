@@ -79,12 +79,16 @@ void RecordEvent(storage::Connection& c, std::int64_t tenant_id, std::int64_t cu
                  Timestamp at, std::optional<std::int64_t> actor, const std::string& kind,
                  const json::object& data);
 
+// Whether a record's contact points may exist already: a record just created has none, so
+// there is nothing to delete first.
+enum class PointsOf { kExistingRecord, kNewRecord };
+
 // Replaces the normalised phones and emails of a customer (contact_id nullopt) or of one of
 // its contacts.
 void IndexContactPoints(storage::Connection& c, std::int64_t tenant_id, std::int64_t customer_id,
                         std::optional<std::int64_t> contact_id,
                         const std::vector<std::string>& phones,
-                        const std::vector<std::string>& emails);
+                        const std::vector<std::string>& emails, PointsOf record);
 
 // Rebuilds the search documents of a customer and its contacts (none when it is deleted).
 void ReindexCustomer(storage::Connection& c, std::int64_t tenant_id, std::int64_t customer_id);

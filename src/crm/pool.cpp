@@ -346,7 +346,7 @@ Result<json::object> CrmService::Restore(const Principal& who, std::string_view 
           "tenant_id = ? AND contact_id = ?",
           {V(who.tenant_id), V(id)});
       IndexContactPoints(c, who.tenant_id, ct->integer(0), id, {ct->text(1), ct->text(2)},
-                         {ct->text(3)});
+                         {ct->text(3)}, PointsOf::kExistingRecord);
       ReindexCustomer(c, who.tenant_id, ct->integer(0));
     }
     identity::RecordAudit(

@@ -58,6 +58,21 @@ class DatabaseTest : public ::testing::TestWithParam<std::string> {
     }
     if (!dir_.empty()) std::filesystem::remove_all(dir_);
   }
+  // Tenant 1 with the given customers (id, name), for records that hang off a customer.
+  void SeedCustomers(const std::vector<std::pair<std::int64_t, std::string>>& customers) {
+    MustWrite(*db_, [&](Connection& c) -> Status {
+      c.Exec(
+          "INSERT INTO tenants (tenant_id, slug, name, state, seats, created_at, updated_at) "
+          "VALUES (1, 't', 'T', 'active', 1, 0, 0)");
+      for (const auto& [id, name] : customers) {
+        c.Exec(
+            "INSERT INTO customers (tenant_id, customer_id, kind, name, name_norm, created_at, "
+            "updated_at) VALUES (1, ?, 'company', ?, ?, 0, 0)",
+            {V(id), V(name), V(name)});
+      }
+      return OkStatus();
+    });
+  }
   ManualClock clock_{FromMicros(1'800'000'000'000'000)};
   std::filesystem::path dir_;
   std::unique_ptr<Database> admin_;
@@ -200,15 +215,7 @@ TEST_P(DatabaseTest, ValuesRoundTrip) {
 
 TEST_P(DatabaseTest, EveryUpdateOfACustomerMovesItsRowVersionOnce) {
   using Versions = std::pair<std::int64_t, std::int64_t>;  // of customers 5 and 6
-  MustWrite(*db_, [](Connection& c) -> Status {
-    c.Exec(
-        "INSERT INTO tenants (tenant_id, slug, name, state, seats, created_at, updated_at) "
-        "VALUES (1, 't', 'T', 'active', 1, 0, 0)");
-    c.Exec(
-        "INSERT INTO customers (tenant_id, customer_id, kind, name, name_norm, created_at, "
-        "updated_at) VALUES (1, 5, 'company', 'A', 'a', 0, 0), (1, 6, 'company', 'B', 'b', 0, 0)");
-    return OkStatus();
-  });
+  SeedCustomers({{5, "a"}, {6, "b"}});
   auto versions = [&] {
     return db_->Read([](Connection& c) {
       return Versions(c.QueryInt("SELECT row_version FROM customers WHERE customer_id = 5"),
@@ -270,15 +277,7 @@ TEST_P(DatabaseTest, ADeletedSearchDocumentLeavesNoEntryForItsSuccessor) {
           {V(query)});
     });
   };
-  MustWrite(*db_, [](Connection& c) -> Status {
-    c.Exec(
-        "INSERT INTO tenants (tenant_id, slug, name, state, seats, created_at, updated_at) "
-        "VALUES (1, 't', 'T', 'active', 1, 0, 0)");
-    c.Exec(
-        "INSERT INTO customers (tenant_id, customer_id, kind, name, name_norm, created_at, "
-        "updated_at) VALUES (1, 5, 'company', 'A', 'a', 0, 0)");
-    return OkStatus();
-  });
+  SeedCustomers({{5, "a"}});
   add(10, "翠湖电子", "t1.翠湖 t1.湖电 t1.电子");
   add(11, "银河科技", "t1.银河 t1.河科 t1.科技");
   EXPECT_EQ(found("search_grams", "\"t1.科技\""), 1);
@@ -411,53 +410,70 @@ TEST(Sqlite, WriteRetriesWhileAnotherProcessHoldsTheLock) {
   std::filesystem::remove_all(dir);
 }
 
+// A SQLite database of its own in a fresh folder, opened with the given checkpoint limit,
+// holding one table `t (id, body)`; removed afterwards.
+struct ScratchSqlite {
+  ScratchSqlite(const std::string& name, int checkpoint_pages)
+      : dir(std::filesystem::temp_directory_path() /
+            ("kelu-" + name + "-" + std::to_string(::getpid()))) {
+    std::filesystem::remove_all(dir);
+    std::filesystem::create_directories(dir);
+    db = OpenSqlite((dir / "t.db").string(), 2, 1000, checkpoint_pages);
+    MustWrite(*db, [](Connection& c) {
+      c.Exec("CREATE TABLE t (id INTEGER PRIMARY KEY, body BLOB NOT NULL)");
+      return OkStatus();
+    });
+  }
+  ~ScratchSqlite() {
+    db.reset();
+    std::filesystem::remove_all(dir);
+  }
+  ScratchSqlite(const ScratchSqlite&) = delete;
+  ScratchSqlite& operator=(const ScratchSqlite&) = delete;
+
+  // One transaction writing row `id` with 100 kB (25 pages) of random bytes.
+  void Put(int id) {
+    MustWrite(*db, [&](Connection& c) {
+      c.Exec("INSERT INTO t (id, body) VALUES (?, randomblob(100000))", {V(id)});
+      return OkStatus();
+    });
+  }
+  std::int64_t Rows() {
+    return db->Read([](Connection& c) { return c.QueryInt("SELECT count(*) FROM t"); });
+  }
+
+  std::filesystem::path dir;
+  std::unique_ptr<Database> db;
+};
+
 // Checkpoints run on the database's own thread. A writer that never pauses still keeps the
 // WAL bounded (it waits for the copying when far behind), which also shows the WAL is copied
 // and restarted: SQLite's automatic checkpoint is off, and 40 MB go through a 256 KB limit.
 TEST(Sqlite, CheckpointsKeepTheWalBoundedUnderAWriterThatNeverPauses) {
-  auto dir = std::filesystem::temp_directory_path() / ("kelu-wal-" + std::to_string(::getpid()));
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
   constexpr int kPages = 64;
-  auto db = OpenSqlite((dir / "t.db").string(), 2, 1000, kPages);
-  MustWrite(*db, [](Connection& c) {
-    c.Exec("CREATE TABLE t (id INTEGER PRIMARY KEY, body BLOB NOT NULL)");
-    return OkStatus();
-  });
+  ScratchSqlite s("wal", kPages);
   constexpr int kWrites = 400;
   std::uintmax_t largest = 0;
   for (int i = 0; i < kWrites; ++i) {
-    MustWrite(*db, [&](Connection& c) {
-      c.Exec("INSERT INTO t (id, body) VALUES (?, randomblob(100000))", {V(i)});
-      return OkStatus();
-    });
-    largest = std::max(largest, std::filesystem::file_size(dir / "t.db-wal"));
+    s.Put(i);
+    largest = std::max(largest, std::filesystem::file_size(s.dir / "t.db-wal"));
   }
-  EXPECT_EQ(db->Read([](Connection& c) { return c.QueryInt("SELECT count(*) FROM t"); }), kWrites);
+  EXPECT_EQ(s.Rows(), kWrites);
   // The WAL waits for the copying at four times its limit; one write (25 pages) and the
   // frames' headers come on top. Without checkpoints it would hold all 40 MB.
   EXPECT_LT(largest, std::uintmax_t{6 * kPages * 4120});
-  EXPECT_GT(std::filesystem::file_size(dir / "t.db"), std::uintmax_t{kWrites} * 90000);
-  db.reset();
-  std::filesystem::remove_all(dir);
+  EXPECT_GT(std::filesystem::file_size(s.dir / "t.db"), std::uintmax_t{kWrites} * 90000);
 }
 
 // A reader that keeps an old snapshot stops the WAL from being copied past it; writes go on
 // (the writer does not wait for a copy that cannot finish) and the reader's view stays whole.
 TEST(Sqlite, AReaderHoldingASnapshotDoesNotStallTheWriter) {
-  auto dir = std::filesystem::temp_directory_path() / ("kelu-snap-" + std::to_string(::getpid()));
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
-  auto db = OpenSqlite((dir / "t.db").string(), 2, 1000, 64);
-  MustWrite(*db, [](Connection& c) {
-    c.Exec("CREATE TABLE t (id INTEGER PRIMARY KEY, body BLOB NOT NULL)");
-    c.Exec("INSERT INTO t (id, body) VALUES (0, x'00')");
-    return OkStatus();
-  });
+  ScratchSqlite s("snapshot", 64);
+  s.Put(0);
   std::atomic<bool> reading{false}, written{false};
   std::int64_t seen_before = -1, seen_after = -1;
   std::thread reader([&] {
-    db->Read([&](Connection& c) {
+    s.db->Read([&](Connection& c) {
       seen_before = c.QueryInt("SELECT count(*) FROM t");
       reading = true;
       while (!written) std::this_thread::sleep_for(std::chrono::milliseconds(1));
@@ -466,22 +482,15 @@ TEST(Sqlite, AReaderHoldingASnapshotDoesNotStallTheWriter) {
   });
   while (!reading) std::this_thread::yield();
   auto start = std::chrono::steady_clock::now();
-  for (int i = 1; i <= 100; ++i) {
-    MustWrite(*db, [&](Connection& c) {
-      c.Exec("INSERT INTO t (id, body) VALUES (?, randomblob(100000))", {V(i)});
-      return OkStatus();
-    });
-  }
+  for (int i = 1; i <= 100; ++i) s.Put(i);
   auto took = std::chrono::steady_clock::now() - start;
   written = true;
   reader.join();
   EXPECT_EQ(seen_before, 1);
   EXPECT_EQ(seen_after, 1);
-  EXPECT_EQ(db->Read([](Connection& c) { return c.QueryInt("SELECT count(*) FROM t"); }), 101);
+  EXPECT_EQ(s.Rows(), 101);
   // Waiting out the catch-up limit on even one write would take 5 s.
   EXPECT_LT(took, std::chrono::seconds(5));
-  db.reset();
-  std::filesystem::remove_all(dir);
 }
 
 TEST(Postgres, NumbersPlaceholdersOutsideQuotes) {
