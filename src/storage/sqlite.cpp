@@ -287,10 +287,7 @@ class Checkpointer {
   void Committed(int wal_pages) {
     std::lock_guard lock(mutex_);
     wal_pages_ = wal_pages;
-    if (wal_pages < threshold_pages_) return;
-    wanted_ = true;
-    if (!thread_.joinable()) thread_ = std::thread([this] { Run(); });
-    wake_.notify_all();
+    if (wal_pages >= threshold_pages_) Want();
   }
 
   // From the writer, holding the write lock, before it begins a transaction. Returns false
@@ -300,9 +297,7 @@ class Checkpointer {
     std::unique_lock lock(mutex_);
     if (wal_pages_ < threshold_pages_ * kBehindFactor) return true;
     std::uint64_t target = started_ + 1;
-    wanted_ = true;
-    if (!thread_.joinable()) thread_ = std::thread([this] { Run(); });
-    wake_.notify_all();
+    Want();
     bool ran = done_.wait_for(lock, kMaxWait, [&] { return finished_ >= target || stop_; });
     if (!ran || !caught_up_) return false;
     wal_pages_ = 0;  // the next commit restarts the WAL and reports its new length
@@ -310,6 +305,13 @@ class Checkpointer {
   }
 
  private:
+  // Asks the thread (started on first need) for a checkpoint. Holding mutex_.
+  void Want() {
+    wanted_ = true;
+    if (!thread_.joinable()) thread_ = std::thread([this] { Run(); });
+    wake_.notify_all();
+  }
+
   void Run() {
     std::unique_ptr<SqliteConnection> conn;
     std::unique_lock lock(mutex_);
