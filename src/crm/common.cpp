@@ -68,7 +68,7 @@ std::optional<Row> FindCustomer(Connection& c, const Visibility& v, std::int64_t
 void RecordEvent(Connection& c, std::int64_t tenant_id, std::int64_t customer_id, Timestamp at,
                  std::optional<std::int64_t> actor, const std::string& kind,
                  const json::object& data) {
-  c.Exec(
+  c.Queue(
       "INSERT INTO customer_events (tenant_id, event_id, customer_id, at, kind, actor_id, data) "
       "VALUES (?, ?, ?, ?, ?, ?, ?)",
       {V(tenant_id), V(c.NextId()), V(customer_id), V(ToMicros(at)), V(kind), V(actor),
@@ -92,7 +92,7 @@ void IndexContactPoints(Connection& c, std::int64_t tenant_id, std::int64_t cust
   }
   auto add = [&](const char* kind, const std::string& value) {
     if (value.empty()) return;
-    c.Exec(
+    c.Queue(
         "INSERT INTO contact_points (tenant_id, customer_id, point_id, contact_id, kind, value) "
         "VALUES (?, ?, ?, ?, ?, ?)",
         {V(tenant_id), V(customer_id), V(c.NextId()), V(contact_id), V(kind), V(value)});
@@ -108,6 +108,21 @@ std::string LikePattern(std::string_view q) {
     out += ch;
   }
   return out + "%";
+}
+
+std::string IdIn(storage::Dialect d, const std::string& column,
+                 const std::vector<std::int64_t>& ids, storage::Params& params) {
+  std::string list;
+  for (std::int64_t id : ids) {
+    if (!list.empty()) list += ',';
+    list += std::to_string(id);
+  }
+  if (d == storage::Dialect::kPostgres) {
+    params.push_back(V("{" + list + "}"));
+    return column + " = ANY(?::bigint[])";
+  }
+  params.push_back(V("[" + list + "]"));
+  return column + " IN (SELECT value FROM json_each(?))";
 }
 
 json::array JsonArray(const std::string& text) {

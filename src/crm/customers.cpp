@@ -120,35 +120,34 @@ struct Match {
 std::vector<Match> FindMatches(Connection& c, std::int64_t tenant_id, const std::string& name_norm,
                                const std::vector<std::string>& phones,
                                const std::vector<std::string>& emails, std::int64_t exclude) {
-  std::vector<Match> out;
+  // One query per value, sent together (one round trip on PostgreSQL).
+  std::vector<storage::Statement> queries;
+  std::vector<const char*> fields;  // per query
   if (!name_norm.empty()) {
-    for (const auto& r : c.Query("SELECT customer_id FROM customers WHERE tenant_id = ? AND "
-                                 "name_norm = ? AND deleted_at IS NULL AND customer_id <> ? "
-                                 "ORDER BY customer_id LIMIT 5",
-                                 {V(tenant_id), V(name_norm), V(exclude)})
-                             .rows) {
-      out.push_back({"name", r.integer(0)});
-    }
+    queries.push_back(
+        {"SELECT customer_id FROM customers WHERE tenant_id = ? AND name_norm = ? "
+         "AND deleted_at IS NULL AND customer_id <> ? ORDER BY customer_id LIMIT 5",
+         {V(tenant_id), V(name_norm), V(exclude)}});
+    fields.push_back("name");
   }
-  auto points = [&](const char* kind, const char* field, const std::vector<std::string>& values) {
-    for (const auto& value : values) {
-      if (value.empty()) continue;
-      for (const auto& r :
-           c.Query("SELECT DISTINCT p.customer_id FROM contact_points p JOIN customers cu ON "
-                   "cu.tenant_id = p.tenant_id AND cu.customer_id = p.customer_id WHERE "
-                   "p.tenant_id = ? AND p.kind = ? AND p.value = ? AND cu.deleted_at IS NULL AND "
-                   "p.customer_id <> ? ORDER BY p.customer_id LIMIT 5",
-                   {V(tenant_id), V(kind), V(value), V(exclude)})
-               .rows) {
-        out.push_back({field, r.integer(0)});
-      }
-    }
+  auto points = [&](const char* kind, const std::string& value) {
+    if (value.empty()) return;
+    queries.push_back(
+        {"SELECT DISTINCT p.customer_id FROM contact_points p JOIN customers cu ON "
+         "cu.tenant_id = p.tenant_id AND cu.customer_id = p.customer_id WHERE "
+         "p.tenant_id = ? AND p.kind = ? AND p.value = ? AND cu.deleted_at IS NULL "
+         "AND p.customer_id <> ? ORDER BY p.customer_id LIMIT 5",
+         {V(tenant_id), V(kind), V(value), V(exclude)}});
+    fields.push_back(kind);
   };
-  std::vector<std::string> phone_norm, email_norm;
-  for (const auto& p : phones) phone_norm.push_back(NormalizePhone(p));
-  for (const auto& e : emails) email_norm.push_back(NormalizeEmail(e));
-  points("phone", "phone", phone_norm);
-  points("email", "email", email_norm);
+  for (const auto& p : phones) points("phone", NormalizePhone(p));
+  for (const auto& e : emails) points("email", NormalizeEmail(e));
+  std::vector<Match> out;
+  if (queries.empty()) return out;
+  auto answers = c.QueryAll(queries);
+  for (std::size_t i = 0; i < answers.size(); ++i) {
+    for (const auto& r : answers[i].rows) out.push_back({fields[i], r.integer(0)});
+  }
   return out;
 }
 
@@ -652,7 +651,7 @@ Result<json::object> CrmService::CreateCustomerIn(Connection& c, const Principal
   auto input = ReadCustomer(body, settings, true);
   if (!input.ok()) return std::move(input).error();
   CustomerInput& in = input.value();
-  Visibility v = VisibilityOf(c, identity_, who);
+  Visibility v = import ? import->visibility : VisibilityOf(c, identity_, who);
   // Owner: the caller by default; a manager may name another user; a pool means no owner.
   std::optional<std::int64_t> owner;
   std::optional<std::int64_t> pool;
@@ -673,16 +672,24 @@ Result<json::object> CrmService::CreateCustomerIn(Connection& c, const Principal
   }
   std::optional<std::int64_t> department;
   if (owner) {
-    auto u =
-        c.QueryOne("SELECT department_id, status FROM users WHERE tenant_id = ? AND user_id = ?",
+    // The owner's department, when the owner is an active user.
+    std::optional<std::optional<std::int64_t>> active;
+    if (import) {
+      if (auto it = import->active_users.find(*owner); it != import->active_users.end())
+        active = it->second;
+    } else if (auto u = c.QueryOne(
+                   "SELECT department_id, status FROM users WHERE tenant_id = ? AND user_id = ?",
                    {V(who.tenant_id), V(*owner)});
-    if (!u || u->text(1) != "active") return FieldError("owner_id", "no such active user");
+               u && u->text(1) == "active") {
+      active = u->opt_integer(0);
+    }
+    if (!active) return FieldError("owner_id", "no such active user");
     if (*owner != who.user_id && !v.all &&
-        std::find(v.departments.begin(), v.departments.end(), u->integer(0)) ==
+        std::find(v.departments.begin(), v.departments.end(), active->value_or(0)) ==
             v.departments.end()) {
       return FieldError("owner_id", "outside your data scope");
     }
-    department = u->opt_integer(0);
+    department = *active;
   }
   auto custom = CustomFromBody(c, who.tenant_id, "customer", body, "{}", true,
                                import ? import->FieldsOf("customer") : nullptr);
@@ -696,7 +703,7 @@ Result<json::object> CrmService::CreateCustomerIn(Connection& c, const Principal
   std::int64_t now = ToMicros(meta.now);
   std::optional<std::int64_t> actor;
   if (who.user_id) actor = who.user_id;
-  c.Exec(
+  c.Queue(
       "INSERT INTO customers (tenant_id, customer_id, kind, name, name_norm, short_name, "
       "industry, source, level, status, province, city, address, phones, website, tags, "
       "owner_id, department_id, pool_id, owned_since, notes, created_by, created_at, "

@@ -683,7 +683,7 @@ Result<ImportedRow> CrmService::ImportCustomerRow(Connection& c, ImportRun& run,
   if (!contact.empty()) {
     if (!contact.contains("name")) contact["name"] = made->at("name");
     contact["customer_id"] = customer_id;
-    auto person = CreateContactIn(c, who, contact, meta, &run);
+    auto person = CreateContactIn(c, who, contact, meta, &run, CustomerOfContact::kJustCreated);
     if (!person.ok()) return std::move(person).error();
     out.items.emplace_back("contact", person->at("id").as_int64());
   }
@@ -695,8 +695,7 @@ Result<ImportedRow> CrmService::ImportContactRow(Connection& c, const ImportRun&
                                                  const Principal& who, const RequestMeta& meta,
                                                  const std::map<std::string, std::string>& cells) {
   json::object body, custom, problems;
-  Visibility v = VisibilityOf(c, identity_, who);
-  auto customer = RowCustomer(c, v, cells);
+  auto customer = RowCustomer(c, run.visibility, cells);
   if (!customer.ok()) return std::move(customer).error();
   body["customer_id"] = customer.value();
   for (const auto& [field, cell] : cells) {
@@ -742,8 +741,7 @@ Result<ImportedRow> CrmService::ImportFollowUpRow(Connection& c, const ImportRun
                                                   const Principal& who, const RequestMeta& meta,
                                                   const std::map<std::string, std::string>& cells) {
   json::object body, problems;
-  Visibility v = VisibilityOf(c, identity_, who);
-  auto customer = RowCustomer(c, v, cells);
+  auto customer = RowCustomer(c, run.visibility, cells);
   if (!customer.ok()) return std::move(customer).error();
   body["customer_id"] = customer.value();
   body["type"] = "other";
@@ -803,6 +801,14 @@ ImportBatch CrmService::ProcessImportBatch(Connection& c, ImportRun& run, const 
   // A customer row with its contact takes about ten ids (records, contact points, timeline
   // events, search documents).
   c.ReserveIds(static_cast<int>(rows.size()) * 10);
+  run.visibility = VisibilityOf(c, identity_, who);
+  run.active_users.clear();
+  for (const auto& u : c.Query("SELECT user_id, department_id FROM users WHERE tenant_id = ? AND "
+                               "status = 'active'",
+                               {V(who.tenant_id)})
+                           .rows) {
+    run.active_users.emplace(u.integer(0), u.opt_integer(1));
+  }
   for (const auto& [line, row] : rows) {
     ++batch.total;
     std::map<std::string, std::string> cells;
@@ -811,8 +817,10 @@ ImportBatch CrmService::ProcessImportBatch(Connection& c, ImportRun& run, const 
       std::string cell = Trim(dataio::UnneutralizeFormula(Trim(row[i])));
       if (!cell.empty()) cells[run.field_of[i]] = std::move(cell);
     }
-    // Each row is all or nothing: a customer with its contact, or neither.
-    c.Exec("SAVEPOINT import_row");
+    // Each row is all or nothing: a customer with its contact, or neither. (Its writes may
+    // reach the database with a later statement: a database error fails the batch's
+    // transaction wherever it surfaces, as it always did.)
+    c.Queue("SAVEPOINT import_row");
     Result<ImportedRow> made = Error::Make(ErrorKind::kInternal, "internal", "no row");
     if (run.kind->entity == "customers") {
       made = ImportCustomerRow(c, run, batch, who, meta, cells, line);
@@ -822,15 +830,10 @@ ImportBatch CrmService::ProcessImportBatch(Connection& c, ImportRun& run, const 
       made = ImportFollowUpRow(c, run, who, meta, cells);
     }
     if (made.ok()) {
-      c.Exec("RELEASE SAVEPOINT import_row");
+      c.Queue("RELEASE SAVEPOINT import_row");
       ++batch.created;
       if (made->duplicate) ++batch.duplicates;
-      for (const auto& item : made->items) {
-        c.Exec(
-            "INSERT INTO import_items (tenant_id, import_id, kind, record_id) VALUES (?, ?, ?, ?)",
-            {V(who.tenant_id), V(run.id), V(item.first), V(item.second)});
-        created.push_back(item);
-      }
+      created.insert(created.end(), made->items.begin(), made->items.end());
       continue;
     }
     c.Exec("ROLLBACK TO SAVEPOINT import_row");
@@ -847,9 +850,16 @@ ImportBatch CrmService::ProcessImportBatch(Connection& c, ImportRun& run, const 
     out.push_back(why);
     batch.error_lines += dataio::CsvLine(out);
   }
-  // The search index last, outside the rows' savepoints: FTS5 writes out its pending terms at
-  // every savepoint, so indexing row by row would cost a flush per row. (Dry runs skip it.)
+  // What the batch created, for a revert: all at once (COPY on PostgreSQL). Then the search
+  // index, outside the rows' savepoints: FTS5 writes out its pending terms at every savepoint,
+  // so indexing row by row would cost a flush per row. (Dry runs, rolled back, skip both.)
   if (!run.dry_run) {
+    c.CopyIn("import_items", {"tenant_id", "import_id", "kind", "record_id"},
+             [&](const storage::Connection::RowSink& sink) {
+               for (const auto& [kind, record_id] : created) {
+                 sink(storage::Row({V(who.tenant_id), V(run.id), V(kind), V(record_id)}));
+               }
+             });
     // A customers import indexes its customers (their contacts with them); a contacts import
     // its contacts.
     const char* indexed = run.kind->entity == "customers" ? "customer" : "contact";

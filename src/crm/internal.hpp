@@ -4,6 +4,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "crm/custom_fields.hpp"
@@ -117,6 +118,10 @@ struct ImportContext {
   std::int64_t id = 0;
   CrmSettings settings;
   std::map<std::string, std::vector<CustomField>> fields_by_entity;  // customer, contact
+  // Read again for each batch (each is a transaction of its own): the importer's data scope,
+  // and the tenant's active users with their departments.
+  Visibility visibility;
+  std::unordered_map<std::int64_t, std::optional<std::int64_t>> active_users;
 
   const std::vector<CustomField>* FieldsOf(const std::string& entity) const {
     auto it = fields_by_entity.find(entity);
@@ -135,6 +140,11 @@ Result<std::string> CustomCondition(storage::Dialect d, const std::string& alias
 
 // "%q%" for `LIKE ? ESCAPE '\'`, with the % _ and \ of q escaped.
 std::string LikePattern(std::string_view q);
+
+// The condition "`column` is one of `ids`", the list passed as one parameter (appended to
+// `params`): the statement's text is the same for any number of ids, so it is prepared once.
+std::string IdIn(storage::Dialect d, const std::string& column,
+                 const std::vector<std::int64_t>& ids, storage::Params& params);
 
 // A JSON array of strings from stored JSON text ([] when malformed).
 json::array JsonArray(const std::string& text);

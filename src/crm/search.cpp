@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <set>
+#include <unordered_map>
 
 #include "core/validation.hpp"
 #include "crm/internal.hpp"
@@ -91,7 +92,7 @@ void AddDoc(Connection& c, NewDocs& out, std::int64_t tenant_id, const char* ent
     if (!grams.empty()) grams += ' ';
     grams += GramToken(tenant_id, g);
   }
-  c.Exec(
+  c.Queue(
       "INSERT INTO search_docs (tenant_id, doc_id, entity, entity_id, customer_id, name, text, "
       "grams) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
       {V(tenant_id), V(doc), V(entity), V(entity_id), V(customer_id), V(name), V(text), V(grams)});
@@ -118,15 +119,12 @@ constexpr const char* kContactDocColumns = "contact_id, name, mobile, phone, ema
 void WriteIndexEntries(Connection& c, std::int64_t tenant_id, NewDocs& d) {
   if (c.dialect() == storage::Dialect::kSqlite) {
     if (d.docs.empty()) return;
-    json::array ids;
-    for (auto id : d.docs) ids.emplace_back(id);
-    std::string list = ToJson(ids);
     for (const char* index : {"search_fts (rowid, text) SELECT rowid, text",
                               "search_grams (rowid, grams) SELECT rowid, grams"}) {
-      c.Exec(fmt::format("INSERT INTO {} FROM search_docs WHERE tenant_id = ? AND doc_id IN "
-                         "(SELECT value FROM json_each(?))",
-                         index),
-             {V(tenant_id), V(list)});
+      storage::Params params{V(tenant_id)};
+      std::string docs = IdIn(c.dialect(), "doc_id", d.docs, params);
+      c.Exec(fmt::format("INSERT INTO {} FROM search_docs WHERE tenant_id = ? AND {}", index, docs),
+             params);
     }
     return;
   }
@@ -146,27 +144,40 @@ namespace internal {
 
 void ReindexCustomers(Connection& c, std::int64_t tenant_id,
                       const std::vector<std::int64_t>& customer_ids) {
+  if (customer_ids.empty()) return;
+  // Three statements for the whole list, whatever its length.
+  storage::Params params{V(tenant_id)};
+  std::string in = IdIn(c.dialect(), "customer_id", customer_ids, params);
+  c.Exec("DELETE FROM search_docs WHERE tenant_id = ? AND " + in, params);
+  std::unordered_map<std::int64_t, storage::Row> customers;
+  for (auto& r : c.Query("SELECT customer_id, name, short_name, phones FROM customers WHERE "
+                         "tenant_id = ? AND " +
+                             in + " AND deleted_at IS NULL",
+                         params)
+                     .rows) {
+    std::int64_t id = r.integer(0);
+    customers.emplace(id, std::move(r));
+  }
+  std::unordered_map<std::int64_t, std::vector<storage::Row>> contacts;
+  for (auto& r : c.Query(fmt::format("SELECT {}, customer_id FROM contacts WHERE tenant_id = ? "
+                                     "AND {} AND deleted_at IS NULL ORDER BY contact_id",
+                                     kContactDocColumns, in),
+                         params)
+                     .rows) {
+    std::int64_t customer = r.integer(5);
+    contacts[customer].push_back(std::move(r));
+  }
   NewDocs out;
+  std::set<std::int64_t> done;
   for (std::int64_t customer_id : customer_ids) {
-    c.Exec("DELETE FROM search_docs WHERE tenant_id = ? AND customer_id = ?",
-           {V(tenant_id), V(customer_id)});
-    auto cu = c.QueryOne(
-        "SELECT name, short_name, phones FROM customers WHERE tenant_id = ? AND "
-        "customer_id = ? AND deleted_at IS NULL",
-        {V(tenant_id), V(customer_id)});
-    if (!cu) continue;
+    auto cu = customers.find(customer_id);
+    if (cu == customers.end() || !done.insert(customer_id).second) continue;
     std::vector<std::string> parts;
-    for (const auto& p : JsonArray(cu->text(2))) parts.push_back(NormalizePhone(p.as_string()));
-    AddDoc(c, out, tenant_id, "customer", customer_id, customer_id, cu->text(0), cu->text(1),
-           parts);
-    for (const auto& ct :
-         c.Query(fmt::format("SELECT {} FROM contacts WHERE tenant_id = ? AND customer_id = ? AND "
-                             "deleted_at IS NULL",
-                             kContactDocColumns),
-                 {V(tenant_id), V(customer_id)})
-             .rows) {
-      AddContactDoc(c, out, tenant_id, customer_id, ct);
-    }
+    for (const auto& p : JsonArray(cu->second.text(3)))
+      parts.push_back(NormalizePhone(p.as_string()));
+    AddDoc(c, out, tenant_id, "customer", customer_id, customer_id, cu->second.text(1),
+           cu->second.text(2), parts);
+    for (const auto& ct : contacts[customer_id]) AddContactDoc(c, out, tenant_id, customer_id, ct);
   }
   WriteIndexEntries(c, tenant_id, out);
 }
@@ -177,14 +188,24 @@ void ReindexCustomer(Connection& c, std::int64_t tenant_id, std::int64_t custome
 
 void IndexNewContacts(Connection& c, std::int64_t tenant_id,
                       const std::vector<std::int64_t>& contact_ids) {
+  if (contact_ids.empty()) return;
+  storage::Params params{V(tenant_id)};
+  std::unordered_map<std::int64_t, storage::Row> contacts;
+  for (auto& r : c.Query(fmt::format("SELECT {}, customer_id FROM contacts WHERE tenant_id = ? "
+                                     "AND {} AND deleted_at IS NULL",
+                                     kContactDocColumns,
+                                     IdIn(c.dialect(), "contact_id", contact_ids, params)),
+                         params)
+                     .rows) {
+    std::int64_t id = r.integer(0);
+    contacts.emplace(id, std::move(r));
+  }
   NewDocs out;
   for (std::int64_t contact_id : contact_ids) {
-    auto ct = c.QueryOne(
-        fmt::format("SELECT {}, customer_id FROM contacts WHERE tenant_id = ? AND contact_id = ? "
-                    "AND deleted_at IS NULL",
-                    kContactDocColumns),
-        {V(tenant_id), V(contact_id)});
-    if (ct) AddContactDoc(c, out, tenant_id, ct->integer(5), *ct);
+    auto ct = contacts.find(contact_id);
+    if (ct == contacts.end()) continue;
+    AddContactDoc(c, out, tenant_id, ct->second.integer(5), ct->second);
+    contacts.erase(ct);  // once, should the list name it twice
   }
   WriteIndexEntries(c, tenant_id, out);
 }

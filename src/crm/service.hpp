@@ -259,9 +259,13 @@ class CrmService {
                                                   const internal::ImportRun& run,
                                                   const Principal& who, const RequestMeta& meta,
                                                   const std::map<std::string, std::string>& cells);
+  // Whether a new contact's customer is one the same transaction just created (by the same
+  // principal), which spares looking it up and its other contacts.
+  enum class CustomerOfContact { kExisting, kJustCreated };
   Result<json::object> CreateContactIn(storage::Connection& c, const Principal& who,
                                        const json::object& body, const RequestMeta& meta,
-                                       const internal::ImportContext* import);
+                                       const internal::ImportContext* import,
+                                       CustomerOfContact customer = CustomerOfContact::kExisting);
   Result<json::object> CreateFollowUpIn(storage::Connection& c, const Principal& who,
                                         const json::object& body, const RequestMeta& meta,
                                         const internal::ImportContext* import);

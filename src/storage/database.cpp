@@ -47,6 +47,13 @@ void Connection::ForEach(std::string_view sql, const Params& params,
   for (const auto& r : Query(sql, params).rows) f(r);
 }
 
+std::vector<ResultSet> Connection::QueryAll(const std::vector<Statement>& statements) {
+  std::vector<ResultSet> out;
+  out.reserve(statements.size());
+  for (const auto& s : statements) out.push_back(Query(s.sql, s.params));
+  return out;
+}
+
 std::optional<Row> Connection::QueryOne(std::string_view sql, const Params& params) {
   auto rs = Query(sql, params);
   if (rs.rows.empty()) return std::nullopt;

@@ -102,13 +102,31 @@ class RetryableConflict : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// A statement with its parameters, for calls that take several.
+struct Statement {
+  std::string sql;
+  Params params;
+};
+
 // A connection for the span of one Read or Write call.
 class Connection {
  public:
   virtual ~Connection() = default;
   virtual ResultSet Query(std::string_view sql, const Params& params = {}) = 0;
+  // Runs several queries whose answers are all wanted, in order: PostgreSQL sends them (after
+  // what Queue kept) in one round trip. Each answer as Query gives it.
+  virtual std::vector<ResultSet> QueryAll(const std::vector<Statement>& statements);
   // Executes a statement; returns the number of rows changed.
   virtual std::int64_t Exec(std::string_view sql, const Params& params = {}) = 0;
+  // Executes a statement whose only wanted outcome is that it succeeds, perhaps later: a
+  // driver that pays a round trip per statement (PostgreSQL) keeps it, and sends what it keeps
+  // in one go with the next statement that answers something (a query, Exec, COMMIT) or at
+  // Flush(); a failure is thrown there. ROLLBACK drops what is kept. SQLite runs it at once.
+  // For writes that nothing catches one by one (an insert whose failure fails the
+  // transaction anyway).
+  virtual void Queue(std::string_view sql, const Params& params = {}) { Exec(sql, params); }
+  // Sends what Queue kept; throws the first failure.
+  virtual void Flush() {}
   // Runs a script of several statements without parameters (migrations).
   virtual void ExecScript(std::string_view sql) = 0;
   // A new id, unique across the database and increasing.

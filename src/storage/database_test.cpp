@@ -202,6 +202,93 @@ TEST_P(DatabaseTest, UniqueViolationIsReported) {
   }
 }
 
+TEST_P(DatabaseTest, QueuedWritesAreSeenByTheNextStatementAndCommitted) {
+  // More than PostgreSQL keeps before sending on its own, with NULLs and text.
+  MustWrite(*db_, [](Connection& c) -> Status {
+    for (int i = 0; i < 300; ++i) {
+      c.Queue("INSERT INTO kelu_settings (key, value) VALUES (?, ?)",
+              {V("q" + std::to_string(i)), V(i % 2 ? "客录" : "x")});
+    }
+    EXPECT_EQ(c.QueryInt("SELECT count(*) FROM kelu_settings WHERE key LIKE 'q%'"), 300);
+    c.Queue("UPDATE kelu_settings SET value = ? WHERE key = ?", {V("改"), V("q7")});
+    c.Queue("DELETE FROM kelu_settings WHERE key = ?", {V("q0")});
+    // Several answers at once, in order, each seeing the writes kept before them.
+    auto answers = c.QueryAll({{"SELECT value FROM kelu_settings WHERE key = ?", {V("q7")}},
+                               {"SELECT count(*) FROM kelu_settings WHERE key LIKE 'q%'", {}},
+                               {"SELECT key FROM kelu_settings WHERE key = 'none'", {}}});
+    EXPECT_EQ(answers.size(), 3u);
+    if (answers.size() == 3) {
+      EXPECT_EQ(answers[0].rows.at(0).text(0), "改");
+      EXPECT_EQ(answers[1].rows.at(0).integer(0), 299);
+      EXPECT_TRUE(answers[2].rows.empty());
+    }
+    c.Queue("UPDATE kelu_settings SET value = ? WHERE key = ?", {V("再改"), V("q8")});
+    return OkStatus();
+  });
+  db_->Read([](Connection& c) {
+    EXPECT_EQ(c.QueryInt("SELECT count(*) FROM kelu_settings WHERE key LIKE 'q%'"), 299);
+    EXPECT_EQ(c.QueryOne("SELECT value FROM kelu_settings WHERE key = 'q8'")->text(0), "再改")
+        << "kept until the commit, then sent with it";
+    EXPECT_EQ(c.QueryOne("SELECT value FROM kelu_settings WHERE key = 'q9'")->text(0), "客录");
+  });
+}
+
+TEST_P(DatabaseTest, AFailingQueuedWriteFailsItsTransactionAndTheConnectionWorksOn) {
+  // The duplicate fails; the statement after it, prepared in the same go, is skipped by the
+  // server and must be prepared afresh when next used.
+  const char* fresh = "INSERT INTO kelu_settings (value, key) VALUES (?, ?)";
+  try {
+    (void)db_->Write([&](Connection& c) -> Status {
+      c.Queue("INSERT INTO kelu_settings (key, value) VALUES (?, ?)", {V("f1"), V("1")});
+      c.Queue("INSERT INTO kelu_settings (key, value) VALUES (?, ?)", {V("f1"), V("2")});
+      c.Queue(fresh, {V("3"), V("f2")});
+      // Sent with this query, which answers the failure instead of a count.
+      c.QueryInt("SELECT count(*) FROM kelu_settings");
+      ADD_FAILURE() << "the query after a failed write answered";
+      return OkStatus();
+    });
+    FAIL() << "expected the duplicate to fail the transaction";
+  } catch (const DatabaseError& e) {
+    EXPECT_TRUE(e.unique_violation()) << e.what();
+  }
+  MustWrite(*db_, [&](Connection& c) -> Status {
+    c.Queue(fresh, {V("4"), V("f3")});
+    c.Exec(fresh, {V("5"), V("f4")});
+    return OkStatus();
+  });
+  db_->Read([](Connection& c) {
+    EXPECT_EQ(c.QueryInt("SELECT count(*) FROM kelu_settings WHERE key IN ('f1', 'f2')"), 0);
+    EXPECT_EQ(c.QueryInt("SELECT count(*) FROM kelu_settings WHERE key IN ('f3', 'f4')"), 2);
+  });
+}
+
+TEST_P(DatabaseTest, QueuedWritesOfARolledBackTransactionAreGone) {
+  Status s = db_->Write([](Connection& c) -> Status {
+    c.Queue("INSERT INTO kelu_settings (key, value) VALUES ('r1', '1')");
+    return Error::Conflict("nope", "rolled back");
+  });
+  EXPECT_FALSE(s.ok());
+  // Nothing kept leaks into the next transaction on the same connection; a savepoint rolls
+  // back what was queued after it and keeps what came before.
+  MustWrite(*db_, [](Connection& c) -> Status {
+    c.Queue("INSERT INTO kelu_settings (key, value) VALUES ('r2', '1')");
+    c.Queue("SAVEPOINT row");
+    c.Queue("INSERT INTO kelu_settings (key, value) VALUES ('r3', '1')");
+    c.Exec("ROLLBACK TO SAVEPOINT row");
+    c.Queue("RELEASE SAVEPOINT row");
+    return OkStatus();
+  });
+  auto keys = db_->Read([](Connection& c) {
+    std::string out;
+    for (const auto& r :
+         c.Query("SELECT key FROM kelu_settings WHERE key LIKE 'r%' ORDER BY key").rows) {
+      out += r.text(0) + " ";
+    }
+    return out;
+  });
+  EXPECT_EQ(keys, "r2 ");
+}
+
 TEST_P(DatabaseTest, ValuesRoundTrip) {
   auto row = db_->Read([](Connection& c) {
     return *c.QueryOne("SELECT ?, ?, ?, ?",

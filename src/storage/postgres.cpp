@@ -44,6 +44,35 @@ bool IsConnectionState(const std::string& state) {
   return state.starts_with("08") || state == "57P01" || state == "57P02" || state == "57P03";
 }
 
+// Parameters as libpq takes them: text, with a null pointer for NULL.
+class TextParams {
+ public:
+  explicit TextParams(const Params& params)
+      : storage_(params.size()), values_(params.size(), nullptr) {
+    for (std::size_t i = 0; i < params.size(); ++i) {
+      const Value& v = params[i];
+      if (auto p = std::get_if<std::int64_t>(&v)) {
+        storage_[i] = std::to_string(*p);
+      } else if (auto d = std::get_if<double>(&v)) {
+        storage_[i] = std::to_string(*d);
+      } else if (auto t = std::get_if<std::string>(&v)) {
+        storage_[i] = *t;
+      } else {
+        continue;  // NULL
+      }
+      values_[i] = storage_[i].c_str();
+    }
+  }
+  TextParams(const TextParams&) = delete;  // values_ points into storage_
+  TextParams& operator=(const TextParams&) = delete;
+  int count() const { return static_cast<int>(values_.size()); }
+  const char* const* values() const { return values_.data(); }
+
+ private:
+  std::vector<std::string> storage_;
+  std::vector<const char*> values_;
+};
+
 class PgConnection final : public Connection {
  public:
   explicit PgConnection(const std::string& url) : url_(url) { Connect(); }
@@ -57,6 +86,7 @@ class PgConnection final : public Connection {
 
   void Reset() {
     statements_.clear();
+    queued_.clear();
     PQreset(conn_);
     if (PQstatus(conn_) != CONNECTION_OK) {
       throw DatabaseUnavailable(std::string("PostgreSQL: ") + PQerrorMessage(conn_));
@@ -65,7 +95,91 @@ class PgConnection final : public Connection {
   }
 
   ResultSet Query(std::string_view sql, const Params& params = {}) override {
-    PGresult* res = Run(sql, params);
+    return ToResultSet(Answer(sql, params));
+  }
+
+  std::vector<ResultSet> QueryAll(const std::vector<Statement>& statements) override {
+    std::vector<Statement> batch;
+    batch.swap(queued_);
+    std::size_t first = batch.size();
+    batch.insert(batch.end(), statements.begin(), statements.end());
+    std::vector<ResultSet> out;
+    for (PGresult* res : Pipeline(batch, first)) out.push_back(ToResultSet(res));
+    return out;
+  }
+
+  std::int64_t Exec(std::string_view sql, const Params& params = {}) override {
+    // Ids reserved for one transaction are not carried into the next.
+    // (A rollback to a savepoint keeps them: sequences are not transactional.)
+    if (sql == "BEGIN" || sql == "COMMIT" || sql == "ROLLBACK") reserved_.clear();
+    // What was kept for a transaction being rolled back need not be sent at all.
+    if (sql == "ROLLBACK") queued_.clear();
+    PGresult* res = Answer(sql, params);
+    const char* n = PQcmdTuples(res);
+    std::int64_t changed = (n && *n) ? std::stoll(n) : 0;
+    PQclear(res);
+    return changed;
+  }
+
+  void ExecScript(std::string_view sql) override {
+    Flush();
+    std::string text(sql);
+    PGresult* res = PQexec(conn_, text.c_str());
+    Check(res);
+    PQclear(res);
+  }
+
+  std::int64_t NextId() override {
+    if (!reserved_.empty()) {
+      std::int64_t id = reserved_.front();
+      reserved_.pop_front();
+      return id;
+    }
+    return QueryInt("SELECT nextval('kelu_ids')");
+  }
+
+  void ReserveIds(int n) override {
+    if (n <= 1) return;
+    for (const auto& r :
+         Query("SELECT nextval('kelu_ids') FROM generate_series(1, ?)", {V(n)}).rows) {
+      reserved_.push_back(r.integer(0));
+    }
+  }
+
+  void Queue(std::string_view sql, const Params& params = {}) override {
+    queued_.push_back(Statement{std::string(sql), params});
+    if (queued_.size() >= kMaxQueued) Flush();
+  }
+
+  void Flush() override {
+    if (queued_.empty()) return;
+    std::vector<Statement> batch;
+    batch.swap(queued_);
+    Pipeline(batch, batch.size());
+  }
+
+ private:
+  void Connect() {
+    const char* keys[] = {"dbname", "connect_timeout", nullptr};
+    const char* values[] = {url_.c_str(), "3", nullptr};
+    conn_ = PQconnectdbParams(keys, values, 1);
+    if (PQstatus(conn_) != CONNECTION_OK) {
+      std::string msg = PQerrorMessage(conn_);
+      PQfinish(conn_);
+      conn_ = nullptr;
+      throw DatabaseUnavailable("PostgreSQL: " + msg);
+    }
+    Configure();
+  }
+
+  void Configure() {
+    PGresult* res = PQexec(conn_, "SET client_min_messages = warning; SET TIME ZONE 'UTC'");
+    Check(res);
+    PQclear(res);
+  }
+
+  // A query's rows as values; clears `res`.
+  static ResultSet ToResultSet(PGresult* res) {
     ResultSet rs;
     int cols = PQnfields(res);
     int rows = PQntuples(res);
@@ -104,94 +218,108 @@ class PgConnection final : public Connection {
     return rs;
   }
 
-  std::int64_t Exec(std::string_view sql, const Params& params = {}) override {
-    // Ids reserved for one transaction are not carried into the next.
-    // (A rollback to a savepoint keeps them: sequences are not transactional.)
-    if (sql == "BEGIN" || sql == "COMMIT" || sql == "ROLLBACK") reserved_.clear();
-    PGresult* res = Run(sql, params);
-    const char* n = PQcmdTuples(res);
-    std::int64_t changed = (n && *n) ? std::stoll(n) : 0;
-    PQclear(res);
-    return changed;
+  // The result of one statement, sent after what Queue kept (in the same round trip).
+  PGresult* Answer(std::string_view sql, const Params& params) {
+    if (queued_.empty()) return Run(sql, params);
+    std::vector<Statement> batch;
+    batch.swap(queued_);
+    batch.push_back(Statement{std::string(sql), params});
+    return Pipeline(batch, batch.size() - 1).front();
   }
 
-  void ExecScript(std::string_view sql) override {
-    std::string text(sql);
-    PGresult* res = PQexec(conn_, text.c_str());
-    Check(res);
-    PQclear(res);
-  }
-
-  std::int64_t NextId() override {
-    if (!reserved_.empty()) {
-      std::int64_t id = reserved_.front();
-      reserved_.pop_front();
-      return id;
+  // Sends `batch` as one pipeline: each statement prepared on first use, all executed, one
+  // sync at the end; one round trip instead of one per statement. After a failure the server
+  // skips the rest up to the sync, and the first failure is thrown. Answers the results of the
+  // statements from `answer_from` on (the caller clears them).
+  std::vector<PGresult*> Pipeline(const std::vector<Statement>& batch, std::size_t answer_from) {
+    if (PQenterPipelineMode(conn_) != 1) {
+      throw ConnectionLost(std::string("PostgreSQL pipeline: ") + PQerrorMessage(conn_));
     }
-    return QueryInt("SELECT nextval('kelu_ids')");
-  }
-
-  void ReserveIds(int n) override {
-    if (n <= 1) return;
-    for (const auto& r :
-         Query("SELECT nextval('kelu_ids') FROM generate_series(1, ?)", {V(n)}).rows) {
-      reserved_.push_back(r.integer(0));
+    std::vector<std::string> prepared;  // statements first prepared by this pipeline
+    struct Sent {
+      const std::string* sql;
+      bool answered;
+    };
+    std::vector<Sent> sent;  // per command sent (a preparation or an execution)
+    bool ok = true;
+    for (std::size_t i = 0; ok && i < batch.size(); ++i) {
+      const Statement& q = batch[i];
+      auto it = statements_.find(q.sql);
+      if (it == statements_.end()) {
+        std::string name = "s" + std::to_string(next_statement_++);
+        ok = PQsendPrepare(conn_, name.c_str(), NumberPlaceholders(q.sql).c_str(), 0, nullptr);
+        if (!ok) break;
+        it = statements_.emplace(q.sql, std::move(name)).first;
+        prepared.push_back(q.sql);
+        sent.push_back({&it->first, false});
+      }
+      TextParams p(q.params);
+      ok = PQsendQueryPrepared(conn_, it->second.c_str(), p.count(), p.values(), nullptr, nullptr,
+                               0);
+      sent.push_back({&it->first, i >= answer_from});
     }
-  }
-
- private:
-  void Connect() {
-    const char* keys[] = {"dbname", "connect_timeout", nullptr};
-    const char* values[] = {url_.c_str(), "3", nullptr};
-    conn_ = PQconnectdbParams(keys, values, 1);
-    if (PQstatus(conn_) != CONNECTION_OK) {
-      std::string msg = PQerrorMessage(conn_);
-      PQfinish(conn_);
-      conn_ = nullptr;
-      throw DatabaseUnavailable("PostgreSQL: " + msg);
+    if (!ok || PQpipelineSync(conn_) != 1) {
+      throw ConnectionLost(std::string("PostgreSQL pipeline: ") + PQerrorMessage(conn_));
     }
-    Configure();
-  }
-
-  void Configure() {
-    PGresult* res = PQexec(conn_, "SET client_min_messages = warning; SET TIME ZONE 'UTC'");
-    Check(res);
-    PQclear(res);
+    PGresult* failed = nullptr;
+    std::string failed_sql;
+    std::vector<PGresult*> answers;
+    auto clear = [&] {
+      PQclear(failed);
+      for (PGresult* a : answers) PQclear(a);
+    };
+    for (const Sent& command : sent) {
+      PGresult* answer = nullptr;
+      while (PGresult* res = PQgetResult(conn_)) {
+        auto status = PQresultStatus(res);
+        if (!failed && status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK &&
+            status != PGRES_PIPELINE_ABORTED) {
+          failed = res;
+          failed_sql = *command.sql;
+        } else if (command.answered && !answer && status != PGRES_PIPELINE_ABORTED) {
+          answer = res;
+        } else {
+          PQclear(res);
+        }
+      }
+      if (command.answered) answers.push_back(answer);
+    }
+    PGresult* sync = PQgetResult(conn_);
+    bool synced = sync && PQresultStatus(sync) == PGRES_PIPELINE_SYNC;
+    PQclear(sync);
+    if (!synced || PQexitPipelineMode(conn_) != 1) {
+      clear();
+      throw ConnectionLost(std::string("PostgreSQL pipeline: ") + PQerrorMessage(conn_));
+    }
+    if (!failed) return answers;
+    for (PGresult* a : answers) PQclear(a);
+    // A statement prepared after the failure was skipped, and one whose own prepare failed
+    // does not exist: forget this pipeline's preparations (names are never reused).
+    for (const auto& sql : prepared) statements_.erase(sql);
+    Check(failed, failed_sql);
+    return {};  // not reached: Check throws
   }
 
   PGresult* Run(std::string_view sql, const Params& params) {
     std::string key(sql);
     auto it = statements_.find(key);
     if (it == statements_.end()) {
-      std::string name = "s" + std::to_string(statements_.size());
+      std::string name = "s" + std::to_string(next_statement_++);
       PGresult* prep = PQprepare(conn_, name.c_str(), NumberPlaceholders(sql).c_str(), 0, nullptr);
       Check(prep, key);
       PQclear(prep);
       it = statements_.emplace(std::move(key), std::move(name)).first;
     }
-    std::vector<std::string> storage(params.size());
-    std::vector<const char*> values(params.size(), nullptr);
-    for (std::size_t i = 0; i < params.size(); ++i) {
-      const Value& v = params[i];
-      if (auto p = std::get_if<std::int64_t>(&v)) {
-        storage[i] = std::to_string(*p);
-      } else if (auto p = std::get_if<double>(&v)) {
-        storage[i] = std::to_string(*p);
-      } else if (auto p = std::get_if<std::string>(&v)) {
-        storage[i] = *p;
-      } else {
-        continue;  // NULL
-      }
-      values[i] = storage[i].c_str();
-    }
-    PGresult* res = PQexecPrepared(conn_, it->second.c_str(), static_cast<int>(params.size()),
-                                   values.data(), nullptr, nullptr, 0);
+    TextParams p(params);
+    PGresult* res =
+        PQexecPrepared(conn_, it->second.c_str(), p.count(), p.values(), nullptr, nullptr, 0);
     Check(res, it->first);
     return res;
   }
 
   void CopyIn(std::string_view table, const std::vector<std::string>& columns,
               const std::function<void(const RowSink&)>& produce) override {
+    Flush();
     std::string sql = fmt::format("COPY {} (", table);
     for (std::size_t i = 0; i < columns.size(); ++i) sql += (i ? ", " : "") + columns[i];
     sql += ") FROM STDIN";
@@ -279,8 +407,13 @@ class PgConnection final : public Connection {
 
   std::string url_;
   PGconn* conn_ = nullptr;
-  std::unordered_map<std::string, std::string> statements_;
+  std::unordered_map<std::string, std::string> statements_;  // SQL → prepared statement name
+  int next_statement_ = 0;
   std::deque<std::int64_t> reserved_;  // see ReserveIds
+  // Statements kept by Queue; a pipeline's results for this many fit the socket
+  // buffers many times over, so sending all before reading any cannot stall.
+  static constexpr std::size_t kMaxQueued = 256;
+  std::vector<Statement> queued_;
 };
 
 class PgDatabase final : public Database {
@@ -307,7 +440,10 @@ class PgDatabase final : public Database {
 
  protected:
   void RunRead(const std::function<void(Connection&)>& f) override {
-    WithConnection([&](PgConnection& c) { f(c); });
+    WithConnection([&](PgConnection& c) {
+      f(c);
+      c.Flush();
+    });
   }
 
   void RunWrite(const std::function<bool(Connection&)>& f) override {
