@@ -278,6 +278,16 @@ TEST_P(DatabaseTest, QueuedWritesOfARolledBackTransactionAreGone) {
     c.Queue("RELEASE SAVEPOINT row");
     return OkStatus();
   });
+  // A call that fails after queueing leaves nothing behind for the next call on its connection.
+  EXPECT_THROW(db_->Read([](Connection& c) {
+    c.Queue("INSERT INTO kelu_settings (key, value) VALUES ('r4', '1')");
+    throw std::runtime_error("failed before sending");
+  }),
+               std::runtime_error);
+  MustWrite(*db_, [](Connection& c) -> Status {
+    c.Exec("INSERT INTO kelu_settings (key, value) VALUES ('r5', '1')");
+    return OkStatus();
+  });
   auto keys = db_->Read([](Connection& c) {
     std::string out;
     for (const auto& r :
@@ -286,7 +296,7 @@ TEST_P(DatabaseTest, QueuedWritesOfARolledBackTransactionAreGone) {
     }
     return out;
   });
-  EXPECT_EQ(keys, "r2 ");
+  EXPECT_EQ(keys, "r2 r5 ");
 }
 
 TEST_P(DatabaseTest, ValuesRoundTrip) {

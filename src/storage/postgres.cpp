@@ -146,6 +146,9 @@ class PgConnection final : public Connection {
     }
   }
 
+  // Forgets what Queue kept (the call that kept it failed before sending it).
+  void DropQueued() { queued_.clear(); }
+
   void Queue(std::string_view sql, const Params& params = {}) override {
     queued_.push_back(Statement{std::string(sql), params});
     if (queued_.size() >= kMaxQueued) Flush();
@@ -525,6 +528,7 @@ class PgDatabase final : public Database {
   }
 
   void Release(std::unique_ptr<PgConnection> c, bool counted = true) {
+    c->DropQueued();  // nothing of one call is sent in the next
     std::lock_guard lock(mutex_);
     if (counted) --in_use_;
     idle_.push_back(std::move(c));
