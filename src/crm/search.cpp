@@ -168,16 +168,16 @@ void ReindexCustomers(Connection& c, std::int64_t tenant_id,
     contacts[customer].push_back(std::move(r));
   }
   NewDocs out;
-  std::set<std::int64_t> done;
   for (std::int64_t customer_id : customer_ids) {
     auto cu = customers.find(customer_id);
-    if (cu == customers.end() || !done.insert(customer_id).second) continue;
+    if (cu == customers.end()) continue;
     std::vector<std::string> parts;
     for (const auto& p : JsonArray(cu->second.text(3)))
       parts.push_back(NormalizePhone(p.as_string()));
     AddDoc(c, out, tenant_id, "customer", customer_id, customer_id, cu->second.text(1),
            cu->second.text(2), parts);
     for (const auto& ct : contacts[customer_id]) AddContactDoc(c, out, tenant_id, customer_id, ct);
+    customers.erase(cu);  // once, should the list name it twice
   }
   WriteIndexEntries(c, tenant_id, out);
 }
