@@ -42,6 +42,7 @@ struct Options {
   std::optional<std::string> db_url;
   std::string listen;
   bool test_clock = false;
+  std::string clock_start;  // serve --test-clock-start, demo --now: an RFC 3339 instant
   bool json = false;
   bool repair = false;
   std::string until;
@@ -81,6 +82,14 @@ struct Runtime {
 // seconds, and the other commands upload nothing).
 Result<Runtime> Build(const Options& o, bool test_clock, bool serving = false) {
   Runtime rt;
+  std::optional<Timestamp> clock_start;
+  if (test_clock && !o.clock_start.empty()) {
+    clock_start = ParseRfc3339(o.clock_start);
+    if (!clock_start) {
+      return Error::Make(ErrorKind::kInvalid, "invalid_clock_start",
+                         "--test-clock-start must be an RFC 3339 timestamp with an offset");
+    }
+  }
   auto env = ProcessEnvironment();
   auto path = o.config_path;
   if (!path) {
@@ -117,8 +126,9 @@ Result<Runtime> Build(const Options& o, bool test_clock, bool serving = false) {
                                     rt.config.database.busy_timeout_ms);
   }
   if (test_clock) {
-    // The test clock resumes where it was left, so it never moves backward across restarts.
-    Timestamp start = system.now();
+    // The test clock starts at --test-clock-start (a suite pins the dates it asserts) or at the
+    // system's time, and resumes where it was left, so it never moves backward across restarts.
+    Timestamp start = clock_start.value_or(system.now());
     auto stored = rt.db->Read([](storage::Connection& c) {
       return c.QueryOne("SELECT value FROM kelu_settings WHERE key = 'test_clock.now'");
     });
@@ -332,10 +342,14 @@ int Migrate(const Options& o) {
 }
 
 int Demo(const Options& o) {
+  std::optional<Timestamp> at;
+  if (!o.clock_start.empty() && !(at = ParseRfc3339(o.clock_start))) {
+    return Fail("--now must be an RFC 3339 timestamp with an offset");
+  }
   auto built = Build(o, false);
   if (!built.ok()) return Fail(built.error().message);
   Runtime& rt = built.value();
-  Timestamp now = rt.clock->now();
+  Timestamp now = at.value_or(rt.clock->now());
   auto& ids = *rt.identity;
   // Passwords are new on every run (only their hashes are kept), so the printed ones work.
   std::string op_email = "operator@kelu.local";
@@ -496,9 +510,17 @@ int main(int argc, char** argv) {
   serve->add_option("--listen", o.listen, "HOST:PORT (default from config, 127.0.0.1:8080)");
   serve->add_flag("--test-clock", o.test_clock,
                   "run on a test clock that operators move with POST /api/v1/operator/clock");
+  serve
+      ->add_option("--test-clock-start", o.clock_start,
+                   "where a new test clock starts (RFC 3339; default: now); a test clock the "
+                   "database has already moved resumes where it was")
+      ->needs("--test-clock");
   auto* migrate = app.add_subcommand("migrate", "bring the database schema up to date");
   auto* demo = app.add_subcommand("demo", "create the demo operator and tenant; print logins");
   demo->add_flag("--json", o.json, "print the logins as JSON");
+  demo->add_option("--now", o.clock_start,
+                   "create the demo data as of this instant (RFC 3339; default: now), e.g. the "
+                   "start of a test clock");
   auto* tick = app.add_subcommand("tick", "run the daily jobs of every day up to a date");
   tick->add_option("--until", o.until, "YYYY-MM-DD or an RFC 3339 timestamp")->required();
   auto* copy = app.add_subcommand(

@@ -17,7 +17,7 @@ async function setClock(now) {
 }
 
 before(async () => {
-  s = await startServer({ testClock: true, env: { KELU_TERMS_ACTIVATION: 'manual' } });
+  s = await startServer({ testClock: true, clockStart: '2026-12-01T09:00:00+08:00', env: { KELU_TERMS_ACTIVATION: 'manual' } });
   op = await s.operatorToken();
   // Friday 4 December 2026.
   await setClock('2026-12-04T16:00:00+08:00');

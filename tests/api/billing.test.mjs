@@ -79,7 +79,7 @@ async function notices(slug) {
 }
 
 before(async () => {
-  s = await startServer({ testClock: true });
+  s = await startServer({ testClock: true, clockStart: '2026-11-30T09:00:00+08:00' });
   op = await s.operatorToken();
   for (const y of [2027, 2028, 2029]) {
     const r = await s.call('PUT', '/api/v1/operator/calendar/years', { token: op, body: syntheticYear(y) });

@@ -58,6 +58,38 @@ test('sessions expire by the test clock', async () => {
   expectError(assert, await s.call('GET', '/api/v1/me', { token: boss }), 401, 'session_expired');
 });
 
+test('--test-clock-start pins where a new test clock starts; a restart resumes where it was left', async () => {
+  const start = '2026-11-02T09:30:00+08:00';
+  const t = await startServer({ testClock: true, clockStart: start });
+  try {
+    let op = await t.operatorToken();
+    assert.equal((await t.call('GET', '/api/v1/operator/clock', { token: op })).body.now, start);
+    // The demo data was made as of the same instant.
+    const boss = await t.loginAs('boss');
+    const me = await t.call('GET', '/api/v1/billing/subscription', { token: boss });
+    assert.equal(me.status, 200, me.text);
+    assert.equal(me.body.expiry, '2027-11-02');
+    const later = '2026-11-03T10:00:00+08:00';
+    assert.equal((await t.call('POST', '/api/v1/operator/clock', { token: op, body: { now: later } })).status, 200);
+    await t.stop({ keep: true });
+    // Started again with the same start, the clock resumes where it was moved to, not before it.
+    const again = await startServer({ testClock: true, clockStart: start, restart: t });
+    try {
+      op = await again.operatorToken();
+      assert.equal((await again.call('GET', '/api/v1/operator/clock', { token: op })).body.now, later);
+    } finally {
+      await again.stop();
+    }
+  } finally {
+    await t.stop();
+  }
+  const db = t.database;
+  assert.throws(() => kelu(['serve', '--test-clock-start', start], { db }), /--test-clock/);
+  assert.throws(() => kelu(['serve', '--test-clock', '--test-clock-start', 'yesterday', '--listen', '127.0.0.1:0'], { db }),
+    /RFC 3339/);
+  assert.throws(() => kelu(['demo', '--now', 'yesterday'], { db }), /RFC 3339/);
+});
+
 test('without --test-clock the clock cannot be moved', async () => {
   const plain = await startServer();
   try {

@@ -46,8 +46,10 @@ export function keluAsync(args, { db, env = {} } = {}) {
 
 // Starts `kelu serve` on a free port; resolves once it listens. Each server keeps its files
 // (uploads, error files) in a directory of its own. `restart` (a stopped server, stopped with
-// {keep: true}) starts again on the same database, files and demo logins.
-export async function startServer({ testClock = false, env = {}, db, restart } = {}) {
+// {keep: true}) starts again on the same database, files and demo logins. `clockStart` (an RFC
+// 3339 instant, with testClock) pins where the test clock starts, and the demo data is made as
+// of it: a suite that asserts fixed dates runs the same on any day.
+export async function startServer({ testClock = false, clockStart, env = {}, db, restart } = {}) {
   const dir = restart ? restart.dir : mkdtempSync(join(tmpdir(), 'kelu-api-'));
   const database = restart ? restart.database : db || newDatabase(dir);
   // Every server scans uploads with a signature database of one line: the EICAR test string.
@@ -57,9 +59,11 @@ export async function startServer({ testClock = false, env = {}, db, restart } =
     writeFileSync(join(clamdb, 'eicar.hdb'), `${createHash('md5').update(EICAR).digest('hex')}:${EICAR.length}:Kelu.Test.EICAR\n`);
   }
   env = { KELU_FILES_DIR: join(dir, 'files'), KELU_ATTACHMENTS_CLAMAV_DB_DIR: clamdb, ...env };
-  const demo = restart ? restart.demo : JSON.parse(kelu(['demo', '--json'], { db: database, env }));
+  const at = clockStart ? ['--now', clockStart] : [];
+  const demo = restart ? restart.demo : JSON.parse(kelu(['demo', '--json', ...at], { db: database, env }));
   const args = ['--db', database, 'serve', '--listen', '127.0.0.1:0'];
   if (testClock) args.push('--test-clock');
+  if (testClock && clockStart) args.push('--test-clock-start', clockStart);
   const proc = spawn(bin, args, { env: { ...process.env, ...baseEnv, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const url = await new Promise((resolveUrl, reject) => {
