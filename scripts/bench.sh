@@ -19,6 +19,19 @@ cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 
 trap cleanup EXIT
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 rps() { awk '/Requests\/sec/ {print $2}'; }
+# paired FIGURE BASELINE (names of arrays of wrk arguments): ROUNDS runs of each, alternated so
+# that both meet the same machine (wrk shares its two cores with the servers, and one run of
+# either swings by a fifth); prints the two medians in requests/s.
+ROUNDS=${KELU_BENCH_ROUNDS:-3}
+paired() {
+  local -n fig_args=$1 base_args=$2
+  local figs=() bases=() i
+  for i in $(seq "$ROUNDS"); do
+    figs+=("$(wrk "${fig_args[@]}" | rps)")
+    bases+=("$(wrk "${base_args[@]}" | rps)")
+  done
+  python3 -c 'import statistics, sys; n = len(sys.argv) // 2; a = sys.argv[1:n + 1]; b = sys.argv[n + 1:]; print(statistics.median(map(float, a)), statistics.median(map(float, b)))' "${figs[@]}" "${bases[@]}"
+}
 
 # kelu on SQLite with the demo tenant; the measured route is an authenticated cheap read.
 db="sqlite:$work/kelu.db"
@@ -67,8 +80,9 @@ for _ in $(seq 50); do curl -sf "http://127.0.0.1:$nport/tenant.json" >/dev/null
 echo "wrk -t2 -c$CONNS -d${DURATION}s on each…"
 # The web app: the JavaScript the first routes download (a real browser), gzip.
 web_size=$(node bench/web_size.mjs "http://127.0.0.1:$kport" demo boss "$boss_pw")
-kelu_rps=$(wrk -t2 -c"$CONNS" -d"${DURATION}s" -H "Authorization: Bearer $token" "http://127.0.0.1:$kport/api/v1/tenant" | rps)
-nginx_rps=$(wrk -t2 -c"$CONNS" -d"${DURATION}s" "http://127.0.0.1:$nport/tenant.json" | rps)
+tenant_args=(-t2 -c"$CONNS" -d"${DURATION}s" -H "Authorization: Bearer $token" "http://127.0.0.1:$kport/api/v1/tenant")
+tenant_nginx_args=(-t2 -c"$CONNS" -d"${DURATION}s" "http://127.0.0.1:$nport/tenant.json")
+read -r kelu_rps nginx_rps < <(paired tenant_args tenant_nginx_args)
 bytes=$(wc -c <"$work/tenant.json")
 
 # --- The CRM at scale. Imports go through the API (upload, commit, poll until committed).
@@ -102,8 +116,9 @@ import_file "$kport" "$work/customers.csv" >/dev/null
 # A list page of 25 from the tenant of ROWS, beside nginx serving the same bytes.
 api "http://127.0.0.1:$kport/api/v1/customers?limit=25" >"$work/www/list.json"
 chmod a+r "$work/www/list.json"
-list_rps=$(wrk -t2 -c"$CONNS" -d"${DURATION}s" -H "Authorization: Bearer $token" "http://127.0.0.1:$kport/api/v1/customers?limit=25" | rps)
-list_nginx_rps=$(wrk -t2 -c"$CONNS" -d"${DURATION}s" "http://127.0.0.1:$nport/list.json" | rps)
+list_args=(-t2 -c"$CONNS" -d"${DURATION}s" -H "Authorization: Bearer $token" "http://127.0.0.1:$kport/api/v1/customers?limit=25")
+list_nginx_args=(-t2 -c"$CONNS" -d"${DURATION}s" "http://127.0.0.1:$nport/list.json")
+read -r list_rps list_nginx_rps < <(paired list_args list_nginx_args)
 
 # The big import: BIG_ROWS more customers, its rate and kelu's peak memory. A copy of the
 # database is taken first, for the storage floor below.
@@ -178,7 +193,9 @@ wrk.body = '{"customer_id": $customer_id, "type": "call", "content": "bench foll
 wrk.headers["Content-Type"] = "application/json"
 wrk.headers["Authorization"] = "Bearer $token"
 LUA
-  echo "$(wrk -t2 -c8 -d"${DURATION}s" -s "$work/follow.lua" "http://127.0.0.1:$1/api/v1/follow-ups" | rps) $(wrk -t2 -c8 -d"${DURATION}s" -H "Authorization: Bearer $token" "http://127.0.0.1:$1/api/v1/me" | rps)"
+  local follow_args=(-t2 -c8 -d"${DURATION}s" -s "$work/follow.lua" "http://127.0.0.1:$1/api/v1/follow-ups")
+  local me_args=(-t2 -c8 -d"${DURATION}s" -H "Authorization: Bearer $token" "http://127.0.0.1:$1/api/v1/me")
+  paired follow_args me_args
 }
 read -r follow_rps me_rps < <(follow_pair "$kport")
 sqlite_token=$token
@@ -254,7 +271,7 @@ KELU_PROPERTY_STEPS=$PROPERTY_STEPS build/release/src/kelu_billing_property_test
 prop_seconds=$(python3 -c "import time; print(round(time.time() - $prop_start, 1))")
 
 mkdir -p bench/results
-WEB_SIZE=$web_size python3 - "$kelu_rps" "$nginx_rps" "$bytes" "$CONNS" "$DURATION" "$ROWS" "$BIG_ROWS" "$total_rows" \
+WEB_SIZE=$web_size ROUNDS=$ROUNDS python3 - "$kelu_rps" "$nginx_rps" "$bytes" "$CONNS" "$DURATION" "$ROWS" "$BIG_ROWS" "$total_rows" \
   "$import_rate" "$sqlite_rate" "$peak_rss_mb" "$list_rps" "$list_nginx_rps" "$s2_50" "$s2_99" "$s4_50" \
   "$s4_99" "$n_50" "$n_99" "$follow_rps" "$me_rps" "$PG_ROWS" "$pg_import_rate" "$p2_50" "$p2_99" \
   "$p4_50" "$p4_99" "$pg_follow_rps" "$pg_me_rps" "$TENANTS" "$lc_s_run" "$lc_s_scan" "$lc_p_run" \
@@ -277,6 +294,7 @@ web = json.loads(os.environ["WEB_SIZE"])
 result = {
     "machine": {"cores": os.cpu_count(), "system": platform.platform()},
     "settings": {"tool": "wrk", "threads": 2, "connections": int(conns), "seconds": int(secs),
+                 "rounds": int(os.environ["ROUNDS"]),
                  "postgresql": "throwaway cluster on loopback, fsync off"},
     "figures": [
         fig("authenticated API read (GET /api/v1/tenant, SQLite)", kelu, "requests/s",

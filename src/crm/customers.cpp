@@ -133,11 +133,7 @@ std::vector<Match> FindMatches(Connection& c, std::int64_t tenant_id, const std:
   auto points = [&](const char* kind, const std::string& value) {
     if (value.empty()) return;
     queries.push_back(
-        {"SELECT DISTINCT p.customer_id FROM contact_points p JOIN customers cu ON "
-         "cu.tenant_id = p.tenant_id AND cu.customer_id = p.customer_id WHERE "
-         "p.tenant_id = ? AND p.kind = ? AND p.value = ? AND cu.deleted_at IS NULL "
-         "AND p.customer_id <> ? ORDER BY p.customer_id LIMIT 5",
-         {V(tenant_id), V(kind), V(value), V(exclude)}});
+        {internal::kContactPointMatchSql, {V(tenant_id), V(kind), V(value), V(exclude)}});
     fields.push_back(kind);
   };
   for (const auto& p : phones) points("phone", NormalizePhone(p));

@@ -28,6 +28,18 @@ Visibility VisibilityOf(storage::Connection& c, identity::IdentityService& ids,
 // are appended to `params`.
 std::string OwnerCondition(const Visibility& v, const std::string& alias, storage::Params& params);
 
+// The customers (not deleted) with a contact point of a kind and value, but one: the duplicate
+// check by phone and by email. Parameters: tenant, kind, value, the customer to leave out.
+// The customer is checked in a subquery, not joined: given a join, PostgreSQL planning the
+// prepared statement before its tables have statistics (a new database's first import) may
+// walk every customer of the tenant and probe each one's contact points, and keep that plan
+// while the tables grow.
+inline constexpr const char* kContactPointMatchSql =
+    "SELECT DISTINCT p.customer_id FROM contact_points p WHERE p.tenant_id = ? AND p.kind = ? "
+    "AND p.value = ? AND p.customer_id <> ? AND (SELECT cu.deleted_at IS NULL FROM customers cu "
+    "WHERE cu.tenant_id = p.tenant_id AND cu.customer_id = p.customer_id) "
+    "ORDER BY p.customer_id LIMIT 5";
+
 // A customer as the views read it: SELECT kCustomerColumns FROM kCustomerFrom WHERE … (the
 // customer is `cu`, its owner `ou`, joined rather than looked up per row by a subquery).
 inline constexpr const char* kCustomerColumns =

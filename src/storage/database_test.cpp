@@ -12,6 +12,7 @@
 #include "storage/migrations.hpp"
 #include "storage/postgres.hpp"
 #include "storage/schema_check.hpp"
+#include "storage/scratch_database.hpp"
 #include "storage/sqlite.hpp"
 
 namespace kelu::storage {
@@ -28,35 +29,11 @@ void MustWrite(Database& db, F f) {
 class DatabaseTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
-    if (GetParam() == "postgres") {
-      const char* url = std::getenv("KELU_TEST_PG_URL");
-      if (!url) GTEST_SKIP() << "KELU_TEST_PG_URL not set";
-      // A database of its own: ctest runs these cases in parallel.
-      admin_ = Database::Open(url, 1, 1000);
-      pg_name_ = "kelu_unit_" + std::to_string(::getpid()) + "_" +
-                 std::to_string(reinterpret_cast<std::uintptr_t>(this) % 1000000);
-      admin_->Read([&](Connection& c) {
-        c.ExecScript("DROP DATABASE IF EXISTS " + pg_name_);
-        c.ExecScript("CREATE DATABASE " + pg_name_);
-      });
-      std::string base(url);
-      db_ = Database::Open(base.substr(0, base.rfind('/') + 1) + pg_name_, 4, 1000);
-    } else {
-      dir_ = std::filesystem::temp_directory_path() /
-             ("kelu-db-test-" + std::to_string(::getpid()) + "-" +
-              ::testing::UnitTest::GetInstance()->current_test_info()->name());
-      std::filesystem::remove_all(dir_);
-      db_ = Database::Open("sqlite:" + (dir_ / "t.db").string(), 4, 1000);
-    }
-    auto m = Migrate(*db_, clock_.now());
-    ASSERT_TRUE(m.ok()) << m.error().message;
-  }
-  void TearDown() override {
-    db_.reset();
-    if (admin_) {
-      admin_->Read([&](Connection& c) { c.ExecScript("DROP DATABASE IF EXISTS " + pg_name_); });
-    }
-    if (!dir_.empty()) std::filesystem::remove_all(dir_);
+    scratch_ = std::make_unique<ScratchDatabase>(
+        GetParam(), ::testing::UnitTest::GetInstance()->current_test_info()->name(), clock_.now());
+    if (!scratch_->available()) GTEST_SKIP() << "KELU_TEST_PG_URL not set";
+    ASSERT_EQ(scratch_->migration_error(), "");
+    db_ = &scratch_->db();
   }
   // Tenant 1 with the given customers (id, name), for records that hang off a customer.
   void SeedCustomers(const std::vector<std::pair<std::int64_t, std::string>>& customers) {
@@ -74,10 +51,8 @@ class DatabaseTest : public ::testing::TestWithParam<std::string> {
     });
   }
   ManualClock clock_{FromMicros(1'800'000'000'000'000)};
-  std::filesystem::path dir_;
-  std::unique_ptr<Database> admin_;
-  std::string pg_name_;
-  std::unique_ptr<Database> db_;
+  std::unique_ptr<ScratchDatabase> scratch_;
+  Database* db_ = nullptr;
 };
 
 TEST_P(DatabaseTest, MigrationsAreRecordedAndIdempotent) {
