@@ -462,6 +462,59 @@ Result<std::vector<Recipient>> Recipients(crm::CrmService& crm, storage::Databas
 
 }  // namespace
 
+namespace {
+
+constexpr const char* kBatchColumns =
+    "b.batch_id, b.type, b.body, b.template_id, b.signature, b.audience, b.recipients, "
+    "b.points_held, b.created_by, b.created_at, (SELECT name FROM users u WHERE u.tenant_id = "
+    "b.tenant_id AND u.user_id = b.created_by)";
+
+std::optional<Row> BatchRow(Connection& c, std::int64_t tenant_id, std::int64_t batch_id) {
+  return c.QueryOne(
+      fmt::format("SELECT {} FROM sms_batches b WHERE b.tenant_id = ? AND b.batch_id = ?",
+                  kBatchColumns),
+      {V(tenant_id), V(batch_id)});
+}
+
+json::object BatchView(Connection& c, std::int64_t tenant_id, const Row& r, const Zone& zone) {
+  json::object counts{{"queued", 0},  {"sending", 0}, {"accepted", 0},
+                      {"refused", 0}, {"failed", 0},  {"cancelled", 0}};
+  std::int64_t charged = 0;
+  json::value scheduled = nullptr;
+  json::object delivery{{"delivered", 0}, {"undelivered", 0}};
+  for (const auto& s :
+       c.Query("SELECT status, count(*), coalesce(sum(points), 0), min(next_attempt_at) FROM "
+               "sms_messages WHERE tenant_id = ? AND batch_id = ? GROUP BY status",
+               {V(tenant_id), V(r.integer(0))})
+           .rows) {
+    counts[s.text(0)] = s.integer(1);
+    if (s.text(0) == "accepted") charged = s.integer(2);
+    if (s.text(0) == "queued") scheduled = TimeOrNull(s, 3, zone);
+  }
+  for (const auto& s : c.Query("SELECT delivery, count(*) FROM sms_messages WHERE tenant_id = ? "
+                               "AND batch_id = ? AND delivery IS NOT NULL GROUP BY delivery",
+                               {V(tenant_id), V(r.integer(0))})
+                           .rows) {
+    delivery[s.text(0)] = s.integer(1);
+  }
+  return json::object{{"id", r.integer(0)},
+                      {"type", r.text(1)},
+                      {"body", r.text(2)},
+                      {"template_id", OrNull(r.opt_integer(3))},
+                      {"signature", r.text(4)},
+                      {"audience", ParseJson(r.text(5)).value_or(json::object{})},
+                      {"recipients", r.integer(6)},
+                      {"points_held", r.integer(7)},
+                      {"points_charged", charged},
+                      {"counts", std::move(counts)},
+                      {"delivery", std::move(delivery)},
+                      {"scheduled_for", scheduled},
+                      {"created_by", json::object{{"id", r.integer(8)}, {"name", r.text(10)}}},
+                      {"created_at", FormatRfc3339(FromMicros(r.integer(9)), zone)}};
+}
+
+}  // namespace
+
 Result<json::object> MessagingService::Send(const Principal& who, const json::object& body,
                                             const RequestMeta& meta) {
   Fields f(body);
@@ -703,61 +756,17 @@ Result<json::object> MessagingService::Send(const Principal& who, const json::ob
                                         {"queued", queued},
                                         {"refused", refused},
                                         {"points_held", held}}});
-    return json::object{{"id", batch_id}, {"refusals", std::move(refusals)}};
+    // The answer shows the batch as this send leaves it (queued + refused = recipients), read
+    // before the dispatcher can move any of it on.
+    auto row = BatchRow(c, who.tenant_id, batch_id);
+    json::object view = BatchView(c, who.tenant_id, *row, zone_);
+    view["refusals"] = std::move(refusals);
+    return view;
   });
   if (!result.ok()) return std::move(result).error();
   poller_.Wake();
-  auto view = Batch(who, result->at("id").as_int64());
-  if (!view.ok()) return view;
-  (*view)["refusals"] = result->at("refusals");
-  return view;
+  return result;
 }
-
-namespace {
-
-constexpr const char* kBatchColumns =
-    "b.batch_id, b.type, b.body, b.template_id, b.signature, b.audience, b.recipients, "
-    "b.points_held, b.created_by, b.created_at, (SELECT name FROM users u WHERE u.tenant_id = "
-    "b.tenant_id AND u.user_id = b.created_by)";
-
-json::object BatchView(Connection& c, std::int64_t tenant_id, const Row& r, const Zone& zone) {
-  json::object counts{{"queued", 0},  {"sending", 0}, {"accepted", 0},
-                      {"refused", 0}, {"failed", 0},  {"cancelled", 0}};
-  std::int64_t charged = 0;
-  json::value scheduled = nullptr;
-  json::object delivery{{"delivered", 0}, {"undelivered", 0}};
-  for (const auto& s :
-       c.Query("SELECT status, count(*), coalesce(sum(points), 0), min(next_attempt_at) FROM "
-               "sms_messages WHERE tenant_id = ? AND batch_id = ? GROUP BY status",
-               {V(tenant_id), V(r.integer(0))})
-           .rows) {
-    counts[s.text(0)] = s.integer(1);
-    if (s.text(0) == "accepted") charged = s.integer(2);
-    if (s.text(0) == "queued") scheduled = TimeOrNull(s, 3, zone);
-  }
-  for (const auto& s : c.Query("SELECT delivery, count(*) FROM sms_messages WHERE tenant_id = ? "
-                               "AND batch_id = ? AND delivery IS NOT NULL GROUP BY delivery",
-                               {V(tenant_id), V(r.integer(0))})
-                           .rows) {
-    delivery[s.text(0)] = s.integer(1);
-  }
-  return json::object{{"id", r.integer(0)},
-                      {"type", r.text(1)},
-                      {"body", r.text(2)},
-                      {"template_id", OrNull(r.opt_integer(3))},
-                      {"signature", r.text(4)},
-                      {"audience", ParseJson(r.text(5)).value_or(json::object{})},
-                      {"recipients", r.integer(6)},
-                      {"points_held", r.integer(7)},
-                      {"points_charged", charged},
-                      {"counts", std::move(counts)},
-                      {"delivery", std::move(delivery)},
-                      {"scheduled_for", scheduled},
-                      {"created_by", json::object{{"id", r.integer(8)}, {"name", r.text(10)}}},
-                      {"created_at", FormatRfc3339(FromMicros(r.integer(9)), zone)}};
-}
-
-}  // namespace
 
 Result<json::object> MessagingService::Batches(const Principal& who, const Page& page) {
   return db_.Read([&](Connection& c) -> Result<json::object> {
@@ -777,10 +786,7 @@ Result<json::object> MessagingService::Batches(const Principal& who, const Page&
 
 Result<json::object> MessagingService::Batch(const Principal& who, std::int64_t id) {
   return db_.Read([&](Connection& c) -> Result<json::object> {
-    auto row = c.QueryOne(fmt::format("SELECT {} FROM sms_batches b WHERE b.tenant_id = ? AND "
-                                      "b.batch_id = ?",
-                                      kBatchColumns),
-                          {V(who.tenant_id), V(id)});
+    auto row = BatchRow(c, who.tenant_id, id);
     if (!row || (!who.is_boss_or_admin() && row->integer(8) != who.user_id)) {
       return Error::NotFound("sms_batch");
     }
