@@ -56,6 +56,12 @@ json::object FaxView(const Row& r, const Zone& zone) {
                       {"gateway", r.text(16)}};
 }
 
+std::optional<Row> FaxRow(Connection& c, std::int64_t tenant_id, std::int64_t fax_id) {
+  return c.QueryOne(
+      fmt::format("SELECT {} FROM fax_jobs WHERE tenant_id = ? AND fax_id = ?", kFaxColumns),
+      {V(tenant_id), V(fax_id)});
+}
+
 }  // namespace
 
 FaxService::FaxService(storage::Database& db, billing::BillingService& billing,
@@ -118,7 +124,7 @@ Result<json::object> FaxService::Send(const Principal& who, const json::object& 
                        {{"words", std::move(list)}});
   }
   std::int64_t points = pdf->pages;  // one fax point per page
-  auto made = db_.Write([&](Connection& c) -> Result<std::int64_t> {
+  auto made = db_.Write([&](Connection& c) -> Result<json::object> {
     std::int64_t id = c.NextId();
     auto held = billing_.HoldPoints(c, who.tenant_id, "fax", points, FaxReference(id), meta.now);
     if (!held.ok()) return std::move(held).error();
@@ -144,11 +150,12 @@ Result<json::object> FaxService::Send(const Principal& who, const json::object& 
          {},
          json::object{
              {"number", number}, {"pages", pdf->pages}, {"attachment_id", *attachment_id}}});
-    return id;
+    // The fax as this request leaves it, read before the dispatcher can move it on.
+    return FaxView(*FaxRow(c, who.tenant_id, id), zone_);
   });
   if (!made.ok()) return std::move(made).error();
   poller_.Wake();
-  return Get(who, *made);
+  return made;
 }
 
 Result<json::object> FaxService::List(const Principal& who, const Page& page) {
@@ -167,9 +174,7 @@ Result<json::object> FaxService::List(const Principal& who, const Page& page) {
 
 Result<json::object> FaxService::Get(const Principal& who, std::int64_t id) {
   return db_.Read([&](Connection& c) -> Result<json::object> {
-    auto row = c.QueryOne(
-        fmt::format("SELECT {} FROM fax_jobs WHERE tenant_id = ? AND fax_id = ?", kFaxColumns),
-        {V(who.tenant_id), V(id)});
+    auto row = FaxRow(c, who.tenant_id, id);
     if (!row || (!who.is_boss_or_admin() && row->integer(14) != who.user_id)) {
       return Error::NotFound("fax");
     }

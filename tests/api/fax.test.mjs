@@ -90,6 +90,7 @@ test('a 3-page PDF goes to NUMBER@fax domain as an attachment and costs 3 fax po
   assert.equal(r.body.pages, 3);
   assert.equal(r.body.points, 3);
   assert.equal(r.body.number, '02166668888');
+  assert.equal(r.body.status, 'queued', 'the answer shows the fax as the request left it');
   const done = await settled(r.body.id);
   assert.equal(done.status, 'sent', JSON.stringify(done));
   assert.ok(done.sent_at);
