@@ -18,8 +18,8 @@ namespace kelu::storage {
 
 class ScratchDatabase {
  public:
-  // `kind` is "sqlite" or "postgres"; `name` tells tests apart (and parallel ctest runs: the
-  // process id is added). PostgreSQL without KELU_TEST_PG_URL leaves it unavailable.
+  // `kind` is "sqlite" or "postgres"; `test_name` tells tests apart (and parallel ctest runs:
+  // the process id is added). PostgreSQL without KELU_TEST_PG_URL leaves it unavailable.
   ScratchDatabase(const std::string& kind, const std::string& test_name, Timestamp now,
                   int pool = 4) {
     // A name both a PostgreSQL identifier (63 bytes, folded to lower case) and a file name.
