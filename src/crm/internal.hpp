@@ -113,6 +113,11 @@ void ReindexCustomers(storage::Connection& c, std::int64_t tenant_id,
 void IndexNewContacts(storage::Connection& c, std::int64_t tenant_id,
                       const std::vector<std::int64_t>& contact_ids);
 
+// SQLite's trigram index (migration 0026): the tenant's mark, as the view search_fts_source
+// spells it, and the FTS5 query for documents of the tenant whose text contains `text`.
+std::string TrigramTenantMark(std::int64_t tenant_id);
+std::string TrigramQuery(std::int64_t tenant_id, std::string_view text);
+
 // The tenant's custom fields of `entity` (customer, contact or opportunity), in order.
 std::vector<CustomField> LoadFields(storage::Connection& c, std::int64_t tenant_id,
                                     const std::string& entity);

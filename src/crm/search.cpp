@@ -66,6 +66,13 @@ std::string GramToken(std::int64_t tenant_id, std::string_view gram) {
   return fmt::format("t{}.{}", tenant_id, gram);
 }
 
+// An FTS5 query for one phrase: the text in double quotes, its own quotes doubled.
+std::string FtsPhrase(std::string_view text) {
+  std::string out = "\"";
+  for (char ch : text) out += ch == '"' ? std::string("\"\"") : std::string(1, ch);
+  return out + "\"";
+}
+
 // Documents written by one reindexing, whose index entries are written together at the end.
 struct NewDocs {
   std::vector<std::int64_t> docs;
@@ -119,12 +126,12 @@ constexpr const char* kContactDocColumns = "contact_id, name, mobile, phone, ema
 void WriteIndexEntries(Connection& c, std::int64_t tenant_id, NewDocs& d) {
   if (c.dialect() == storage::Dialect::kSqlite) {
     if (d.docs.empty()) return;
-    for (const char* index : {"search_fts (rowid, text) SELECT rowid, text",
-                              "search_grams (rowid, grams) SELECT rowid, grams"}) {
+    for (const char* index :
+         {"search_fts (rowid, tenant, text) SELECT doc_rowid, tenant, text FROM search_fts_source",
+          "search_grams (rowid, grams) SELECT rowid, grams FROM search_docs"}) {
       storage::Params params{V(tenant_id)};
       std::string docs = IdIn(c.dialect(), "doc_id", d.docs, params);
-      c.Exec(fmt::format("INSERT INTO {} FROM search_docs WHERE tenant_id = ? AND {}", index, docs),
-             params);
+      c.Exec(fmt::format("INSERT INTO {} WHERE tenant_id = ? AND {}", index, docs), params);
     }
     return;
   }
@@ -180,6 +187,24 @@ void ReindexCustomers(Connection& c, std::int64_t tenant_id,
     customers.erase(cu);  // once, should the list name it twice
   }
   WriteIndexEntries(c, tenant_id, out);
+}
+
+std::string TrigramTenantMark(std::int64_t tenant_id) {
+  // Base 6400, lowest digit first, each digit the private-use code point U+E000 + digit:
+  // three bytes of UTF-8 each (1110xxxx 10xxxxxx 10xxxxxx).
+  std::string out;
+  for (int i = 0; i < 3; ++i) {
+    auto cp = static_cast<std::uint32_t>(0xE000 + tenant_id % 6400);
+    tenant_id /= 6400;
+    out += static_cast<char>(0xE0 | (cp >> 12));
+    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  }
+  return out;
+}
+
+std::string TrigramQuery(std::int64_t tenant_id, std::string_view text) {
+  return "tenant : " + FtsPhrase(TrigramTenantMark(tenant_id)) + " AND text : " + FtsPhrase(text);
 }
 
 void ReindexCustomer(Connection& c, std::int64_t tenant_id, std::int64_t customer_id) {
@@ -262,12 +287,6 @@ Result<json::object> CrmService::Search(const Principal& who, const Filters& que
     storage::Params params;
     std::string scope = visible(params);
     std::string anywhere;
-    // An FTS5 query for one phrase: q in double quotes, its own quotes doubled.
-    auto phrase = [](std::string_view text) {
-      std::string out = "\"";
-      for (char ch : text) out += ch == '"' ? std::string("\"\"") : std::string(1, ch);
-      return out + "\"";
-    };
     if (length == 2 && !sqlite) {
       params.insert(params.end(), {V(who.tenant_id), V(q)});
       anywhere = fmt::format(
@@ -276,9 +295,11 @@ Result<json::object> CrmService::Search(const Principal& who, const Filters& que
           "ORDER BY g.doc_id DESC LIMIT ?",
           columns, scope);
     } else if (sqlite) {
+      // The 2-character index, or the trigram index read through the tenant's mark.
       const char* index = length == 2 ? "search_grams" : "search_fts";
-      params.insert(params.end(),
-                    {V(phrase(length == 2 ? GramToken(who.tenant_id, q) : q)), V(who.tenant_id)});
+      params.insert(params.end(), {V(length == 2 ? FtsPhrase(GramToken(who.tenant_id, q))
+                                                 : TrigramQuery(who.tenant_id, q)),
+                                   V(who.tenant_id)});
       anywhere = fmt::format(
           "SELECT {0} FROM {2} f JOIN search_docs d ON d.rowid = f.rowid JOIN customers cu "
           "ON {1} WHERE {2} MATCH ? AND d.tenant_id = ? ORDER BY f.rowid DESC LIMIT ?",
@@ -291,7 +312,33 @@ Result<json::object> CrmService::Search(const Principal& who, const Filters& que
           columns, scope);
     }
     params.push_back(V(limit));
-    auto contained = c.Query(anywhere, params);
+    std::vector<storage::Row> contained;
+    bool complete = false;
+    if (sqlite && length > 2) {
+      // The trigram index, first without the tenant's mark: the newest matches of all tenants,
+      // up to ten pages' worth, each joined to the caller's visible documents or to nothing.
+      // Reading the mark's list too costs a tenant that fills the index a fifth more time (a
+      // 7-digit query at 1.1 M documents: 10.5 ms, 12.6 ms with it), so it is read only when
+      // those matches leave the page short and there are more: then the tenant's own list,
+      // which no other tenant's documents lengthen, gives the page.
+      const int candidates = limit * 10;
+      storage::Params first{V("text : " + FtsPhrase(q)), V(candidates), V(who.tenant_id)};
+      std::string first_scope = visible(first);
+      auto newest = c.Query(
+          fmt::format("SELECT {0} FROM (SELECT rowid AS r FROM search_fts WHERE search_fts MATCH ? "
+                      "ORDER BY rowid DESC LIMIT ?) f LEFT JOIN search_docs d ON d.rowid = f.r "
+                      "AND d.tenant_id = ? LEFT JOIN customers cu ON {1} ORDER BY f.r DESC",
+                      columns, first_scope),
+          first);
+      for (auto& r : newest.rows) {
+        if (!r.is_null(5) && contained.size() < static_cast<std::size_t>(limit)) {
+          contained.push_back(std::move(r));
+        }
+      }
+      complete = contained.size() == static_cast<std::size_t>(limit) ||
+                 newest.rows.size() < static_cast<std::size_t>(candidates);
+    }
+    if (!complete) contained = std::move(c.Query(anywhere, params).rows);
 
     // Exact names first, then names starting with q, then the rest; customers before contacts,
     // newest first.
@@ -306,7 +353,7 @@ Result<json::object> CrmService::Search(const Principal& who, const Filters& que
       int rank = t == q || t.starts_with(q + " ") ? 0 : 1;
       if (seen.insert(r.integer(0)).second) hits.push_back({rank, &r});
     }
-    for (const auto& r : contained.rows) {
+    for (const auto& r : contained) {
       if (seen.insert(r.integer(0)).second) hits.push_back({2, &r});
     }
     std::sort(hits.begin(), hits.end(), [](const Hit& a, const Hit& b) {

@@ -333,10 +333,11 @@ TEST_P(DatabaseTest, ADeletedSearchDocumentLeavesNoEntryForItsSuccessor) {
           "INSERT INTO search_docs (tenant_id, doc_id, entity, entity_id, customer_id, name, "
           "text, grams) VALUES (1, ?, 'customer', 5, 5, ?, ?, ?)",
           {V(doc), V(text), V(text), V(grams)});
-      for (const char* index : {"search_fts (rowid, text) SELECT rowid, text",
-                                "search_grams (rowid, grams) SELECT rowid, grams"}) {
-        c.Exec(std::string("INSERT INTO ") + index +
-                   " FROM search_docs WHERE tenant_id = 1 AND doc_id = ?",
+      for (const char* index :
+           {"search_fts (rowid, tenant, text) SELECT doc_rowid, tenant, text FROM "
+            "search_fts_source",
+            "search_grams (rowid, grams) SELECT rowid, grams FROM search_docs"}) {
+        c.Exec(std::string("INSERT INTO ") + index + " WHERE tenant_id = 1 AND doc_id = ?",
                {V(doc)});
       }
       return OkStatus();
@@ -359,7 +360,8 @@ TEST_P(DatabaseTest, ADeletedSearchDocumentLeavesNoEntryForItsSuccessor) {
   });
   add(12, "翠湖商贸", "t1.翠湖 t1.湖商 t1.商贸");
   EXPECT_EQ(found("search_grams", "\"t1.科技\""), 0);
-  EXPECT_EQ(found("search_fts", "\"银河科\""), 0);
+  EXPECT_EQ(found("search_fts", "text : \"银河科\""), 0);
+  EXPECT_EQ(found("search_fts", "text : \"翠湖商\""), 1);
   EXPECT_EQ(found("search_grams", "\"t1.翠湖\""), 2);
   EXPECT_EQ(found("search_grams", "\"t1.商贸\""), 1);
   // Another tenant's token for the same pair is another term.

@@ -389,6 +389,34 @@ test('search is per tenant: another tenant with the same names and numbers finds
   }
 });
 
+test('search finds a tenant\'s older matches past many newer ones of another tenant, and a member\'s past the team\'s', async () => {
+  const { bossToken: small } = await s.createTenant('search-c', { seats: 5 });
+  const theirs = [];
+  for (let i = 0; i < 3; i += 1) {
+    const r = await s.call('POST', '/api/v1/customers', { token: small, body: { name: `远山第${i}号灯具有限公司`, phones: [`0571-8800 77${i}0`] } });
+    assert.equal(r.status, 201, r.text);
+    theirs.unshift(r.body.id);
+  }
+  const own = await customer(team.loner.token, { name: '远山灯具旧客户有限公司', phones: ['0571-8800 7999'] });
+  // Newer matches in the demo tenant, none of them the loner's: more than ten pages of 5.
+  const bosses = [];
+  for (let i = 0; i < 60; i += 1) {
+    bosses.unshift((await customer(boss, { name: `远山第${i}号灯具城有限公司`, phones: [`0571-8800 7${String(i).padStart(3, '0')}`] })).id);
+  }
+  const search = async (q, token) => {
+    const r = await s.call('GET', `/api/v1/search?q=${encodeURIComponent(q)}&limit=5`, { token });
+    assert.equal(r.status, 200, r.text);
+    return r.body.items.map((x) => x.id);
+  };
+  for (const q of ['号灯具', '0571-8800 7']) {
+    assert.deepEqual(await search(q, small), theirs, `the small tenant: ${q}`);
+    assert.deepEqual(await search(q, boss), bosses.slice(0, 5), `the boss: ${q}`);
+  }
+  assert.deepEqual(await search('88007999', team.loner.token), [own.id]);
+  assert.deepEqual(await search('88007', team.loner.token), [own.id]);
+  assert.deepEqual(await search('灯具旧客户', team.loner.token), [own.id]);
+});
+
 test('custom fields are validated per type, filter and sort lists, and leave with their definition', async () => {
   const def = async (body) => s.call('POST', '/api/v1/custom-fields', { token: boss, body });
   const budget = await def({ entity: 'customer', key: 'budget', label: '预算', type: 'money' });
