@@ -338,7 +338,14 @@ Result<json::object> CrmService::Search(const Principal& who, const Filters& que
       complete = contained.size() == static_cast<std::size_t>(limit) ||
                  newest.rows.size() < static_cast<std::size_t>(candidates);
     }
-    if (!complete) contained = std::move(c.Query(anywhere, params).rows);
+    if (!complete) {
+      // PostgreSQL's text match is planned for the tenant it searches: a plan kept for the
+      // average tenant of many small ones walks a big tenant's whole index for a common text
+      // (300 000 documents: 434 ms, against 0.15 ms planned for the values).
+      contained = std::move((sqlite || length == 2 ? c.Query(anywhere, params)
+                                                   : c.QueryPlannedEachCall(anywhere, params))
+                                .rows);
+    }
 
     // Exact names first, then names starting with q, then the rest; customers before contacts,
     // newest first.

@@ -113,6 +113,13 @@ class Connection {
  public:
   virtual ~Connection() = default;
   virtual ResultSet Query(std::string_view sql, const Params& params = {}) = 0;
+  // Query, planned for these parameter values on every call. PostgreSQL otherwise prepares a
+  // statement once per connection, and after a few calls may keep a generic plan made for the
+  // average value: for a query by tenant, the average tenant, which can be the wrong plan for
+  // a big one. This runs as an unnamed statement instead. SQLite plans alike either way.
+  virtual ResultSet QueryPlannedEachCall(std::string_view sql, const Params& params) {
+    return Query(sql, params);
+  }
   // Runs several queries whose answers are all wanted, in order: PostgreSQL sends them (after
   // what Queue kept) in one round trip. Each answer as Query gives it.
   virtual std::vector<ResultSet> QueryAll(const std::vector<Statement>& statements);

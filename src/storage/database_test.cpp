@@ -368,6 +368,31 @@ TEST_P(DatabaseTest, ADeletedSearchDocumentLeavesNoEntryForItsSuccessor) {
   EXPECT_EQ(found("search_grams", "\"t2.翠湖\""), 0);
 }
 
+// A query planned on every call answers as Query does, and (PostgreSQL) leaves no prepared
+// statement behind whose generic plan a later call could be given.
+TEST_P(DatabaseTest, AQueryPlannedEachCallAnswersLikeQueryAndKeepsNoStatement) {
+  SeedCustomers({{5, "翠湖"}, {6, "银河"}});
+  const std::string sql =
+      "SELECT customer_id, name FROM customers WHERE tenant_id = ? AND name LIKE ? "
+      "ORDER BY customer_id";
+  db_->Read([&](Connection& c) {
+    auto planned = c.QueryPlannedEachCall(sql, {V(1), V("%河%")});
+    ASSERT_EQ(planned.rows.size(), 1u);
+    EXPECT_EQ(planned.rows[0].integer(0), 6);
+    EXPECT_EQ(planned.rows[0].text(1), "银河");
+    auto prepared = c.Query(sql, {V(1), V("%河%")});
+    ASSERT_EQ(prepared.rows.size(), 1u);
+    EXPECT_EQ(prepared.rows[0].integer(0), 6);
+    if (c.dialect() != storage::Dialect::kPostgres) return;
+    const char* count = "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE ?";
+    const std::string pattern = "%name LIKE%";
+    std::int64_t kept = c.QueryInt(count, {V(pattern)});
+    EXPECT_EQ(kept, 1) << "Query prepares its statement";
+    c.QueryPlannedEachCall(sql + " LIMIT 5", {V(1), V("%湖%")});
+    EXPECT_EQ(c.QueryInt(count, {V(pattern)}), kept) << "the planned-each-call one does not";
+  });
+}
+
 TEST_P(DatabaseTest, IdsIncreaseAcrossThreads) {
   std::vector<std::int64_t> ids[4];
   std::vector<std::thread> threads;

@@ -98,6 +98,16 @@ class PgConnection final : public Connection {
     return ToResultSet(Answer(sql, params));
   }
 
+  ResultSet QueryPlannedEachCall(std::string_view sql, const Params& params) override {
+    Flush();
+    TextParams p(params);
+    std::string key(sql);
+    PGresult* res = PQexecParams(conn_, NumberPlaceholders(sql).c_str(), p.count(), nullptr,
+                                 p.values(), nullptr, nullptr, 0);
+    Check(res, key);
+    return ToResultSet(res);
+  }
+
   std::vector<ResultSet> QueryAll(const std::vector<Statement>& statements) override {
     std::vector<Statement> batch;
     batch.swap(queued_);
