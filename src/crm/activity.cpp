@@ -176,7 +176,7 @@ Result<json::object> CrmService::ListContacts(const Principal& who, const Filter
     }
     std::string scope = OwnerCondition(v, "cu", params);
     params.push_back(V(page.limit));
-    auto rows = c.Query(
+    auto rows = c.QueryPlannedEachCall(
         fmt::format("SELECT {} FROM contacts ct JOIN customers cu ON cu.tenant_id = ct.tenant_id "
                     "AND cu.customer_id = ct.customer_id AND cu.deleted_at IS NULL WHERE {} AND "
                     "({} OR cu.owner_id IS NULL) ORDER BY ct.contact_id DESC LIMIT ?",
@@ -341,7 +341,7 @@ Result<json::object> CrmService::ListFollowUps(const Principal& who, const Filte
     }
     std::string scope = OwnerCondition(v, "cu", params);
     params.push_back(V(page.limit));
-    auto rows = c.Query(
+    auto rows = c.QueryPlannedEachCall(
         fmt::format("SELECT {} FROM follow_ups f JOIN customers cu ON cu.tenant_id = f.tenant_id "
                     "AND cu.customer_id = f.customer_id AND cu.deleted_at IS NULL WHERE {} AND "
                     "({} OR cu.owner_id IS NULL) ORDER BY f.follow_up_id DESC LIMIT ?",
@@ -492,10 +492,10 @@ Result<json::object> CrmService::ListTasks(const Principal& who, const Filters& 
       }
     }
     params.push_back(V(page.limit));
-    auto rows =
-        c.Query(fmt::format("SELECT {} FROM tasks t WHERE {} ORDER BY t.task_id DESC LIMIT ?",
-                            kTaskColumns, where),
-                params);
+    auto rows = c.QueryPlannedEachCall(
+        fmt::format("SELECT {} FROM tasks t WHERE {} ORDER BY t.task_id DESC LIMIT ?", kTaskColumns,
+                    where),
+        params);
     return PageOfRows(rows, page, [this](const Row& r) { return TaskView(r); });
   });
 }

@@ -352,130 +352,149 @@ Result<json::object> CrmService::ListCustomers(const Principal& who, const Filte
   return std::move(ParseJson(text.value())->get_object());
 }
 
+Result<CustomerListQuery> internal::CustomerListQueryFor(Connection& c, const Principal& who,
+                                                         const Visibility& v,
+                                                         const Filters& filters, const Page& page) {
+  storage::Params params{V(who.tenant_id)};
+  std::string where = "cu.tenant_id = ? AND cu.deleted_at IS NULL";
+  struct Sort {
+    std::string expr;
+    bool desc;
+  } chosen{kSorts[0].expr, kSorts[0].desc};
+  const Sort* sort = &chosen;
+  json::object no_body;
+  Fields errors(no_body);
+  bool owner_filtered = false;
+  bool text_matched = false;
+  std::optional<std::vector<CustomField>> fields;  // read when a filter or sort names one
+  auto field_named = [&](std::string_view key) -> const CustomField* {
+    if (!fields) fields = LoadFields(c, who.tenant_id, "customer");
+    for (const auto& f : *fields) {
+      if (f.key == key) return &f;
+    }
+    return nullptr;
+  };
+  for (const auto& [key, value] : filters) {
+    if (key == "sort") {
+      bool found = false;
+      for (const auto& s : kSorts) {
+        if (value == s.name) {
+          chosen = {s.expr, s.desc};
+          found = true;
+        }
+      }
+      // Custom fields sort too: cf.KEY or -cf.KEY. Missing values sort first.
+      bool desc = value.starts_with("-");
+      std::string_view name = std::string_view(value).substr(desc ? 1 : 0);
+      if (!found && name.starts_with("cf.")) {
+        if (const CustomField* f = field_named(name.substr(3))) {
+          bool numeric = f->type == FieldType::kNumber || f->type == FieldType::kMoney;
+          chosen = {fmt::format("coalesce({}, {})", CustomExpr(c.dialect(), "cu", *f),
+                                numeric ? "-1e18" : "''"),
+                    desc};
+          found = true;
+        }
+      }
+      if (!found) errors.Fail("sort", "unknown sort order");
+    } else if (key.starts_with("cf.")) {
+      const CustomField* f = field_named(std::string_view(key).substr(3));
+      if (!f) {
+        errors.Fail(key, "no such custom field");
+        continue;
+      }
+      auto cond = CustomCondition(c.dialect(), "cu", *f, value, params);
+      if (!cond.ok()) {
+        errors.Fail(key, "does not fit the field");
+        continue;
+      }
+      where += " AND " + cond.value();
+    } else if (key == "owner_id") {
+      owner_filtered = true;
+      if (value == "me") {
+        where += " AND cu.owner_id = ?";
+        params.push_back(V(who.user_id));
+      } else if (value == "none") {
+        where += " AND cu.owner_id IS NULL";
+      } else {
+        where += " AND cu.owner_id = ?";
+        params.push_back(V(static_cast<std::int64_t>(std::atoll(value.c_str()))));
+      }
+    } else if (key == "level" || key == "status" || key == "source" || key == "industry" ||
+               key == "city" || key == "province" || key == "kind") {
+      where += " AND cu." + key + " = ?";
+      params.push_back(V(value));
+    } else if (key == "pool_id") {
+      where += " AND cu.pool_id = ? AND cu.owner_id IS NULL";
+      params.push_back(V(static_cast<std::int64_t>(std::atoll(value.c_str()))));
+    } else if (key == "tag") {
+      where += " AND cu.tags LIKE ? ESCAPE '\\'";
+      params.push_back(V(LikePattern(ToJson(json::value(value)))));
+    } else if (key == "q") {
+      std::string digits = NormalizePhone(value);
+      where += " AND (cu.name LIKE ? ESCAPE '\\' OR cu.short_name LIKE ? ESCAPE '\\'";
+      params.push_back(V(LikePattern(value)));
+      params.push_back(V(LikePattern(value)));
+      text_matched = true;
+      if (digits.size() >= 3) {
+        // The tenant is a parameter, not cu.tenant_id: a subquery that names the outer row
+        // runs once per customer (both databases), each time reading all the tenant's
+        // phones. Uncorrelated, it is read once into a set.
+        where +=
+            " OR cu.customer_id IN (SELECT customer_id FROM contact_points WHERE "
+            "tenant_id = ? AND kind = 'phone' AND value LIKE ? ESCAPE '\\')";
+        params.push_back(V(who.tenant_id));
+        params.push_back(V(LikePattern(digits)));
+      }
+      where += ")";
+    } else if (key == "created_from" || key == "created_to") {
+      auto t = ParseRfc3339(value);
+      if (!t) {
+        errors.Fail(key, "must be an RFC 3339 timestamp");
+        continue;
+      }
+      where += key == "created_from" ? " AND cu.created_at >= ?" : " AND cu.created_at < ?";
+      params.push_back(V(ToMicros(*t)));
+    } else if (key != "limit" && key != "cursor" && key != "with_total") {
+      errors.Fail(key, "unknown filter");
+    }
+  }
+  if (!errors.ok()) return errors.ToError();
+  // Pool customers show in a scoped list only when asked for (owner_id=none or pool_id).
+  std::string scope = OwnerCondition(v, "cu", params);
+  if (owner_filtered || filters.count("pool_id")) scope = "(" + scope + " OR cu.owner_id IS NULL)";
+  where += " AND " + scope;
+  storage::Params count_params = params;
+  std::string count_where = where;
+  if (page.cursor) {
+    auto anchor = c.QueryOne(fmt::format("SELECT {} FROM customers cu WHERE cu.tenant_id = ? AND "
+                                         "cu.customer_id = ?",
+                                         sort->expr),
+                             {V(who.tenant_id), V(CursorBefore(page))});
+    if (!anchor) return FieldError("cursor", "is not a cursor of this list");
+    const char* cmp = sort->desc ? "<" : ">";
+    where += fmt::format(" AND ({0} {1} ? OR ({0} = ? AND cu.customer_id {1} ?))", sort->expr, cmp);
+    params.push_back(anchor->value(0));
+    params.push_back(anchor->value(0));
+    params.push_back(V(CursorBefore(page)));
+  }
+  params.push_back(V(page.limit));
+  const char* dir = sort->desc ? "DESC" : "ASC";
+  return CustomerListQuery{
+      .page_sql = fmt::format("SELECT cu.customer_id, cu.owner_id, cu.row_version FROM customers "
+                              "cu WHERE {} ORDER BY {} {}, cu.customer_id {} LIMIT ?",
+                              where, sort->expr, dir, dir),
+      .page_params = std::move(params),
+      .count_sql = "SELECT count(*) FROM customers cu WHERE " + count_where,
+      .count_params = std::move(count_params),
+      .plan_each_call = text_matched,
+  };
+}
+
 Result<std::string> CrmService::ListCustomersJson(const Principal& who, const Filters& filters,
                                                   const Page& page, bool keep_texts) {
   return db_.Read([&](Connection& c) -> Result<std::string> {
-    Visibility v = VisibilityOf(c, identity_, who);
-    storage::Params params{V(who.tenant_id)};
-    std::string where = "cu.tenant_id = ? AND cu.deleted_at IS NULL";
-    struct Sort {
-      std::string expr;
-      bool desc;
-    } chosen{kSorts[0].expr, kSorts[0].desc};
-    const Sort* sort = &chosen;
-    json::object no_body;
-    Fields errors(no_body);
-    bool owner_filtered = false;
-    std::optional<std::vector<CustomField>> fields;  // read when a filter or sort names one
-    auto field_named = [&](std::string_view key) -> const CustomField* {
-      if (!fields) fields = LoadFields(c, who.tenant_id, "customer");
-      for (const auto& f : *fields) {
-        if (f.key == key) return &f;
-      }
-      return nullptr;
-    };
-    for (const auto& [key, value] : filters) {
-      if (key == "sort") {
-        bool found = false;
-        for (const auto& s : kSorts) {
-          if (value == s.name) {
-            chosen = {s.expr, s.desc};
-            found = true;
-          }
-        }
-        // Custom fields sort too: cf.KEY or -cf.KEY. Missing values sort first.
-        bool desc = value.starts_with("-");
-        std::string_view name = std::string_view(value).substr(desc ? 1 : 0);
-        if (!found && name.starts_with("cf.")) {
-          if (const CustomField* f = field_named(name.substr(3))) {
-            bool numeric = f->type == FieldType::kNumber || f->type == FieldType::kMoney;
-            chosen = {fmt::format("coalesce({}, {})", CustomExpr(c.dialect(), "cu", *f),
-                                  numeric ? "-1e18" : "''"),
-                      desc};
-            found = true;
-          }
-        }
-        if (!found) errors.Fail("sort", "unknown sort order");
-      } else if (key.starts_with("cf.")) {
-        const CustomField* f = field_named(std::string_view(key).substr(3));
-        if (!f) {
-          errors.Fail(key, "no such custom field");
-          continue;
-        }
-        auto cond = CustomCondition(c.dialect(), "cu", *f, value, params);
-        if (!cond.ok()) {
-          errors.Fail(key, "does not fit the field");
-          continue;
-        }
-        where += " AND " + cond.value();
-      } else if (key == "owner_id") {
-        owner_filtered = true;
-        if (value == "me") {
-          where += " AND cu.owner_id = ?";
-          params.push_back(V(who.user_id));
-        } else if (value == "none") {
-          where += " AND cu.owner_id IS NULL";
-        } else {
-          where += " AND cu.owner_id = ?";
-          params.push_back(V(static_cast<std::int64_t>(std::atoll(value.c_str()))));
-        }
-      } else if (key == "level" || key == "status" || key == "source" || key == "industry" ||
-                 key == "city" || key == "province" || key == "kind") {
-        where += " AND cu." + key + " = ?";
-        params.push_back(V(value));
-      } else if (key == "pool_id") {
-        where += " AND cu.pool_id = ? AND cu.owner_id IS NULL";
-        params.push_back(V(static_cast<std::int64_t>(std::atoll(value.c_str()))));
-      } else if (key == "tag") {
-        where += " AND cu.tags LIKE ? ESCAPE '\\'";
-        params.push_back(V(LikePattern(ToJson(json::value(value)))));
-      } else if (key == "q") {
-        std::string digits = NormalizePhone(value);
-        where += " AND (cu.name LIKE ? ESCAPE '\\' OR cu.short_name LIKE ? ESCAPE '\\'";
-        params.push_back(V(LikePattern(value)));
-        params.push_back(V(LikePattern(value)));
-        if (digits.size() >= 3) {
-          where +=
-              " OR cu.customer_id IN (SELECT customer_id FROM contact_points WHERE "
-              "tenant_id = cu.tenant_id AND kind = 'phone' AND value LIKE ?)";
-          params.push_back(V(LikePattern(digits)));
-        }
-        where += ")";
-      } else if (key == "created_from" || key == "created_to") {
-        auto t = ParseRfc3339(value);
-        if (!t) {
-          errors.Fail(key, "must be an RFC 3339 timestamp");
-          continue;
-        }
-        where += key == "created_from" ? " AND cu.created_at >= ?" : " AND cu.created_at < ?";
-        params.push_back(V(ToMicros(*t)));
-      } else if (key != "limit" && key != "cursor" && key != "with_total") {
-        errors.Fail(key, "unknown filter");
-      }
-    }
-    if (!errors.ok()) return errors.ToError();
-    // Pool customers show in a scoped list only when asked for (owner_id=none or pool_id).
-    std::string scope = OwnerCondition(v, "cu", params);
-    if (owner_filtered || filters.count("pool_id"))
-      scope = "(" + scope + " OR cu.owner_id IS NULL)";
-    where += " AND " + scope;
-    storage::Params count_params = params;
-    std::string count_where = where;
-    if (page.cursor) {
-      auto anchor = c.QueryOne(fmt::format("SELECT {} FROM customers cu WHERE cu.tenant_id = ? AND "
-                                           "cu.customer_id = ?",
-                                           sort->expr),
-                               {V(who.tenant_id), V(CursorBefore(page))});
-      if (!anchor) return FieldError("cursor", "is not a cursor of this list");
-      const char* cmp = sort->desc ? "<" : ">";
-      where +=
-          fmt::format(" AND ({0} {1} ? OR ({0} = ? AND cu.customer_id {1} ?))", sort->expr, cmp);
-      params.push_back(anchor->value(0));
-      params.push_back(anchor->value(0));
-      params.push_back(V(CursorBefore(page)));
-    }
-    params.push_back(V(page.limit));
-    const char* dir = sort->desc ? "DESC" : "ASC";
+    auto query = CustomerListQueryFor(c, who, VisibilityOf(c, identity_, who), filters, page);
+    if (!query.ok()) return query.error();
     // Each customer's text is kept by its row version (customer_texts_), so the page is read as
     // ids, owners and versions — from the index of the default order alone — and only the
     // customers not kept, or changed since, are read in full. Owners' names are read apart (a
@@ -490,18 +509,20 @@ Result<std::string> CrmService::ListCustomersJson(const Principal& who, const Fi
     std::vector<Listed> listed;
     std::vector<std::size_t> missing, kept;  // indexes into `listed`
     listed.reserve(static_cast<std::size_t>(page.limit));
-    c.ForEach(fmt::format("SELECT cu.customer_id, cu.owner_id, cu.row_version FROM customers cu "
-                          "WHERE {} ORDER BY {} {}, cu.customer_id {} LIMIT ?",
-                          where, sort->expr, dir, dir),
-              params, [&](const Row& r) {
-                Listed& item = listed.emplace_back();
-                item.id = r.integer(0);
-                item.owner = r.opt_integer(1);
-                item.version = r.integer(2);
-                bool hit =
-                    customer_texts_.AppendTo(who.tenant_id, item.id, item.version, item.text);
-                (hit ? kept : missing).push_back(listed.size() - 1);
-              });
+    auto on_row = [&](const Row& r) {
+      Listed& item = listed.emplace_back();
+      item.id = r.integer(0);
+      item.owner = r.opt_integer(1);
+      item.version = r.integer(2);
+      bool hit = customer_texts_.AppendTo(who.tenant_id, item.id, item.version, item.text);
+      (hit ? kept : missing).push_back(listed.size() - 1);
+    };
+    const CustomerListQuery& q = query.value();
+    if (q.plan_each_call) {
+      for (const Row& r : c.QueryPlannedEachCall(q.page_sql, q.page_params).rows) on_row(r);
+    } else {
+      c.ForEach(q.page_sql, q.page_params, on_row);
+    }
     // Calls `f(item, row)` with each of `which` read in full, in one statement.
     auto read_full = [&](const std::vector<std::size_t>& which, auto&& f) {
       if (which.empty()) return;
@@ -585,7 +606,9 @@ Result<std::string> CrmService::ListCustomersJson(const Principal& who, const Fi
     }
     if (filters.count("with_total")) {
       w.Key("total").Int(
-          c.QueryInt("SELECT count(*) FROM customers cu WHERE " + count_where, count_params));
+          q.plan_each_call
+              ? c.QueryPlannedEachCall(q.count_sql, q.count_params).rows.at(0).integer(0)
+              : c.QueryInt(q.count_sql, q.count_params));
     }
     w.EndObject();
     return std::move(w).Take();

@@ -81,6 +81,20 @@ Result<json::object> CrmService::MergeCustomers(const Principal& who, std::int64
 // --- Saved views ---------------------------------------------------------------------------------
 
 namespace {
+
+// An SQL expression numbering the period that `column` (a time) falls in: 0 for the first of
+// `starts` (each period runs from its start to the next one's; the last has no end). Its
+// parameters are appended to `params`. A query counting by it sends a row per period, not per
+// record.
+std::string PeriodOf(const std::string& column, const std::vector<Timestamp>& starts,
+                     storage::Params& params) {
+  std::string sql = "CASE";
+  for (std::size_t i = starts.size(); i-- > 0;) {
+    sql += fmt::format(" WHEN {} >= ? THEN {}", column, i);
+    params.push_back(V(ToMicros(starts[i])));
+  }
+  return sql + " END";
+}
 const std::vector<std::string> kViewEntities = {"customers", "contacts", "follow_ups",
                                                 "opportunities", "tasks"};
 }
@@ -186,16 +200,11 @@ Result<json::object> CrmService::Dashboard(const Principal& who, const Filters& 
     std::chrono::weekday wd{day};
     std::chrono::sys_days monday = day - std::chrono::days((wd.c_encoding() + 6) % 7);
     std::vector<std::chrono::sys_days> weeks;
-    for (int i = 7; i >= 0; --i) weeks.push_back(monday - std::chrono::weeks(i));
-    Timestamp weeks_from = zone.At(Date{weeks.front()}, std::chrono::minutes(0));
-    auto week_of = [&](std::int64_t micros) -> int {
-      std::chrono::sys_days d{zone.LocalDate(FromMicros(micros))};
-      for (int i = 7; i >= 0; --i) {
-        if (d >= weeks[i]) return i;
-      }
-      return -1;
-    };
-
+    std::vector<Timestamp> week_starts;
+    for (int i = 7; i >= 0; --i) {
+      weeks.push_back(monday - std::chrono::weeks(i));
+      week_starts.push_back(zone.At(Date{weeks.back()}, std::chrono::minutes(0)));
+    }
     // Funnel: open opportunities per stage of the pipeline.
     storage::Params fp{V(who.tenant_id)};
     std::string pipe_cond = pipeline_id ? "p.pipeline_id = ?"
@@ -215,46 +224,61 @@ Result<json::object> CrmService::Dashboard(const Principal& who, const Filters& 
     for (const auto& s : stages.rows) {
       storage::Params p{V(who.tenant_id), V(s.integer(0))};
       p.insert(p.end(), op_params.begin() + 1, op_params.end());
-      auto agg = c.QueryOne(fmt::format("SELECT count(*), coalesce(sum(o.amount_fen), 0) FROM "
-                                        "opportunities o WHERE o.tenant_id = ? AND o.stage_id = ? "
-                                        "AND o.status = 'open' AND o.deleted_at IS NULL AND {}",
-                                        op_scope),
-                            p);
+      auto agg = c.QueryPlannedEachCall(
+                      fmt::format("SELECT count(*), coalesce(sum(o.amount_fen), 0) FROM "
+                                  "opportunities o WHERE o.tenant_id = ? AND o.stage_id = ? AND "
+                                  "o.status = 'open' AND o.deleted_at IS NULL AND {}",
+                                  op_scope),
+                      p)
+                     .rows.at(0);
       funnel.push_back(json::object{{"stage_id", s.integer(0)},
                                     {"stage", s.text(1)},
                                     {"probability", s.integer(2)},
-                                    {"count", agg->integer(0)},
-                                    {"amount_fen", agg->integer(1)}});
+                                    {"count", agg.integer(0)},
+                                    {"amount_fen", agg.integer(1)}});
     }
 
-    // New customers per week.
-    storage::Params cp{V(who.tenant_id), V(ToMicros(weeks_from))};
-    std::string cu_scope = OwnerCondition(v, "cu", cp);
+    // New customers per week: counted by the database, a row per week.
     std::vector<std::int64_t> new_customers(8, 0);
-    for (const auto& r : c.Query(fmt::format("SELECT cu.created_at FROM customers cu WHERE "
-                                             "cu.tenant_id = ? AND cu.created_at >= ? AND "
-                                             "cu.deleted_at IS NULL AND {}",
-                                             cu_scope),
-                                 cp)
-                             .rows) {
-      if (int w = week_of(r.integer(0)); w >= 0) ++new_customers[w];
+    {
+      storage::Params p;
+      std::string week = PeriodOf("cu.created_at", week_starts, p);
+      p.insert(p.end(), {V(who.tenant_id), V(ToMicros(week_starts.front()))});
+      std::string scope = OwnerCondition(v, "cu", p);
+      for (const auto& r : c.QueryPlannedEachCall(
+                                fmt::format("SELECT {} AS period, count(*) FROM customers cu WHERE "
+                                            "cu.tenant_id = ? AND cu.created_at >= ? AND "
+                                            "cu.deleted_at IS NULL AND {} GROUP BY period",
+                                            week, scope),
+                                p)
+                               .rows) {
+        new_customers[r.integer(0)] = r.integer(1);
+      }
     }
-    // Follow-ups per user per week, on customers in scope.
-    storage::Params fu{V(who.tenant_id), V(ToMicros(weeks_from))};
-    std::string fu_scope = OwnerCondition(v, "cu", fu);
+    // Follow-ups per user per week, on customers in scope: a row per user and week.
     std::map<std::int64_t, std::pair<std::string, std::vector<std::int64_t>>> per_user;
-    for (const auto& r :
-         c.Query(fmt::format("SELECT f.created_by, (SELECT name FROM users u WHERE u.tenant_id = "
-                             "f.tenant_id AND u.user_id = f.created_by), f.at FROM follow_ups f "
-                             "JOIN customers cu ON cu.tenant_id = f.tenant_id AND cu.customer_id = "
-                             "f.customer_id WHERE f.tenant_id = ? AND f.at >= ? AND f.deleted_at "
-                             "IS NULL AND {}",
-                             fu_scope),
-                 fu)
-             .rows) {
-      auto& entry = per_user[r.integer(0)];
-      if (entry.second.empty()) entry = {r.text(1), std::vector<std::int64_t>(8, 0)};
-      if (int w = week_of(r.integer(2)); w >= 0) ++entry.second[w];
+    {
+      storage::Params p;
+      std::string week = PeriodOf("f.at", week_starts, p);
+      p.insert(p.end(), {V(who.tenant_id), V(ToMicros(week_starts.front()))});
+      std::string scope = OwnerCondition(v, "cu", p);
+      p.push_back(V(who.tenant_id));
+      for (const auto& r :
+           c.QueryPlannedEachCall(
+                fmt::format("SELECT g.created_by, g.period, g.n, u.name FROM (SELECT "
+                            "f.created_by, {} AS period, count(*) AS n FROM follow_ups f "
+                            "JOIN customers cu ON cu.tenant_id = f.tenant_id AND "
+                            "cu.customer_id = f.customer_id WHERE f.tenant_id = ? AND "
+                            "f.at >= ? AND f.deleted_at IS NULL AND {} GROUP BY "
+                            "f.created_by, period) g LEFT JOIN users u ON u.tenant_id = ? "
+                            "AND u.user_id = g.created_by",
+                            week, scope),
+                p)
+               .rows) {
+        auto& entry = per_user[r.integer(0)];
+        if (entry.second.empty()) entry = {r.text(3), std::vector<std::int64_t>(8, 0)};
+        entry.second[r.integer(1)] = r.integer(2);
+      }
     }
     json::array week_labels, customers_series, users_series;
     for (int i = 0; i < 8; ++i) {
@@ -271,35 +295,44 @@ Result<json::object> CrmService::Dashboard(const Principal& who, const Filters& 
     std::chrono::year_month this_month{today.year(), today.month()};
     std::vector<std::chrono::year_month> months;
     for (int i = 11; i >= 0; --i) months.push_back(this_month - std::chrono::months(i));
-    Timestamp months_from = zone.At(Date{months.front() / 1}, std::chrono::minutes(0));
-    storage::Params wp{V(who.tenant_id), V(ToMicros(months_from))};
-    std::string won_scope = OwnerCondition(v, "o", wp);
-    std::map<std::pair<int, unsigned>, std::int64_t> won;
-    for (const auto& r :
-         c.Query(fmt::format("SELECT o.closed_at, o.amount_fen FROM opportunities o "
-                             "WHERE o.tenant_id = ? AND o.status = 'won' AND "
-                             "o.closed_at >= ? AND o.deleted_at IS NULL AND {}",
-                             won_scope),
-                 wp)
-             .rows) {
-      Date d = zone.LocalDate(FromMicros(r.integer(0)));
-      won[{int(d.year()), unsigned(d.month())}] += r.integer(1);
+    std::vector<Timestamp> month_starts;
+    for (const auto& m : months)
+      month_starts.push_back(zone.At(Date{m / 1}, std::chrono::minutes(0)));
+    std::vector<std::int64_t> won(12, 0);
+    {
+      storage::Params p;
+      std::string month = PeriodOf("o.closed_at", month_starts, p);
+      p.insert(p.end(), {V(who.tenant_id), V(ToMicros(month_starts.front()))});
+      std::string scope = OwnerCondition(v, "o", p);
+      for (const auto& r : c.QueryPlannedEachCall(
+                                fmt::format("SELECT {} AS period, sum(o.amount_fen) FROM "
+                                            "opportunities o WHERE o.tenant_id = ? AND o.status = "
+                                            "'won' AND o.closed_at >= ? AND o.deleted_at IS NULL "
+                                            "AND {} GROUP BY period",
+                                            month, scope),
+                                p)
+                               .rows) {
+        won[r.integer(0)] = r.integer(1);
+      }
     }
     json::array won_series;
-    for (const auto& m : months) {
+    for (std::size_t i = 0; i < months.size(); ++i) {
       char label[16];
-      std::snprintf(label, sizeof label, "%04d-%02u", int(m.year()), unsigned(m.month()));
-      won_series.push_back(json::object{{"month", label},
-                                        {"amount_fen", won[{int(m.year()), unsigned(m.month())}]}});
+      std::snprintf(label, sizeof label, "%04d-%02u", int(months[i].year()),
+                    unsigned(months[i].month()));
+      won_series.push_back(json::object{{"month", label}, {"amount_fen", won[i]}});
     }
     // Customers whose planned follow-up time has passed.
     storage::Params ov{V(who.tenant_id), V(ToMicros(now))};
     std::string ov_scope = OwnerCondition(v, "cu", ov);
-    std::int64_t overdue = c.QueryInt(fmt::format("SELECT count(*) FROM customers cu WHERE "
-                                                  "cu.tenant_id = ? AND cu.next_follow_up_at < ? "
-                                                  "AND cu.deleted_at IS NULL AND {}",
-                                                  ov_scope),
-                                      ov);
+    std::int64_t overdue =
+        c.QueryPlannedEachCall(fmt::format("SELECT count(*) FROM customers cu WHERE "
+                                           "cu.tenant_id = ? AND cu.next_follow_up_at < ? "
+                                           "AND cu.deleted_at IS NULL AND {}",
+                                           ov_scope),
+                               ov)
+            .rows.at(0)
+            .integer(0);
     return json::object{{"funnel", std::move(funnel)},
                         {"weeks", std::move(week_labels)},
                         {"new_customers_per_week", std::move(customers_series)},

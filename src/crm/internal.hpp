@@ -155,6 +155,22 @@ Result<std::string> CustomCondition(storage::Dialect d, const std::string& alias
                                     const CustomField& f, const std::string& value,
                                     storage::Params& params);
 
+// The customer list's statements for these filters and this page: the page (ids, owners and
+// row versions, in the list's order; its last parameter the limit) and the total. Fails with
+// the filter's field error. Reads the custom fields and the cursor's anchor row when needed.
+struct CustomerListQuery {
+  std::string page_sql;
+  storage::Params page_params;
+  std::string count_sql;
+  storage::Params count_params;
+  // A text match (q), whose best plan depends on the tenant's size: run with
+  // QueryPlannedEachCall.
+  bool plan_each_call = false;
+};
+Result<CustomerListQuery> CustomerListQueryFor(storage::Connection& c, const Principal& who,
+                                               const Visibility& v, const Filters& filters,
+                                               const Page& page);
+
 // "%q%" for `LIKE ? ESCAPE '\'`, with the % _ and \ of q escaped.
 std::string LikePattern(std::string_view q);
 

@@ -310,10 +310,11 @@ Result<json::object> CrmService::ListOpportunities(const Principal& who, const F
     }
     where += " AND " + OwnerCondition(v, "o", params);
     params.push_back(V(page.limit));
-    auto rows = c.Query(fmt::format("SELECT {} FROM opportunities o WHERE {} ORDER BY "
-                                    "o.opportunity_id DESC LIMIT ?",
-                                    kOpportunityColumns, where),
-                        params);
+    auto rows =
+        c.QueryPlannedEachCall(fmt::format("SELECT {} FROM opportunities o WHERE {} ORDER BY "
+                                           "o.opportunity_id DESC LIMIT ?",
+                                           kOpportunityColumns, where),
+                               params);
     return PageOfRows(rows, page, [this](const Row& r) { return OpportunityView(r); });
   });
 }

@@ -108,12 +108,12 @@ Result<json::object> CrmService::PoolCustomers(const Principal& who, std::int64_
                    {V(who.tenant_id), V(pool_id)}) == 0) {
       return Error::NotFound("pool");
     }
-    auto rows =
-        c.Query(fmt::format("SELECT {} FROM {} WHERE cu.tenant_id = ? AND "
-                            "cu.pool_id = ? AND cu.owner_id IS NULL AND cu.deleted_at IS "
-                            "NULL AND cu.customer_id < ? ORDER BY cu.customer_id DESC LIMIT ?",
-                            kCustomerColumns, kCustomerFrom),
-                {V(who.tenant_id), V(pool_id), V(CursorBefore(page)), V(page.limit)});
+    auto rows = c.QueryPlannedEachCall(
+        fmt::format("SELECT {} FROM {} WHERE cu.tenant_id = ? AND "
+                    "cu.pool_id = ? AND cu.owner_id IS NULL AND cu.deleted_at IS "
+                    "NULL AND cu.customer_id < ? ORDER BY cu.customer_id DESC LIMIT ?",
+                    kCustomerColumns, kCustomerFrom),
+        {V(who.tenant_id), V(pool_id), V(CursorBefore(page)), V(page.limit)});
     return PageOfRows(rows, page, [this](const Row& r) { return CustomerView(r); });
   });
 }
@@ -367,14 +367,15 @@ Status CrmService::RunPoolJob(Timestamp now) {
     std::int64_t tenant_id = t.integer(0);
     Status s = db_.Write([&](Connection& c) -> Status {
       CrmSettings settings = LoadSettings(c, tenant_id);
-      auto owned = c.Query(fmt::format("SELECT {}, cu.return_warned_at, (SELECT max(o.closed_at) "
-                                       "FROM opportunities o WHERE o.tenant_id = cu.tenant_id AND "
-                                       "o.customer_id = cu.customer_id AND o.status = 'won' AND "
-                                       "o.deleted_at IS NULL) FROM {} WHERE "
-                                       "cu.tenant_id = ? AND cu.owner_id IS NOT NULL AND "
-                                       "cu.deleted_at IS NULL",
-                                       kCustomerColumns, kCustomerFrom),
-                           {V(tenant_id)});
+      auto owned = c.QueryPlannedEachCall(
+          fmt::format("SELECT {}, cu.return_warned_at, (SELECT max(o.closed_at) "
+                      "FROM opportunities o WHERE o.tenant_id = cu.tenant_id AND "
+                      "o.customer_id = cu.customer_id AND o.status = 'won' AND "
+                      "o.deleted_at IS NULL) FROM {} WHERE "
+                      "cu.tenant_id = ? AND cu.owner_id IS NOT NULL AND "
+                      "cu.deleted_at IS NULL",
+                      kCustomerColumns, kCustomerFrom),
+          {V(tenant_id)});
       std::size_t warned_col = kCCustom + 1;
       for (const auto& r : owned.rows) {
         Timestamp since = FromMicros(r.opt_integer(kCOwnedSince).value_or(r.integer(kCCreatedAt)));

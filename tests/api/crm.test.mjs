@@ -194,6 +194,35 @@ test('the recycle bin keeps deleted records 30 days for boss and admin to restor
   assert.deepEqual(kinds.slice(0, 3), ['restored', 'deleted', 'created']);
 });
 
+test('the customer list\'s q finds phone digits of the customer and of its contacts, in scope', async () => {
+  const a = await customer(team.loner.token, { name: '号码筛选甲', phones: ['0571-2468 0135'] });
+  const b = await customer(team.loner.token, { name: '号码筛选乙' });
+  const ct = await s.call('POST', '/api/v1/contacts', { token: team.loner.token, body: { customer_id: b.id, name: '号码联系人', mobile: '+86 139 2468 0135' } });
+  assert.equal(ct.status, 201, ct.text);
+  await customer(team.loner.token, { name: '号码筛选丙', phones: ['021-1111 2222'] });
+  const hidden = await customer(team.east1.token, { name: '号码筛选丁', phones: ['138-2468-0135'] });
+  const find = async (q, token = team.loner.token, more = '') => {
+    const r = await s.call('GET', `/api/v1/customers?q=${encodeURIComponent(q)}&with_total=1${more}`, { token });
+    assert.equal(r.status, 200, r.text);
+    return { ids: r.body.items.map((x) => x.id).sort(), total: r.body.total, next: r.body.next_cursor };
+  };
+  assert.deepEqual(await find('24680135'), { ids: [a.id, b.id].sort(), total: 2, next: null });
+  assert.deepEqual((await find('2468 0135')).ids, [a.id, b.id].sort());  // typed with separators
+  assert.deepEqual((await find('２４６８０１３５')).ids, [a.id, b.id].sort());  // full-width digits
+  assert.deepEqual((await find('24680135', boss)).ids, [a.id, b.id, hidden.id].sort());
+  assert.deepEqual((await find('24680135', team.east1.token)).ids, [hidden.id]);
+  // A page of one, then the next, both counting all matches.
+  const first = await find('24680135', team.loner.token, '&limit=1');
+  assert.equal(first.total, 2);
+  const second = await find('24680135', team.loner.token, `&limit=1&cursor=${first.next}`);
+  assert.deepEqual([...first.ids, ...second.ids].sort(), [a.id, b.id].sort());
+  // Two digits are not a phone number: only names match them.
+  assert.deepEqual(await find('35'), { ids: [], total: 0, next: null });
+  // Once the contact is gone, its number no longer finds the customer.
+  assert.equal((await s.call('DELETE', `/api/v1/contacts/${ct.body.id}`, { token: team.loner.token })).status, 204);
+  assert.deepEqual((await find('24680135')).ids, [a.id]);
+});
+
 test('lists page by cursor in every sort order without repeats', async () => {
   for (let i = 0; i < 7; i++) await customer(team.loner.token, { name: `分页测试${i}`, level: 'ABCD'[i % 4] });
   for (const sort of ['-updated_at', 'created_at', 'name', '-name', 'next_follow_up_at']) {
@@ -322,6 +351,22 @@ test('the dashboard counts within the caller\'s scope', async () => {
   assert.deepEqual(otherAfter.new_customers_per_week, otherBefore.new_customers_per_week);
   const bossAfter = await board(boss);
   assert.equal(bossAfter.won_amount_per_month[11].amount_fen, bossBefore.won_amount_per_month[11].amount_fen + 88800);
+  // Follow-ups count in the week of their time: weeks start on Monday at 00:00 Beijing time, and
+  // the first of the eight is the oldest counted.
+  const monday = (label) => new Date(`${label}T00:00:00+08:00`).getTime();
+  const iso = (ms) => new Date(ms).toISOString().replace('.000Z', 'Z');
+  const series = (b) => b.follow_ups_per_user_per_week.find((u) => u.user_id === team.loner.id)?.counts ?? Array(8).fill(0);
+  const expected = series(won);
+  for (const [ms, week] of [[monday(won.weeks[7]), 7], [monday(won.weeks[7]) - 1000, 6], [monday(won.weeks[7]) - 1000, 6],
+    [monday(won.weeks[0]), 0], [monday(won.weeks[0]) - 1000, null]]) {
+    const f = await s.call('POST', '/api/v1/follow-ups', { token: team.loner.token, body: { customer_id: created.id, type: 'visit', content: 'x', at: iso(ms) } });
+    assert.equal(f.status, 201, f.text);
+    if (week !== null) expected[week] += 1;
+  }
+  const counted = await board(team.loner.token);
+  assert.deepEqual(series(counted), expected);
+  assert.equal(counted.follow_ups_per_user_per_week.find((u) => u.user_id === team.loner.id).name, 'loner');
+  assert.deepEqual(series(await board(team.east1.token)), Array(8).fill(0));  // not in east1's scope
   expectError(assert, await s.call('GET', '/api/v1/dashboard?weeks=52', { token: boss }), 422, 'validation_failed');
 });
 
