@@ -168,8 +168,18 @@ Result<json::object> CrmService::ListContacts(const Principal& who, const Filter
         where += " AND ct.customer_id = ?";
         params.push_back(V(static_cast<std::int64_t>(std::atoll(value.c_str()))));
       } else if (key == "q") {
-        where += " AND (ct.name LIKE ? OR ct.mobile LIKE ? OR ct.email LIKE ?)";
-        for (int i = 0; i < 3; ++i) params.push_back(V("%" + value + "%"));
+        // The name or email, or, given 3 digits or more, the digits of a phone number however
+        // it was typed (as the customer list's q).
+        where += " AND (" + ContainsText(c.dialect(), "ct.name", value, params) + " OR " +
+                 ContainsText(c.dialect(), "ct.email", value, params);
+        if (std::string digits = NormalizePhone(value); digits.size() >= 3) {
+          where +=
+              " OR ct.contact_id IN (SELECT contact_id FROM contact_points WHERE tenant_id = ? "
+              "AND kind = 'phone' AND contact_id IS NOT NULL AND value LIKE ? ESCAPE '\\')";
+          params.push_back(V(who.tenant_id));
+          params.push_back(V(LikePattern(digits)));
+        }
+        where += ")";
       } else if (key != "limit" && key != "cursor") {
         return FieldError(key, "unknown filter");
       }

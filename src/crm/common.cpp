@@ -110,6 +110,12 @@ std::string LikePattern(std::string_view q) {
   return out + "%";
 }
 
+std::string ContainsText(storage::Dialect d, const std::string& column, std::string_view text,
+                         storage::Params& params) {
+  params.push_back(V(LikePattern(text)));
+  return column + (d == storage::Dialect::kPostgres ? " ILIKE" : " LIKE") + " ? ESCAPE '\\'";
+}
+
 std::string IdIn(storage::Dialect d, const std::string& column,
                  const std::vector<std::int64_t>& ids, storage::Params& params) {
   std::string list;

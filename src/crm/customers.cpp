@@ -431,9 +431,8 @@ Result<CustomerListQuery> internal::CustomerListQueryFor(Connection& c, const Pr
       params.push_back(V(LikePattern(ToJson(json::value(value)))));
     } else if (key == "q") {
       std::string digits = NormalizePhone(value);
-      where += " AND (cu.name LIKE ? ESCAPE '\\' OR cu.short_name LIKE ? ESCAPE '\\'";
-      params.push_back(V(LikePattern(value)));
-      params.push_back(V(LikePattern(value)));
+      where += " AND (" + ContainsText(c.dialect(), "cu.name", value, params) + " OR " +
+               ContainsText(c.dialect(), "cu.short_name", value, params);
       text_matched = true;
       if (digits.size() >= 3) {
         // The tenant is a parameter, not cu.tenant_id: a subquery that names the outer row

@@ -174,6 +174,12 @@ Result<CustomerListQuery> CustomerListQueryFor(storage::Connection& c, const Pri
 // "%q%" for `LIKE ? ESCAPE '\'`, with the % _ and \ of q escaped.
 std::string LikePattern(std::string_view q);
 
+// The condition "`column` contains `text`", its pattern appended to `params`. Latin letters
+// match in either case on both databases (SQLite's LIKE ignores their case; PostgreSQL's
+// ILIKE is used).
+std::string ContainsText(storage::Dialect d, const std::string& column, std::string_view text,
+                         storage::Params& params);
+
 // The condition "`column` is one of `ids`", the list passed as one parameter (appended to
 // `params`): the statement's text is the same for any number of ids, so it is prepared once.
 std::string IdIn(storage::Dialect d, const std::string& column,

@@ -194,10 +194,10 @@ test('the recycle bin keeps deleted records 30 days for boss and admin to restor
   assert.deepEqual(kinds.slice(0, 3), ['restored', 'deleted', 'created']);
 });
 
-test('the customer list\'s q finds phone digits of the customer and of its contacts, in scope', async () => {
+test('the lists\' q finds names in any case, emails and phone digits of customers and contacts, in scope', async () => {
   const a = await customer(team.loner.token, { name: '号码筛选甲', phones: ['0571-2468 0135'] });
   const b = await customer(team.loner.token, { name: '号码筛选乙' });
-  const ct = await s.call('POST', '/api/v1/contacts', { token: team.loner.token, body: { customer_id: b.id, name: '号码联系人', mobile: '+86 139 2468 0135' } });
+  const ct = await s.call('POST', '/api/v1/contacts', { token: team.loner.token, body: { customer_id: b.id, name: '号码联系人', mobile: '+86 139 2468 0135', email: 'Haoma.Lianxi@Example.cn' } });
   assert.equal(ct.status, 201, ct.text);
   await customer(team.loner.token, { name: '号码筛选丙', phones: ['021-1111 2222'] });
   const hidden = await customer(team.east1.token, { name: '号码筛选丁', phones: ['138-2468-0135'] });
@@ -218,6 +218,20 @@ test('the customer list\'s q finds phone digits of the customer and of its conta
   assert.deepEqual([...first.ids, ...second.ids].sort(), [a.id, b.id].sort());
   // Two digits are not a phone number: only names match them.
   assert.deepEqual(await find('35'), { ids: [], total: 0, next: null });
+  // Latin letters in either case.
+  const latin = await customer(team.loner.token, { name: 'Kelu Haoma Trading 号码' });
+  assert.deepEqual((await find('haoma TRADING')).ids, [latin.id]);
+  // The contact list's q: the name, the email in any case, the digits of a number however typed;
+  // % and _ are characters, not wildcards.
+  const contacts = async (q) => {
+    const r = await s.call('GET', `/api/v1/contacts?q=${encodeURIComponent(q)}`, { token: team.loner.token });
+    assert.equal(r.status, 200, r.text);
+    return r.body.items.map((x) => x.id);
+  };
+  for (const q of ['号码联系', 'haoma.lianxi@example', '139-2468-0135', '２４６８０１３５']) assert.deepEqual(await contacts(q), [ct.body.id], q);
+  assert.deepEqual(await contacts('%'), []);
+  assert.deepEqual(await contacts('号码_系人'), []);
+  assert.deepEqual(await s.call('GET', `/api/v1/contacts?q=24680135`, { token: team.east1.token }).then((r) => r.body.items), []);
   // Once the contact is gone, its number no longer finds the customer.
   assert.equal((await s.call('DELETE', `/api/v1/contacts/${ct.body.id}`, { token: team.loner.token })).status, 204);
   assert.deepEqual((await find('24680135')).ids, [a.id]);
