@@ -205,37 +205,42 @@ Result<json::object> CrmService::Dashboard(const Principal& who, const Filters& 
       weeks.push_back(monday - std::chrono::weeks(i));
       week_starts.push_back(zone.At(Date{weeks.back()}, std::chrono::minutes(0)));
     }
-    // Funnel: open opportunities per stage of the pipeline.
+    // Funnel: open opportunities per stage of the pipeline, all stages counted in one pass.
     storage::Params fp{V(who.tenant_id)};
     std::string pipe_cond = pipeline_id ? "p.pipeline_id = ?"
                                         : "p.pipeline_id = (SELECT pipeline_id "
                                           "FROM pipelines WHERE tenant_id = ? ORDER BY position, "
                                           "pipeline_id LIMIT 1)";
     fp.push_back(pipeline_id ? V(*pipeline_id) : V(who.tenant_id));
-    storage::Params op_params{V(who.tenant_id)};
-    std::string op_scope = OwnerCondition(v, "o", op_params);
     auto stages =
         c.Query(fmt::format("SELECT s.stage_id, s.name, s.probability FROM stages s JOIN "
                             "pipelines p ON p.tenant_id = s.tenant_id AND p.pipeline_id = "
                             "s.pipeline_id WHERE s.tenant_id = ? AND {} ORDER BY s.position",
                             pipe_cond),
                 fp);
+    std::map<std::int64_t, std::pair<std::int64_t, std::int64_t>> open;  // stage → count, amount
+    {
+      storage::Params p{V(who.tenant_id)};
+      std::string scope = OwnerCondition(v, "o", p);
+      for (const auto& r : c.QueryPlannedEachCall(
+                                fmt::format("SELECT o.stage_id, count(*), sum(o.amount_fen) FROM "
+                                            "opportunities o WHERE o.tenant_id = ? AND o.status = "
+                                            "'open' AND o.deleted_at IS NULL AND {} GROUP BY "
+                                            "o.stage_id",
+                                            scope),
+                                p)
+                               .rows) {
+        open[r.integer(0)] = {r.integer(1), r.integer(2)};
+      }
+    }
     json::array funnel;
     for (const auto& s : stages.rows) {
-      storage::Params p{V(who.tenant_id), V(s.integer(0))};
-      p.insert(p.end(), op_params.begin() + 1, op_params.end());
-      auto agg = c.QueryPlannedEachCall(
-                      fmt::format("SELECT count(*), coalesce(sum(o.amount_fen), 0) FROM "
-                                  "opportunities o WHERE o.tenant_id = ? AND o.stage_id = ? AND "
-                                  "o.status = 'open' AND o.deleted_at IS NULL AND {}",
-                                  op_scope),
-                      p)
-                     .rows.at(0);
+      auto [count, amount] = open[s.integer(0)];
       funnel.push_back(json::object{{"stage_id", s.integer(0)},
                                     {"stage", s.text(1)},
                                     {"probability", s.integer(2)},
-                                    {"count", agg.integer(0)},
-                                    {"amount_fen", agg.integer(1)}});
+                                    {"count", count},
+                                    {"amount_fen", amount}});
     }
 
     // New customers per week: counted by the database, a row per week.

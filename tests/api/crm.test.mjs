@@ -354,6 +354,12 @@ test('the dashboard counts within the caller\'s scope', async () => {
   assert.equal(after.overdue_follow_ups, mine.overdue_follow_ups + 1);
   assert.equal(after.funnel[0].count, mine.funnel[0].count + 1);
   assert.equal(after.funnel[0].amount_fen, mine.funnel[0].amount_fen + 88800);
+  // Moved on a stage, it is counted there and no longer in the first.
+  const moved = await s.call('PATCH', `/api/v1/opportunities/${o.body.id}`, { token: team.loner.token, body: { stage_id: after.funnel[1].stage_id } });
+  assert.equal(moved.status, 200, moved.text);
+  const staged = await board(team.loner.token);
+  assert.deepEqual(staged.funnel.map((f) => f.count), after.funnel.map((f, i) => f.count + (i === 1) - (i === 0)));
+  assert.deepEqual(staged.funnel.map((f) => f.amount_fen), after.funnel.map((f, i) => f.amount_fen + 88800 * ((i === 1) - (i === 0))));
   const otherBefore = await board(team.east1.token);
   const bossBefore = await board(boss);
   await s.call('PATCH', `/api/v1/opportunities/${o.body.id}`, { token: team.loner.token, body: { status: 'won' } });
