@@ -168,18 +168,9 @@ Result<json::object> CrmService::ListContacts(const Principal& who, const Filter
         where += " AND ct.customer_id = ?";
         params.push_back(V(static_cast<std::int64_t>(std::atoll(value.c_str()))));
       } else if (key == "q") {
-        // The name or email, or, given 3 digits or more, the digits of a phone number however
-        // it was typed (as the customer list's q).
-        where += " AND (" + ContainsText(c.dialect(), "ct.name", value, params) + " OR " +
-                 ContainsText(c.dialect(), "ct.email", value, params);
-        if (std::string digits = NormalizePhone(value); digits.size() >= 3) {
-          where +=
-              " OR ct.contact_id IN (SELECT contact_id FROM contact_points WHERE tenant_id = ? "
-              "AND kind = 'phone' AND contact_id IS NOT NULL AND value LIKE ? ESCAPE '\\')";
-          params.push_back(V(who.tenant_id));
-          params.push_back(V(LikePattern(digits)));
-        }
-        where += ")";
+        where +=
+            " AND " + ListQueryCondition(c.dialect(), who.tenant_id, value, {"ct.name", "ct.email"},
+                                         "ct.contact_id", "contact_id", params);
       } else if (key != "limit" && key != "cursor") {
         return FieldError(key, "unknown filter");
       }

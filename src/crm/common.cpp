@@ -110,10 +110,28 @@ std::string LikePattern(std::string_view q) {
   return out + "%";
 }
 
-std::string ContainsText(storage::Dialect d, const std::string& column, std::string_view text,
-                         storage::Params& params) {
-  params.push_back(V(LikePattern(text)));
-  return column + (d == storage::Dialect::kPostgres ? " ILIKE" : " LIKE") + " ? ESCAPE '\\'";
+std::string ListQueryCondition(storage::Dialect d, std::int64_t tenant_id, std::string_view q,
+                               std::initializer_list<const char*> text_columns,
+                               const char* record_column, const char* point_column,
+                               storage::Params& params) {
+  std::string sql;
+  for (const char* column : text_columns) {
+    sql += fmt::format("{}{} {} ? ESCAPE '\\'", sql.empty() ? "(" : " OR ", column,
+                       d == storage::Dialect::kPostgres ? "ILIKE" : "LIKE");
+    params.push_back(V(LikePattern(q)));
+  }
+  if (std::string digits = NormalizePhone(q); digits.size() >= 3) {
+    // The tenant is a parameter, not the outer row's: a subquery naming the outer row runs once
+    // per row (both databases), each time over all the tenant's phones. Uncorrelated, it is
+    // read once into a set.
+    sql += fmt::format(
+        " OR {0} IN (SELECT {1} FROM contact_points WHERE tenant_id = ? AND kind = 'phone' AND "
+        "{1} IS NOT NULL AND value LIKE ? ESCAPE '\\')",
+        record_column, point_column);
+    params.push_back(V(tenant_id));
+    params.push_back(V(LikePattern(digits)));
+  }
+  return sql + ")";
 }
 
 std::string IdIn(storage::Dialect d, const std::string& column,

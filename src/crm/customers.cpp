@@ -430,21 +430,10 @@ Result<CustomerListQuery> internal::CustomerListQueryFor(Connection& c, const Pr
       where += " AND cu.tags LIKE ? ESCAPE '\\'";
       params.push_back(V(LikePattern(ToJson(json::value(value)))));
     } else if (key == "q") {
-      std::string digits = NormalizePhone(value);
-      where += " AND (" + ContainsText(c.dialect(), "cu.name", value, params) + " OR " +
-               ContainsText(c.dialect(), "cu.short_name", value, params);
+      where += " AND " + ListQueryCondition(c.dialect(), who.tenant_id, value,
+                                            {"cu.name", "cu.short_name"}, "cu.customer_id",
+                                            "customer_id", params);
       text_matched = true;
-      if (digits.size() >= 3) {
-        // The tenant is a parameter, not cu.tenant_id: a subquery that names the outer row
-        // runs once per customer (both databases), each time reading all the tenant's
-        // phones. Uncorrelated, it is read once into a set.
-        where +=
-            " OR cu.customer_id IN (SELECT customer_id FROM contact_points WHERE "
-            "tenant_id = ? AND kind = 'phone' AND value LIKE ? ESCAPE '\\')";
-        params.push_back(V(who.tenant_id));
-        params.push_back(V(LikePattern(digits)));
-      }
-      where += ")";
     } else if (key == "created_from" || key == "created_to") {
       auto t = ParseRfc3339(value);
       if (!t) {

@@ -1,6 +1,7 @@
 // Shared pieces of the CrmService implementation files. Not a public interface.
 #pragma once
 
+#include <initializer_list>
 #include <map>
 #include <optional>
 #include <string>
@@ -174,11 +175,15 @@ Result<CustomerListQuery> CustomerListQueryFor(storage::Connection& c, const Pri
 // "%q%" for `LIKE ? ESCAPE '\'`, with the % _ and \ of q escaped.
 std::string LikePattern(std::string_view q);
 
-// The condition "`column` contains `text`", its pattern appended to `params`. Latin letters
-// match in either case on both databases (SQLite's LIKE ignores their case; PostgreSQL's
-// ILIKE is used).
-std::string ContainsText(storage::Dialect d, const std::string& column, std::string_view text,
-                         storage::Params& params);
+// The condition of the customer and contact lists' q, its parameters appended to `params`: one
+// of `text_columns` contains q (Latin letters in either case on both databases: SQLite's LIKE
+// ignores their case, PostgreSQL's ILIKE is used), or, given 3 digits or more, the record
+// (`record_column`, the contact points' `point_column`) has a phone number containing q's
+// digits, however either was typed.
+std::string ListQueryCondition(storage::Dialect d, std::int64_t tenant_id, std::string_view q,
+                               std::initializer_list<const char*> text_columns,
+                               const char* record_column, const char* point_column,
+                               storage::Params& params);
 
 // The condition "`column` is one of `ids`", the list passed as one parameter (appended to
 // `params`): the statement's text is the same for any number of ids, so it is prepared once.
