@@ -28,9 +28,9 @@ trap 'cleanup $?' EXIT
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 rps() { awk '/Requests\/sec/ {print $2}'; }
 json_field() { python3 -c "import json,sys; print(json.load(sys.stdin)$1)"; }
-login() {  # PORT TENANT PASSWORD → the boss's token
+login() {  # PORT TENANT PASSWORD [LOGIN] → the user's token (the boss's by default)
   curl -sf "http://127.0.0.1:$1/api/v1/auth/login" -H 'content-type: application/json' \
-    -d "{\"tenant\":\"$2\",\"login\":\"boss\",\"password\":\"$3\"}" | json_field '["token"]'
+    -d "{\"tenant\":\"$2\",\"login\":\"${4:-boss}\",\"password\":\"$3\"}" | json_field '["token"]'
 }
 # paired FIGURE BASELINE (names of arrays of wrk arguments): ROUNDS runs of each, alternated so
 # that both meet the same machine (wrk shares its two cores with the servers, and one run of
@@ -301,6 +301,32 @@ INSERT INTO search_docs (tenant_id, doc_id, entity, entity_id, customer_id, name
 ANALYZE;
 SQL
 read -r _ _ pm_50 pm_99 < <(search_pair "$pport")
+# A member's lists in the big tenant, each request first made 50 times by a member of the small
+# neighbour tenant: a pooled connection keeps a statement's plan after five calls, and one made
+# for the average tenant joined a member's page of contacts to every customer the member sees
+# (14 s at 100 000). The member owns a third of the big tenant's customers; the baseline is the
+# same request by the neighbour's member.
+psql "$pgdb" -q <<SQL
+UPDATE customers SET owner_id = u.user_id FROM users u, tenants t
+  WHERE t.slug = 'demo' AND customers.tenant_id = t.tenant_id AND u.tenant_id = t.tenant_id
+    AND u.login = 'zhangwei' AND customers.owner_id IS NOT NULL AND customers.customer_id % 3 = 0;
+ANALYZE customers;
+SQL
+member_pw=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print([u for u in d["tenant"]["users"] if u["login"]=="zhangwei"][0]["password"])' "$work/demo.json")
+member_token=$(login "$pport" demo "$member_pw" zhangwei)
+boss_token=$token
+token=$(login "$pport" neighbour Bench-pass-2026)
+api -o /dev/null "http://127.0.0.1:$pport/api/v1/users" -H 'content-type: application/json' \
+  -d '{"login":"clerk","name":"邻居员工","role":"member","password":"Bench-staff-2026"}'
+staff_token=$(login "$pport" neighbour Bench-staff-2026 clerk)
+member_lists=()
+for path in "/api/v1/contacts" "/api/v1/follow-ups?type=call" "/api/v1/customers?q=0042"; do
+  for _ in $(seq 50); do curl -sf -o /dev/null -H "Authorization: Bearer $staff_token" "http://127.0.0.1:$pport$path"; done
+  read -r _ big_99 < <(latency -H "Authorization: Bearer $member_token" "http://127.0.0.1:$pport$path")
+  read -r _ small_99 < <(latency -H "Authorization: Bearer $staff_token" "http://127.0.0.1:$pport$path")
+  member_lists+=("$path" "$(to_ms "$big_99")" "$(to_ms "$small_99")")
+done
+token=$boss_token
 echo "PostgreSQL: importing $PG_ROWS customers…"
 python3 bench/gen_customers.py "$PG_ROWS" "$work/pg.csv" --offset "$total_rows"
 pg_seconds=$(import_file "$pport" "$work/pg.csv")
@@ -326,7 +352,7 @@ KELU_PROPERTY_STEPS=$PROPERTY_STEPS build/release/src/kelu_billing_property_test
 prop_seconds=$(python3 -c "import time; print(round(time.time() - $prop_start, 1))")
 
 mkdir -p bench/results
-NEIGHBOUR="$NEIGHBOUR_ROWS $sn_50 $sn_99 $pn_50 $pn_99" MANY="$SMALL_TENANTS $pm_50 $pm_99" WEB_SIZE=$web_size ROUNDS=$ROUNDS python3 - "$kelu_rps" "$nginx_rps" "$bytes" "$CONNS" "$DURATION" "$ROWS" "$BIG_ROWS" "$total_rows" \
+MEMBER_LISTS="${member_lists[*]}" NEIGHBOUR="$NEIGHBOUR_ROWS $sn_50 $sn_99 $pn_50 $pn_99" MANY="$SMALL_TENANTS $pm_50 $pm_99" WEB_SIZE=$web_size ROUNDS=$ROUNDS python3 - "$kelu_rps" "$nginx_rps" "$bytes" "$CONNS" "$DURATION" "$ROWS" "$BIG_ROWS" "$total_rows" \
   "$import_rate" "$sqlite_rate" "$peak_rss_mb" "$list_rps" "$list_nginx_rps" "$s2_50" "$s2_99" "$s4_50" \
   "$s4_99" "$n_50" "$n_99" "$follow_rps" "$me_rps" "$PG_ROWS" "$pg_import_rate" "$p2_50" "$p2_99" \
   "$p4_50" "$p4_99" "$pg_follow_rps" "$pg_me_rps" "$TENANTS" "$lc_s_run" "$lc_s_scan" "$lc_p_run" \
@@ -384,6 +410,10 @@ result = {
         fig(f"search p99, {nb} (PostgreSQL)", pn_99, "ms", "nginx static p99", n_99, "<= 20 ms"),
         fig(f"search p50, {many} (PostgreSQL)", pm_50, "ms", "nginx static p50", n_50),
         fig(f"search p99, {many} (PostgreSQL)", pm_99, "ms", "nginx static p99", n_99, "<= 20 ms"),
+        *[fig(f"p99 of a member's GET {path}, owning a third of the tenant of {total} among "
+              f"{small_n} small tenants, after a small tenant's member made it 50 times (PostgreSQL)",
+              big_99, "ms", "the same request by the small tenant's member, p99", small_99)
+          for path, big_99, small_99 in zip(*[iter(os.environ["MEMBER_LISTS"].split())] * 3)],
         fig("follow-ups created (POST /api/v1/follow-ups, PostgreSQL)", pg_follow, "requests/s",
             "authenticated GET /api/v1/me, same connections", pg_me),
         fig(f"daily lifecycle run, {tenants} tenants ({lc_changes} transitions, {lc_notices} notices; SQLite)",
