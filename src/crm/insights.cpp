@@ -243,23 +243,30 @@ Result<json::object> CrmService::Dashboard(const Principal& who, const Filters& 
                                     {"amount_fen", amount}});
     }
 
-    // New customers per week: counted by the database, a row per week.
-    std::vector<std::int64_t> new_customers(8, 0);
-    {
+    // A total per period of the rows in scope of one table (`alias`), counted by the database
+    // (a row per period); `column` is the time that places a row in its period.
+    auto per_period = [&](const char* total, const char* table, const char* alias,
+                          const char* column, const char* condition,
+                          const std::vector<Timestamp>& starts) {
+      std::vector<std::int64_t> totals(starts.size(), 0);
       storage::Params p;
-      std::string week = PeriodOf("cu.created_at", week_starts, p);
-      p.insert(p.end(), {V(who.tenant_id), V(ToMicros(week_starts.front()))});
-      std::string scope = OwnerCondition(v, "cu", p);
-      for (const auto& r : c.QueryPlannedEachCall(
-                                fmt::format("SELECT {} AS period, count(*) FROM customers cu WHERE "
-                                            "cu.tenant_id = ? AND cu.created_at >= ? AND "
-                                            "cu.deleted_at IS NULL AND {} GROUP BY period",
-                                            week, scope),
-                                p)
-                               .rows) {
-        new_customers[r.integer(0)] = r.integer(1);
+      std::string period = PeriodOf(fmt::format("{}.{}", alias, column), starts, p);
+      p.insert(p.end(), {V(who.tenant_id), V(ToMicros(starts.front()))});
+      std::string scope = OwnerCondition(v, alias, p);
+      for (const auto& r :
+           c.QueryPlannedEachCall(
+                fmt::format("SELECT {0} AS period, {1} FROM {2} {3} WHERE "
+                            "{3}.tenant_id = ? AND {3}.{4} >= ? AND {5}{3}.deleted_at "
+                            "IS NULL AND {6} GROUP BY period",
+                            period, total, table, alias, column, condition, scope),
+                p)
+               .rows) {
+        totals[r.integer(0)] = r.integer(1);
       }
-    }
+      return totals;
+    };
+    std::vector<std::int64_t> new_customers =
+        per_period("count(*)", "customers", "cu", "created_at", "", week_starts);
     // Follow-ups per user per week, on customers in scope: a row per user and week.
     std::map<std::int64_t, std::pair<std::string, std::vector<std::int64_t>>> per_user;
     {
@@ -303,23 +310,8 @@ Result<json::object> CrmService::Dashboard(const Principal& who, const Filters& 
     std::vector<Timestamp> month_starts;
     for (const auto& m : months)
       month_starts.push_back(zone.At(Date{m / 1}, std::chrono::minutes(0)));
-    std::vector<std::int64_t> won(12, 0);
-    {
-      storage::Params p;
-      std::string month = PeriodOf("o.closed_at", month_starts, p);
-      p.insert(p.end(), {V(who.tenant_id), V(ToMicros(month_starts.front()))});
-      std::string scope = OwnerCondition(v, "o", p);
-      for (const auto& r : c.QueryPlannedEachCall(
-                                fmt::format("SELECT {} AS period, sum(o.amount_fen) FROM "
-                                            "opportunities o WHERE o.tenant_id = ? AND o.status = "
-                                            "'won' AND o.closed_at >= ? AND o.deleted_at IS NULL "
-                                            "AND {} GROUP BY period",
-                                            month, scope),
-                                p)
-                               .rows) {
-        won[r.integer(0)] = r.integer(1);
-      }
-    }
+    std::vector<std::int64_t> won = per_period("sum(o.amount_fen)", "opportunities", "o",
+                                               "closed_at", "o.status = 'won' AND ", month_starts);
     json::array won_series;
     for (std::size_t i = 0; i < months.size(); ++i) {
       char label[16];
