@@ -164,6 +164,10 @@ const std::vector<Key>& Keys() {
     k.push_back(MakeInt("database", "pool_size", KELU_FIELD(int, database.pool_size), 1, 256));
     k.push_back(MakeInt("database", "busy_timeout_ms", KELU_FIELD(int, database.busy_timeout_ms), 0,
                         600000));
+    k.push_back(MakeInt("database", "statement_timeout_ms",
+                        KELU_FIELD(int, database.statement_timeout_ms), 0, 3'600'000));
+    k.push_back(MakeInt("database", "slow_statement_timeout_ms",
+                        KELU_FIELD(int, database.slow_statement_timeout_ms), 0, 24 * 3'600'000));
     k.push_back(MakeString("security", "password_policy",
                            KELU_FIELD(std::string, security.password_policy),
                            OneOf({"standard", "dengbao"})));

@@ -32,6 +32,10 @@ struct DatabaseConfig {
   std::string url = "sqlite:data/kelu.db";
   int pool_size = 8;
   int busy_timeout_ms = 5000;
+  // The longest a statement of a request may run before it is stopped (503 statement_timeout);
+  // routes marked slow (exports, imports, reports) get the second bound. 0: no bound.
+  int statement_timeout_ms = 10'000;
+  int slow_statement_timeout_ms = 600'000;
 };
 
 struct SecurityConfig {

@@ -251,6 +251,13 @@ Response Api::Handle(Request& request) {
     response = ErrorToResponse(Error::Make(ErrorKind::kUnavailable, "database_unavailable",
                                            "The database is unavailable; try again shortly."));
     response.set_header("Retry-After", "5");
+  } catch (const storage::StatementTimedOut& e) {
+    spdlog::warn("request {} {} {}: a statement ran out of time: {}", request_id, request.method,
+                 request.target, e.what());
+    response = ErrorToResponse(
+        Error::Make(ErrorKind::kUnavailable, "statement_timeout",
+                    "The request took too long and was stopped; nothing was changed. Narrow it "
+                    "(a filter, a shorter period) or try again later."));
   } catch (const std::exception& e) {
     spdlog::error("request {} {} {}: {}", request_id, request.method, request.target, e.what());
     response = ErrorToResponse(Error::Make(ErrorKind::kInternal, "internal_error",
@@ -327,6 +334,10 @@ Response Api::Dispatch(Request& request, Context& context, const Route*& route_o
   }
   const Route& route = *m.route;
   route_out = &route;
+  // Every statement of the request is bounded (uploads run on the slow lane as slow routes do).
+  storage::StatementTimeout bound(route.slow || route.raw_body
+                                      ? config_.database.slow_statement_timeout_ms
+                                      : config_.database.statement_timeout_ms);
   Context* ctx = &context;
   ctx->params = std::move(m.params);
 

@@ -44,7 +44,8 @@ std::string StatusText(int status) {
     case 429:
       return "Throttled or locked (Retry-After)";
     case 503:
-      return "Database unavailable";
+      return "Database unavailable, or a statement ran out of time (database_unavailable, "
+             "statement_timeout)";
     default:
       return "Answer";
   }

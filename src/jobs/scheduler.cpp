@@ -21,6 +21,9 @@ void Scheduler::Register(std::string name, Job job) {
 
 std::vector<JobRun> Scheduler::RunDue(Timestamp until, ManualClock* clock) {
   std::lock_guard lock(mutex_);
+  // Daily jobs walk whole tenants: not bounded by the request that may have started them
+  // (the test clock's), nor by any other.
+  storage::StatementTimeout unbounded(0);
   if (db_.dialect() != storage::Dialect::kPostgres) return RunDueLocked(until, clock);
   // Several processes on one PostgreSQL: the one holding the advisory lock runs the jobs, the
   // others skip this round (the lock is the session's: a process that dies releases it).

@@ -76,6 +76,18 @@ std::unique_ptr<Database> Database::Open(const std::string& url, int pool_size,
   throw DatabaseUnavailable("unsupported database URL (use sqlite:PATH or postgresql://…)");
 }
 
+namespace {
+thread_local int statement_timeout_ms = 0;
+}  // namespace
+
+StatementTimeout::StatementTimeout(int milliseconds) : previous_(statement_timeout_ms) {
+  statement_timeout_ms = milliseconds > 0 ? milliseconds : 0;
+}
+
+StatementTimeout::~StatementTimeout() { statement_timeout_ms = previous_; }
+
+int StatementTimeout::Current() { return statement_timeout_ms; }
+
 std::string Placeholders(std::size_t n) {
   std::string out;
   out.reserve(n * 2);

@@ -96,6 +96,32 @@ class DatabaseError : public std::runtime_error {
   bool unique_;
 };
 
+// Thrown when a statement ran past the bound of the StatementTimeout in force (or was
+// cancelled on the server); answered as 503 statement_timeout. Its transaction is rolled back
+// and the connection serves the next call.
+class StatementTimedOut : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Bounds how long each statement run by this thread may take, while it lives; scopes nest and
+// restore the bound they replaced. The HTTP layer opens one per request, so one runaway read
+// cannot hold a pooled connection (or a server thread) for minutes; jobs open one of 0, which
+// lifts the bound. Without any scope there is none. PostgreSQL enforces it as the connection's
+// statement_timeout, SQLite with a progress handler.
+class StatementTimeout {
+ public:
+  explicit StatementTimeout(int milliseconds);
+  ~StatementTimeout();
+  StatementTimeout(const StatementTimeout&) = delete;
+  StatementTimeout& operator=(const StatementTimeout&) = delete;
+  // The bound in force on this thread, in milliseconds; 0 when there is none.
+  static int Current();
+
+ private:
+  int previous_;
+};
+
 // Thrown by drivers for failures worth retrying; Database::Write catches it.
 class RetryableConflict : public std::runtime_error {
  public:

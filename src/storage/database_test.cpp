@@ -393,6 +393,75 @@ TEST_P(DatabaseTest, AQueryPlannedEachCallAnswersLikeQueryAndKeepsNoStatement) {
   });
 }
 
+// Numbers 1 … n, one generated row at a time: a statement whose length n sets (n = 10⁹ runs
+// for minutes on either database).
+std::string Counting(std::int64_t n) {
+  return "WITH RECURSIVE n (i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < " +
+         std::to_string(n) + ") SELECT count(*) FROM n";
+}
+
+TEST_P(DatabaseTest, AStatementPastTheTimeoutIsStoppedAndItsTransactionRolledBack) {
+  StatementTimeout bound(100);
+  EXPECT_THROW(db_->Read([](Connection& c) { return c.QueryInt(Counting(1'000'000'000)); }),
+               StatementTimedOut);
+  EXPECT_THROW(
+      db_->Read([](Connection& c) { return c.QueryPlannedEachCall(Counting(1'000'000'000), {}); }),
+      StatementTimedOut);
+  // A write whose second statement runs too long: the first is undone with it.
+  EXPECT_THROW(db_->Write([](Connection& c) -> Status {
+    c.Exec("INSERT INTO kelu_settings (key, value) VALUES ('before', '1')");
+    c.Exec(
+        "INSERT INTO kelu_settings (key, value) SELECT 'n' || i, '' FROM (WITH RECURSIVE n (i) "
+        "AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1000000000) SELECT i FROM n) x");
+    return OkStatus();
+  }),
+               StatementTimedOut);
+  // The connections serve the next calls, under the same bound.
+  EXPECT_EQ(db_->Read([](Connection& c) {
+    return c.QueryInt("SELECT count(*) FROM kelu_settings WHERE key = 'before' OR key LIKE 'n%'");
+  }),
+            0);
+  MustWrite(*db_, [](Connection& c) {
+    c.Exec("INSERT INTO kelu_settings (key, value) VALUES ('after', '1')");
+    return OkStatus();
+  });
+  EXPECT_EQ(db_->Read([](Connection& c) {
+    return c.QueryInt("SELECT count(*) FROM kelu_settings WHERE key = 'after'");
+  }),
+            1);
+}
+
+TEST_P(DatabaseTest, StatementTimeoutsNestAndNoneIsLeftOnTheConnections) {
+  const std::string counting = Counting(300'000);  // far longer than a millisecond
+  auto count = [&](Connection& c) { return c.QueryInt(counting); };
+  EXPECT_EQ(StatementTimeout::Current(), 0);
+  {
+    StatementTimeout tight(1);
+    EXPECT_EQ(StatementTimeout::Current(), 1);
+    {
+      StatementTimeout none(0);  // what a job inside a request opens
+      EXPECT_EQ(StatementTimeout::Current(), 0);
+      EXPECT_EQ(db_->Read(count), 300'000);
+    }
+    EXPECT_EQ(StatementTimeout::Current(), 1);
+    EXPECT_THROW(db_->Read(count), StatementTimedOut);
+    EXPECT_THROW(db_->Write([&](Connection& c) {
+      c.QueryInt(counting);
+      return OkStatus();
+    }),
+                 StatementTimedOut);
+  }
+  EXPECT_EQ(StatementTimeout::Current(), 0);
+  EXPECT_EQ(db_->Read(count), 300'000);
+  MustWrite(*db_, [&](Connection& c) {
+    EXPECT_EQ(c.QueryInt(counting), 300'000);
+    return OkStatus();
+  });
+  if (GetParam() != "postgres") return;
+  // The bound set on the server's sessions went with the scope.
+  db_->Read([](Connection& c) { EXPECT_EQ(c.QueryOne("SHOW statement_timeout")->text(0), "0"); });
+}
+
 TEST_P(DatabaseTest, IdsIncreaseAcrossThreads) {
   std::vector<std::int64_t> ids[4];
   std::vector<std::thread> threads;

@@ -156,6 +156,18 @@ class PgConnection final : public Connection {
     }
   }
 
+  // Makes the server's statement_timeout the bound in force on this thread (StatementTimeout),
+  // in a round trip of its own when it changed: outside any transaction, so that no rollback
+  // undoes it behind the value kept here.
+  void ApplyStatementTimeout() {
+    int ms = StatementTimeout::Current();
+    if (ms == statement_timeout_ms_) return;
+    PGresult* res = PQexec(conn_, fmt::format("SET statement_timeout = {}", ms).c_str());
+    Check(res);
+    PQclear(res);
+    statement_timeout_ms_ = ms;
+  }
+
   // Forgets what Queue kept (the call that kept it failed before sending it).
   void DropQueued() { queued_.clear(); }
 
@@ -186,9 +198,11 @@ class PgConnection final : public Connection {
   }
 
   void Configure() {
-    PGresult* res = PQexec(conn_, "SET client_min_messages = warning; SET TIME ZONE 'UTC'");
+    PGresult* res = PQexec(
+        conn_, "SET client_min_messages = warning; SET TIME ZONE 'UTC'; SET statement_timeout = 0");
     Check(res);
     PQclear(res);
+    statement_timeout_ms_ = 0;
   }
 
   // A query's rows as values; clears `res`.
@@ -414,6 +428,7 @@ class PgConnection final : public Connection {
       throw ConnectionLost("PostgreSQL connection lost: " + msg);
     }
     if (state == "40001" || state == "40P01") throw RetryableConflict(msg);
+    if (state == "57014") throw StatementTimedOut("PostgreSQL: " + msg);  // query_canceled
     if (!sql.empty()) msg += " in: " + sql;
     throw DatabaseError("PostgreSQL: " + msg, state, state == "23505");
   }
@@ -423,6 +438,7 @@ class PgConnection final : public Connection {
   std::unordered_map<std::string, std::string> statements_;  // SQL → prepared statement name
   int next_statement_ = 0;
   std::deque<std::int64_t> reserved_;  // see ReserveIds
+  int statement_timeout_ms_ = 0;       // the session's statement_timeout (0: none)
   // Statements kept by Queue; a pipeline's results for this many fit the socket
   // buffers many times over, so sending all before reading any cannot stall.
   static constexpr std::size_t kMaxQueued = 256;
@@ -495,6 +511,7 @@ class PgDatabase final : public Database {
     for (;;) {
       try {
         if (!c->healthy()) c->Reset();
+        c->ApplyStatementTimeout();
         f(*c);
         Release(std::move(c));
         return;

@@ -109,6 +109,7 @@ class SqliteConnection final : public Connection {
 
   void ExecScript(std::string_view sql) override {
     if (sql.find("ROLLBACK") != std::string_view::npos) ForgetIdBlock();
+    ArmDeadline();
     char* err = nullptr;
     std::string text(sql);
     int rc = sqlite3_exec(db_, text.c_str(), nullptr, nullptr, &err);
@@ -198,7 +199,30 @@ class SqliteConnection final : public Connection {
   static constexpr std::int64_t kIdBlock = 64;
   void ForgetIdBlock() { next_id_ = id_limit_ = 0; }
 
+  // Bounds the statement about to run by the StatementTimeout in force: the progress handler,
+  // called every kProgressSteps virtual machine steps, interrupts it past the deadline
+  // (SQLITE_INTERRUPT, which rolls back the open transaction of an interrupted write).
+  void ArmDeadline() {
+    int ms = StatementTimeout::Current();
+    if (ms == 0) {
+      if (progress_armed_) sqlite3_progress_handler(db_, 0, nullptr, nullptr);
+      progress_armed_ = false;
+      return;
+    }
+    deadline_ = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
+    if (progress_armed_) return;
+    sqlite3_progress_handler(
+        db_, kProgressSteps,
+        [](void* self) -> int {
+          return std::chrono::steady_clock::now() >=
+                 static_cast<SqliteConnection*>(self)->deadline_;
+        },
+        this);
+    progress_armed_ = true;
+  }
+
   sqlite3_stmt* Prepare(std::string_view sql, const Params& params) {
+    ArmDeadline();
     std::string key(sql);
     sqlite3_stmt* stmt = nullptr;
     if (auto it = cache_.find(key); it != cache_.end()) {
@@ -238,6 +262,7 @@ class SqliteConnection final : public Connection {
   [[noreturn]] static void Throw(int rc, const std::string& msg) {
     int primary = rc & 0xff;
     if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED) throw RetryableConflict(msg);
+    if (primary == SQLITE_INTERRUPT) throw StatementTimedOut("SQLite: " + msg);
     if (primary == SQLITE_CANTOPEN || primary == SQLITE_IOERR || primary == SQLITE_FULL ||
         primary == SQLITE_NOTADB || primary == SQLITE_CORRUPT) {
       throw DatabaseUnavailable("SQLite: " + msg);
@@ -246,7 +271,12 @@ class SqliteConnection final : public Connection {
     throw DatabaseError("SQLite: " + msg, "sqlite:" + std::to_string(rc), unique);
   }
 
+  // About a millisecond of work or less between two looks at the clock.
+  static constexpr int kProgressSteps = 10000;
+
   sqlite3* db_ = nullptr;
+  bool progress_armed_ = false;
+  std::chrono::steady_clock::time_point deadline_;
   std::int64_t next_id_ = 0;   // the last id handed out of the current block
   std::int64_t id_limit_ = 0;  // the block's last id
   std::unordered_map<std::string, sqlite3_stmt*> cache_;
