@@ -119,6 +119,17 @@ void IndexNewContacts(storage::Connection& c, std::int64_t tenant_id,
 std::string TrigramTenantMark(std::int64_t tenant_id);
 std::string TrigramQuery(std::int64_t tenant_id, std::string_view text);
 
+// The customers of the tenant some of whose search documents (its own, its contacts') contain
+// q's text or, when q reads as a phone number, its digits: a superset of the customers the list's
+// q matches (ListQueryCondition), read from the search indexes instead of every name and phone
+// of the tenant. nullopt when the indexes cannot answer for q (fewer than 2 characters, or
+// letters whose case only PostgreSQL's ILIKE folds) or when more than `cap` documents match:
+// for so common a text the list's own walk, which stops after a page, is the faster.
+std::optional<std::vector<std::int64_t>> CustomersPossiblyMatching(storage::Connection& c,
+                                                                   std::int64_t tenant_id,
+                                                                   std::string_view q, int cap);
+inline constexpr int kListCandidateCap = 2000;
+
 // The tenant's custom fields of `entity` (customer, contact or opportunity), in order.
 std::vector<CustomField> LoadFields(storage::Connection& c, std::int64_t tenant_id,
                                     const std::string& entity);
@@ -168,22 +179,27 @@ struct CustomerListQuery {
   // QueryPlannedEachCall.
   bool plan_each_call = false;
 };
+// q takes its candidates from the search indexes (CustomersPossiblyMatching, up to
+// `candidate_cap` documents; 0 walks the list instead, as for a common text).
 Result<CustomerListQuery> CustomerListQueryFor(storage::Connection& c, const Principal& who,
                                                const Visibility& v, const Filters& filters,
-                                               const Page& page);
+                                               const Page& page,
+                                               int candidate_cap = kListCandidateCap);
 
 // "%q%" for `LIKE ? ESCAPE '\'`, with the % _ and \ of q escaped.
 std::string LikePattern(std::string_view q);
 
 // The condition of the customer and contact lists' q, its parameters appended to `params`: one
 // of `text_columns` contains q (Latin letters in either case on both databases: SQLite's LIKE
-// ignores their case, PostgreSQL's ILIKE is used), or, given 3 digits or more, the record
-// (`record_column`, the contact points' `point_column`) has a phone number containing q's
-// digits, however either was typed.
+// ignores their case, PostgreSQL's ILIKE is used), or, when q reads as a phone number of 3
+// digits or more (PhoneDigitsOf), the record (`record_column`, the contact points'
+// `point_column`) has a phone number containing q's digits, however either was typed. The phones
+// are read once into a set, or with `per_record` looked up per record (when the records are few:
+// candidates by id).
 std::string ListQueryCondition(storage::Dialect d, std::int64_t tenant_id, std::string_view q,
                                std::initializer_list<const char*> text_columns,
                                const char* record_column, const char* point_column,
-                               storage::Params& params);
+                               storage::Params& params, bool per_record = false);
 
 // The condition "`column` is one of `ids`", the list passed as one parameter (appended to
 // `params`): the statement's text is the same for any number of ids, so it is prepared once.

@@ -98,6 +98,15 @@ std::string NormalizePhone(std::string_view phone) {
   return digits;
 }
 
+std::string PhoneDigitsOf(std::string_view query) {
+  for (char c : ToHalfWidth(query)) {
+    bool phone_char = (c >= '0' && c <= '9') || c == '+' || c == '-' || c == '(' || c == ')' ||
+                      std::isspace(static_cast<unsigned char>(c));
+    if (!phone_char) return "";
+  }
+  return NormalizePhone(query);
+}
+
 std::string NormalizeEmail(std::string_view email) {
   std::string out;
   for (char c : ToHalfWidth(email)) {

@@ -18,6 +18,11 @@ std::string NormalizeName(std::string_view name);
 // Digits only, without a +86 / 0086 country prefix: "+86 138-0013-8000" → "13800138000".
 std::string NormalizePhone(std::string_view phone);
 
+// What a typed query means as a phone number: its digits (as NormalizePhone) when it reads as
+// one — digits with spaces, + - ( ) only, full-width too — else "". "138 0013" → "1380013";
+// "宏达0123" → "" (a name: its digits are not looked for in phones).
+std::string PhoneDigitsOf(std::string_view query);
+
 // Trimmed and lower case.
 std::string NormalizeEmail(std::string_view email);
 

@@ -33,6 +33,17 @@ TEST(Normalize, PhonesKeepDigitsWithoutCountryPrefix) {
   EXPECT_EQ(NormalizePhone("8613800138000"), "13800138000");
 }
 
+TEST(Normalize, AQueryIsAPhoneNumberOnlyWhenItReadsAsOne) {
+  EXPECT_EQ(PhoneDigitsOf("138 0013"), "1380013");
+  EXPECT_EQ(PhoneDigitsOf("+86 (138) 0013-8000"), "13800138000");
+  EXPECT_EQ(PhoneDigitsOf("（０１０）６５５２"), "0106552");
+  EXPECT_EQ(PhoneDigitsOf("0042"), "0042");
+  EXPECT_EQ(PhoneDigitsOf("宏达0123"), "");
+  EXPECT_EQ(PhoneDigitsOf("Room 101"), "");
+  EXPECT_EQ(PhoneDigitsOf("248转8"), "");
+  EXPECT_EQ(PhoneDigitsOf("-- "), "");
+}
+
 TEST(Normalize, EmailsIgnoreCaseAndSpaces) {
   EXPECT_EQ(NormalizeEmail("  Zhang.Wei@Example.CN "), "zhang.wei@example.cn");
 }

@@ -207,6 +207,92 @@ std::string TrigramQuery(std::int64_t tenant_id, std::string_view text) {
   return "tenant : " + FtsPhrase(TrigramTenantMark(tenant_id)) + " AND text : " + FtsPhrase(text);
 }
 
+namespace {
+
+// True when no character of `text` has a case that only a Unicode-aware comparison folds:
+// ASCII (folded in the search form), and the scripts without case that Chinese names are
+// written in (CJK, kana, Hangul, their punctuation, full-width forms). Then the search form of
+// a name contains q's whenever PostgreSQL's ILIKE finds q in the name.
+bool CaseFoldsAsAscii(std::string_view text) {
+  for (const auto& piece : CodePoints(text)) {
+    auto lead = static_cast<unsigned char>(piece[0]);
+    if (lead < 0x80) continue;
+    if (piece.size() < 3) return false;  // Latin-1, Greek, Cyrillic …: letters with case
+    std::uint32_t cp = piece.size() == 3 ? lead & 0x0F : lead & 0x07;
+    for (std::size_t i = 1; i < piece.size(); ++i) {
+      cp = (cp << 6) | (static_cast<unsigned char>(piece[i]) & 0x3F);
+    }
+    bool caseless = (cp >= 0x2000 && cp <= 0x206F) ||  // general punctuation
+                    (cp >= 0x2E80 && cp <= 0x9FFF) ||  // CJK, kana, their punctuation
+                    (cp >= 0xAC00 && cp <= 0xD7AF) ||  // Hangul
+                    (cp >= 0xF900 && cp <= 0xFAFF) ||  // CJK compatibility
+                    (cp >= 0xFE30 && cp <= 0xFE4F) ||  // CJK compatibility forms
+                    (cp >= 0xFF00 && cp <= 0xFFEF) ||  // full-width and half-width forms
+                    (cp >= 0x20000 && cp <= 0x3FFFF);  // CJK extensions
+    if (!caseless) return false;
+  }
+  return true;
+}
+
+// The customers of up to `limit` of the tenant's documents containing `needle` (in search form):
+// the 2-character index for two characters, the text index for more.
+std::vector<std::int64_t> CustomersOfDocsContaining(Connection& c, std::int64_t tenant_id,
+                                                    const std::string& needle, int limit) {
+  bool pair = CodePoints(needle).size() == 2;
+  std::string sql;
+  storage::Params params;
+  if (c.dialect() == storage::Dialect::kSqlite) {
+    sql = fmt::format(
+        "SELECT d.customer_id FROM {0} f JOIN search_docs d ON d.rowid = f.rowid WHERE {0} "
+        "MATCH ? AND d.tenant_id = ? LIMIT ?",
+        pair ? "search_grams" : "search_fts");
+    params = {V(pair ? FtsPhrase(GramToken(tenant_id, needle)) : TrigramQuery(tenant_id, needle)),
+              V(tenant_id), V(limit)};
+  } else if (pair) {
+    sql =
+        "SELECT d.customer_id FROM search_bigrams g JOIN search_docs d ON d.tenant_id = "
+        "g.tenant_id AND d.doc_id = g.doc_id WHERE g.tenant_id = ? AND g.gram = ? LIMIT ?";
+    params = {V(tenant_id), V(needle), V(limit)};
+  } else {
+    sql =
+        "SELECT customer_id FROM search_docs WHERE tenant_id = ? AND text LIKE ? ESCAPE '\\' "
+        "LIMIT ?";
+    params = {V(tenant_id), V(LikePattern(needle)), V(limit)};
+  }
+  std::vector<std::int64_t> out;
+  for (const auto& r : c.QueryPlannedEachCall(sql, params).rows) out.push_back(r.integer(0));
+  return out;
+}
+
+}  // namespace
+
+std::optional<std::vector<std::int64_t>> CustomersPossiblyMatching(Connection& c,
+                                                                   std::int64_t tenant_id,
+                                                                   std::string_view q, int cap) {
+  // The list matches q in names as typed (LIKE / ILIKE); documents hold names in search form.
+  // A name containing q has a search form containing q's: the form maps character by
+  // character, folds runs of white space to one and drops them at the ends.
+  std::string text = SearchForm(q);
+  if (CodePoints(text).size() < 2 || !CaseFoldsAsAscii(text)) return std::nullopt;
+  std::vector<std::string> needles{text};
+  // The list matches a phone number's 3+ digits in phones as stored (NormalizePhone): so do
+  // the documents.
+  if (std::string digits = PhoneDigitsOf(q); digits.size() >= 3 && digits != text) {
+    needles.push_back(digits);
+  }
+  std::vector<std::int64_t> ids;
+  int docs = 0;
+  for (const auto& needle : needles) {
+    auto found = CustomersOfDocsContaining(c, tenant_id, needle, cap + 1 - docs);
+    docs += static_cast<int>(found.size());
+    if (docs > cap) return std::nullopt;
+    ids.insert(ids.end(), found.begin(), found.end());
+  }
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  return ids;
+}
+
 void ReindexCustomer(Connection& c, std::int64_t tenant_id, std::int64_t customer_id) {
   ReindexCustomers(c, tenant_id, {customer_id});
 }
@@ -252,9 +338,7 @@ Result<json::object> CrmService::Search(const Principal& who, const Filters& que
   }
   std::string q = SearchForm(raw);
   // A phone number typed with separators searches by its digits.
-  std::string digits = NormalizePhone(q);
-  bool phone_like = !digits.empty() && q.find_first_not_of("0123456789 -+()") == std::string::npos;
-  if (phone_like) q = digits;
+  if (std::string digits = PhoneDigitsOf(q); !digits.empty()) q = digits;
   std::size_t length = CodePoints(q).size();
   if (length < 2) return FieldError("q", "type at least 2 characters");
   if (length > 100) return FieldError("q", "must have at most 100 characters");

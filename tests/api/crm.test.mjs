@@ -218,6 +218,9 @@ test('the lists\' q finds names in any case, emails and phone digits of customer
   assert.deepEqual([...first.ids, ...second.ids].sort(), [a.id, b.id].sort());
   // Two digits are not a phone number: only names match them.
   assert.deepEqual(await find('35'), { ids: [], total: 0, next: null });
+  // Nor are digits typed with a name: "号码0135" is a name to look for, not a number.
+  assert.deepEqual(await find('号码0135'), { ids: [], total: 0, next: null });
+  assert.deepEqual((await find('号码筛选')).ids, [a.id, b.id, (await find('号码筛选丙')).ids[0]].sort());
   // Latin letters in either case.
   const latin = await customer(team.loner.token, { name: 'Kelu Haoma Trading 号码' });
   assert.deepEqual((await find('haoma TRADING')).ids, [latin.id]);
@@ -235,6 +238,14 @@ test('the lists\' q finds names in any case, emails and phone digits of customer
   // Once the contact is gone, its number no longer finds the customer.
   assert.equal((await s.call('DELETE', `/api/v1/contacts/${ct.body.id}`, { token: team.loner.token })).status, 204);
   assert.deepEqual((await find('24680135')).ids, [a.id]);
+  // The list takes its candidates from the search index: a customer renamed and given another
+  // phone is found by the new text at once, no longer by the old.
+  const renamed = await s.call('PATCH', `/api/v1/customers/${a.id}`, { token: team.loner.token, body: { name: '改名筛选甲', phones: ['0571-9753 1086'] } });
+  assert.equal(renamed.status, 200, renamed.text);
+  assert.deepEqual((await find('改名筛选')).ids, [a.id]);
+  assert.deepEqual((await find('9753 1086')).ids, [a.id]);
+  assert.deepEqual(await find('24680135'), { ids: [], total: 0, next: null });
+  assert.deepEqual((await find('号码筛选甲')).ids, []);
 });
 
 test('lists page by cursor in every sort order without repeats', async () => {
