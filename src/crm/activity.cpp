@@ -157,32 +157,41 @@ Result<ContactInput> ReadContact(const json::object& body, bool creating) {
 
 }  // namespace
 
+Result<ContactListQuery> internal::ContactListQueryFor(Connection& c, const Principal& who,
+                                                       const Visibility& v, const Filters& filters,
+                                                       const Page& page, int candidate_cap) {
+  storage::Params params{V(who.tenant_id), V(CursorBefore(page))};
+  std::string where = "ct.tenant_id = ? AND ct.contact_id < ? AND ct.deleted_at IS NULL";
+  for (const auto& [key, value] : filters) {
+    if (key == "customer_id") {
+      where += " AND ct.customer_id = ?";
+      params.push_back(V(static_cast<std::int64_t>(std::atoll(value.c_str()))));
+    } else if (key == "q") {
+      where += " AND " + ListQueryConditionFor(
+                             c, ListOf::kContacts, who.tenant_id, value, {"ct.name", "ct.email"},
+                             "ct.contact_id", "contact_id",
+                             "p.customer_id = ct.customer_id AND p.contact_id = ct.contact_id",
+                             params, candidate_cap);
+    } else if (key != "limit" && key != "cursor") {
+      return FieldError(key, "unknown filter");
+    }
+  }
+  std::string scope = OwnerCondition(v, "cu", params);
+  params.push_back(V(page.limit));
+  return ContactListQuery{
+      fmt::format("SELECT {} FROM contacts ct JOIN customers cu ON cu.tenant_id = ct.tenant_id "
+                  "AND cu.customer_id = ct.customer_id AND cu.deleted_at IS NULL WHERE {} AND "
+                  "({} OR cu.owner_id IS NULL) ORDER BY ct.contact_id DESC LIMIT ?",
+                  kContactColumns, where, scope),
+      std::move(params)};
+}
+
 Result<json::object> CrmService::ListContacts(const Principal& who, const Filters& filters,
                                               const Page& page) {
   return db_.Read([&](Connection& c) -> Result<json::object> {
-    Visibility v = VisibilityOf(c, identity_, who);
-    storage::Params params{V(who.tenant_id), V(CursorBefore(page))};
-    std::string where = "ct.tenant_id = ? AND ct.contact_id < ? AND ct.deleted_at IS NULL";
-    for (const auto& [key, value] : filters) {
-      if (key == "customer_id") {
-        where += " AND ct.customer_id = ?";
-        params.push_back(V(static_cast<std::int64_t>(std::atoll(value.c_str()))));
-      } else if (key == "q") {
-        where +=
-            " AND " + ListQueryCondition(c.dialect(), who.tenant_id, value, {"ct.name", "ct.email"},
-                                         "ct.contact_id", "contact_id", params);
-      } else if (key != "limit" && key != "cursor") {
-        return FieldError(key, "unknown filter");
-      }
-    }
-    std::string scope = OwnerCondition(v, "cu", params);
-    params.push_back(V(page.limit));
-    auto rows = c.QueryPlannedEachCall(
-        fmt::format("SELECT {} FROM contacts ct JOIN customers cu ON cu.tenant_id = ct.tenant_id "
-                    "AND cu.customer_id = ct.customer_id AND cu.deleted_at IS NULL WHERE {} AND "
-                    "({} OR cu.owner_id IS NULL) ORDER BY ct.contact_id DESC LIMIT ?",
-                    kContactColumns, where, scope),
-        params);
+    auto query = ContactListQueryFor(c, who, VisibilityOf(c, identity_, who), filters, page);
+    if (!query.ok()) return query.error();
+    auto rows = c.QueryPlannedEachCall(query.value().sql, query.value().params);
     return PageOfRows(rows, page, [this](const Row& r) { return ContactView(r); });
   });
 }

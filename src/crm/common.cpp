@@ -113,21 +113,21 @@ std::string LikePattern(std::string_view q) {
 std::string ListQueryCondition(storage::Dialect d, std::int64_t tenant_id, std::string_view q,
                                std::initializer_list<const char*> text_columns,
                                const char* record_column, const char* point_column,
-                               storage::Params& params, bool per_record) {
+                               storage::Params& params, const char* record_points) {
   std::string sql;
   for (const char* column : text_columns) {
     sql += fmt::format("{}{} {} ? ESCAPE '\\'", sql.empty() ? "(" : " OR ", column,
                        d == storage::Dialect::kPostgres ? "ILIKE" : "LIKE");
     params.push_back(V(LikePattern(q)));
   }
-  if (std::string digits = PhoneDigitsOf(q); digits.size() >= 3 && per_record) {
+  if (std::string digits = PhoneDigitsOf(q); digits.size() >= 3 && record_points) {
     // The record's own phones, by the contact points' key: for a few candidate records. SQLite,
     // with no statistics, would rather read all the tenant's phones by the (tenant, kind,
     // value) index: the unary + keeps it off the kind. PostgreSQL weighs both by its statistics.
     sql += fmt::format(
-        " OR EXISTS (SELECT 1 FROM contact_points p WHERE p.tenant_id = ? AND p.{1} = {0} AND "
-        "{2}p.kind = 'phone' AND p.value LIKE ? ESCAPE '\\')",
-        record_column, point_column, d == storage::Dialect::kSqlite ? "+" : "");
+        " OR EXISTS (SELECT 1 FROM contact_points p WHERE p.tenant_id = ? AND {} AND "
+        "{}p.kind = 'phone' AND p.value LIKE ? ESCAPE '\\')",
+        record_points, d == storage::Dialect::kSqlite ? "+" : "");
     params.push_back(V(tenant_id));
     params.push_back(V(LikePattern(digits)));
   } else if (digits.size() >= 3) {
@@ -142,6 +142,22 @@ std::string ListQueryCondition(storage::Dialect d, std::int64_t tenant_id, std::
     params.push_back(V(LikePattern(digits)));
   }
   return sql + ")";
+}
+
+std::string ListQueryConditionFor(Connection& c, ListOf list, std::int64_t tenant_id,
+                                  std::string_view q,
+                                  std::initializer_list<const char*> text_columns,
+                                  const char* record_column, const char* point_column,
+                                  const char* record_points, storage::Params& params, int cap) {
+  auto candidates = cap > 0 ? RecordsPossiblyMatching(c, tenant_id, list, q, cap) : std::nullopt;
+  if (!candidates) {
+    return ListQueryCondition(c.dialect(), tenant_id, q, text_columns, record_column, point_column,
+                              params);
+  }
+  std::string in = IdIn(c.dialect(), record_column, *candidates, params);
+  return in + " AND " +
+         ListQueryCondition(c.dialect(), tenant_id, q, text_columns, record_column, point_column,
+                            params, record_points);
 }
 
 std::string IdIn(storage::Dialect d, const std::string& column,

@@ -431,15 +431,10 @@ Result<CustomerListQuery> internal::CustomerListQueryFor(Connection& c, const Pr
       where += " AND cu.tags LIKE ? ESCAPE '\\'";
       params.push_back(V(LikePattern(ToJson(json::value(value)))));
     } else if (key == "q") {
-      // Matched among the customers the search indexes name, when q is rare enough; else
-      // against every customer of the tenant in the list's order (which stops after a page).
-      auto candidates = candidate_cap > 0
-                            ? CustomersPossiblyMatching(c, who.tenant_id, value, candidate_cap)
-                            : std::nullopt;
-      if (candidates) where += " AND " + IdIn(c.dialect(), "cu.customer_id", *candidates, params);
-      where += " AND " + ListQueryCondition(c.dialect(), who.tenant_id, value,
-                                            {"cu.name", "cu.short_name"}, "cu.customer_id",
-                                            "customer_id", params, candidates.has_value());
+      where += " AND " + ListQueryConditionFor(c, ListOf::kCustomers, who.tenant_id, value,
+                                               {"cu.name", "cu.short_name"}, "cu.customer_id",
+                                               "customer_id", "p.customer_id = cu.customer_id",
+                                               params, candidate_cap);
       text_matched = true;
     } else if (key == "created_from" || key == "created_to") {
       auto t = ParseRfc3339(value);

@@ -119,15 +119,19 @@ void IndexNewContacts(storage::Connection& c, std::int64_t tenant_id,
 std::string TrigramTenantMark(std::int64_t tenant_id);
 std::string TrigramQuery(std::int64_t tenant_id, std::string_view text);
 
-// The customers of the tenant some of whose search documents (its own, its contacts') contain
-// q's text or, when q reads as a phone number, its digits: a superset of the customers the list's
-// q matches (ListQueryCondition), read from the search indexes instead of every name and phone
-// of the tenant. nullopt when the indexes cannot answer for q (fewer than 2 characters, or
-// letters whose case only PostgreSQL's ILIKE folds) or when more than `cap` documents match:
-// for so common a text the list's own walk, which stops after a page, is the faster.
-std::optional<std::vector<std::int64_t>> CustomersPossiblyMatching(storage::Connection& c,
-                                                                   std::int64_t tenant_id,
-                                                                   std::string_view q, int cap);
+// The records of a list (customers; or contacts) some of whose search documents (for a
+// customer: its own, its contacts') contain q's text or, when q reads as a phone number, its
+// digits: a superset of the records the list's q matches (ListQueryCondition), read from the
+// search indexes instead of every name, email and phone of the tenant. nullopt when the indexes
+// cannot answer for q (fewer than 2 characters — 3 and no space for contacts, whose emails they
+// hold otherwise — or letters whose case only PostgreSQL's ILIKE folds) or when more than `cap`
+// documents match: for so common a text the list's own walk, which stops after a page, is the
+// faster.
+enum class ListOf { kCustomers, kContacts };
+std::optional<std::vector<std::int64_t>> RecordsPossiblyMatching(storage::Connection& c,
+                                                                 std::int64_t tenant_id,
+                                                                 ListOf list, std::string_view q,
+                                                                 int cap);
 inline constexpr int kListCandidateCap = 2000;
 
 // The tenant's custom fields of `entity` (customer, contact or opportunity), in order.
@@ -179,12 +183,23 @@ struct CustomerListQuery {
   // QueryPlannedEachCall.
   bool plan_each_call = false;
 };
-// q takes its candidates from the search indexes (CustomersPossiblyMatching, up to
+// q takes its candidates from the search indexes (RecordsPossiblyMatching, up to
 // `candidate_cap` documents; 0 walks the list instead, as for a common text).
 Result<CustomerListQuery> CustomerListQueryFor(storage::Connection& c, const Principal& who,
                                                const Visibility& v, const Filters& filters,
                                                const Page& page,
                                                int candidate_cap = kListCandidateCap);
+
+// The contact list's statement for these filters and this page (kContactColumns, newest
+// first; its last parameter the limit); q as for CustomerListQueryFor.
+struct ContactListQuery {
+  std::string sql;
+  storage::Params params;
+};
+Result<ContactListQuery> ContactListQueryFor(storage::Connection& c, const Principal& who,
+                                             const Visibility& v, const Filters& filters,
+                                             const Page& page,
+                                             int candidate_cap = kListCandidateCap);
 
 // "%q%" for `LIKE ? ESCAPE '\'`, with the % _ and \ of q escaped.
 std::string LikePattern(std::string_view q);
@@ -194,12 +209,21 @@ std::string LikePattern(std::string_view q);
 // ignores their case, PostgreSQL's ILIKE is used), or, when q reads as a phone number of 3
 // digits or more (PhoneDigitsOf), the record (`record_column`, the contact points'
 // `point_column`) has a phone number containing q's digits, however either was typed. The phones
-// are read once into a set, or with `per_record` looked up per record (when the records are few:
-// candidates by id).
+// are read once into a set; or, given `record_points` (the condition naming the record's contact
+// points `p` by their key), looked up per record, for a few candidates by id.
 std::string ListQueryCondition(storage::Dialect d, std::int64_t tenant_id, std::string_view q,
                                std::initializer_list<const char*> text_columns,
                                const char* record_column, const char* point_column,
-                               storage::Params& params, bool per_record = false);
+                               storage::Params& params, const char* record_points = nullptr);
+
+// The condition of a list's q (ListQueryCondition) over candidates from the search indexes when
+// they can give them (RecordsPossiblyMatching, up to `cap` documents; 0: never), else over the
+// tenant's records. `record_points` as for ListQueryCondition.
+std::string ListQueryConditionFor(storage::Connection& c, ListOf list, std::int64_t tenant_id,
+                                  std::string_view q,
+                                  std::initializer_list<const char*> text_columns,
+                                  const char* record_column, const char* point_column,
+                                  const char* record_points, storage::Params& params, int cap);
 
 // The condition "`column` is one of `ids`", the list passed as one parameter (appended to
 // `params`): the statement's text is the same for any number of ids, so it is prepared once.

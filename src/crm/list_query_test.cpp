@@ -1,6 +1,7 @@
-// The customer list's q answers the same whether its candidates come from the search indexes
-// or every customer of the tenant is compared: names in any case and width, short names, phones
-// and contacts' phones however typed, LIKE's own characters, letters with case beyond ASCII.
+// The customer and contact lists' q answer the same whether their candidates come from the
+// search indexes or every record of the tenant is compared: names in any case and width, short
+// names, emails, phones and contacts' phones however typed, LIKE's own characters, letters with
+// case beyond ASCII.
 // On SQLite, and on PostgreSQL when KELU_TEST_PG_URL names a server.
 #include <fmt/format.h>
 #include <gtest/gtest.h>
@@ -31,26 +32,37 @@ class ListQueryTest : public ::testing::TestWithParam<std::string> {
     ASSERT_EQ(scratch_->migration_error(), "");
   }
 
-  // The ids the list answers for q, and its total: with candidates from the search indexes
-  // (`cap` documents at most), or comparing every customer (cap 0).
-  std::pair<std::set<std::int64_t>, std::int64_t> List(const std::string& q, int cap) {
+  // What the lists answer for q: the customers' ids and total, and the contacts' ids; with
+  // candidates from the search indexes (`cap` documents at most), or comparing every record
+  // (cap 0).
+  struct Answer {
+    std::set<std::int64_t> customers;
+    std::int64_t total = -1;
+    std::set<std::int64_t> contacts;
+  };
+  Answer List(const std::string& q, int cap) {
     Principal who;
     who.tenant_id = 1;
     who.user_id = 2;
     internal::Visibility everything{.all = true, .tenant_id = 1};
     return scratch_->db().Read([&](Connection& c) {
+      Answer out;
       Page page;
       page.limit = 1000;
-      auto query = internal::CustomerListQueryFor(c, who, everything, {{"q", q}}, page, cap);
-      EXPECT_TRUE(query.ok()) << q;
-      std::set<std::int64_t> ids;
-      if (!query.ok()) return std::pair{ids, std::int64_t{-1}};
-      const auto& sql = query.value();
-      for (const auto& r : c.QueryPlannedEachCall(sql.page_sql, sql.page_params).rows) {
-        ids.insert(r.integer(0));
+      auto customers = internal::CustomerListQueryFor(c, who, everything, {{"q", q}}, page, cap);
+      auto contacts = internal::ContactListQueryFor(c, who, everything, {{"q", q}}, page, cap);
+      EXPECT_TRUE(customers.ok() && contacts.ok()) << q;
+      if (!customers.ok() || !contacts.ok()) return out;
+      const auto& list = customers.value();
+      for (const auto& r : c.QueryPlannedEachCall(list.page_sql, list.page_params).rows) {
+        out.customers.insert(r.integer(0));
       }
-      return std::pair{
-          ids, c.QueryPlannedEachCall(sql.count_sql, sql.count_params).rows.at(0).integer(0)};
+      out.total = c.QueryPlannedEachCall(list.count_sql, list.count_params).rows.at(0).integer(0);
+      for (const auto& r :
+           c.QueryPlannedEachCall(contacts.value().sql, contacts.value().params).rows) {
+        out.contacts.insert(r.integer(0));
+      }
+      return out;
     });
   }
 
@@ -124,7 +136,9 @@ TEST_P(ListQueryTest, CandidatesFromTheSearchIndexesChangeNoAnswer) {
       for (int i = static_cast<int>(rng() % 3); i > 0; --i) {
         std::string contact = text(2), mobile = rng() % 2 ? phone() : "",
                     office = rng() % 3 ? "" : phone();
-        std::string email = rng() % 2 ? fmt::format("{}@qq.com", rng() % 100'000'000) : "";
+        const char* emails[] = {"", "{}@qq.com", "Zhang.Wei{}@Example.CN", "li na {}@kelu.cn",
+                                "ｗａｎｇ{}@163.com"};
+        std::string email = fmt::format(fmt::runtime(pick(emails)), rng() % 100'000'000);
         c.Exec(
             "INSERT INTO contacts (tenant_id, contact_id, customer_id, name, mobile, phone, "
             "email, created_at, updated_at) VALUES (1, ?, ?, ?, ?, ?, ?, 0, 0)",
@@ -162,18 +176,27 @@ TEST_P(ListQueryTest, CandidatesFromTheSearchIndexesChangeNoAnswer) {
     if (rng() % 7 == 0) q = " " + q + " ";
     queries.push_back(q);
   }
-  int via_candidates = 0;
+  int customers_indexed = 0, contacts_indexed = 0, contacts_found = 0;
   for (const auto& q : queries) {
-    auto walked = List(q, 0);
-    auto indexed = List(q, internal::kListCandidateCap);
-    EXPECT_EQ(indexed, walked) << "q = \"" << q << "\"";
-    via_candidates += scratch_->db().Read([&](Connection& c) {
-      return internal::CustomersPossiblyMatching(c, 1, q, internal::kListCandidateCap).has_value();
+    Answer walked = List(q, 0);
+    Answer indexed = List(q, internal::kListCandidateCap);
+    EXPECT_EQ(indexed.customers, walked.customers) << "customers, q = \"" << q << "\"";
+    EXPECT_EQ(indexed.total, walked.total) << "q = \"" << q << "\"";
+    EXPECT_EQ(indexed.contacts, walked.contacts) << "contacts, q = \"" << q << "\"";
+    contacts_found += !walked.contacts.empty();
+    scratch_->db().Read([&](Connection& c) {
+      for (auto [list, count] : {std::pair{internal::ListOf::kCustomers, &customers_indexed},
+                                 std::pair{internal::ListOf::kContacts, &contacts_indexed}}) {
+        *count += internal::RecordsPossiblyMatching(c, 1, list, q, internal::kListCandidateCap)
+                      .has_value();
+      }
     });
   }
-  // Most queries took their candidates from the indexes (the rest: one character, or letters
-  // with case beyond ASCII).
-  EXPECT_GT(via_candidates, static_cast<int>(queries.size()) / 2);
+  // Most queries took their candidates from the indexes (the rest: too short, letters with case
+  // beyond ASCII, a space in a contact's query), and many found contacts.
+  EXPECT_GT(customers_indexed, static_cast<int>(queries.size()) / 2);
+  EXPECT_GT(contacts_indexed, static_cast<int>(queries.size()) / 3);
+  EXPECT_GT(contacts_found, 30);
 }
 
 INSTANTIATE_TEST_SUITE_P(Drivers, ListQueryTest, ::testing::Values("sqlite", "postgres"));

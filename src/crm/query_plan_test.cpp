@@ -120,12 +120,12 @@ TEST_P(QueryPlanTest, TheCustomerListSearchedByDigitsReadsThePhonesOnce) {
   }
 }
 
-// With candidates from the search indexes, the list reads those customers by key and their own
-// phones by the contact points' key: nothing of the tenant's other customers or phones. A tenant
+// With candidates from the search indexes, the customer and contact lists read those records by
+// key and their own phones by the contact points' key: nothing of the tenant's others. A tenant
 // of 3 000 indexed customers, 20 of them with the phone searched for (on PostgreSQL 100 000 more,
 // analyzed as autovacuum leaves them; kelu never analyzes SQLite), planned for the values, as
 // the list runs its statements (QueryPlannedEachCall).
-TEST_P(QueryPlanTest, TheCustomerListSearchedAmongCandidatesReadsThemByKey) {
+TEST_P(QueryPlanTest, TheListsSearchedAmongCandidatesReadThemByKey) {
   constexpr int kCustomers = 3000;
   Status seeded = scratch_->db().Write([&](storage::Connection& c) -> Status {
     c.Exec(
@@ -142,6 +142,12 @@ TEST_P(QueryPlanTest, TheCustomerListSearchedAmongCandidatesReadsThemByKey) {
            storage::V(i)});
       internal::IndexContactPoints(c, 1, i, std::nullopt, {phone}, {},
                                    internal::PointsOf::kNewRecord);
+      // A contact each, the same number its mobile.
+      c.Queue(
+          "INSERT INTO contacts (tenant_id, contact_id, customer_id, name, mobile, created_at, "
+          "updated_at) VALUES (1, ?, ?, '联系人', ?, 0, 0)",
+          {storage::V(i + 10000), storage::V(i), storage::V(phone)});
+      internal::IndexContactPoints(c, 1, i, i + 10000, {phone}, {}, internal::PointsOf::kNewRecord);
       ids.push_back(i);
     }
     internal::ReindexCustomers(c, 1, ids);
@@ -157,8 +163,15 @@ TEST_P(QueryPlanTest, TheCustomerListSearchedAmongCandidatesReadsThemByKey) {
           "FROM generate_series(100001, 200000) g");
       c.ExecScript("ANALYZE customers");
       c.ExecScript(
+          "INSERT INTO contacts (tenant_id, contact_id, customer_id, name, mobile, created_at, "
+          "updated_at) SELECT 1, g + 100000, g, '联系人', '0215556' || g, 0, 0 FROM "
+          "generate_series(100001, 200000) g");
+      c.ExecScript("ANALYZE contacts");
+      c.ExecScript(
           "INSERT INTO contact_points (tenant_id, customer_id, point_id, contact_id, kind, value) "
-          "SELECT 1, g, g, NULL, 'phone', '0215556' || g FROM generate_series(100001, 200000) g");
+          "SELECT 1, g, g, NULL, 'phone', '0215556' || g FROM generate_series(100001, 200000) g "
+          "UNION ALL SELECT 1, g, g + 100000, g + 100000, 'phone', '0215556' || g FROM "
+          "generate_series(100001, 200000) g");
       c.ExecScript("ANALYZE");
     });
   }
@@ -176,8 +189,19 @@ TEST_P(QueryPlanTest, TheCustomerListSearchedAmongCandidatesReadsThemByKey) {
     return c.QueryPlannedEachCall(q.count_sql, q.count_params).rows.at(0).integer(0);
   }),
             kCustomers / 150);
+  // The contact list alike.
+  auto contacts = scratch_->db().Read([&](storage::Connection& c) {
+    return internal::ContactListQueryFor(c, who, everything, {{"q", "138-0013"}}, Page{});
+  });
+  ASSERT_TRUE(contacts.ok()) << contacts.error().message;
+  const internal::ContactListQuery& cq = contacts.value();
+  EXPECT_EQ(scratch_->db().Read([&](storage::Connection& c) {
+    return c.QueryPlannedEachCall(cq.sql, cq.params).rows.size();
+  }),
+            std::size_t{kCustomers / 150});
   for (const auto& [sql, params] :
-       {std::pair{q.page_sql, q.page_params}, std::pair{q.count_sql, q.count_params}}) {
+       {std::pair{q.page_sql, q.page_params}, std::pair{q.count_sql, q.count_params},
+        std::pair{cq.sql, cq.params}}) {
     auto plan = Plan(sql, params, /*custom=*/true);
     std::string all;
     for (const auto& line : plan) all += line + "\n";
@@ -188,6 +212,7 @@ TEST_P(QueryPlanTest, TheCustomerListSearchedAmongCandidatesReadsThemByKey) {
         << all;
     EXPECT_EQ(all.find("contact_points_value"), std::string::npos) << all;  // not all phones
     EXPECT_EQ(all.find("SCAN cu"), std::string::npos) << all;               // SQLite
+    EXPECT_EQ(all.find("SCAN ct"), std::string::npos) << all;
     EXPECT_EQ(all.find("Seq Scan"), std::string::npos) << all;              // PostgreSQL
     EXPECT_EQ(all.find("customers_updated"), std::string::npos) << all;     // not in list order
   }

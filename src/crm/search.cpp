@@ -234,29 +234,36 @@ bool CaseFoldsAsAscii(std::string_view text) {
   return true;
 }
 
-// The customers of up to `limit` of the tenant's documents containing `needle` (in search form):
-// the 2-character index for two characters, the text index for more.
-std::vector<std::int64_t> CustomersOfDocsContaining(Connection& c, std::int64_t tenant_id,
-                                                    const std::string& needle, int limit) {
+// The records (customers, or contacts) of up to `limit` of the tenant's documents containing
+// `needle` (in search form): the 2-character index for two characters, the text index for more.
+std::vector<std::int64_t> RecordsOfDocsContaining(Connection& c, std::int64_t tenant_id,
+                                                  ListOf list, const std::string& needle,
+                                                  int limit) {
   bool pair = CodePoints(needle).size() == 2;
+  // A customer's list reads the documents of its contacts too (their phones are the customer's).
+  const bool contacts = list == ListOf::kContacts;
+  const char* record = contacts ? "d.entity_id" : "d.customer_id";
+  const char* entity = contacts ? " AND d.entity = 'contact'" : "";
   std::string sql;
   storage::Params params;
   if (c.dialect() == storage::Dialect::kSqlite) {
     sql = fmt::format(
-        "SELECT d.customer_id FROM {0} f JOIN search_docs d ON d.rowid = f.rowid WHERE {0} "
-        "MATCH ? AND d.tenant_id = ? LIMIT ?",
-        pair ? "search_grams" : "search_fts");
+        "SELECT {1} FROM {0} f JOIN search_docs d ON d.rowid = f.rowid WHERE {0} MATCH ? AND "
+        "d.tenant_id = ?{2} LIMIT ?",
+        pair ? "search_grams" : "search_fts", record, entity);
     params = {V(pair ? FtsPhrase(GramToken(tenant_id, needle)) : TrigramQuery(tenant_id, needle)),
               V(tenant_id), V(limit)};
   } else if (pair) {
-    sql =
-        "SELECT d.customer_id FROM search_bigrams g JOIN search_docs d ON d.tenant_id = "
-        "g.tenant_id AND d.doc_id = g.doc_id WHERE g.tenant_id = ? AND g.gram = ? LIMIT ?";
+    sql = fmt::format(
+        "SELECT {} FROM search_bigrams g JOIN search_docs d ON d.tenant_id = g.tenant_id AND "
+        "d.doc_id = g.doc_id WHERE g.tenant_id = ? AND g.gram = ?{} LIMIT ?",
+        record, entity);
     params = {V(tenant_id), V(needle), V(limit)};
   } else {
-    sql =
-        "SELECT customer_id FROM search_docs WHERE tenant_id = ? AND text LIKE ? ESCAPE '\\' "
-        "LIMIT ?";
+    sql = fmt::format(
+        "SELECT {} FROM search_docs d WHERE d.tenant_id = ? AND d.text LIKE ? ESCAPE '\\'{} "
+        "LIMIT ?",
+        record, entity);
     params = {V(tenant_id), V(LikePattern(needle)), V(limit)};
   }
   std::vector<std::int64_t> out;
@@ -266,14 +273,21 @@ std::vector<std::int64_t> CustomersOfDocsContaining(Connection& c, std::int64_t 
 
 }  // namespace
 
-std::optional<std::vector<std::int64_t>> CustomersPossiblyMatching(Connection& c,
-                                                                   std::int64_t tenant_id,
-                                                                   std::string_view q, int cap) {
+std::optional<std::vector<std::int64_t>> RecordsPossiblyMatching(Connection& c,
+                                                                 std::int64_t tenant_id,
+                                                                 ListOf list, std::string_view q,
+                                                                 int cap) {
   // The list matches q in names as typed (LIKE / ILIKE); documents hold names in search form.
   // A name containing q has a search form containing q's: the form maps character by
   // character, folds runs of white space to one and drops them at the ends.
   std::string text = SearchForm(q);
-  if (CodePoints(text).size() < 2 || !CaseFoldsAsAscii(text)) return std::nullopt;
+  std::size_t length = CodePoints(text).size();
+  if (length < 2 || !CaseFoldsAsAscii(text)) return std::nullopt;
+  if (list == ListOf::kContacts) {
+    // The contact list matches q in emails too, which the 2-character index does not hold, and
+    // which documents hold without any white space (NormalizeEmail).
+    if (length < 3 || text.find(' ') != std::string::npos) return std::nullopt;
+  }
   std::vector<std::string> needles{text};
   // The list matches a phone number's 3+ digits in phones as stored (NormalizePhone): so do
   // the documents.
@@ -283,7 +297,7 @@ std::optional<std::vector<std::int64_t>> CustomersPossiblyMatching(Connection& c
   std::vector<std::int64_t> ids;
   int docs = 0;
   for (const auto& needle : needles) {
-    auto found = CustomersOfDocsContaining(c, tenant_id, needle, cap + 1 - docs);
+    auto found = RecordsOfDocsContaining(c, tenant_id, list, needle, cap + 1 - docs);
     docs += static_cast<int>(found.size());
     if (docs > cap) return std::nullopt;
     ids.insert(ids.end(), found.begin(), found.end());
