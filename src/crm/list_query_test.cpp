@@ -14,7 +14,7 @@
 
 #include "core/clock.hpp"
 #include "crm/internal.hpp"
-#include "storage/scratch_database.hpp"
+#include "storage/scratch_test.hpp"
 
 namespace kelu::crm {
 namespace {
@@ -22,16 +22,8 @@ namespace {
 using storage::Connection;
 using storage::V;
 
-class ListQueryTest : public ::testing::TestWithParam<std::string> {
+class ListQueryTest : public storage::ScratchDatabaseTest {
  protected:
-  void SetUp() override {
-    scratch_ = std::make_unique<storage::ScratchDatabase>(
-        GetParam(), ::testing::UnitTest::GetInstance()->current_test_info()->name(), clock_.now(),
-        1);
-    if (!scratch_->available()) GTEST_SKIP() << "KELU_TEST_PG_URL not set";
-    ASSERT_EQ(scratch_->migration_error(), "");
-  }
-
   // What the lists answer for q: the customers' ids and total, and the contacts' ids; with
   // candidates from the search indexes (`cap` documents at most), or comparing every record
   // (cap 0).
@@ -65,9 +57,6 @@ class ListQueryTest : public ::testing::TestWithParam<std::string> {
       return out;
     });
   }
-
-  ManualClock clock_{FromMicros(1'800'000'000'000'000)};
-  std::unique_ptr<storage::ScratchDatabase> scratch_;
 };
 
 // UTF-8 pieces of `s`, one per code point.

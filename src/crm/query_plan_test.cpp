@@ -9,20 +9,13 @@
 
 #include "core/clock.hpp"
 #include "crm/internal.hpp"
-#include "storage/scratch_database.hpp"
+#include "storage/scratch_test.hpp"
 
 namespace kelu::crm {
 namespace {
 
-class QueryPlanTest : public ::testing::TestWithParam<std::string> {
+class QueryPlanTest : public storage::ScratchDatabaseTest {
  protected:
-  void SetUp() override {
-    scratch_ = std::make_unique<storage::ScratchDatabase>(
-        GetParam(), ::testing::UnitTest::GetInstance()->current_test_info()->name(), clock_.now(),
-        1);
-    if (!scratch_->available()) GTEST_SKIP() << "KELU_TEST_PG_URL not set";
-    ASSERT_EQ(scratch_->migration_error(), "");
-  }
   // The plan's lines, outermost first: SQLite's EXPLAIN QUERY PLAN, or PostgreSQL's generic
   // plan of the prepared statement (the one a connection keeps after five executions); with
   // `custom`, PostgreSQL's plan for these values (as QueryPlannedEachCall runs it).
@@ -62,8 +55,6 @@ class QueryPlanTest : public ::testing::TestWithParam<std::string> {
       return lines;
     });
   }
-  ManualClock clock_{FromMicros(1'800'000'000'000'000)};
-  std::unique_ptr<storage::ScratchDatabase> scratch_;
 };
 
 // The first line of a plan that reads a table: the outer side of any join.
