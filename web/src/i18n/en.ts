@@ -483,7 +483,7 @@ export const en: Record<MessageKey, string> = {
   'users.tempExplain': 'A temporary password is made (shown once); it must be changed at the first sign-in.',
   'nav.contacts': 'Contacts',
   'nav.followUps': 'Follow-ups',
-  'contact.searchPlaceholder': 'Name or phone',
+  'contact.searchPlaceholder': 'Name, phone or email',
   'followUp.empty': 'No follow-ups yet',
   'followUp.at': 'When',
   'followUp.by': 'By',

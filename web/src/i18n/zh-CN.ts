@@ -481,7 +481,7 @@ export const zh = {
   'users.tempExplain': '系统会生成临时密码（只显示一次），成员首次登录时须修改。',
   'nav.contacts': '联系人',
   'nav.followUps': '跟进记录',
-  'contact.searchPlaceholder': '姓名或电话',
+  'contact.searchPlaceholder': '姓名、电话或邮箱',
   'followUp.empty': '还没有跟进记录',
   'followUp.at': '时间',
   'followUp.by': '跟进人',
