@@ -6,6 +6,7 @@
 
 #include <filesystem>
 
+#include "core/files.hpp"
 #include "core/random.hpp"
 
 namespace kelu::attachments {
@@ -34,7 +35,9 @@ class LocalBlobStore final : public BlobStore {
   }
 
   Status Put(std::int64_t tenant_id, const std::string& sha256, const std::string& temp) override {
-    fs::path target = BlobPath(tenant_id, sha256);
+    auto named = BlobFilePath(root_.string(), tenant_id, sha256);
+    if (!named.ok()) return StoreError(named.error().message);
+    fs::path target = *named;
     std::error_code ec;
     if (fs::exists(target, ec)) {
       fs::remove(temp, ec);
@@ -55,22 +58,24 @@ class LocalBlobStore final : public BlobStore {
   }
 
   Result<std::string> Path(std::int64_t tenant_id, const std::string& sha256) override {
-    fs::path p = BlobPath(tenant_id, sha256);
+    auto p = BlobFilePath(root_.string(), tenant_id, sha256);
     std::error_code ec;
-    if (!fs::exists(p, ec)) return Error::NotFound("file");
-    return p.string();
+    if (!p.ok() || !fs::exists(*p, ec)) return Error::NotFound("file");
+    return p;
   }
 
   Status Remove(std::int64_t tenant_id, const std::string& sha256) override {
     std::error_code ec;
-    fs::remove(BlobPath(tenant_id, sha256), ec);
+    if (auto p = BlobFilePath(root_.string(), tenant_id, sha256); p.ok()) fs::remove(*p, ec);
     return OkStatus();
   }
 
   std::int64_t RemoveTenant(std::int64_t tenant_id) override {
     std::error_code ec;
     std::int64_t files = 0;
-    fs::path dir = root_ / std::to_string(tenant_id);
+    auto named = PathUnder(root_.string(), {std::to_string(tenant_id)});
+    if (!named.ok()) return 0;
+    fs::path dir = *named;
     for (auto it = fs::recursive_directory_iterator(dir, ec); !ec && it != fs::end(it);
          it.increment(ec)) {
       if (it->is_regular_file(ec)) ++files;
@@ -90,7 +95,7 @@ class LocalBlobStore final : public BlobStore {
       }
       for (auto it = fs::recursive_directory_iterator(tenant.path(), ec); !ec && it != fs::end(it);
            it.increment(ec)) {
-        if (!it->is_regular_file(ec)) continue;
+        if (!it->is_regular_file(ec) || !IsSha256Hex(it->path().filename().string())) continue;
         auto written = std::chrono::file_clock::to_sys(it->last_write_time(ec));
         f({id, it->path().filename().string(),
            std::chrono::time_point_cast<std::chrono::system_clock::duration>(written)});
@@ -108,16 +113,25 @@ class LocalBlobStore final : public BlobStore {
     return removed;
   }
 
-  std::string TempPath() override { return (root_ / "tmp" / RandomToken(12)).string(); }
+  // An empty path (the spool directory leads out of the store) fails the upload's open.
+  std::string TempPath() override {
+    auto p = PathUnder((root_ / "tmp").string(), {RandomToken(12)});
+    return p.ok() ? *p : std::string();
+  }
 
  private:
-  fs::path BlobPath(std::int64_t tenant_id, const std::string& sha256) const {
-    return root_ / std::to_string(tenant_id) / sha256.substr(0, 2) / sha256;
-  }
   fs::path root_;
 };
 
 }  // namespace
+
+Result<std::string> BlobFilePath(const std::string& root, std::int64_t tenant_id,
+                                 const std::string& sha256) {
+  if (!IsSha256Hex(sha256)) {
+    return Error::Make(ErrorKind::kNotFound, "path_refused", "No such file (not a SHA-256).");
+  }
+  return PathUnder(root, {std::to_string(tenant_id), std::string_view(sha256).substr(0, 2), sha256});
+}
 
 std::unique_ptr<BlobStore> MakeLocalBlobStore(const std::string& dir) {
   return std::make_unique<LocalBlobStore>(fs::path(dir) / "blobs");

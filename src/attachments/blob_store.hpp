@@ -50,6 +50,12 @@ class BlobStore {
   virtual std::string TempPath() = 0;
 };
 
+// Where blob `sha256` of `tenant_id` lives under the directory `root`: root/<tenant>/<ab>/<sha256>,
+// named through PathUnder. The digest comes from a database row or a directory listing, so it
+// is refused (kNotFound "path_refused") unless it is 64 lower-case hexadecimal digits.
+Result<std::string> BlobFilePath(const std::string& root, std::int64_t tenant_id,
+                                 const std::string& sha256);
+
 std::unique_ptr<BlobStore> MakeLocalBlobStore(const std::string& dir);
 // Objects in an S3-compatible bucket, cached under DIR/s3-cache for reading.
 std::unique_ptr<BlobStore> MakeS3BlobStore(const S3Settings& settings, const std::string& dir);

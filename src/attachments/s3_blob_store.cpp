@@ -67,6 +67,7 @@ class S3BlobStore final : public BlobStore {
   }
 
   Status Put(std::int64_t tenant_id, const std::string& sha256, const std::string& temp) override {
+    if (!IsSha256Hex(sha256)) return StoreError("not a SHA-256: " + sha256.substr(0, 80));
     std::error_code ec;
     Reply head = Request("HEAD", Key(tenant_id, sha256), {}, nullptr, nullptr, kEmptySha256);
     if (!head.error.empty()) return StoreError(head.error);
@@ -80,15 +81,19 @@ class S3BlobStore final : public BlobStore {
       if (put.status != 200) return StoreError(fmt::format("S3 PUT answered {}", put.status));
     }
     // The upload becomes the cached copy.
-    fs::path cached = CachePath(tenant_id, sha256);
-    fs::create_directories(cached.parent_path(), ec);
-    fs::rename(temp, cached, ec);
-    if (ec) fs::remove(temp, ec);
+    auto cached = BlobFilePath(cache_.string(), tenant_id, sha256);
+    if (cached.ok()) {
+      fs::create_directories(fs::path(*cached).parent_path(), ec);
+      fs::rename(temp, *cached, ec);
+    }
+    if (!cached.ok() || ec) fs::remove(temp, ec);
     return OkStatus();
   }
 
   Result<std::string> Path(std::int64_t tenant_id, const std::string& sha256) override {
-    fs::path cached = CachePath(tenant_id, sha256);
+    auto named = BlobFilePath(cache_.string(), tenant_id, sha256);
+    if (!named.ok()) return Error::NotFound("file");
+    fs::path cached = *named;
     std::error_code ec;
     if (fs::exists(cached, ec)) return cached.string();
     std::string temp = TempPath();
@@ -113,8 +118,11 @@ class S3BlobStore final : public BlobStore {
   }
 
   Status Remove(std::int64_t tenant_id, const std::string& sha256) override {
+    if (!IsSha256Hex(sha256)) return OkStatus();  // no object can have that key
     std::error_code ec;
-    fs::remove(CachePath(tenant_id, sha256), ec);
+    if (auto cached = BlobFilePath(cache_.string(), tenant_id, sha256); cached.ok()) {
+      fs::remove(*cached, ec);
+    }
     Reply del = Request("DELETE", Key(tenant_id, sha256), {}, nullptr, nullptr, kEmptySha256);
     if (!del.error.empty()) return StoreError(del.error);
     if (del.status != 204 && del.status != 200 && del.status != 404) {
@@ -131,7 +139,9 @@ class S3BlobStore final : public BlobStore {
            if (del.error.empty() && (del.status == 204 || del.status == 200)) ++removed;
          });
     std::error_code ec;
-    fs::remove_all(cache_ / std::to_string(tenant_id), ec);
+    if (auto dir = PathUnder(cache_.string(), {std::to_string(tenant_id)}); dir.ok()) {
+      fs::remove_all(*dir, ec);
+    }
     return removed;
   }
 
@@ -149,6 +159,7 @@ class S3BlobStore final : public BlobStore {
         return;
       }
       e.sha256 = rest.substr(last + 1);
+      if (!IsSha256Hex(e.sha256)) return;  // not an object this store wrote
       auto at = ParseRfc3339(modified);
       e.written =
           std::chrono::time_point_cast<std::chrono::system_clock::duration>(at ? *at : Timestamp{});
@@ -166,14 +177,16 @@ class S3BlobStore final : public BlobStore {
     return removed;
   }
 
-  std::string TempPath() override { return (temp_ / RandomToken(12)).string(); }
+  // An empty path (the spool directory leads out of the store) fails the upload's open.
+  std::string TempPath() override {
+    auto p = PathUnder((temp_).string(), {RandomToken(12)});
+    return p.ok() ? *p : std::string();
+  }
 
  private:
+  // Callers pass only digests BlobFilePath accepted or IsSha256Hex checked.
   std::string Key(std::int64_t tenant_id, const std::string& sha256) const {
     return fmt::format("{}{}/{}/{}", s_.prefix, tenant_id, sha256.substr(0, 2), sha256);
-  }
-  fs::path CachePath(std::int64_t tenant_id, const std::string& sha256) const {
-    return cache_ / std::to_string(tenant_id) / sha256.substr(0, 2) / sha256;
   }
 
   // Every key under `prefix` with its LastModified, page by page (ListObjectsV2).

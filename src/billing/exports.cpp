@@ -10,6 +10,7 @@
 #include <unordered_set>
 
 #include "billing/internal.hpp"
+#include "core/files.hpp"
 #include "core/random.hpp"
 #include "dataio/csv.hpp"
 #include "identity/audit.hpp"
@@ -199,8 +200,11 @@ Result<BillingService::ExportFile> BillingService::DownloadExport(const Principa
     }
     identity::RecordAudit(c, who, meta,
                           {"export.download", "data_export", std::to_string(id), {}, {}});
+    // Served from the path the ids name, never from the stored text.
+    auto path = ExportArchivePath(who.tenant_id, id);
+    KELU_RETURN_IF_ERROR(path);
     Date day = zone_.LocalDate(FromMicros(row->integer(4)));
-    return ExportFile{row->text(2),
+    return ExportFile{*path,
                       fmt::format("kelu-export-{}-{}.zip", row->text(3), FormatDate(day))};
   });
 }
@@ -217,17 +221,25 @@ std::vector<std::pair<std::int64_t, std::int64_t>> BillingService::UnfinishedExp
   });
 }
 
+Result<std::string> BillingService::ExportArchivePath(std::int64_t tenant_id,
+                                                     std::int64_t export_id) const {
+  return PathUnder(files_dir_,
+                   {"exports", std::to_string(tenant_id), fmt::format("{}.zip", export_id)});
+}
+
 Status BillingService::RunExport(std::int64_t tenant_id, std::int64_t export_id) {
   namespace fs = std::filesystem;
   db_.Write([&](Connection& c) {
     c.Exec("UPDATE data_exports SET status = 'running' WHERE tenant_id = ? AND export_id = ?",
            {V(tenant_id), V(export_id)});
   });
-  fs::path dir = fs::path(files_dir_) / "exports" / std::to_string(tenant_id);
+  auto named = ExportArchivePath(tenant_id, export_id);
+  auto named_part = PathUnder(files_dir_, {"exports", std::to_string(tenant_id),
+                                           fmt::format("{}.zip.part", export_id)});
+  fs::path final_path = named.ok() ? *named : std::string();
+  fs::path part = named_part.ok() ? *named_part : std::string();
   std::error_code ec;
-  fs::create_directories(dir, ec);
-  fs::path final_path = dir / fmt::format("{}.zip", export_id);
-  fs::path part = dir / fmt::format("{}.zip.part", export_id);
+  fs::create_directories(final_path.parent_path(), ec);
   auto fail = [&](const std::string& why) -> Status {
     fs::remove(part, ec);
     db_.Write([&](Connection& c) {
@@ -238,6 +250,7 @@ Status BillingService::RunExport(std::int64_t tenant_id, std::int64_t export_id)
     });
     return Error::Make(ErrorKind::kInternal, "export_failed", why);
   };
+  if (!named.ok() || !named_part.ok()) return fail("the export directory cannot be reached");
   zipFile zip = zipOpen64(part.c_str(), APPEND_STATUS_CREATE);
   if (!zip) return fail("cannot create " + part.string());
   json::array files;

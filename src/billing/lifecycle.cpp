@@ -7,6 +7,7 @@
 #include <unordered_set>
 
 #include "billing/internal.hpp"
+#include "core/files.hpp"
 #include "core/validation.hpp"
 #include "identity/audit.hpp"
 #include "identity/paging.hpp"
@@ -69,8 +70,10 @@ json::object BillingService::PurgeData(Connection& c, std::int64_t tenant_id) {
   counts["attachment_bytes"] = c.QueryInt(
       "SELECT coalesce(sum(size_bytes), 0) FROM attachments WHERE tenant_id = ?", {V(tenant_id)});
   std::error_code ec;
-  auto removed = std::filesystem::remove_all(
-      std::filesystem::path(files_dir_) / "exports" / std::to_string(tenant_id), ec);
+  std::uintmax_t removed = 0;
+  if (auto dir = PathUnder(files_dir_, {"exports", std::to_string(tenant_id)}); dir.ok()) {
+    removed = std::filesystem::remove_all(*dir, ec);
+  }
   if (removed > 0) counts["export_files"] = static_cast<std::int64_t>(removed);
   if (blobs_.remove_tenant) {
     if (auto files = blobs_.remove_tenant(tenant_id); files > 0) counts["attachment_files"] = files;

@@ -166,6 +166,8 @@ class BillingService {
   Status RunLifecycle(Timestamp now);
 
  private:
+  // FILES/exports/<tenant>/<export>.zip, through PathUnder.
+  Result<std::string> ExportArchivePath(std::int64_t tenant_id, std::int64_t export_id) const;
   Result<std::int64_t> TakePoints(storage::Connection& c, std::int64_t tenant_id,
                                   std::string_view kind, std::int64_t points,
                                   std::string_view reference, Timestamp at, std::string_view state);

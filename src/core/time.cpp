@@ -185,7 +185,7 @@ std::optional<Date> ParseDate(std::string_view s) {
     return std::nullopt;
   }
   Date date{std::chrono::year{y}, std::chrono::month{unsigned(m)}, std::chrono::day{unsigned(d)}};
-  if (!date.ok()) return std::nullopt;
+  if (!date.ok() || y < kEarliestYear || y > kLatestYear) return std::nullopt;
   return date;
 }
 
@@ -207,7 +207,7 @@ std::optional<Timestamp> ParseLocalTime(std::string_view s, const Zone& zone) {
   char sep = s[pos++];
   if (!number(2, m) || pos >= s.size() || s[pos++] != sep || !number(2, d)) return std::nullopt;
   Date date{std::chrono::year{y}, std::chrono::month{unsigned(m)}, std::chrono::day{unsigned(d)}};
-  if (!date.ok()) return std::nullopt;
+  if (!date.ok() || y < kEarliestYear || y > kLatestYear) return std::nullopt;
   int hh = 0, mm = 0, ss = 0;
   if (pos < s.size()) {
     if (s[pos] != ' ' && s[pos] != 'T') return std::nullopt;

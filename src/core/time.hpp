@@ -51,15 +51,21 @@ std::string FormatRfc3339(Timestamp t, const Zone& zone);
 // length (for writers that format many, without a string each).
 inline constexpr std::size_t kRfc3339Max = 40;
 std::size_t FormatRfc3339(Timestamp t, const Zone& zone, char* out);
-// Accepts RFC 3339 with "Z" or a numeric offset; nullopt when malformed.
+// The years a date or time from outside may name: anything earlier or later is a typing
+// mistake or a probe, and PostgreSQL and SQLite disagree about it.
+inline constexpr int kEarliestYear = 1900;
+inline constexpr int kLatestYear = 2200;
+// Accepts RFC 3339 with "Z" or a numeric offset; nullopt when malformed or its date is outside
+// kEarliestYear..kLatestYear.
 std::optional<Timestamp> ParseRfc3339(std::string_view text);
 // "2026-11-24".
 std::string FormatDate(Date d);
-// Strict YYYY-MM-DD; nullopt when malformed or not a real date.
+// Strict YYYY-MM-DD; nullopt when malformed, not a real date, or outside
+// kEarliestYear..kLatestYear.
 std::optional<Date> ParseDate(std::string_view text);
 // A time as people write it in spreadsheets, read in `zone` unless it carries an offset:
 // RFC 3339, "2026-11-24 09:30[:15]", "2026/11/24 9:30", or a date alone ("2026-11-24",
-// "2026/1/5": midnight). nullopt when malformed.
+// "2026/1/5": midnight). nullopt when malformed or outside kEarliestYear..kLatestYear.
 std::optional<Timestamp> ParseLocalTime(std::string_view text, const Zone& zone);
 // "HH:MM" → minutes after midnight; nullopt when malformed.
 std::optional<std::chrono::minutes> ParseTimeOfDay(std::string_view text);

@@ -81,6 +81,22 @@ TEST(Time, ParsesDatesStrictly) {
   EXPECT_FALSE(ParseTimeOfDay("24:00"));
 }
 
+TEST(Time, RefusesDatesOutsideTheSaneYears) {
+  EXPECT_TRUE(ParseDate("1900-01-01"));
+  EXPECT_TRUE(ParseDate("2200-12-31"));
+  EXPECT_FALSE(ParseDate("1899-12-31"));
+  EXPECT_FALSE(ParseDate("2201-01-01"));
+  EXPECT_FALSE(ParseDate("0000-01-01"));
+  EXPECT_FALSE(ParseDate("9999-12-31"));
+  EXPECT_TRUE(ParseRfc3339("2200-12-31T23:59:59+08:00"));
+  EXPECT_FALSE(ParseRfc3339("2201-01-01T00:00:00Z"));
+  EXPECT_FALSE(ParseRfc3339("1899-12-31T23:59:59+08:00"));
+  const Zone& sh = Zone::Shanghai();
+  EXPECT_TRUE(ParseLocalTime("1900/1/1", sh));
+  EXPECT_FALSE(ParseLocalTime("1899/12/31 09:00", sh));
+  EXPECT_FALSE(ParseLocalTime("2201-01-01", sh));
+}
+
 TEST(Time, ParsesTimeWindows) {
   auto w = ParseTimeWindow("08:00-21:00");
   ASSERT_TRUE(w);

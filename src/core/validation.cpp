@@ -131,6 +131,53 @@ Error Fields::ToError() const {
                      "Some fields are missing or invalid.", std::move(details));
 }
 
+bool HasControlCharacter(std::string_view text) {
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    auto c = static_cast<unsigned char>(text[i]);
+    if (c == '\t' || c == '\n') continue;
+    if (c == '\r' && i + 1 < text.size() && text[i + 1] == '\n') continue;
+    if (c < 0x20 || c == 0x7f) return true;
+    // U+0080..U+009F (C1) in UTF-8.
+    if (c == 0xc2 && i + 1 < text.size() && static_cast<unsigned char>(text[i + 1]) <= 0x9f &&
+        static_cast<unsigned char>(text[i + 1]) >= 0x80) {
+      return true;
+    }
+  }
+  return false;
+}
+
+namespace {
+
+void WalkForControlCharacters(const json::value& v, const std::string& path,
+                              std::vector<std::string>& out) {
+  if (v.is_string()) {
+    if (HasControlCharacter(v.get_string())) out.push_back(path);
+  } else if (v.is_object()) {
+    for (const auto& kv : v.get_object()) {
+      std::string key(kv.key());
+      std::string inner = path.empty() ? key : path + "." + key;
+      if (HasControlCharacter(key)) {
+        out.push_back(path.empty() ? "(key)" : path + ".(key)");
+        continue;
+      }
+      WalkForControlCharacters(kv.value(), inner, out);
+    }
+  } else if (v.is_array()) {
+    const auto& a = v.get_array();
+    for (std::size_t i = 0; i < a.size(); ++i) {
+      WalkForControlCharacters(a[i], path + "[" + std::to_string(i) + "]", out);
+    }
+  }
+}
+
+}  // namespace
+
+std::vector<std::string> FieldsWithControlCharacters(const json::value& body) {
+  std::vector<std::string> out;
+  WalkForControlCharacters(body, "", out);
+  return out;
+}
+
 Error FieldError(std::string_view key, const std::string& message) {
   json::object fields;
   fields[key] = message;

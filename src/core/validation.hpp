@@ -57,6 +57,15 @@ inline std::size_t Utf8SequenceLength(unsigned char lead) {
 // Code points in UTF-8 text; nullopt when the text is not valid UTF-8.
 std::optional<std::size_t> Utf8Length(std::string_view text);
 
+// True when `text` holds a control character that no text field takes: C0 other than tab and
+// line feed (a carriage return only just before a line feed), DEL, or C1 (U+0080..U+009F).
+bool HasControlCharacter(std::string_view text);
+
+// Where in `body` a key or a text holds such a character, as field paths ("name",
+// "custom.region", "phones[1]"). The HTTP layer checks every body with it, so no handler can
+// forget, and PostgreSQL never gets a NUL (it would cut the text there and 查重 compare the rest).
+std::vector<std::string> FieldsWithControlCharacters(const json::value& body);
+
 // A 422 error for a single field.
 Error FieldError(std::string_view key, const std::string& message);
 

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 namespace kelu {
 namespace {
 
@@ -24,6 +26,30 @@ TEST(Validation, CollectsEveryBadField) {
   EXPECT_EQ(fields.at("login"), "required");
   EXPECT_EQ(fields.at("extra"), "unknown field");
   EXPECT_TRUE(fields.contains("role"));
+}
+
+TEST(Validation, ControlCharactersAreFoundInEveryTextAndKey) {
+  auto body = ParseJson(R"({"name": "宏达\u0000科技", "notes": "第一行\n第二行\tA\r\nB",
+                            "phones": ["138", "139\u0007"], "custom": {"region": "华东\u001b"},
+                            "ok": "plain", "n": 1, "contacts": [{"email": "a@b.cn\u007f"}],
+                            "k\u0001": "x"})");
+  ASSERT_TRUE(body);
+  auto bad = FieldsWithControlCharacters(*body);
+  std::sort(bad.begin(), bad.end());
+  EXPECT_EQ(bad, (std::vector<std::string>{"(key)", "contacts[0].email", "custom.region", "name",
+                                           "phones[1]"}));
+}
+
+TEST(Validation, TabsAndLineBreaksAreTextButOtherControlsAreNot) {
+  EXPECT_FALSE(HasControlCharacter("a\tb\nc\r\nd"));
+  EXPECT_FALSE(HasControlCharacter("宏达科技"));
+  EXPECT_TRUE(HasControlCharacter(std::string_view("a\0b", 3)));
+  EXPECT_TRUE(HasControlCharacter("a\rb")) << "a carriage return alone";
+  EXPECT_TRUE(HasControlCharacter("ab\r"));
+  EXPECT_TRUE(HasControlCharacter("\x1f"));
+  EXPECT_TRUE(HasControlCharacter("\x7f"));
+  EXPECT_TRUE(HasControlCharacter("a\xc2\x85" "b")) << "U+0085, a C1 control";
+  EXPECT_FALSE(HasControlCharacter("\xc2\xa0\xc3\x80")) << "U+00A0 and U+00C0 are text";
 }
 
 TEST(Validation, CountsCharactersNotBytes) {

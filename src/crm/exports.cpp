@@ -7,6 +7,7 @@
 #include <map>
 #include <sstream>
 
+#include "core/files.hpp"
 #include "core/validation.hpp"
 #include "crm/internal.hpp"
 #include "crm/normalize.hpp"
@@ -141,7 +142,9 @@ Result<CrmService::ExportFile> CrmService::RenderExport(
       .ok();
   if (format == "xlsx") {
     // XLSX cells are written as text, never formulas, so they need no apostrophe.
-    auto book = dataio::RowsToXlsx(rows, "导出", (fs::path(files_dir_) / "tmp").string());
+    auto tmp = PathUnder(files_dir_, {"tmp"});
+    KELU_RETURN_IF_ERROR(tmp);
+    auto book = dataio::RowsToXlsx(rows, "导出", *tmp);
     if (!book.ok()) return std::move(book).error();
     return ExportFile{std::move(book).value(),
                       "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"};

@@ -198,10 +198,16 @@ bool Blank(const std::vector<std::string>& row) {
   return std::all_of(row.begin(), row.end(), [](const std::string& s) { return Trim(s).empty(); });
 }
 
-std::string ImportPath(const std::string& dir, std::int64_t tenant_id, std::int64_t id,
-                       const char* suffix) {
-  return (fs::path(dir) / "imports" / std::to_string(tenant_id) / (std::to_string(id) + suffix))
-      .string();
+// An import's files: DIR/imports/<tenant>/<id><suffix>.
+Result<std::string> ImportPath(const std::string& dir, std::int64_t tenant_id, std::int64_t id,
+                               const char* suffix) {
+  auto path =
+      PathUnder(dir, {"imports", std::to_string(tenant_id), std::to_string(id) + suffix});
+  if (!path.ok()) {
+    return Error::Make(ErrorKind::kUnavailable, "storage_unavailable",
+                       "The import's file cannot be reached; the operator has been told.");
+  }
+  return path;
 }
 
 // Describes an Error for a row of the error file: "字段: 原因; …".
@@ -353,7 +359,9 @@ Result<ImportRun> CrmService::PrepareImport(Connection& c, const Principal& who,
     const auto* known = run.FieldsOf(entity);
     run.fields = known ? *known : LoadFields(c, who.tenant_id, entity);
   }
-  std::ifstream in(ImportPath(files_dir_, who.tenant_id, id, ".csv"), std::ios::binary);
+  auto csv = ImportPath(files_dir_, who.tenant_id, id, ".csv");
+  KELU_RETURN_IF_ERROR(csv);
+  std::ifstream in(*csv, std::ios::binary);
   if (!in) {
     return Error::Make(ErrorKind::kUnavailable, "storage_unavailable",
                        "The uploaded file is gone.");
@@ -434,7 +442,11 @@ Result<json::object> CrmService::UploadImport(const Principal& who, const Filter
   dataio::Encoding encoding = dataio::DetectEncoding(std::string_view(bytes).substr(0, 65536));
   std::int64_t id =
       db_.Write([&](Connection& c) -> Result<std::int64_t> { return c.NextId(); }).value();
-  std::string path = ImportPath(files_dir_, who.tenant_id, id, ".csv");
+  auto csv = ImportPath(files_dir_, who.tenant_id, id, ".csv");
+  auto book_path = ImportPath(files_dir_, who.tenant_id, id, ".xlsx");
+  KELU_RETURN_IF_ERROR(csv);
+  KELU_RETURN_IF_ERROR(book_path);
+  const std::string& path = *csv;
   std::error_code ec;
   fs::create_directories(fs::path(path).parent_path(), ec);
   if (ec) {
@@ -443,7 +455,7 @@ Result<json::object> CrmService::UploadImport(const Principal& who, const Filter
   std::string encoding_name(dataio::EncodingName(encoding));
   if (xlsx) {
     // The first sheet becomes the import's CSV; everything after reads the same.
-    std::string book = ImportPath(files_dir_, who.tenant_id, id, ".xlsx");
+    const std::string& book = *book_path;
     std::ofstream(book, std::ios::binary) << bytes;
     std::ofstream out(path, std::ios::binary | std::ios::trunc);
     Status read = dataio::XlsxToCsv(book, out);
@@ -950,7 +962,11 @@ Status CrmService::RunImportJob(std::int64_t tenant_id, std::int64_t id,
     auto r = ParseJson(row->text(kIReport));
     if (r && r->is_object()) report = r->get_object();
   }
-  std::string error_path = ImportPath(files_dir_, tenant_id, id, ".errors.csv");
+  auto error_file = ImportPath(files_dir_, tenant_id, id, ".errors.csv");
+  auto csv = ImportPath(files_dir_, tenant_id, id, ".csv");
+  if (!error_file.ok()) return fail(error_file.error());
+  if (!csv.ok()) return fail(csv.error());
+  const std::string& error_path = *error_file;
   std::error_code ec;
   if (error_bytes == 0) {
     std::ofstream out(error_path, std::ios::binary | std::ios::trunc);
@@ -975,7 +991,7 @@ Status CrmService::RunImportJob(std::int64_t tenant_id, std::int64_t id,
     return static_cast<bool>(out);
   };
 
-  std::ifstream in(ImportPath(files_dir_, tenant_id, id, ".csv"), std::ios::binary);
+  std::ifstream in(*csv, std::ios::binary);
   dataio::CsvReader reader(in);
   reader.Next();  // the header
   for (std::int64_t i = 0; i < processed && reader.Next(); ++i) {
@@ -1239,7 +1255,9 @@ Result<std::string> CrmService::ImportErrors(const Principal& who, std::int64_t 
   if (Running(row->text(kIStatus))) {
     return Error::Conflict("import_busy", "This import is running; wait until it is done.");
   }
-  auto text = ReadFile(ImportPath(files_dir_, who.tenant_id, id, ".errors.csv"));
+  auto error_file = ImportPath(files_dir_, who.tenant_id, id, ".errors.csv");
+  KELU_RETURN_IF_ERROR(error_file);
+  auto text = ReadFile(*error_file);
   if (!text || row->integer(kIErrorBytes) == 0) {
     return Error::Make(ErrorKind::kNotFound, "no_error_file", "Run a dry run or a commit first.");
   }

@@ -9,6 +9,7 @@
 #include <functional>
 
 #include "core/files.hpp"
+#include "core/random.hpp"
 #include "dataio/csv.hpp"
 
 namespace kelu::dataio {
@@ -216,11 +217,14 @@ Status XlsxToCsv(const std::string& xlsx_path, std::ostream& csv) {
 
 Result<std::string> RowsToXlsx(const std::vector<std::vector<std::string>>& rows,
                                const std::string& sheet, const std::string& temp_dir) {
-  std::filesystem::create_directories(temp_dir);
-  std::string path = (std::filesystem::path(temp_dir) /
-                      ("export-" + std::to_string(::getpid()) + "-" +
-                       std::to_string(reinterpret_cast<std::uintptr_t>(&rows)) + ".xlsx"))
-                         .string();
+  std::error_code ec;
+  std::filesystem::create_directories(temp_dir, ec);
+  auto named = PathUnder(temp_dir, {"export-" + RandomToken(12) + ".xlsx"});
+  if (!named.ok()) {
+    return Error::Make(ErrorKind::kUnavailable, "storage_unavailable",
+                       "Cannot write the workbook.");
+  }
+  const std::string& path = *named;
   lxw_workbook* wb = workbook_new(path.c_str());
   if (!wb)
     return Error::Make(ErrorKind::kUnavailable, "storage_unavailable",

@@ -49,29 +49,7 @@ void SecurityHeaders(Response& r, bool secure) {
   if (secure) r.set_header("Strict-Transport-Security", "max-age=31536000; includeSubDomains");
 }
 
-std::string_view ContentType(const std::filesystem::path& p) {
-  static const std::map<std::string, std::string_view> types = {
-      {".html", "text/html; charset=utf-8"},
-      {".js", "text/javascript; charset=utf-8"},
-      {".mjs", "text/javascript; charset=utf-8"},
-      {".css", "text/css; charset=utf-8"},
-      {".json", "application/json"},
-      {".svg", "image/svg+xml"},
-      {".png", "image/png"},
-      {".jpg", "image/jpeg"},
-      {".jpeg", "image/jpeg"},
-      {".gif", "image/gif"},
-      {".webp", "image/webp"},
-      {".ico", "image/x-icon"},
-      {".woff", "font/woff"},
-      {".woff2", "font/woff2"},
-      {".ttf", "font/ttf"},
-      {".txt", "text/plain; charset=utf-8"},
-      {".map", "application/json"},
-      {".webmanifest", "application/manifest+json"}};
-  auto it = types.find(p.extension().string());
-  return it == types.end() ? std::string_view("application/octet-stream") : it->second;
-}
+const json::object kNoBody;
 
 constexpr const char* kPlaceholderPage =
     "<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\">"
@@ -184,7 +162,8 @@ Response Reply(const Status& status) {
   return r;
 }
 
-Api::Api(const Config& config, Services services) : config_(config), services_(services) {
+Api::Api(const Config& config, Services services)
+    : config_(config), services_(services), static_files_(config.server.web_dir) {
   const std::string& log = config_.server.access_log;
   if (log == "stdout") {
     access_log_ = stdout;
@@ -414,6 +393,19 @@ Response Api::Dispatch(Request& request, Context& context, const Route*& route_o
     ctx->principal = std::move(p);
   }
 
+  // Query values reach SQL as text: none may hold a NUL or another control character, or
+  // bytes that are not UTF-8 (PostgreSQL refuses both, SQLite would store them).
+  {
+    Fields bad(kNoBody);
+    for (const auto& [name, value] : request.query) {
+      if (HasControlCharacter(value)) {
+        bad.Fail(name, "must not contain control characters");
+      } else if (!Utf8Length(value)) {
+        bad.Fail(name, "must be UTF-8 text");
+      }
+    }
+    if (!bad.ok()) return ErrorToResponse(bad.ToError());
+  }
   if (Unsafe(request.method) && request.method != "DELETE" && !route.raw_body) {
     std::string_view b = request.body;
     while (!b.empty() && std::isspace(static_cast<unsigned char>(b.front()))) b.remove_prefix(1);
@@ -425,14 +417,20 @@ Response Api::Dispatch(Request& request, Context& context, const Route*& route_o
         r.status = 415;
         return r;
       }
-      auto parsed = ParseJson(b);
+      auto parsed = ParseJsonBody(b);
       if (!parsed) {
-        return ErrorToResponse(Error::Make(ErrorKind::kBadRequest, "invalid_json",
-                                           "The request body is not valid JSON."));
+        return ErrorToResponse(
+            Error::Make(ErrorKind::kBadRequest, "invalid_json",
+                        "The request body is not valid JSON, or names a field twice."));
       }
       if (!parsed->is_object()) {
         return ErrorToResponse(Error::Make(ErrorKind::kBadRequest, "invalid_json",
                                            "The request body must be a JSON object."));
+      }
+      if (auto bad = FieldsWithControlCharacters(*parsed); !bad.empty()) {
+        Fields f(kNoBody);
+        for (const auto& path : bad) f.Fail(path, "must not contain control characters");
+        return ErrorToResponse(f.ToError());
       }
       ctx->body = std::move(parsed->get_object());
     }
@@ -441,33 +439,21 @@ Response Api::Dispatch(Request& request, Context& context, const Route*& route_o
 }
 
 Response Api::ServeStatic(const Request& request) const {
-  namespace fs = std::filesystem;
-  fs::path root = config_.server.web_dir;
-  std::string rel = request.path.substr(1);
-  bool clean = rel.find("..") == std::string::npos && rel.find('\\') == std::string::npos;
   Response r;
-  if (clean && !rel.empty()) {
-    fs::path file = root / rel;
-    std::error_code ec;
-    if (fs::is_regular_file(file, ec)) {
-      if (auto body = ReadFile(file.string())) {
-        r.body = std::move(*body);
-        r.set_header("Content-Type", std::string(ContentType(file)));
-        // Vite puts content-hashed files under assets/: they never change.
-        r.set_header("Cache-Control", rel.starts_with("assets/")
-                                          ? "public, max-age=31536000, immutable"
-                                          : "public, max-age=300");
-        return r;
-      }
-    }
-    if (fs::path(rel).has_extension()) {
-      return ErrorToResponse(
-          Error::Make(ErrorKind::kNotFound, "file_not_found", "No such file: /" + rel + "."));
-    }
+  if (const auto* file = static_files_.Find(request.path)) {
+    r.body = file->body;
+    r.set_header("Content-Type", file->content_type);
+    r.set_header("Cache-Control",
+                 file->immutable ? "public, max-age=31536000, immutable" : "public, max-age=300");
+    return r;
+  }
+  if (!StaticFiles::IsAppRoute(request.path, request.target)) {
+    return ErrorToResponse(
+        Error::Make(ErrorKind::kNotFound, "file_not_found", "There is no such file."));
   }
   // App routes fall back to the single page.
-  auto index = ReadFile((root / "index.html").string());
-  r.body = index ? std::move(*index) : std::string(kPlaceholderPage);
+  const auto* index = static_files_.Index();
+  r.body = index ? index->body : std::string(kPlaceholderPage);
   r.set_header("Content-Type", "text/html; charset=utf-8");
   r.set_header("Cache-Control", "no-cache");
   return r;

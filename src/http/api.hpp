@@ -23,6 +23,7 @@
 #include "http/metrics.hpp"
 #include "http/router.hpp"
 #include "http/server.hpp"
+#include "http/static_files.hpp"
 #include "identity/principal.hpp"
 #include "identity/service.hpp"
 #include "integrations/service.hpp"
@@ -100,6 +101,7 @@ class Api {
   Config config_;
   Services services_;
   Router router_;
+  StaticFiles static_files_;
   Metrics metrics_;
   std::FILE* access_log_ = nullptr;
   bool own_access_log_ = false;

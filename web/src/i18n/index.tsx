@@ -52,6 +52,8 @@ const fieldPatterns: Array<[RegExp, string]> = [
   [/^must not contain spaces$/, '不能包含空格'],
   [/^must not be empty$/, '不能为空'],
   [/^must be another customer$/, '必须是另一个客户'],
+  [/^must not contain control characters$/, '不能包含不可见的控制字符'],
+  [/^must be UTF-8 text$/, '包含无法识别的字符'],
 ];
 
 export function fieldMessage(locale: Locale, text: string): string {
