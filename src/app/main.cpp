@@ -144,6 +144,15 @@ Result<Runtime> Build(const Options& o, bool test_clock, bool serving = false) {
       *rt.db, rt.zone, *ParseTimeOfDay(rt.config.business.daily_jobs_at));
   rt.crm = std::make_unique<crm::CrmService>(*rt.db, *rt.identity, rt.config.files.dir,
                                              rt.config.server.render_cache_bytes());
+  const FilesConfig& limits = rt.config.files;
+  rt.crm->SetSpreadsheetLimits({.max_inflate_ratio = limits.inflate_max_ratio,
+                                .max_inflated_bytes = std::int64_t{limits.inflate_max_mib} << 20,
+                                .max_shared_strings = limits.xlsx_max_shared_strings,
+                                .max_shared_string_bytes =
+                                    std::int64_t{limits.xlsx_max_shared_strings_mib} << 20,
+                                .max_cell_chars = limits.xlsx_max_cell_chars,
+                                .max_rows = limits.xlsx_max_rows,
+                                .max_columns = limits.xlsx_max_columns});
   rt.identity->set_alert_email(rt.config.mail.operator_email);
   rt.mailer = notices::MakeSmtpMailer(rt.config.mail);
   rt.outbox = std::make_unique<notices::Outbox>(*rt.db, *rt.mailer, *rt.clock, rt.config.mail,

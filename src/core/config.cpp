@@ -205,6 +205,20 @@ const std::vector<Key>& Keys() {
     k.push_back(MakeString("files", "dir", KELU_FIELD(std::string, files.dir), NonEmpty()));
     k.push_back(MakeInt("files", "import_inline_rows", KELU_FIELD(int, files.import_inline_rows), 0,
                         1000000));
+    k.push_back(MakeInt("files", "inflate_max_ratio", KELU_FIELD(int, files.inflate_max_ratio), 1,
+                        10000));
+    k.push_back(MakeInt("files", "inflate_max_mib", KELU_FIELD(int, files.inflate_max_mib), 1,
+                        1048576));
+    k.push_back(MakeInt("files", "xlsx_max_shared_strings",
+                        KELU_FIELD(int, files.xlsx_max_shared_strings), 1, 100000000));
+    k.push_back(MakeInt("files", "xlsx_max_shared_strings_mib",
+                        KELU_FIELD(int, files.xlsx_max_shared_strings_mib), 1, 65536));
+    k.push_back(
+        MakeInt("files", "xlsx_max_rows", KELU_FIELD(int, files.xlsx_max_rows), 1, 1048576));
+    k.push_back(
+        MakeInt("files", "xlsx_max_columns", KELU_FIELD(int, files.xlsx_max_columns), 1, 16384));
+    k.push_back(MakeInt("files", "xlsx_max_cell_chars", KELU_FIELD(int, files.xlsx_max_cell_chars),
+                        1, 32767));
     k.push_back(
         MakeInt("terms", "seat_storage_mib", KELU_FIELD(int, terms.seat_storage_mib), 1, 1048576));
     k.push_back(MakeInt("terms", "storage_block_mib", KELU_FIELD(int, terms.storage_block_mib), 1,

@@ -63,6 +63,15 @@ struct FilesConfig {
   std::string dir = "data/files";  // uploads and generated files (imports, error files)
   // Imports of at most this many rows run within the request; longer ones run as jobs.
   int import_inline_rows = 2000;
+  // What an uploaded spreadsheet may unpack to (dataio::SpreadsheetLimits): bytes inflated
+  // from the zip at most this many times the upload's size, and never more than the cap.
+  int inflate_max_ratio = 100;
+  int inflate_max_mib = 1024;
+  int xlsx_max_shared_strings = 1000000;  // distinct texts, held in memory while reading
+  int xlsx_max_shared_strings_mib = 128;
+  int xlsx_max_rows = 1048576;  // Excel's own limits
+  int xlsx_max_columns = 16384;
+  int xlsx_max_cell_chars = 32767;
 };
 
 // The contract's numbers (CONTRACT-RULES.md), each a default the operator may change; every

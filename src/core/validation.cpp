@@ -131,6 +131,15 @@ Error Fields::ToError() const {
                      "Some fields are missing or invalid.", std::move(details));
 }
 
+std::string Utf8Prefix(std::string_view text, std::size_t max) {
+  std::size_t points = 0;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if ((static_cast<unsigned char>(text[i]) & 0xC0) == 0x80) continue;
+    if (points++ == max) return std::string(text.substr(0, i)) + "…";
+  }
+  return std::string(text);
+}
+
 bool HasControlCharacter(std::string_view text) {
   for (std::size_t i = 0; i < text.size(); ++i) {
     auto c = static_cast<unsigned char>(text[i]);

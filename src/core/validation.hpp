@@ -54,6 +54,9 @@ inline std::size_t Utf8SequenceLength(unsigned char lead) {
                                : 0;
 }
 
+// The first `max` code points of UTF-8 `text`, with "…" after them when anything was cut.
+std::string Utf8Prefix(std::string_view text, std::size_t max);
+
 // Code points in UTF-8 text; nullopt when the text is not valid UTF-8.
 std::optional<std::size_t> Utf8Length(std::string_view text);
 

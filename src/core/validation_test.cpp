@@ -52,6 +52,15 @@ TEST(Validation, TabsAndLineBreaksAreTextButOtherControlsAreNot) {
   EXPECT_FALSE(HasControlCharacter("\xc2\xa0\xc3\x80")) << "U+00A0 and U+00C0 are text";
 }
 
+TEST(Validation, Utf8PrefixCutsBetweenCharacters) {
+  EXPECT_EQ(Utf8Prefix("杭州客录科技", 2), "杭州…");
+  EXPECT_EQ(Utf8Prefix("杭州", 2), "杭州");
+  EXPECT_EQ(Utf8Prefix("abc", 5), "abc");
+  EXPECT_EQ(Utf8Prefix("a😀b", 2), "a😀…");
+  EXPECT_EQ(Utf8Prefix("", 0), "");
+  EXPECT_EQ(Utf8Prefix("x", 0), "…");
+}
+
 TEST(Validation, CountsCharactersNotBytes) {
   auto body = Parse(R"({"name": "客录科技"})");
   Fields f(body);

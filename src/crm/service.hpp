@@ -16,6 +16,7 @@
 #include "core/render_cache.hpp"
 #include "core/result.hpp"
 #include "crm/settings.hpp"
+#include "dataio/xlsx.hpp"
 #include "identity/service.hpp"
 #include "storage/database.hpp"
 
@@ -175,6 +176,8 @@ class CrmService {
   // Long imports (more than `inline_rows` rows) are handed to `runner` (tenant, import id),
   // which calls RunImportJob later; without a runner every import runs within the request.
   void SetImportRunner(std::function<void(std::int64_t, std::int64_t)> runner, int inline_rows);
+  // What an uploaded XLSX may unpack to (Excel's limits and a 100× ratio unless set).
+  void SetSpreadsheetLimits(const dataio::SpreadsheetLimits& limits) { spreadsheet_ = limits; }
   // Dry runs and commits that were running when the process stopped: (tenant, import id).
   std::vector<std::pair<std::int64_t, std::int64_t>> UnfinishedImports();
   // Moves what the import created to the recycle bin.
@@ -290,6 +293,7 @@ class CrmService {
   // Customers' views by row version, for lists (see ListCustomersJson).
   RenderCache customer_texts_;
   int import_inline_rows_ = 0;
+  dataio::SpreadsheetLimits spreadsheet_;
 };
 
 }  // namespace kelu::crm

@@ -5,8 +5,10 @@
 #include <unistd.h>
 #include <xlsxwriter.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <functional>
+#include <optional>
 
 #include "core/files.hpp"
 #include "core/random.hpp"
@@ -20,15 +22,52 @@ Error Invalid(const std::string& why) {
                      "The file is not a readable XLSX workbook: " + why + ".");
 }
 
-// Streams one zip entry through `parser`. False when the entry is missing or broken.
-bool ParseEntry(unzFile zip, const char* name, XML_Parser parser) {
+// What one read of a workbook has used of its limits; the first limit passed is kept in
+// `exceeded` and stops every parse after it.
+struct Budget {
+  const SpreadsheetLimits& limits;
+  std::int64_t inflated_allowed = 0;
+  std::int64_t inflated = 0;
+  std::int64_t written = 0;
+  std::optional<Error> exceeded;
+  XML_Parser parser = nullptr;  // the parse under way, stopped when a limit is passed
+
+  // Returns false (and stops the parse) once `value` passes `max`.
+  bool Within(std::int64_t value, std::int64_t max, const char* limit, const char* what) {
+    if (value <= max) return !exceeded;
+    if (!exceeded) exceeded = SpreadsheetTooLarge(limit, max, what);
+    if (parser) XML_StopParser(parser, XML_FALSE);
+    return false;
+  }
+  bool Inflated(std::int64_t n) {
+    inflated += n;
+    return Within(inflated, inflated_allowed, "inflated_bytes",
+                  "it unpacks to more than its limit");
+  }
+  bool Written(std::int64_t n) {
+    written += n;
+    return Within(written, inflated_allowed, "inflated_bytes",
+                  "its sheet becomes more text than its limit");
+  }
+};
+
+// Code points in a UTF-8 fragment (its bytes that do not continue a sequence).
+std::int64_t CodePoints(std::string_view s) {
+  std::int64_t n = 0;
+  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
+  return n;
+}
+
+// Streams one zip entry through `parser`. False when the entry is missing or broken, or a
+// limit of `budget` was passed.
+bool ParseEntry(unzFile zip, const char* name, XML_Parser parser, Budget& budget) {
   if (unzLocateFile(zip, name, 0) != UNZ_OK) return false;
   if (unzOpenCurrentFile(zip) != UNZ_OK) return false;
   std::vector<char> buf(1 << 16);
   bool ok = true;
   for (;;) {
     int n = unzReadCurrentFile(zip, buf.data(), static_cast<unsigned>(buf.size()));
-    if (n < 0) {
+    if (n < 0 || !budget.Inflated(n)) {
       ok = false;
       break;
     }
@@ -55,7 +94,7 @@ std::string_view LocalName(const XML_Char* name) {
   return colon == std::string_view::npos ? n : n.substr(colon + 1);
 }
 
-bool Parse(unzFile zip, const char* entry, Handlers& h) {
+bool Parse(unzFile zip, const char* entry, Handlers& h, Budget& budget) {
   XML_Parser p = XML_ParserCreate("UTF-8");
   XML_SetUserData(p, &h);
   XML_SetElementHandler(
@@ -72,9 +111,11 @@ bool Parse(unzFile zip, const char* entry, Handlers& h) {
     auto* hh = static_cast<Handlers*>(d);
     if (hh->text) hh->text(std::string_view(s, static_cast<std::size_t>(len)));
   });
-  bool ok = ParseEntry(zip, entry, p);
+  budget.parser = p;
+  bool ok = ParseEntry(zip, entry, p, budget);
+  budget.parser = nullptr;
   XML_ParserFree(p);
-  return ok;
+  return ok && !budget.exceeded;
 }
 
 std::string Attr(const XML_Char** attrs, std::string_view name) {
@@ -93,19 +134,19 @@ int ColumnOf(const std::string& ref) {
 }
 
 // The path inside the zip of the workbook's first sheet.
-std::string FirstSheet(unzFile zip) {
+std::string FirstSheet(unzFile zip, Budget& budget) {
   std::string rid;
   Handlers wb;
   wb.start = [&](std::string_view name, const XML_Char** attrs) {
     if (name == "sheet" && rid.empty()) rid = Attr(attrs, "id");
   };
-  if (!Parse(zip, "xl/workbook.xml", wb) || rid.empty()) return "xl/worksheets/sheet1.xml";
+  if (!Parse(zip, "xl/workbook.xml", wb, budget) || rid.empty()) return "xl/worksheets/sheet1.xml";
   std::string target;
   Handlers rels;
   rels.start = [&](std::string_view name, const XML_Char** attrs) {
     if (name == "Relationship" && Attr(attrs, "Id") == rid) target = Attr(attrs, "Target");
   };
-  if (!Parse(zip, "xl/_rels/workbook.xml.rels", rels) || target.empty())
+  if (!Parse(zip, "xl/_rels/workbook.xml.rels", rels, budget) || target.empty())
     return "xl/worksheets/sheet1.xml";
   if (target.starts_with("/")) return target.substr(1);
   return "xl/" + target;
@@ -113,13 +154,28 @@ std::string FirstSheet(unzFile zip) {
 
 }  // namespace
 
-Status XlsxToCsv(const std::string& xlsx_path, std::ostream& csv) {
+Error SpreadsheetTooLarge(const std::string& limit, std::int64_t max, const std::string& what) {
+  return Error::Make(ErrorKind::kTooLarge, "spreadsheet_too_large",
+                     "The spreadsheet is too large: " + what + " (" + limit + ", at most " +
+                         std::to_string(max) + "). Split it into smaller files.",
+                     boost::json::object{{"limit", limit}, {"max", max}});
+}
+
+Status XlsxToCsv(const std::string& xlsx_path, std::ostream& csv,
+                 const SpreadsheetLimits& limits) {
+  std::error_code size_ec;
+  auto file_bytes = static_cast<std::int64_t>(std::filesystem::file_size(xlsx_path, size_ec));
+  if (size_ec) return Invalid("unreadable");
   unzFile zip = unzOpen64(xlsx_path.c_str());
   if (!zip) return Invalid("not a zip archive");
   struct Closer {
     unzFile z;
     ~Closer() { unzClose(z); }
   } closer{zip};
+  Budget budget{limits};
+  budget.inflated_allowed =
+      std::min(limits.max_inflated_bytes,
+               std::max<std::int64_t>(file_bytes * limits.max_inflate_ratio, std::int64_t{1} << 20));
 
   // Shared strings: every <si>, its text runs joined.
   std::vector<std::string> shared;
@@ -127,10 +183,12 @@ Status XlsxToCsv(const std::string& xlsx_path, std::ostream& csv) {
     Handlers h;
     bool in_si = false, in_t = false, in_rph = false;
     std::string current;
+    std::int64_t current_chars = 0, held = 0;
     h.start = [&](std::string_view name, const XML_Char**) {
       if (name == "si") {
         in_si = true;
         current.clear();
+        current_chars = 0;
       } else if (name == "rPh") {
         in_rph = true;  // phonetic guides are not part of the text
       } else if (name == "t") {
@@ -139,6 +197,16 @@ Status XlsxToCsv(const std::string& xlsx_path, std::ostream& csv) {
     };
     h.end = [&](std::string_view name) {
       if (name == "si") {
+        if (!budget.Within(static_cast<std::int64_t>(shared.size()) + 1,
+                           limits.max_shared_strings, "shared_strings",
+                           "it holds more distinct texts than its limit")) {
+          return;
+        }
+        held += static_cast<std::int64_t>(current.size());
+        if (!budget.Within(held, limits.max_shared_string_bytes, "shared_string_bytes",
+                           "its texts are longer than their limit")) {
+          return;
+        }
         shared.push_back(current);
         in_si = false;
       } else if (name == "rPh") {
@@ -148,21 +216,29 @@ Status XlsxToCsv(const std::string& xlsx_path, std::ostream& csv) {
       }
     };
     h.text = [&](std::string_view s) {
-      if (in_t) current.append(s);
+      if (!in_t) return;
+      current_chars += CodePoints(s);
+      if (budget.Within(current_chars, limits.max_cell_chars, "cell_chars",
+                        "a text is longer than a cell may be")) {
+        current.append(s);
+      }
     };
     // A workbook of numbers only has no shared strings: that is fine.
     if (unzLocateFile(zip, "xl/sharedStrings.xml", 0) == UNZ_OK &&
-        !Parse(zip, "xl/sharedStrings.xml", h)) {
+        !Parse(zip, "xl/sharedStrings.xml", h, budget)) {
+      if (budget.exceeded) return *budget.exceeded;
       return Invalid("broken shared strings");
     }
   }
 
-  std::string sheet = FirstSheet(zip);
+  std::string sheet = FirstSheet(zip, budget);
+  if (budget.exceeded) return *budget.exceeded;
   if (unzLocateFile(zip, sheet.c_str(), 0) != UNZ_OK) return Invalid("no worksheet");
   Handlers h;
   std::vector<std::string> row;
   std::string type, value;
   int col = -1, next_col = 0;
+  std::int64_t rows = 0, value_chars = 0;
   bool in_v = false, in_t = false, any_row = false;
   Status status = OkStatus();
   h.start = [&](std::string_view name, const XML_Char** attrs) {
@@ -174,6 +250,8 @@ Status XlsxToCsv(const std::string& xlsx_path, std::ostream& csv) {
       col = ref.empty() ? next_col : ColumnOf(ref);
       type = Attr(attrs, "t");
       value.clear();
+      value_chars = 0;
+      budget.Within(col + 1, limits.max_columns, "columns", "a row has more columns than its limit");
     } else if (name == "v") {
       in_v = true;
     } else if (name == "t") {
@@ -181,7 +259,12 @@ Status XlsxToCsv(const std::string& xlsx_path, std::ostream& csv) {
     }
   };
   h.text = [&](std::string_view s) {
-    if (in_v || in_t) value.append(s);
+    if (!in_v && !in_t) return;
+    value_chars += CodePoints(s);
+    if (budget.Within(value_chars, limits.max_cell_chars, "cell_chars",
+                      "a cell is longer than a cell may be")) {
+      value.append(s);
+    }
   };
   h.end = [&](std::string_view name) {
     if (name == "v") {
@@ -189,7 +272,7 @@ Status XlsxToCsv(const std::string& xlsx_path, std::ostream& csv) {
     } else if (name == "t") {
       in_t = false;
     } else if (name == "c") {
-      if (col < 0 || col > 16384) return;
+      if (col < 0 || budget.exceeded) return;
       std::string text = value;
       if (type == "s") {
         std::size_t index = std::strtoul(value.c_str(), nullptr, 10);
@@ -205,11 +288,19 @@ Status XlsxToCsv(const std::string& xlsx_path, std::ostream& csv) {
       row[col] = std::move(text);
       next_col = col + 1;
     } else if (name == "row") {
-      csv << CsvLine(row);
+      if (!budget.Within(++rows, limits.max_rows, "rows", "it has more rows than its limit")) {
+        return;
+      }
+      std::string line = CsvLine(row);
+      if (!budget.Written(static_cast<std::int64_t>(line.size()))) return;
+      csv << line;
       any_row = true;
     }
   };
-  if (!Parse(zip, sheet.c_str(), h)) return Invalid("broken worksheet");
+  if (!Parse(zip, sheet.c_str(), h, budget)) {
+    if (budget.exceeded) return *budget.exceeded;
+    return Invalid("broken worksheet");
+  }
   if (!status.ok()) return status;
   if (!any_row) return Invalid("the first sheet is empty");
   return OkStatus();

@@ -319,6 +319,15 @@ Response Api::Dispatch(Request& request, Context& context, const Route*& route_o
                                       : config_.database.statement_timeout_ms);
   Context* ctx = &context;
   ctx->params = std::move(m.params);
+  // A body is read as it was sent: a compressed one would be taken for its packed bytes, and
+  // unpacking one is a bomb to bound, so none is accepted.
+  if (auto coding = request.header("content-encoding");
+      coding && !coding->empty() && *coding != "identity") {
+    Response r = ErrorToResponse(Error::Make(ErrorKind::kBadRequest, "unsupported_content_encoding",
+                                             "Send the body uncompressed (no Content-Encoding)."));
+    r.status = 415;
+    return r;
+  }
 
   // Credentials: a bearer token, else the cookie that belongs to the route's audience.
   if (route.access != Access::kPublic) {

@@ -746,7 +746,8 @@ void Api::RegisterCrmRoutes() {
             {"fields", Array(Obj({{"key", Str()}, {"label", Str()}}))},
             {"sample", Array(Array(Str()))}}),
        201,
-       {"empty_file", "missing_header", "unsupported_format", "invalid_encoding", "invalid_xlsx"},
+       {"empty_file", "missing_header", "unsupported_format", "invalid_encoding", "invalid_xlsx",
+        "spreadsheet_too_large"},
        {{"entity", "customers (default), contacts or follow_ups"},
         {"filename", "the file's name"}}},
       [&crm](Context& ctx) {

@@ -36,9 +36,10 @@ std::string StatusText(int status) {
     case 409:
       return "A rule forbids it in the current state";
     case 413:
-      return "Body too large";
+      return "Body too large, or a spreadsheet past one of its limits (spreadsheet_too_large)";
     case 415:
-      return "Body is not JSON";
+      return "Body is not JSON, or is compressed (unsupported_media_type, "
+             "unsupported_content_encoding)";
     case 422:
       return "Validation failed (details.fields)";
     case 429:
@@ -120,6 +121,8 @@ json::object Api::OpenApi() const {
       } else if (code == "account_disabled" || code == "forbidden" || code == "session_required" ||
                  code == "export_forbidden") {
         errors.push_back(403);
+      } else if (code == "spreadsheet_too_large") {
+        errors.push_back(413);
       } else if (code == "weak_password" || code == "validation_failed" || code == "empty_file" ||
                  code == "missing_header" || code == "unsupported_format" ||
                  code == "invalid_xlsx" || code == "invalid_encoding") {
