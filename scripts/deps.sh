@@ -12,9 +12,10 @@ build_pkgs=(
   libpoppler-cpp-dev
   libgtest-dev libgmock-dev googletest
 )
-# chromium and a CJK font for the browser tests (without the font Chinese renders as boxes).
-test_pkgs=(postgresql-15 python3 python3-aiosmtpd sqlite3 curl chromium fonts-wqy-microhei)
-bench_pkgs=(nginx-light wrk)
+# chromium and a CJK font for the browser tests (without the font Chinese renders as boxes);
+# nginx as the proxy in front of kelu in the forwarded-address tests (and the bench baseline).
+test_pkgs=(postgresql-15 python3 python3-aiosmtpd sqlite3 curl chromium fonts-wqy-microhei nginx-light)
+bench_pkgs=(wrk)
 
 want=("${build_pkgs[@]}")
 case "${1:-build}" in

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/files.hpp"
+#include "core/net_address.hpp"
 #include "core/time.hpp"
 
 extern char** environ;
@@ -156,6 +157,12 @@ const std::vector<Key>& Keys() {
     k.push_back(
         MakeString("server", "web_dir", KELU_FIELD(std::string, server.web_dir), NonEmpty()));
     k.push_back(MakeBool("server", "trust_proxy", KELU_FIELD(bool, server.trust_proxy)));
+    k.push_back(MakeString("server", "trusted_proxies",
+                           KELU_FIELD(std::string, server.trusted_proxies),
+                           [](std::string_view s) -> std::optional<std::string> {
+                             if (!ParseIpRanges(s)) return "must list IP addresses or CIDR ranges";
+                             return std::nullopt;
+                           }));
     k.push_back(
         MakeString("server", "access_log", KELU_FIELD(std::string, server.access_log), NonEmpty()));
     k.push_back(MakeInt("server", "render_cache_mb", KELU_FIELD(int, server.render_cache_mb), 0,

@@ -21,7 +21,10 @@ struct ServerConfig {
   int idle_timeout_seconds = 60;
   int shutdown_grace_seconds = 10;
   std::string web_dir = "web/dist";
-  bool trust_proxy = false;           // honour X-Forwarded-For / -Proto from a local proxy
+  // Honour X-Forwarded-For / -Proto, but only from these proxies (addresses or CIDR ranges,
+  // separated by commas): the client is the rightmost forwarded address that is not one of them.
+  bool trust_proxy = false;
+  std::string trusted_proxies = "127.0.0.0/8, ::1";
   std::string access_log = "stdout";  // "stdout", "off" or a file path
   int render_cache_mb = 64;           // lists' rendered rows, kept by row version; 0: none
 

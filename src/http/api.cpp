@@ -8,6 +8,7 @@
 #include <filesystem>
 
 #include "core/files.hpp"
+#include "core/net_address.hpp"
 #include "core/random.hpp"
 #include "core/validation.hpp"
 
@@ -163,7 +164,10 @@ Response Reply(const Status& status) {
 }
 
 Api::Api(const Config& config, Services services)
-    : config_(config), services_(services), static_files_(config.server.web_dir) {
+    : config_(config),
+      services_(services),
+      trusted_proxies_(ParseIpRanges(config.server.trusted_proxies).value_or(std::vector<IpRange>{})),
+      static_files_(config.server.web_dir) {
   const std::string& log = config_.server.access_log;
   if (log == "stdout") {
     access_log_ = stdout;
@@ -207,10 +211,17 @@ Response Api::ErrorResponse(int status, std::string code, std::string message) c
 Response Api::Handle(Request& request) {
   auto started = std::chrono::steady_clock::now();
   if (config_.server.trust_proxy) {
-    if (auto f = request.header("x-forwarded-for")) {
-      request.remote_ip = std::string(f->substr(0, f->find(',')));
+    auto peer = ParseIpAddress(request.remote_ip);
+    bool from_proxy = peer && std::any_of(trusted_proxies_.begin(), trusted_proxies_.end(),
+                                          [&](const IpRange& r) { return r.Contains(*peer); });
+    if (from_proxy) {
+      std::vector<std::string_view> forwarded;
+      for (const auto& [name, value] : request.headers) {
+        if (name == "x-forwarded-for") forwarded.emplace_back(value);
+      }
+      request.remote_ip = ClientAddress(request.remote_ip, forwarded, trusted_proxies_);
+      if (auto p = request.header("x-forwarded-proto")) request.secure = *p == "https";
     }
-    if (auto p = request.header("x-forwarded-proto")) request.secure = *p == "https";
   }
   std::string request_id = NewRequestId(request);
   Context context{request,

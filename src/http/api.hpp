@@ -17,6 +17,7 @@
 #include "core/clock.hpp"
 #include "core/config.hpp"
 #include "core/json.hpp"
+#include "core/net_address.hpp"
 #include "core/result.hpp"
 #include "crm/service.hpp"
 #include "http/message.hpp"
@@ -101,6 +102,7 @@ class Api {
   Config config_;
   Services services_;
   Router router_;
+  std::vector<IpRange> trusted_proxies_;  // server.trusted_proxies, validated with the config
   StaticFiles static_files_;
   Metrics metrics_;
   std::FILE* access_log_ = nullptr;
