@@ -186,6 +186,8 @@ const std::vector<Key>& Keys() {
                         KELU_FIELD(int, security.credential_cache_ms), 0, 60'000));
     k.push_back(MakeInt("security", "login_max_failures",
                         KELU_FIELD(int, security.login_max_failures), 1, 100));
+    k.push_back(MakeInt("security", "login_delay_seconds",
+                        KELU_FIELD(int, security.login_delay_seconds), 1, 3600));
     k.push_back(MakeInt("security", "lockout_minutes", KELU_FIELD(int, security.lockout_minutes), 1,
                         60 * 24));
     k.push_back(MakeInt("security", "ip_login_attempts_per_minute",

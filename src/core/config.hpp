@@ -48,7 +48,10 @@ struct SecurityConfig {
   // (milliseconds; 0: read on every request). This process's own writes end it at once.
   int credential_cache_ms = 1000;
   int session_absolute_hours = 24 * 7;
+  // Wrong passwords an account may have before each further attempt waits: the first wait is
+  // login_delay_seconds, doubling after each failure up to lockout_minutes. No hard lock.
   int login_max_failures = 5;
+  int login_delay_seconds = 30;
   int lockout_minutes = 15;
   int ip_login_attempts_per_minute = 30;
   int argon2_memory_kib = 19 * 1024;  // OWASP minimum for argon2id: 19 MiB, t=2, p=1

@@ -83,7 +83,7 @@ void Api::RegisterIdentityRoutes() {
                login_body,
                login_answer,
                200,
-               {"invalid_credentials", "account_locked", "account_disabled", "too_many_attempts"},
+               {"invalid_credentials", "account_disabled", "too_many_attempts"},
                {}},
               [&ids, cookie_age](Context& ctx) {
                 Fields f(ctx.body);

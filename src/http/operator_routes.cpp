@@ -38,7 +38,7 @@ void Api::RegisterOperatorRoutes() {
                     {"expires_at", Time()},
                     {"operator", Obj({{"id", Int()}, {"name", Str()}, {"email", Str()}})}}),
                200,
-               {"invalid_credentials", "account_locked", "too_many_attempts"},
+               {"invalid_credentials", "too_many_attempts"},
                {}},
               [&ids, cookie_age](Context& ctx) {
                 Fields f(ctx.body);

@@ -61,6 +61,10 @@ std::int64_t RevokeAllOf(Connection& c, std::int64_t tenant_id, std::int64_t use
   return n;
 }
 
+std::string UserDelayKey(std::int64_t tenant_id, std::string_view login) {
+  return fmt::format("u:{}:{}", tenant_id, login);
+}
+
 std::optional<Row> ReadUser(Connection& c, std::int64_t tenant_id, std::int64_t user_id) {
   return c.QueryOne(
       fmt::format("SELECT {} FROM users WHERE tenant_id = ? AND user_id = ?", kUserColumns),
@@ -81,15 +85,19 @@ Error Unauthenticated() {
                      "Sign in first: the request has no valid session or token.");
 }
 
-Error Locked(std::int64_t seconds) {
+// The answer while an account's delay runs: the same whether the account exists or not, and
+// given before the password is looked at, so it says nothing about either.
+Error Delayed(std::int64_t seconds) {
   json::object d;
   d["retry_after_seconds"] = seconds;
-  return Error::Make(ErrorKind::kRateLimited, "account_locked",
-                     fmt::format("Too many failed sign-ins: the account is locked. Try again in "
-                                 "{} minutes, or ask an administrator to reset the password.",
-                                 (seconds + 59) / 60),
+  return Error::Make(ErrorKind::kRateLimited, "too_many_attempts",
+                     fmt::format("Too many sign-in attempts for this account: try again in {} "
+                                 "seconds, or ask an administrator to reset the password.",
+                                 seconds),
                      std::move(d));
 }
+
+
 
 }  // namespace
 
@@ -99,6 +107,8 @@ IdentityService::IdentityService(storage::Database& db, const SecurityConfig& co
       policy_(PolicyNamed(config.password_policy)),
       zone_(std::move(zone)),
       ip_limiter_(config.ip_login_attempts_per_minute, std::chrono::seconds(60)),
+      delays_(config.login_max_failures, std::chrono::seconds(config.login_delay_seconds),
+              std::chrono::minutes(config.lockout_minutes)),
       dummy_hash_(HashPassword(RandomToken(12), cost())) {}
 
 json::value IdentityService::OptTime(const Row& r, std::size_t i) const {
@@ -164,6 +174,9 @@ Result<LoginResult> IdentityService::LoginUser(std::string_view slug, std::strin
   auto tenant = db_.Read([&](Connection& c) {
     return c.QueryOne("SELECT tenant_id, state FROM tenants WHERE slug = ?", {V(slug)});
   });
+  // A slug that names no tenant is slowed down like any login.
+  const std::string delay_key = tenant ? internal::UserDelayKey(tenant->integer(0), login)
+                                       : fmt::format("s:{}:{}", slug, login);
   std::optional<Row> user;
   if (tenant) {
     user = db_.Read([&](Connection& c) {
@@ -172,9 +185,25 @@ Result<LoginResult> IdentityService::LoginUser(std::string_view slug, std::strin
           {V(tenant->integer(0)), V(login)});
     });
   }
-  // Spend the same time whether or not the account exists.
-  bool password_ok = VerifyPassword(user ? user->text(kUHash) : dummy_hash_, password);
-  if (!tenant) return InvalidCredentials();
+  std::int64_t delay = delays_.Wait(delay_key, meta.now);
+  // Spend the same time whether or not the account exists (and, while a delay runs, do not
+  // look at the password at all).
+  bool password_ok =
+      delay == 0 && VerifyPassword(user ? user->text(kUHash) : dummy_hash_, password);
+  if (!tenant) {
+    // No tenant to record it in: the operator's audit log keeps it, which costs the same write
+    // as a tenant's record of an unknown login.
+    db_.Write([&](Connection& c) {
+         AuditEntry e{"auth.login_unknown_tenant", "tenant", std::string(slug), {}, {}};
+         e.after["login"] = std::string(login);
+         RecordOperatorAudit(c, 0, std::string(login), meta, e, 0);
+         return OkStatus();
+       })
+        .ok();  // the answer is the same whether or not the record was written
+    if (delay > 0) return Delayed(delay);
+    delays_.Failed(delay_key, meta.now);
+    return InvalidCredentials();
+  }
 
   std::int64_t tenant_id = tenant->integer(0);
   auto record = [&](Connection& c, const char* outcome, std::string action) {
@@ -193,46 +222,32 @@ Result<LoginResult> IdentityService::LoginUser(std::string_view slug, std::strin
 
   // Failures are recorded too, so the transaction commits whatever the outcome; the
   // answer is decided from the outcome afterwards.
-  enum class Outcome { kSuccess, kInvalid, kLocked, kDisabled };
+  enum class Outcome { kSuccess, kInvalid, kDelayed, kDisabled };
   struct Decision {
     Outcome outcome = Outcome::kInvalid;
-    std::int64_t locked_seconds = 0;
     std::optional<LoginResult> session;
   };
+  // Every failure is one transaction writing the same two records, known account or not.
   auto decided = db_.Write([&](Connection& c) -> Result<Decision> {
     Decision d;
+    if (delay > 0) {
+      record(c, "delayed", "auth.login_failed");
+      d.outcome = Outcome::kDelayed;
+      return d;
+    }
     if (!user) {
       record(c, "unknown_user", "auth.login_failed");
       return d;
     }
-    // Re-read inside the transaction: counters may have moved since.
+    // Re-read inside the transaction: the account may have changed since.
     auto fresh = ReadUser(c, tenant_id, user->integer(kUId));
     if (!fresh) {
       record(c, "unknown_user", "auth.login_failed");
       return d;
     }
     user = fresh;
-    auto locked_until = user->opt_integer(kULocked);
-    if (locked_until && *locked_until > ToMicros(meta.now)) {
-      record(c, "locked", "auth.login_failed");
-      d.outcome = Outcome::kLocked;
-      d.locked_seconds = (*locked_until - ToMicros(meta.now) + 999'999) / 1'000'000;
-      return d;
-    }
     if (!password_ok) {
-      std::int64_t failures = user->integer(kUFailed) + 1;
-      std::optional<std::int64_t> lock;
-      if (failures >= config_.login_max_failures) {
-        lock = ToMicros(meta.now + std::chrono::minutes(config_.lockout_minutes));
-        failures = 0;
-        d.outcome = Outcome::kLocked;
-        d.locked_seconds = std::int64_t{config_.lockout_minutes} * 60;
-      }
-      c.Exec(
-          "UPDATE users SET failed_logins = ?, locked_until = ? WHERE tenant_id = ? AND "
-          "user_id = ?",
-          {V(failures), V(lock), V(tenant_id), V(user->integer(kUId))});
-      record(c, lock ? "locked" : "bad_password", "auth.login_failed");
+      record(c, "bad_password", "auth.login_failed");
       return d;
     }
     if (user->text(kUStatus) != "active") {
@@ -254,6 +269,7 @@ Result<LoginResult> IdentityService::LoginUser(std::string_view slug, std::strin
   if (!decided.ok()) return std::move(decided).error();
   switch (decided->outcome) {
     case Outcome::kSuccess: {
+      delays_.Forget(delay_key);
       LoginResult out = std::move(*decided->session);
       bool rotate = policy_.rotation_days > 0 && meta.now - FromMicros(user->integer(kUPwChanged)) >
                                                      std::chrono::days(policy_.rotation_days);
@@ -266,14 +282,15 @@ Result<LoginResult> IdentityService::LoginUser(std::string_view slug, std::strin
       out.view["tenant"] = std::move(t);
       return out;
     }
-    case Outcome::kLocked:
-      return Locked(decided->locked_seconds);
+    case Outcome::kDelayed:
+      return Delayed(delay);
     case Outcome::kDisabled:
       return Error::Forbidden("account_disabled",
                               "This account is disabled; ask your administrator.");
     case Outcome::kInvalid:
       break;
   }
+  delays_.Failed(delay_key, meta.now);
   return InvalidCredentials();
 }
 
@@ -287,36 +304,27 @@ Result<LoginResult> IdentityService::LoginOperator(std::string_view email,
         "FROM operators WHERE email = ?",
         {V(email)});
   });
-  bool password_ok = VerifyPassword(op ? op->text(2) : dummy_hash_, password);
+  const std::string delay_key = "o:" + std::string(email);
+  std::int64_t delay = delays_.Wait(delay_key, meta.now);
+  bool password_ok = delay == 0 && VerifyPassword(op ? op->text(2) : dummy_hash_, password);
   struct Decision {
-    int outcome = 0;  // 0 invalid, 1 success, 2 locked
-    std::int64_t locked_seconds = 0;
+    int outcome = 0;  // 0 invalid, 1 success, 2 delayed
     LoginResult session;
   };
   auto decided = db_.Write([&](Connection& c) -> Result<Decision> {
     Decision d;
     AuditEntry e{"operator.login_failed", "operator", std::string(email), {}, {}};
+    if (delay > 0) {
+      e.after["outcome"] = "delayed";
+      d.outcome = 2;
+    }
     if (!op) {
       RecordOperatorAudit(c, 0, std::string(email), meta, e, 0);
       return d;
     }
     std::int64_t id = op->integer(0);
-    auto locked = op->opt_integer(4);
-    if (locked && *locked > ToMicros(meta.now)) {
-      d.outcome = 2;
-      d.locked_seconds = (*locked - ToMicros(meta.now) + 999'999) / 1'000'000;
-    } else if (!password_ok || op->text(5) != "active") {
-      std::int64_t failures = op->integer(3) + 1;
-      std::optional<std::int64_t> lock;
-      if (failures >= config_.login_max_failures) {
-        lock = ToMicros(meta.now + std::chrono::minutes(config_.lockout_minutes));
-        failures = 0;
-        d.outcome = 2;
-        d.locked_seconds = std::int64_t{config_.lockout_minutes} * 60;
-      }
-      c.Exec("UPDATE operators SET failed_logins = ?, locked_until = ? WHERE operator_id = ?",
-             {V(failures), V(lock), V(id)});
-    } else {
+    // A failure writes only the audit entry: the same work as an unknown email.
+    if (delay == 0 && password_ok && op->text(5) == "active") {
       c.Exec("UPDATE operators SET failed_logins = 0, locked_until = NULL WHERE operator_id = ?",
              {V(id)});
       std::int64_t session_id = c.NextId();
@@ -347,8 +355,12 @@ Result<LoginResult> IdentityService::LoginOperator(std::string_view email,
     return d;
   });
   if (!decided.ok()) return std::move(decided).error();
-  if (decided->outcome == 1) return std::move(decided->session);
-  if (decided->outcome == 2) return Locked(decided->locked_seconds);
+  if (decided->outcome == 1) {
+    delays_.Forget(delay_key);
+    return std::move(decided->session);
+  }
+  if (decided->outcome == 2) return Delayed(delay);
+  delays_.Failed(delay_key, meta.now);
   return InvalidCredentials();
 }
 

@@ -198,6 +198,7 @@ class IdentityService {
   PasswordPolicy policy_;
   Zone zone_;
   AttemptLimiter ip_limiter_;
+  LoginDelays delays_;
   std::string dummy_hash_;
   std::string alert_email_;  // verified against for unknown logins, so timing does not tell
 };

@@ -50,6 +50,8 @@ std::int64_t RevokeAllOf(storage::Connection& c, std::int64_t tenant_id, std::in
                          Timestamp now);
 
 // One user row read with kUserColumns, or nullopt.
+// The key of a tenant user's sign-in delays (LoginDelays).
+std::string UserDelayKey(std::int64_t tenant_id, std::string_view login);
 std::optional<storage::Row> ReadUser(storage::Connection& c, std::int64_t tenant_id,
                                      std::int64_t user_id);
 

@@ -1,6 +1,7 @@
-// A sliding-window limiter of login attempts per client address. In memory, per process:
-// account lockout (in the database) is the durable defence, this one slows a spray across
-// accounts from one address. Thread-safe; time is passed in.
+// Two brakes on password guessing, in memory, per process; thread-safe, time passed in.
+// AttemptLimiter slows a spray across accounts from one address; LoginDelays slows guessing at
+// one account from many addresses, without the hard lock that anyone could use to keep its
+// owner out.
 #pragma once
 
 #include <chrono>
@@ -28,6 +29,33 @@ class AttemptLimiter {
   std::mutex mutex_;
   std::unordered_map<std::string, std::deque<Timestamp>> attempts_;
   std::size_t calls_ = 0;
+};
+
+// Progressive delays per account (a tenant's login, or an operator's email, whether or not it
+// exists, so the answer never tells which): the first `free_failures` wrong passwords cost
+// nothing; each after it makes the next attempt wait twice as long as the last, from `base` up
+// to `longest`. A success or an administrator's reset forgets the account.
+class LoginDelays {
+ public:
+  LoginDelays(int free_failures, std::chrono::seconds base, std::chrono::seconds longest)
+      : free_(free_failures), base_(base), longest_(longest) {}
+
+  // 0 when an attempt at `key` may be made at `now`, else the seconds until one may.
+  std::int64_t Wait(const std::string& key, Timestamp now);
+  void Failed(const std::string& key, Timestamp now);
+  void Forget(const std::string& key);
+
+ private:
+  struct Entry {
+    int failures = 0;
+    Timestamp next{};  // no attempt before this
+    Timestamp last{};
+  };
+  int free_;
+  std::chrono::seconds base_;
+  std::chrono::seconds longest_;
+  std::mutex mutex_;
+  std::unordered_map<std::string, Entry> entries_;
 };
 
 }  // namespace kelu::identity

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <vector>
+
 namespace kelu::identity {
 namespace {
 
@@ -16,6 +18,42 @@ TEST(AttemptLimiter, RefusesPastTheLimitWithinTheWindow) {
   EXPECT_EQ(limiter.Attempt("b", t0 + std::chrono::seconds(10)), 0);
   // Once the first attempt leaves the window, one more is allowed.
   EXPECT_EQ(limiter.Attempt("a", t0 + std::chrono::seconds(61)), 0);
+}
+
+TEST(LoginDelays, FreeFailuresThenDelaysThatDoubleUpToTheLongest) {
+  using std::chrono::seconds;
+  LoginDelays delays(5, seconds(30), seconds(900));
+  Timestamp t = FromMicros(1'800'000'000'000'000);
+  for (int i = 0; i < 4; ++i) {
+    EXPECT_EQ(delays.Wait("demo:boss", t), 0);
+    delays.Failed("demo:boss", t);
+  }
+  EXPECT_EQ(delays.Wait("demo:boss", t), 0) << "four failures cost nothing";
+  delays.Failed("demo:boss", t);
+  EXPECT_EQ(delays.Wait("demo:boss", t), 30);
+  EXPECT_EQ(delays.Wait("demo:boss", t + seconds(29)), 1);
+  EXPECT_EQ(delays.Wait("demo:boss", t + seconds(30)), 0);
+  std::vector<std::int64_t> waits;
+  for (int i = 0; i < 7; ++i) {
+    t += seconds(1000);
+    delays.Failed("demo:boss", t);
+    waits.push_back(delays.Wait("demo:boss", t));
+  }
+  EXPECT_EQ(waits, (std::vector<std::int64_t>{60, 120, 240, 480, 900, 900, 900}));
+  EXPECT_EQ(delays.Wait("demo:sales", t), 0) << "another account is not slowed";
+  delays.Forget("demo:boss");
+  EXPECT_EQ(delays.Wait("demo:boss", t), 0);
+}
+
+TEST(LoginDelays, ALongQuietSpellStartsTheCountAgain) {
+  using std::chrono::seconds;
+  LoginDelays delays(2, seconds(30), seconds(60));
+  Timestamp t = FromMicros(1'800'000'000'000'000);
+  delays.Failed("k", t);
+  delays.Failed("k", t);
+  EXPECT_EQ(delays.Wait("k", t), 30);
+  delays.Failed("k", t + seconds(121));
+  EXPECT_EQ(delays.Wait("k", t + seconds(121)), 0) << "one failure after a quiet spell is free";
 }
 
 }  // namespace

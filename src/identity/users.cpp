@@ -231,6 +231,8 @@ Result<json::object> IdentityService::ResetPassword(const Principal& who, std::i
         "revoked_at IS NULL",
         {V(ToMicros(meta.now)), V(who.tenant_id), V(id)});
     RecordAudit(c, who, meta, {"user.password_reset", "user", std::to_string(id), {}, {}});
+    // The user can sign in at once, however long the delays of failed attempts had grown.
+    delays_.Forget(internal::UserDelayKey(who.tenant_id, row->text(1)));
     json::object out;
     out["temporary_password"] = pw;
     out["must_change_password"] = true;

@@ -1,4 +1,4 @@
-// Sign-in, lockout, throttling, sessions (bearer and cookie with CSRF), logout, passwords,
+// Sign-in, progressive delays, throttling, sessions (bearer and cookie with CSRF), logout, passwords,
 // API tokens and login history.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -31,34 +31,84 @@ test('a wrong password, an unknown login and an unknown tenant all say invalid_c
   expectError(assert, await s.call('POST', '/api/v1/auth/login', { body: { tenant: 'demo' } }), 422, 'validation_failed');
 });
 
-test('repeated failures lock the account with Retry-After, even for the right password', async () => {
-  const boss = await s.loginAs('boss');
-  const created = await s.call('POST', '/api/v1/users', {
-    token: boss, body: { login: 'locky', name: '锁定测试', role: 'member', password: 'Secret-pass-1' },
-  });
-  assert.equal(created.status, 201);
-  for (let i = 0; i < 4; i++) {
-    expectError(assert, await s.call('POST', '/api/v1/auth/login', { body: { tenant: 'demo', login: 'locky', password: 'bad-pass-' + i } }), 401, 'invalid_credentials');
+test('failed sign-ins slow an account down, the same for an unknown login, and never lock it for good', async () => {
+  const t = await startServer({ testClock: true });
+  try {
+    const boss = await t.loginAs('boss');
+    const op = await t.operatorToken();
+    const created = await t.call('POST', '/api/v1/users', {
+      token: boss, body: { login: 'locky', name: '锁定测试', role: 'member', password: 'Secret-pass-1' },
+    });
+    assert.equal(created.status, 201);
+    const attempt = (login, password) => t.call('POST', '/api/v1/auth/login', { body: { tenant: 'demo', login, password } });
+    const later = async (seconds) => {
+      const now = new Date((await t.call('GET', '/api/v1/operator/clock', { token: op })).body.now);
+      const moved = await t.call('POST', '/api/v1/operator/clock', { token: op, body: { now: new Date(now.getTime() + seconds * 1000).toISOString() } });
+      assert.equal(moved.status, 200, moved.text);
+    };
+    // Five wrong passwords cost nothing, for a real login and for one that does not exist.
+    for (let i = 0; i < 5; i++) {
+      for (const login of ['locky', 'ghost']) {
+        expectError(assert, await attempt(login, `bad-pass-${i}`), 401, 'invalid_credentials');
+      }
+    }
+    // Then each attempt waits, and the answer is the same for both, word for word, whatever the
+    // password: it is not looked at while the wait runs, so it cannot tell a right guess.
+    const known = await attempt('locky', 'bad-pass-6');
+    const unknown = await attempt('ghost', 'bad-pass-6');
+    const right = await attempt('locky', 'Secret-pass-1');
+    for (const r of [known, unknown, right]) {
+      expectError(assert, r, 429, 'too_many_attempts');
+      assert.equal(r.headers.get('retry-after'), '30');
+      assert.equal(r.text, known.text);
+    }
+    // Once the wait is over the right password gets in, and the count starts again.
+    await later(31);
+    const back = await attempt('locky', 'Secret-pass-1');
+    assert.equal(back.status, 200, back.text);
+    for (let i = 0; i < 5; i++) expectError(assert, await attempt('locky', `bad-pass-${i}`), 401, 'invalid_credentials');
+    expectError(assert, await attempt('locky', 'x'), 429, 'too_many_attempts');
+    // Each further failure doubles the wait.
+    await later(31);
+    expectError(assert, await attempt('locky', 'bad-pass-again'), 401, 'invalid_credentials');
+    const doubled = await attempt('locky', 'Secret-pass-1');
+    expectError(assert, doubled, 429, 'too_many_attempts');
+    assert.equal(doubled.headers.get('retry-after'), '60');
+    // The boss sees every attempt in the login history and the audit log.
+    const history = await t.call('GET', '/api/v1/login-history?limit=200', { token: boss });
+    const outcomes = history.body.items.filter((e) => e.login === 'locky').map((e) => e.outcome);
+    assert.deepEqual(outcomes.slice(0, 2), ['delayed', 'bad_password']);
+    assert.equal(outcomes.filter((o) => o === 'bad_password').length, 11);
+    assert.equal(history.body.items.filter((e) => e.login === 'ghost').length, 6);
+    const audit = await t.call('GET', '/api/v1/audit-log?action=auth.login_failed&limit=200', { token: boss });
+    assert.ok(audit.body.items.filter((e) => e.actor.name === 'locky').length >= 14);
+    // An administrator's reset lets the user in at once, with a temporary password to change.
+    const reset = await t.call('POST', `/api/v1/users/${created.body.id}/password-reset`, { token: boss });
+    assert.equal(reset.status, 200);
+    const again = await attempt('locky', reset.body.temporary_password);
+    assert.equal(again.status, 200, again.text);
+    assert.equal(again.body.must_change_password, true);
+  } finally {
+    await t.stop();
   }
-  const fifth = await s.call('POST', '/api/v1/auth/login', { body: { tenant: 'demo', login: 'locky', password: 'bad-pass-5' } });
-  expectError(assert, fifth, 429, 'account_locked');
-  assert.ok(Number(fifth.headers.get('retry-after')) > 0);
-  const right = await s.call('POST', '/api/v1/auth/login', { body: { tenant: 'demo', login: 'locky', password: 'Secret-pass-1' } });
-  expectError(assert, right, 429, 'account_locked');
-  // The boss sees every attempt in the login history and the audit log.
-  const history = await s.call('GET', '/api/v1/login-history?limit=200', { token: boss });
-  const outcomes = history.body.items.filter((e) => e.login === 'locky').map((e) => e.outcome);
-  assert.deepEqual(outcomes.slice(0, 2), ['locked', 'locked']);
-  assert.equal(outcomes.filter((o) => o === 'bad_password').length, 4);
-  const audit = await s.call('GET', '/api/v1/audit-log?action=auth.login_failed&limit=200', { token: boss });
-  assert.ok(audit.body.items.filter((e) => e.actor.name === 'locky').length >= 6);
-  // An administrator's reset unlocks it, with a temporary password to change at once.
-  const id = created.body.id;
-  const reset = await s.call('POST', `/api/v1/users/${id}/password-reset`, { token: boss });
-  assert.equal(reset.status, 200);
-  const again = await s.call('POST', '/api/v1/auth/login', { body: { tenant: 'demo', login: 'locky', password: reset.body.temporary_password } });
-  assert.equal(again.status, 200);
-  assert.equal(again.body.must_change_password, true);
+});
+
+test('an operator sign-in is slowed the same way, an unknown email alike', async () => {
+  const t = await startServer();
+  try {
+    const attempt = (email, password) => t.call('POST', '/api/v1/operator/auth/login', { body: { email, password } });
+    const email = t.demo.operator.email;
+    for (let i = 0; i < 5; i++) {
+      expectError(assert, await attempt(email, `bad-pass-${i}`), 401, 'invalid_credentials');
+      expectError(assert, await attempt('nobody@example.com', `bad-pass-${i}`), 401, 'invalid_credentials');
+    }
+    const known = await attempt(email, t.demo.operator.password);
+    const unknown = await attempt('nobody@example.com', 'whatever-1');
+    expectError(assert, known, 429, 'too_many_attempts');
+    assert.equal(unknown.text, known.text);
+  } finally {
+    await t.stop();
+  }
 });
 
 test('too many attempts from one address are throttled', async () => {

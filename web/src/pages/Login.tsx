@@ -56,7 +56,7 @@ export default function Login() {
     }
   };
 
-  const locked = error instanceof ApiError && error.code === 'account_locked';
+  const locked = error instanceof ApiError && error.code === 'too_many_attempts';
   const alert = error ? (
     <Alert type={locked ? 'warning' : 'error'} showIcon role="alert" title={err(error)} style={{ marginBottom: 16 }} />
   ) : null;
