@@ -19,6 +19,7 @@
 #include "http/api.hpp"
 #include "http/server.hpp"
 #include "identity/service.hpp"
+#include "core/secret_box.hpp"
 #include "integrations/service.hpp"
 #include "jobs/scheduler.hpp"
 #include "jobs/worker.hpp"
@@ -68,6 +69,7 @@ struct Runtime {
   std::unique_ptr<notices::Mailer> mailer;
   std::unique_ptr<notices::Outbox> outbox;
   std::unique_ptr<notices::NoticeService> notices;
+  std::unique_ptr<SecretBox> secrets;  // seals secrets kept in the database
   std::unique_ptr<integrations::IntegrationService> integrations;
   std::unique_ptr<attachments::BlobStore> blobs;
   std::unique_ptr<attachments::Scanner> scanner;
@@ -161,8 +163,15 @@ Result<Runtime> Build(const Options& o, bool test_clock, bool serving = false) {
                                                          WorkCalendar::WithShippedYears());
   if (auto s = rt.billing->Start(rt.clock->now()); !s.ok()) return std::move(s).error();
   rt.notices = std::make_unique<notices::NoticeService>(*rt.db, rt.config, rt.zone);
-  rt.integrations =
-      std::make_unique<integrations::IntegrationService>(*rt.db, rt.config, *rt.clock, rt.zone);
+  auto box = rt.config.security.data_key.empty()
+                 ? SecretBox::FromKeyFile((std::filesystem::path(rt.config.files.dir) / "keys" /
+                                           "data.key")
+                                              .string())
+                 : SecretBox::FromHex(rt.config.security.data_key);
+  if (!box.ok()) return std::move(box).error();
+  rt.secrets = std::make_unique<SecretBox>(*box);
+  rt.integrations = std::make_unique<integrations::IntegrationService>(*rt.db, rt.config,
+                                                                       *rt.clock, rt.zone, *rt.secrets);
   if (rt.config.attachments.blob_store == "s3") {
     const auto& a = rt.config.attachments;
     rt.blobs = attachments::MakeS3BlobStore(

@@ -11,6 +11,7 @@
 
 #include "core/files.hpp"
 #include "core/net_address.hpp"
+#include "core/secret_box.hpp"
 #include "core/time.hpp"
 
 extern char** environ;
@@ -186,6 +187,13 @@ const std::vector<Key>& Keys() {
                         KELU_FIELD(int, security.credential_cache_ms), 0, 60'000));
     k.push_back(MakeInt("security", "login_max_failures",
                         KELU_FIELD(int, security.login_max_failures), 1, 100));
+    k.push_back(MakeString("security", "data_key", KELU_FIELD(std::string, security.data_key),
+                           [](std::string_view s) -> std::optional<std::string> {
+                             if (!s.empty() && !SecretBox::FromHex(s).ok()) {
+                               return "must be 64 hexadecimal digits";
+                             }
+                             return std::nullopt;
+                           }));
     k.push_back(MakeInt("security", "login_delay_seconds",
                         KELU_FIELD(int, security.login_delay_seconds), 1, 3600));
     k.push_back(MakeInt("security", "lockout_minutes", KELU_FIELD(int, security.lockout_minutes), 1,

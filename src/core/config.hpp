@@ -56,6 +56,9 @@ struct SecurityConfig {
   int ip_login_attempts_per_minute = 30;
   int argon2_memory_kib = 19 * 1024;  // OWASP minimum for argon2id: 19 MiB, t=2, p=1
   int argon2_iterations = 2;
+  // 64 hex digits: the key that seals secrets kept in the database (webhook signing secrets).
+  // Empty: a key made once and kept in FILES_DIR/keys/data.key (mode 0600).
+  std::string data_key;
   int support_grant_default_hours = 24;
   int support_grant_max_hours = 24 * 7;
 };

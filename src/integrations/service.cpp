@@ -1,12 +1,14 @@
 #include "integrations/service.hpp"
 
 #include <fmt/format.h>
+#include <arpa/inet.h>
 #include <spdlog/spdlog.h>
 
 #include <array>
 
 #include "core/files.hpp"
 #include "core/http_client.hpp"
+#include "core/net_address.hpp"
 #include "core/random.hpp"
 #include "core/validation.hpp"
 #include "identity/audit.hpp"
@@ -42,20 +44,28 @@ std::string HostOf(std::string_view url) {
   return std::string(rest.substr(0, rest.find(':')));
 }
 
-// Loopback, private, link-local and unspecified addresses, by their literal form.
-bool PrivateHost(const std::string& host) {
-  if (host == "localhost" || host.ends_with(".localhost") || host.starts_with("[")) return true;
-  std::array<int, 4> o{};
-  if (std::sscanf(host.c_str(), "%d.%d.%d.%d", &o[0], &o[1], &o[2], &o[3]) != 4) return false;
-  return o[0] == 127 || o[0] == 10 || o[0] == 0 || (o[0] == 172 && o[1] >= 16 && o[1] <= 31) ||
-         (o[0] == 192 && o[1] == 168) || (o[0] == 169 && o[1] == 254);
+// A host that plainly names a place that is not public: localhost, or an address in any form
+// a resolver takes ("127.1", "2130706433", "0x7f.1", "[::1]"). A name is judged where it
+// matters, when the delivery connects (Destination::kPublicOnly).
+bool PrivateHost(std::string host) {
+  for (auto& ch : host) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  while (host.ends_with('.')) host.pop_back();
+  if (host == "localhost" || host.ends_with(".localhost")) return true;
+  if (auto a = ParseIpAddress(host)) return IsNonPublicAddress(*a);
+  in_addr legacy{};
+  if (::inet_aton(host.c_str(), &legacy) != 0) {
+    char text[INET_ADDRSTRLEN] = {};
+    ::inet_ntop(AF_INET, &legacy, text, sizeof text);
+    return IsNonPublicAddress(*ParseIpAddress(text));
+  }
+  return host.starts_with('[');  // brackets around something that is not an address
 }
 
 }  // namespace
 
 IntegrationService::IntegrationService(storage::Database& db, const Config& config,
-                                       const Clock& clock, Zone zone)
-    : db_(db), config_(config.webhooks), clock_(clock), zone_(std::move(zone)) {}
+                                       const Clock& clock, Zone zone, const SecretBox& secrets)
+    : db_(db), config_(config.webhooks), clock_(clock), zone_(std::move(zone)), secrets_(secrets) {}
 
 IntegrationService::~IntegrationService() { Stop(); }
 
@@ -196,7 +206,7 @@ Result<json::object> IntegrationService::CreateWebhook(const Principal& who,
     c.Exec(
         "INSERT INTO webhooks (tenant_id, webhook_id, url, events, secret, status, created_by, "
         "created_at) VALUES (?, ?, ?, ?, ?, 'active', ?, ?)",
-        {V(who.tenant_id), V(id), V(*url), V(ToJson(events)), V(secret), V(who.user_id),
+        {V(who.tenant_id), V(id), V(*url), V(ToJson(events)), V(secrets_.Seal(secret)), V(who.user_id),
          V(ToMicros(meta.now))});
     identity::RecordAudit(c, who, meta,
                           {"webhook.create",
@@ -288,19 +298,26 @@ int IntegrationService::DeliverDue() {
     std::int64_t tenant_id = r.integer(0), id = r.integer(1), attempts = r.integer(4) + 1;
     long code = 0;
     std::string error;
+    // A secret from before sealing is used as it is until Start seals it.
+    std::string stored = r.text(6);
+    auto secret = SecretBox::IsSealed(stored) ? secrets_.Open(stored) : std::optional(stored);
     if (r.text(7) != "active") {
       error = "webhook revoked";
+    } else if (!secret) {
+      error = "the signing secret cannot be opened: security.data_key is not the key it was sealed with";
     } else {
       std::string body = r.text(3);
       std::string timestamp = std::to_string(ToMicros(clock_.now()) / 1000000);
       std::string signature =
-          "sha256=" + HmacSha256Hex(r.text(6), fmt::format("{}.{}", timestamp, body));
+          "sha256=" + HmacSha256Hex(*secret, fmt::format("{}.{}", timestamp, body));
       HttpAnswer answer =
           HttpPost(r.text(5),
                    {"Content-Type: application/json", "X-Kelu-Event: " + r.text(2),
                     "X-Kelu-Delivery: " + std::to_string(id), "X-Kelu-Timestamp: " + timestamp,
                     "X-Kelu-Signature: " + signature},
-                   body, config_.timeout_seconds);
+                   body, config_.timeout_seconds,
+                   config_.allow_private_addresses ? Destination::kAny
+                                                   : Destination::kPublicOnly);
       code = answer.status;
       if (!answer.error.empty()) {
         error = answer.error;
@@ -333,6 +350,19 @@ int IntegrationService::DeliverDue() {
 }
 
 void IntegrationService::Start(std::chrono::milliseconds poll) {
+  std::int64_t sealed = 0;
+  db_.Write([&](Connection& c) {
+       auto clear =
+           c.Query("SELECT tenant_id, webhook_id, secret FROM webhooks WHERE secret NOT LIKE 'sb1:%'");
+       for (const auto& r : clear.rows) {
+         c.Exec("UPDATE webhooks SET secret = ? WHERE tenant_id = ? AND webhook_id = ?",
+                {V(secrets_.Seal(r.text(2))), V(r.integer(0)), V(r.integer(1))});
+         ++sealed;
+       }
+       return OkStatus();
+     })
+      .ok();  // a failure leaves them in clear until the next start; deliveries still open them
+  if (sealed > 0) spdlog::info("webhooks: sealed {} signing secrets kept in clear", sealed);
   poller_.Start([this] { DeliverDue(); }, poll,
                 [](const std::exception& e) { spdlog::error("webhooks: {}", e.what()); });
 }

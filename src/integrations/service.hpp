@@ -12,6 +12,7 @@
 #include "core/config.hpp"
 #include "core/json.hpp"
 #include "core/poller.hpp"
+#include "core/secret_box.hpp"
 #include "identity/service.hpp"
 #include "storage/database.hpp"
 
@@ -23,7 +24,9 @@ using identity::RequestMeta;
 
 class IntegrationService {
  public:
-  IntegrationService(storage::Database& db, const Config& config, const Clock& clock, Zone zone);
+  // Signing secrets are kept sealed by `secrets`.
+  IntegrationService(storage::Database& db, const Config& config, const Clock& clock, Zone zone,
+                     const SecretBox& secrets);
   ~IntegrationService();
 
   // --- The directory (the operator curates it; tenants read it with the disclaimer) ----------
@@ -43,6 +46,8 @@ class IntegrationService {
   // --- Delivery ---------------------------------------------------------------------------------
   // Delivers every queued delivery that is due; answers how many succeeded.
   int DeliverDue();
+  // Seals any signing secret still kept in clear (written before secrets were sealed), then
+  // starts delivering.
   void Start(std::chrono::milliseconds poll = std::chrono::milliseconds(1000));
   void Stop();
 
@@ -54,6 +59,7 @@ class IntegrationService {
   WebhooksConfig config_;
   const Clock& clock_;
   Zone zone_;
+  const SecretBox& secrets_;
   Poller poller_;
 };
 

@@ -5,6 +5,9 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { createHmac } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import { lookup } from 'node:dns/promises';
+import { hostname } from 'node:os';
 import { startServer, expectError } from './harness.mjs';
 
 let s;
@@ -104,10 +107,60 @@ test('without the deployment allowing it, a webhook may not point at a private a
   const plain = await startServer();
   try {
     const b = await plain.loginAs('boss');
-    for (const url of ['http://127.0.0.1:9/x', 'http://localhost/x', 'http://10.1.2.3/x', 'http://192.168.1.1/x', 'http://[::1]/x']) {
+    for (const url of ['http://127.0.0.1:9/x', 'http://localhost/x', 'http://10.1.2.3/x', 'http://192.168.1.1/x', 'http://[::1]/x',
+      // Other spellings a resolver takes for the same places.
+      'http://LOCALHOST/x', 'http://localhost./x', 'http://127.1/x', 'http://2130706433/x', 'http://0x7f.1/x',
+      'http://0177.0.0.1/x', 'http://[::ffff:127.0.0.1]/x', 'http://[fe80::1]/x', 'http://169.254.169.254/latest',
+      'http://100.64.0.1/x', 'http://0.0.0.0/x', 'http://user@127.0.0.1/x']) {
       expectError(assert, await plain.call('POST', '/api/v1/webhooks', { token: b, body: { url, events: ['*'] } }), 422, 'validation_failed');
     }
   } finally {
     await plain.stop();
   }
+});
+
+test('a name that resolves to a private address is refused when the delivery connects', async () => {
+  // This machine's own name resolves (through /etc/hosts) to an address of the machine itself:
+  // it passes the check of the URL's text, as a name that an attacker's DNS points anywhere
+  // would, and must be stopped when the socket is opened.
+  const { address } = await lookup(hostname());
+  const plain = await startServer({ env: { KELU_WEBHOOKS_RETRY_BASE_SECONDS: '1', KELU_WEBHOOKS_MAX_ATTEMPTS: '1' } });
+  const hits = [];
+  const target = http.createServer((req, res) => { hits.push(req.url); res.writeHead(204).end(); });
+  await new Promise((r) => target.listen(0, address, r));
+  try {
+    const b = await plain.loginAs('boss');
+    const url = `http://${hostname()}:${target.address().port}/hooks`;
+    const hook = await plain.call('POST', '/api/v1/webhooks', { token: b, body: { url, events: ['customer.create'] } });
+    assert.equal(hook.status, 201, hook.text);
+    assert.equal((await plain.call('POST', '/api/v1/customers', { token: b, body: { name: '解析到内网的钩子' } })).status, 201);
+    let items = [];
+    for (let i = 0; i < 100 && !items.some((d) => d.status === 'failed'); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      items = (await plain.call('GET', `/api/v1/webhooks/${hook.body.id}/deliveries`, { token: b })).body.items;
+    }
+    const failed = items.find((d) => d.status === 'failed');
+    assert.ok(failed, JSON.stringify(items));
+    assert.match(failed.last_error, new RegExp(`refused to connect to ${address.replaceAll('.', '\\.')}: not a public address`));
+    assert.deepEqual(hits, []);
+  } finally {
+    await plain.stop();
+    target.close();
+  }
+});
+
+test('signing secrets are sealed in the database, and still sign every delivery', async () => {
+  const hook = await s.call('POST', '/api/v1/webhooks', { token: boss, body: { url: receiverUrl, events: ['customer.create'] } });
+  assert.equal(hook.status, 201, hook.text);
+  const sql = `SELECT secret FROM webhooks WHERE webhook_id = ${hook.body.id}`;
+  const stored = (s.database.startsWith('sqlite:')
+    ? execFileSync('sqlite3', [s.database.slice(7), sql], { encoding: 'utf8' })
+    : execFileSync('psql', [s.database, '-Atc', sql], { encoding: 'utf8' })).trim();
+  assert.match(stored, /^sb1:[A-Za-z0-9_-]+$/);
+  assert.ok(!stored.includes(hook.body.secret.slice(6)), 'the secret is not kept in clear');
+  await s.call('POST', '/api/v1/customers', { token: boss, body: { name: '密钥封存客户' } });
+  const [d] = await waitFor((x) => x.body.includes('密钥封存客户'));
+  const expected = 'sha256=' + createHmac('sha256', hook.body.secret).update(`${d.headers['x-kelu-timestamp']}.${d.body}`).digest('hex');
+  assert.equal(d.headers['x-kelu-signature'], expected);
+  assert.equal((await s.call('DELETE', `/api/v1/webhooks/${hook.body.id}`, { token: boss })).status, 204);
 });
