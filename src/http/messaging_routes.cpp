@@ -346,7 +346,7 @@ void Api::RegisterSmsSendingRoutes() {
                    {"receipts"}),
                Obj({{"recorded", Int()}, {"duplicates", Int()}, {"unknown", Int()}}),
                200,
-               {"bad_signature", "validation_failed"},
+               {"bad_signature", "callback_expired", "callback_replayed", "validation_failed"},
                {}},
               [&svc](Context& ctx) {
                 return Reply(svc.Receipts(ctx.request.body,
@@ -362,7 +362,7 @@ void Api::RegisterSmsSendingRoutes() {
            {"replies"}),
        Obj({{"opted_out", Int()}, {"other", Int()}, {"unknown", Int()}}),
        200,
-       {"bad_signature", "validation_failed"},
+       {"bad_signature", "callback_expired", "callback_replayed", "validation_failed"},
        {}},
       [&svc](Context& ctx) {
         return Reply(svc.Replies(ctx.request.body,

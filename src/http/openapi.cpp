@@ -112,11 +112,11 @@ json::object Api::OpenApi() const {
           code == "reclaim_cooldown" || code == "customer_in_pool" || code == "pool_name_taken" ||
           code == "restore_window_passed" || code == "parent_deleted" || code == "stage_in_use" ||
           code == "view_name_taken" || code == "field_key_taken" || code == "import_committed" ||
-          code == "import_not_committed") {
+          code == "import_not_committed" || code == "callback_replayed") {
         errors.push_back(409);
       } else if (code == "account_locked" || code == "too_many_attempts") {
         errors.push_back(429);
-      } else if (code == "invalid_credentials") {
+      } else if (code == "invalid_credentials" || code == "callback_expired") {
         errors.push_back(401);
       } else if (code == "account_disabled" || code == "forbidden" || code == "session_required" ||
                  code == "export_forbidden") {

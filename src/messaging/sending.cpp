@@ -964,27 +964,57 @@ void MessagingService::Stop() { poller_.Stop(); }
 
 // ---- The provider's callbacks ---------------------------------------------------------------
 
+namespace {
+
+constexpr auto kCallbackWindow = std::chrono::minutes(5);
+
+}  // namespace
+
 Status MessagingService::VerifyCallback(std::string_view body, std::string_view timestamp,
-                                        std::string_view signature) const {
+                                        std::string_view signature, Timestamp now) const {
   if (sms_.callback_secret.empty()) return Error::NotFound("route");
   if (timestamp.empty() ||
       !ConstantTimeEqual(SignRequest(sms_.callback_secret, timestamp, body), signature)) {
     return Error::Make(ErrorKind::kUnauthorized, "bad_signature",
                        "The request's X-Kelu-Signature does not match its body.");
   }
+  std::int64_t seconds = 0;
+  auto [p, ec] = std::from_chars(timestamp.data(), timestamp.data() + timestamp.size(), seconds);
+  auto skew = std::chrono::seconds(seconds) - std::chrono::duration_cast<std::chrono::seconds>(
+                                                  now.time_since_epoch());
+  if (ec != std::errc{} || p != timestamp.data() + timestamp.size() || skew > kCallbackWindow ||
+      skew < -kCallbackWindow) {
+    return Error::Make(ErrorKind::kUnauthorized, "callback_expired",
+                       "X-Kelu-Timestamp is more than 5 minutes from now; sign the callback anew.");
+  }
+  return OkStatus();
+}
+
+Status MessagingService::ClaimCallback(Connection& c, std::string_view signature, Timestamp now) {
+  // Signatures older than twice the window cannot be replayed anyway (their timestamp is stale).
+  c.Exec("DELETE FROM callback_signatures WHERE seen_at < ?",
+         {V(ToMicros(now - 2 * kCallbackWindow))});
+  if (c.Exec("INSERT INTO callback_signatures (signature, seen_at) VALUES (?, ?) ON CONFLICT "
+             "DO NOTHING",
+             {V(std::string(signature)), V(ToMicros(now))}) == 0) {
+    return Error::Conflict("callback_replayed",
+                           "This callback was received before; a replay changes nothing.");
+  }
   return OkStatus();
 }
 
 Result<json::object> MessagingService::Receipts(std::string_view body, std::string_view timestamp,
                                                 std::string_view signature) {
-  KELU_RETURN_IF_ERROR(VerifyCallback(body, timestamp, signature));
+  Timestamp now = clock_.now();
+  KELU_RETURN_IF_ERROR(VerifyCallback(body, timestamp, signature, now));
   auto parsed = ParseJson(body);
   const json::value* list =
       parsed && parsed->is_object() ? parsed->as_object().if_contains("receipts") : nullptr;
   if (!list || !list->is_array()) return FieldError("receipts", "required: a list");
   std::int64_t recorded = 0, duplicates = 0, unknown = 0;
-  Timestamp now = clock_.now();
   auto done = db_.Write([&](Connection& c) -> Status {
+    recorded = duplicates = unknown = 0;  // a retried transaction counts afresh
+    KELU_RETURN_IF_ERROR(ClaimCallback(c, signature, now));
     for (const auto& item : list->as_array()) {
       if (!item.is_object()) return FieldError("receipts", "each receipt is an object");
       const auto& o = item.as_object();
@@ -1022,14 +1052,16 @@ Result<json::object> MessagingService::Receipts(std::string_view body, std::stri
 
 Result<json::object> MessagingService::Replies(std::string_view body, std::string_view timestamp,
                                                std::string_view signature) {
-  KELU_RETURN_IF_ERROR(VerifyCallback(body, timestamp, signature));
+  Timestamp now = clock_.now();
+  KELU_RETURN_IF_ERROR(VerifyCallback(body, timestamp, signature, now));
   auto parsed = ParseJson(body);
   const json::value* list =
       parsed && parsed->is_object() ? parsed->as_object().if_contains("replies") : nullptr;
   if (!list || !list->is_array()) return FieldError("replies", "required: a list");
   std::int64_t opted_out = 0, other = 0, unknown = 0;
-  Timestamp now = clock_.now();
   auto done = db_.Write([&](Connection& c) -> Status {
+    opted_out = other = unknown = 0;  // a retried transaction counts afresh
+    KELU_RETURN_IF_ERROR(ClaimCallback(c, signature, now));
     for (const auto& item : list->as_array()) {
       if (!item.is_object()) return FieldError("replies", "each reply is an object");
       const auto& o = item.as_object();

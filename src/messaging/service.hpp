@@ -105,8 +105,12 @@ class MessagingService {
  private:
   std::shared_ptr<const SensitiveWords> OperatorFilter();
   std::shared_ptr<const SensitiveWords> TenantFilter(std::int64_t tenant_id);
+  // A callback's signature must match its body, its timestamp be within 5 minutes of now, and
+  // the signature not have been seen before: ClaimCallback records it in the transaction of
+  // the callback's effect, so a callback whose effect failed can be sent again.
   Status VerifyCallback(std::string_view body, std::string_view timestamp,
-                        std::string_view signature) const;
+                        std::string_view signature, Timestamp now) const;
+  static Status ClaimCallback(storage::Connection& c, std::string_view signature, Timestamp now);
 
   storage::Database& db_;
   billing::BillingService& billing_;

@@ -57,15 +57,16 @@ function startProvider() {
   })));
 }
 
-function signed(body) {
+// A callback as the provider signs it, timestamped by the server's clock (or `at`, in ms).
+async function signed(body, { at } = {}) {
   const text = JSON.stringify(body);
-  const ts = String(Math.floor(Date.now() / 1000));
+  const ts = String(Math.floor((at ?? await now()) / 1000));
   const sig = `sha256=${createHmac('sha256', CALLBACK).update(`${ts}.${text}`).digest('hex')}`;
   return { headers: { 'x-kelu-timestamp': ts, 'x-kelu-signature': sig, 'content-type': 'application/json' }, raw: text };
 }
 
-async function callback(path, body) {
-  const { headers, raw } = signed(body);
+async function callback(path, body, options) {
+  const { headers, raw } = await signed(body, options);
   return s.call('POST', path, { headers, raw });
 }
 
@@ -295,9 +296,23 @@ test('duplicate delivery receipts change nothing; callbacks must be signed', asy
   assert.equal(after.delivery_code, 'DELIVRD');
   assert.equal(after.receipts, 2);
   expectError(assert, await s.call('POST', '/api/v1/sms/gateway/receipts', { body: receipt }), 401, 'bad_signature');
-  const forged = signed(receipt);
+  const forged = await signed(receipt);
   forged.headers['x-kelu-signature'] = 'sha256=00';
   expectError(assert, await s.call('POST', '/api/v1/sms/gateway/receipts', forged), 401, 'bad_signature');
+  // A signed callback counts once: the very same request again is a replay, and changes nothing.
+  const once = await signed({ receipts: [{ id: `kelu-${tenantId}-${m.id}`, status: 'delivered', code: 'REPEAT' }] });
+  assert.equal((await s.call('POST', '/api/v1/sms/gateway/receipts', once)).status, 200);
+  expectError(assert, await s.call('POST', '/api/v1/sms/gateway/receipts', once), 409, 'callback_replayed');
+  assert.equal((await messages(r.body.id))[0].receipts, 3);
+  // Signed more than 5 minutes before or after the server's time: refused, and nothing counted.
+  const at = await now();
+  for (const skew of [-6 * 60 * 1000, 6 * 60 * 1000]) {
+    expectError(assert, await callback('/api/v1/sms/gateway/receipts', receipt, { at: at + skew }), 401, 'callback_expired');
+  }
+  assert.equal((await callback('/api/v1/sms/gateway/receipts', receipt, { at: at - 4 * 60 * 1000 })).status, 200);
+  const stale = await signed({ replies: [{ id: `kelu-${tenantId}-${m.id}`, from: '13800138000', text: 'TD' }] }, { at: at - 6 * 60 * 1000 });
+  expectError(assert, await s.call('POST', '/api/v1/sms/gateway/replies', stale), 401, 'callback_expired');
+  assert.equal((await messages(r.body.id))[0].receipts, 4);
   expectError(assert, await callback('/api/v1/sms/gateway/receipts', { receipts: [{ id: 'x', status: 'read' }] }), 422, 'validation_failed');
 });
 
