@@ -158,6 +158,11 @@ const std::vector<Key>& Keys() {
     k.push_back(
         MakeString("server", "web_dir", KELU_FIELD(std::string, server.web_dir), NonEmpty()));
     k.push_back(MakeBool("server", "trust_proxy", KELU_FIELD(bool, server.trust_proxy)));
+    k.push_back(MakeString("server", "metrics_token", KELU_FIELD(std::string, server.metrics_token),
+                           [](std::string_view s) -> std::optional<std::string> {
+                             if (!s.empty() && s.size() < 16) return "must have 16 characters or more";
+                             return std::nullopt;
+                           }));
     k.push_back(MakeString("server", "trusted_proxies",
                            KELU_FIELD(std::string, server.trusted_proxies),
                            [](std::string_view s) -> std::optional<std::string> {

@@ -21,6 +21,9 @@ struct ServerConfig {
   int idle_timeout_seconds = 60;
   int shutdown_grace_seconds = 10;
   std::string web_dir = "web/dist";
+  // GET /metrics answers only a request bearing this token (Prometheus: `authorization:
+  // credentials:`); empty, it answers 404 to everyone, so nothing about the service is public.
+  std::string metrics_token;
   // Honour X-Forwarded-For / -Proto, but only from these proxies (addresses or CIDR ranges,
   // separated by commas): the client is the rightmost forwarded address that is not one of them.
   bool trust_proxy = false;

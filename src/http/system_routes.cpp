@@ -1,6 +1,7 @@
 // Health, readiness, metrics, the OpenAPI document and the operator's test clock.
 #include <fmt/format.h>
 
+#include "core/random.hpp"
 #include "core/validation.hpp"
 #include "http/api.hpp"
 #include "http/schema.hpp"
@@ -38,14 +39,22 @@ void Api::RegisterSystemRoutes() {
               });
 
   router_.Add("GET", "/metrics", Access::kPublic,
-              {"Prometheus metrics: requests, latency, database pool, job runs, the list's cache",
+              {"Prometheus metrics: requests, latency, database pool, job runs, the list's cache "
+               "(only with Authorization: Bearer server.metrics_token; 404 otherwise)",
                "system",
                nullptr,
                Str("Prometheus text format"),
                200,
                {},
                {}},
-              [this](Context&) {
+              [this](Context& ctx) {
+                // Not found, rather than forbidden, for a request without the token.
+                const std::string& token = config_.server.metrics_token;
+                auto auth = ctx.request.header("authorization").value_or("");
+                if (token.empty() || !auth.starts_with("Bearer ") ||
+                    !ConstantTimeEqual(auth.substr(7), token)) {
+                  return ErrorToResponse(Error::NotFound("route"));
+                }
                 auto pool = services_.db.Stats();
                 Metrics::Gauges g;
                 g["kelu_db_pool_in_use"] = {"Database connections in use.", pool.in_use};

@@ -1,7 +1,7 @@
 // The test clock: operators move it forward; every daily job runs for each day crossed.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, expectError, kelu } from './harness.mjs';
+import { startServer, expectError, kelu, METRICS_TOKEN } from './harness.mjs';
 
 let s;
 let op;
@@ -36,7 +36,7 @@ test('the clock reads in Asia/Shanghai and moves forward, running the jobs of ev
   op = await s.operatorToken();
   const again = await s.call('POST', '/api/v1/operator/clock', { token: op, body: { now: new Date(target.getTime() + 60000).toISOString() } });
   assert.deepEqual(again.body.jobs_run, []);
-  const metrics = await s.call('GET', '/metrics');
+  const metrics = await s.call('GET', '/metrics', { token: METRICS_TOKEN });
   assert.match(metrics.text, /kelu_job_runs_total\{job="identity.purge_ended_sessions",outcome="ok"\} [3-4]/);
 });
 

@@ -2,7 +2,7 @@
 // policies, contacts, follow-ups with reminders, tasks, the recycle bin and the timeline.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, expectError } from './harness.mjs';
+import { startServer, expectError, METRICS_TOKEN } from './harness.mjs';
 
 let s;
 let boss;
@@ -561,7 +561,7 @@ test('a list shows every change of a customer at once, whichever way it was chan
   };
   assert.deepEqual((await same('created')).custom, { grade: '金' });
   const cache = async () => {
-    const text = (await s.call('GET', '/metrics')).text;
+    const text = (await s.call('GET', '/metrics', { token: METRICS_TOKEN })).text;
     const value = (name) => Number(text.match(new RegExp(`^kelu_customer_list_cache_${name} (\\S+)$`, 'm'))[1]);
     return { entries: value('entries'), hits: value('hits'), misses: value('misses') };
   };

@@ -15,9 +15,12 @@ export const dbKind = process.env.KELU_TEST_DB || 'sqlite';
 // The EICAR test string: every antivirus detects it; it harms nothing.
 export const EICAR = 'X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*';
 
-// Generous per-address login limits, so suites that sign in often are not throttled; the
-// throttling test sets its own.
-const baseEnv = { KELU_SECURITY_IP_LOGIN_ATTEMPTS_PER_MINUTE: '100000', KELU_SERVER_ACCESS_LOG: 'off' };
+// Generous per-address login limits, so suites that sign in often are not throttled (the
+// throttling test sets its own), and a token to read the metrics with.
+const baseEnv = { KELU_SECURITY_IP_LOGIN_ATTEMPTS_PER_MINUTE: '100000', KELU_SERVER_ACCESS_LOG: 'off',
+  KELU_SERVER_METRICS_TOKEN: 'metrics-token-for-tests' };
+// The bearer token GET /metrics wants from the servers started here.
+export const METRICS_TOKEN = baseEnv.KELU_SERVER_METRICS_TOKEN;
 
 function newDatabase(dir) {
   if (dbKind !== 'postgres') return `sqlite:${join(dir, 'kelu.db')}`;

@@ -4,7 +4,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { connect } from 'node:net';
-import { startServer, expectError, bin } from './harness.mjs';
+import { startServer, expectError, bin, METRICS_TOKEN } from './harness.mjs';
 
 let s;
 before(async () => { s = await startServer(); });
@@ -86,7 +86,11 @@ test('an oversize body is 413 and nothing is written', async () => {
 
 test('metrics expose requests per route and status, latency and the pool', async () => {
   await s.call('GET', '/healthz');
-  const r = await s.call('GET', '/metrics');
+  // Only to the bearer of server.metrics_token; to anyone else there is no such route.
+  for (const headers of [{}, { authorization: 'Bearer wrong-token-wrong-token' }, { authorization: METRICS_TOKEN }]) {
+    expectError(assert, await s.call('GET', '/metrics', { headers }), 404, 'not_found');
+  }
+  const r = await s.call('GET', '/metrics', { token: METRICS_TOKEN });
   assert.equal(r.status, 200);
   assert.match(r.headers.get('content-type'), /text\/plain/);
   assert.match(r.text, /kelu_http_requests_total\{method="GET",route="\/healthz",status="200"\} \d+/);
