@@ -20,8 +20,6 @@ using identity::PrincipalKind;
 
 namespace {
 
-constexpr const char* kTenantCookie = "kelu_session";
-constexpr const char* kOperatorCookie = "kelu_operator_session";
 
 bool Unsafe(std::string_view method) {
   return method != "GET" && method != "HEAD" && method != "OPTIONS";
@@ -61,6 +59,24 @@ constexpr const char* kPlaceholderPage =
     "</p></main></body></html>";
 
 }  // namespace
+
+std::string SessionCookieName(SessionAudience audience, bool secure) {
+  std::string name = audience == SessionAudience::kOperator ? "kelu_operator_session" : "kelu_session";
+  return secure ? "__Host-" + name : name;
+}
+
+std::string SessionCookie(SessionAudience audience, const std::string& value, int max_age,
+                          bool secure) {
+  return fmt::format("{}={}; Path=/; HttpOnly; SameSite={}; Max-Age={}{}",
+                     SessionCookieName(audience, secure), value,
+                     audience == SessionAudience::kOperator ? "Strict" : "Lax", max_age,
+                     secure ? "; Secure" : "");
+}
+
+Response EndingSession(Response r, SessionAudience audience, bool secure) {
+  if (r.status == 204) r.headers.emplace_back("Set-Cookie", SessionCookie(audience, "", 0, secure));
+  return r;
+}
 
 std::optional<std::int64_t> Context::id(const std::string& name) const {
   auto it = params.find(name);
@@ -348,8 +364,10 @@ Response Api::Dispatch(Request& request, Context& context, const Route*& route_o
       if (auth->size() > 7 && (auth->starts_with("Bearer ") || auth->starts_with("bearer "))) {
         token = std::string(auth->substr(7));
       }
-    } else if (auto cookie = request.cookie(route.access == Access::kOperator ? kOperatorCookie
-                                                                              : kTenantCookie)) {
+    } else if (auto cookie = request.cookie(SessionCookieName(
+                   route.access == Access::kOperator ? SessionAudience::kOperator
+                                                     : SessionAudience::kTenant,
+                   request.secure))) {
       token = *cookie;
       credential = Credential::kCookie;
     }

@@ -114,6 +114,19 @@ class Api {
 Response JsonResponse(int status, const json::value& body);
 Response JsonResponse(int status, const json::object& body);  // without copying `body`
 Response ErrorToResponse(const Error& error);
+
+// Whose session a cookie holds: the tenant's web app or the operator's console.
+enum class SessionAudience { kTenant, kOperator };
+// The name of the session cookie. Over https it carries the __Host- prefix, which browsers
+// accept only when Secure, for Path=/ and without Domain, so neither a plain-http page nor a
+// sibling subdomain can set or shadow it.
+std::string SessionCookieName(SessionAudience audience, bool secure);
+// The Set-Cookie value for that cookie (an empty value with max_age 0 removes it): HttpOnly,
+// Path=/, SameSite Lax for the tenant app and Strict for the console, Secure over https.
+std::string SessionCookie(SessionAudience audience, const std::string& value, int max_age,
+                          bool secure);
+// The answer to a sign-out: `r`, with the session cookie removed when it is a success (204).
+Response EndingSession(Response r, SessionAudience audience, bool secure);
 int StatusOf(ErrorKind kind);
 // 200 (or `status`) with the value, or the error.
 Response Reply(const Result<json::object>& result, int status = 200);

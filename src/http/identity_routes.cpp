@@ -57,11 +57,6 @@ json::value GrantSchema() {
               {"active", Bool()}});
 }
 
-std::string SessionCookie(const char* name, const std::string& value, int max_age, bool secure) {
-  return fmt::format("{}={}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{}", name, value, max_age,
-                     secure ? "; Secure" : "");
-}
-
 }  // namespace
 
 void Api::RegisterIdentityRoutes() {
@@ -96,7 +91,7 @@ void Api::RegisterIdentityRoutes() {
                 Response res = JsonResponse(200, r->view);
                 res.headers.emplace_back(
                     "Set-Cookie",
-                    SessionCookie("kelu_session", r->token, cookie_age, ctx.request.secure));
+                    SessionCookie(SessionAudience::kTenant, r->token, cookie_age, ctx.request.secure));
                 return res;
               });
 
@@ -104,12 +99,8 @@ void Api::RegisterIdentityRoutes() {
       router_.Add("POST", "/api/v1/auth/logout", Access::kTenantUser,
                   {"End this session", "auth", nullptr, nullptr, 204, {"not_a_session"}, {}},
                   [&ids](Context& ctx) {
-                    Response r = Reply(ids.Logout(ctx.who(), ctx.meta));
-                    if (r.status == 204) {
-                      r.headers.emplace_back(
-                          "Set-Cookie", SessionCookie("kelu_session", "", 0, ctx.request.secure));
-                    }
-                    return r;
+                    return EndingSession(Reply(ids.Logout(ctx.who(), ctx.meta)), SessionAudience::kTenant,
+                                         ctx.request.secure);
                   });
   logout.allow_pending_password = true;
   logout.allow_inactive_tenant = true;
@@ -124,12 +115,8 @@ void Api::RegisterIdentityRoutes() {
                    {},
                    {}},
                   [&ids](Context& ctx) {
-                    Response r = Reply(ids.LogoutEverywhere(ctx.who(), ctx.meta));
-                    if (r.status == 204) {
-                      r.headers.emplace_back(
-                          "Set-Cookie", SessionCookie("kelu_session", "", 0, ctx.request.secure));
-                    }
-                    return r;
+                    return EndingSession(Reply(ids.LogoutEverywhere(ctx.who(), ctx.meta)), SessionAudience::kTenant,
+                                         ctx.request.secure);
                   });
   logout_all.allow_pending_password = true;
   logout_all.allow_inactive_tenant = true;

@@ -48,19 +48,23 @@ void Api::RegisterOperatorRoutes() {
                 auto r = ids.LoginOperator(*email, *password, ctx.meta);
                 if (!r.ok()) return ErrorToResponse(r.error());
                 Response res = JsonResponse(200, r->view);
-                res.headers.emplace_back(
-                    "Set-Cookie",
-                    fmt::format("kelu_operator_session={}; Path=/; HttpOnly; SameSite=Strict; "
-                                "Max-Age={}{}",
-                                r->token, cookie_age, ctx.request.secure ? "; Secure" : ""));
+                res.headers.emplace_back("Set-Cookie",
+                                         SessionCookie(SessionAudience::kOperator, r->token,
+                                                       cookie_age, ctx.request.secure));
                 return res;
               });
   router_.Add("POST", "/api/v1/operator/auth/logout", Access::kOperator,
               {"End this operator session", "operator", nullptr, nullptr, 204, {}, {}},
-              [&ids](Context& ctx) { return Reply(ids.Logout(ctx.who(), ctx.meta)); });
+              [&ids](Context& ctx) {
+                return EndingSession(Reply(ids.Logout(ctx.who(), ctx.meta)), SessionAudience::kOperator,
+                                     ctx.request.secure);
+              });
   router_.Add("POST", "/api/v1/operator/auth/logout-all", Access::kOperator,
               {"End every session of this operator", "operator", nullptr, nullptr, 204, {}, {}},
-              [&ids](Context& ctx) { return Reply(ids.LogoutEverywhere(ctx.who(), ctx.meta)); });
+              [&ids](Context& ctx) {
+                return EndingSession(Reply(ids.LogoutEverywhere(ctx.who(), ctx.meta)), SessionAudience::kOperator,
+                                     ctx.request.secure);
+              });
   router_.Add("GET", "/api/v1/operator/me", Access::kOperator,
               {"Who the operator is",
                "operator",

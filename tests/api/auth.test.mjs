@@ -142,6 +142,33 @@ test('a forced password change blocks everything else until done', async () => {
   await s.login('newbie', 'Good-pass-2026');
 });
 
+test('over https the session cookies carry the __Host- prefix, and only those are read', async () => {
+  // Loopback is a trusted proxy here, so X-Forwarded-Proto says the request came over https.
+  const t = await startServer({ env: { KELU_SERVER_TRUST_PROXY: 'true' } });
+  try {
+    const https = { 'x-forwarded-proto': 'https' };
+    const u = t.demo.tenant.users.find((x) => x.role === 'boss');
+    const login = await t.call('POST', '/api/v1/auth/login', { headers: https, body: { tenant: 'demo', login: u.login, password: u.password } });
+    const cookie = login.headers.get('set-cookie');
+    assert.match(cookie, /^__Host-kelu_session=ks_[^;]+; Path=\/; HttpOnly; SameSite=Lax; Max-Age=\d+; Secure$/);
+    const pair = cookie.split(';')[0];
+    const value = pair.slice(pair.indexOf('=') + 1);
+    assert.equal((await t.call('GET', '/api/v1/me', { headers: { ...https, cookie: pair } })).status, 200);
+    // The same value under the unprefixed name (which a plain-http page could have set) is not a session over https.
+    expectError(assert, await t.call('GET', '/api/v1/me', { headers: { ...https, cookie: `kelu_session=${value}` } }), 401, 'unauthenticated');
+    const out = await t.call('POST', '/api/v1/auth/logout', { headers: { ...https, cookie: pair, 'x-csrf-token': login.body.csrf_token } });
+    assert.equal(out.status, 204);
+    assert.match(out.headers.get('set-cookie'), /^__Host-kelu_session=; Path=\/; HttpOnly; SameSite=Lax; Max-Age=0; Secure$/);
+    const o = await t.call('POST', '/api/v1/operator/auth/login', { headers: https, body: { email: t.demo.operator.email, password: t.demo.operator.password } });
+    assert.match(o.headers.get('set-cookie'), /^__Host-kelu_operator_session=ko_[^;]+; Path=\/; HttpOnly; SameSite=Strict; Max-Age=\d+; Secure$/);
+    // Over plain http: the plain names, without Secure.
+    const plain = await t.call('POST', '/api/v1/auth/login', { body: { tenant: 'demo', login: u.login, password: u.password } });
+    assert.match(plain.headers.get('set-cookie'), /^kelu_session=ks_[^;]+; Path=\/; HttpOnly; SameSite=Lax; Max-Age=\d+$/);
+  } finally {
+    await t.stop();
+  }
+});
+
 test('cookie sessions need the CSRF token for unsafe methods', async () => {
   const u = s.demo.tenant.users.find((x) => x.role === 'boss');
   const login = await s.call('POST', '/api/v1/auth/login', { body: { tenant: 'demo', login: u.login, password: u.password } });
