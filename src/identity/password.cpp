@@ -2,8 +2,12 @@
 
 #include <sodium.h>
 
+#include <cstddef>  // crack.h uses size_t without including it
+#include <crack.h>
+
 #include <algorithm>
 #include <cctype>
+#include <mutex>
 #include <stdexcept>
 
 #include "core/json.hpp"
@@ -14,12 +18,13 @@ namespace kelu::identity {
 
 PasswordPolicy PolicyNamed(std::string_view name) {
   if (name == "dengbao") return PasswordPolicy{"dengbao", 8, 3, 90, 5};
-  return PasswordPolicy{"standard", 8, 2, 0, 0};
+  return PasswordPolicy{"standard", 8, 0, 0, 0};
 }
 
 Status CheckPassword(const PasswordPolicy& policy, std::string_view password,
                      std::string_view login) {
   json::array broken;
+  std::string common_reason;
   auto length = Utf8Length(password);
   if (!length) {
     broken.emplace_back("utf8");
@@ -41,6 +46,18 @@ Status CheckPassword(const PasswordPolicy& policy, std::string_view password,
     }
   }
   if (lower + upper + digit + symbol < policy.min_classes) broken.emplace_back("character_classes");
+  if (broken.empty()) {
+    // A dictionary word however dressed up, too simple, too systematic: the list Debian's own
+    // passwd uses. The login is passed so that it and its variations count too.
+    static std::mutex cracklib;
+    std::lock_guard lock(cracklib);
+    std::string pw(password);
+    std::string user(login);
+    if (const char* why = FascistCheckUser(pw.c_str(), GetDefaultCracklibDict(), user.c_str(), nullptr)) {
+      broken.emplace_back("common");
+      common_reason = why;
+    }
+  }
   if (!login.empty()) {
     auto lower_case = [](std::string_view s) {
       std::string out(s);
@@ -57,13 +74,15 @@ Status CheckPassword(const PasswordPolicy& policy, std::string_view password,
   details["rules"] = std::move(broken);
   details["min_length"] = policy.min_length;
   details["min_classes"] = policy.min_classes;
-  return Error::Make(ErrorKind::kInvalid, "weak_password",
-                     "The password does not meet the password policy: at least " +
-                         std::to_string(policy.min_length) + " characters from " +
-                         std::to_string(policy.min_classes) +
-                         " of lower case, upper case, digits and symbols, not containing the "
-                         "login name.",
-                     std::move(details));
+  std::string message = "The password does not meet the password policy: at least " +
+                        std::to_string(policy.min_length) + " characters";
+  if (policy.min_classes > 0) {
+    message += " from " + std::to_string(policy.min_classes) +
+               " of lower case, upper case, digits and symbols";
+  }
+  message += ", not containing the login name, and not a common or easily guessed password";
+  if (!common_reason.empty()) message += " (" + common_reason + ")";
+  return Error::Make(ErrorKind::kInvalid, "weak_password", message + ".", std::move(details));
 }
 
 std::string TemporaryPassword(const PasswordPolicy& policy, std::string_view login) {

@@ -11,16 +11,20 @@ namespace kelu::identity {
 struct PasswordPolicy {
   std::string name;
   int min_length = 8;
-  int min_classes = 2;    // of: lower case, upper case, digits, symbols
+  int min_classes = 0;    // of: lower case, upper case, digits, symbols (0: no such rule)
   int rotation_days = 0;  // 0: never expires
   int history = 0;        // how many previous passwords may not be reused
 };
 
-// "standard": 8+ characters of 2 classes. "dengbao" (等保 2.0): 8+ characters of 3 classes,
-// changed every 90 days, not one of the last 5.
+// "standard" (OWASP ASVS 5.0 §6.2): 8+ characters, up to 256 bytes (so 64 characters of any
+// script), no rule about kinds of characters. "dengbao" (等保 2.0, which asks for them): 8+
+// characters of 3 classes, changed every 90 days, not one of the last 5. Under both, a password
+// must not contain the login nor be common or guessable (cracklib's dictionary and checks).
 PasswordPolicy PolicyNamed(std::string_view name);
 
-// 422 weak_password with the reasons in details.rules when `password` breaks the policy.
+// 422 weak_password with the reasons in details.rules ("min_length", "max_length", "utf8",
+// "character_classes", "contains_login", "common") when `password` breaks the policy.
+// Thread-safe (cracklib is not: its calls are serialised).
 Status CheckPassword(const PasswordPolicy& policy, std::string_view password,
                      std::string_view login);
 

@@ -262,7 +262,7 @@ export const en: Record<MessageKey, string> = {
   'account.newPassword': 'New password',
   'account.confirmPassword': 'New password again',
   'account.mismatch': 'The two passwords differ',
-  'account.passwordRule': "At least 8 characters mixing upper and lower case, digits and symbols, without the login (your company's policy decides). Other devices are signed out.",
+  'account.passwordRule': "At least 8 characters, 12 or more suggested (a phrase you remember is fine), without the login and not a common password (your company's policy decides). Other devices are signed out.",
   'account.passwordChanged': 'Password changed; other devices were signed out',
   'account.history': 'Sign-in history',
   'account.when': 'When',

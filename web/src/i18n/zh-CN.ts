@@ -260,7 +260,7 @@ export const zh = {
   'account.newPassword': '新密码',
   'account.confirmPassword': '再次输入新密码',
   'account.mismatch': '两次输入的密码不一致',
-  'account.passwordRule': '至少 8 位，混合大小写字母、数字和符号，不能包含登录名（以公司的密码策略为准）。修改后其他设备会被退出。',
+  'account.passwordRule': '至少 8 位，建议 12 位以上，可以是一句好记的话；不能包含登录名，不能是常见密码（以公司的密码策略为准）。修改后其他设备会被退出。',
   'account.passwordChanged': '密码已修改，其他设备已退出登录',
   'account.history': '登录记录',
   'account.when': '时间',
