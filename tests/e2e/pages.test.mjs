@@ -106,6 +106,25 @@ test('a member sees the CRM but not the boss\'s or admins\' screens', async () =
   assert.deepEqual(page.problems, []);
 });
 
+test('a new password shows its strength as it is typed, and a common one is refused in plain words', async () => {
+  const page = await newPage(browser, server);
+  await signIn(page, server, 'lina');
+  await visit(page, '/account', '个人设置');
+  const field = page.getByLabel('新密码', { exact: true });
+  const strength = page.getByTestId('password-strength');
+  await field.fill('password1');
+  await strength.getByText('密码强度：非常弱').waitFor();
+  await field.fill('客录把每位客户的跟进都记得清清楚楚');
+  await strength.getByText(/密码强度：(强|非常强)/).waitFor();
+  // The server has the last word: a dictionary word dressed up is refused, in Chinese.
+  const u = server.demo.tenant.users.find((x) => x.login === 'lina');
+  await page.getByLabel('当前密码').fill(u.password);
+  await field.fill('Password123');
+  await page.getByRole('button', { name: '修改密码' }).last().click();
+  await page.getByText(/不能是常见或容易猜到的密码/).waitFor();
+  assert.deepEqual(page.problems, []);
+});
+
 test('at phone width the menu folds away and the pages still work', async () => {
   const page = await newPage(browser, server, { phone: true });
   await signIn(page, server, 'zhangwei');

@@ -6,6 +6,7 @@ import { Alert, App, Button, Card, Col, Form, Input, Row, Table, Tag } from 'ant
 import { api, ApiError, type ListPage } from '../api';
 import { ApiTokens } from '../components/ApiTokens';
 import { ErrorAlert } from '../components/ErrorAlert';
+import { PasswordStrength } from '../components/PasswordStrength';
 import { dateTime } from '../format';
 import { useApi } from '../hooks';
 import { fieldMessage, useI18n } from '../i18n';
@@ -110,7 +111,8 @@ export default function Account() {
               <Form.Item name="current_password" label={t('account.currentPassword')} rules={[{ required: true, message: t('form.required') }]}>
                 <Input.Password autoComplete="current-password" />
               </Form.Item>
-              <Form.Item name="new_password" label={t('account.newPassword')} extra={t('account.passwordRule')} rules={[{ required: true, message: t('form.required') }]}>
+              <Form.Item name="new_password" label={t('account.newPassword')} rules={[{ required: true, message: t('form.required') }]}
+                extra={<>{t('account.passwordRule')}<PasswordStrength field="new_password" userInputs={[me.user.login, me.user.name, me.user.email]} /></>}>
                 <Input.Password autoComplete="new-password" />
               </Form.Item>
               <Button type="primary" htmlType="submit">{t('account.changePassword')}</Button>

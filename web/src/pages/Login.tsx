@@ -1,10 +1,11 @@
-// Tenant sign-in: company code, login, password. A locked account and a required password
+// Tenant sign-in: company code, login, password. Too many attempts and a required password
 // change are said plainly; the latter is done here before entering the app.
 import { useState } from 'react';
 import { useNavigate, useSearchParams } from 'react-router';
 import { Alert, Button, Form, Input, Typography } from 'antd';
 import { api, ApiError, setCsrfToken } from '../api';
 import { AuthFrame } from '../components/AuthFrame';
+import { PasswordStrength } from '../components/PasswordStrength';
 import { useI18n } from '../i18n';
 import { useSession } from '../session';
 
@@ -67,7 +68,7 @@ export default function Login() {
         {alert}
         <Form layout="vertical" onFinish={onChange} requiredMark={false}>
           <Form.Item label={t('account.newPassword')} name="new_password" rules={[{ required: true, message: t('form.required') }]}
-            extra={t('account.passwordRule')}>
+            extra={<>{t('account.passwordRule')}<PasswordStrength field="new_password" /></>}>
             <Input.Password autoComplete="new-password" autoFocus />
           </Form.Item>
           <Form.Item
