@@ -1,5 +1,5 @@
 # The two commands: `make run` and `make test`. Both install what is missing first.
-.PHONY: run test build build-release bench deps clean format lint
+.PHONY: run test build build-release bench fuzz deps clean format lint
 
 JOBS ?= $(shell nproc)
 
@@ -11,6 +11,10 @@ test:
 
 bench:
 	@scripts/bench.sh
+
+# Every fuzz target for FUZZ_SECONDS (600) each; results in bench/results/fuzz.md.
+fuzz:
+	@scripts/fuzz.sh
 
 deps:
 	@scripts/deps.sh test

@@ -13,8 +13,10 @@ build_pkgs=(
   libgtest-dev libgmock-dev googletest
 )
 # chromium and a CJK font for the browser tests (without the font Chinese renders as boxes);
-# nginx as the proxy in front of kelu in the forwarded-address tests (and the bench baseline).
-test_pkgs=(postgresql-15 python3 python3-aiosmtpd sqlite3 curl chromium fonts-wqy-microhei nginx-light)
+# nginx as the proxy in front of kelu in the forwarded-address tests (and the bench baseline);
+# clang and its libFuzzer runtime for the fuzz targets (fuzz/).
+test_pkgs=(postgresql-15 python3 python3-aiosmtpd sqlite3 curl chromium fonts-wqy-microhei nginx-light
+  clang libclang-rt-14-dev)
 bench_pkgs=(wrk)
 
 want=("${build_pkgs[@]}")

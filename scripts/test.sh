@@ -32,6 +32,11 @@ for db in sqlite postgres; do
   KELU_TEST_DB=$db node --test tests/api/ || failed+=("api-$db")
 done
 
+# Each libFuzzer target (fuzz/) for a few seconds from its committed corpus: the seeds and every
+# input that once crashed it.
+echo "== fuzz targets (seconds each, from the corpus)"
+scripts/fuzz.sh --quick || failed+=("fuzz")
+
 # Debian's chromium driving the built app (tests/e2e/browser.mjs).
 echo "== browser tests (chromium)"
 node --test --test-concurrency=1 tests/e2e/ || failed+=("browser")

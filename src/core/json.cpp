@@ -3,6 +3,7 @@
 #include <boost/json/basic_parser_impl.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
+#include <cmath>
 #include <set>
 #include <vector>
 
@@ -10,7 +11,8 @@ namespace kelu {
 
 namespace {
 
-// A parse that only remembers the keys of each open object, to find one named twice.
+// A parse that only remembers the keys of each open object, to find one named twice, and
+// checks that every number is finite.
 class DuplicateKeyFinder {
  public:
   static constexpr std::size_t max_object_size = static_cast<std::size_t>(-1);
@@ -46,7 +48,13 @@ class DuplicateKeyFinder {
   bool on_number_part(json::string_view, boost::system::error_code&) { return true; }
   bool on_int64(std::int64_t, json::string_view, boost::system::error_code&) { return true; }
   bool on_uint64(std::uint64_t, json::string_view, boost::system::error_code&) { return true; }
-  bool on_double(double, json::string_view, boost::system::error_code&) { return true; }
+  // A number past what a double holds (1e400, and 0e710, which Boost reads as NaN) would reach
+  // the handlers as infinity or NaN: refused like malformed JSON.
+  bool on_double(double d, json::string_view, boost::system::error_code& ec) {
+    if (std::isfinite(d)) return true;
+    ec = boost::json::error::syntax;
+    return false;
+  }
   bool on_bool(bool, boost::system::error_code&) { return true; }
   bool on_null(boost::system::error_code&) { return true; }
   bool on_comment_part(json::string_view, boost::system::error_code&) { return true; }

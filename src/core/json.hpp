@@ -14,7 +14,8 @@ namespace json = boost::json;
 // Parses `text`; nullopt when it is not valid JSON.
 std::optional<json::value> ParseJson(std::string_view text);
 // A request body: as ParseJson, and nullopt too when an object names the same key twice
-// (readers disagree on which one counts, so a check could pass on one and the write use the other).
+// (readers disagree on which one counts, so a check could pass on one and the write use the other)
+// or a number is too large for a double (it would be read as infinity or NaN).
 std::optional<json::value> ParseJsonBody(std::string_view text);
 std::string ToJson(const json::value& v);
 // The same without first copying an object or array into a value.

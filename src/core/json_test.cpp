@@ -23,6 +23,14 @@ TEST(JsonBody, TakesTheSameKeyInDifferentObjects) {
   EXPECT_TRUE(ParseJsonBody("[1, 2]"));
 }
 
+TEST(JsonBody, RefusesNumbersNoDoubleHolds) {
+  // Found by fuzzing: 0e710 parsed to NaN.
+  EXPECT_FALSE(ParseJsonBody("0e710"));
+  EXPECT_FALSE(ParseJsonBody(R"({"amount": 1e400})"));
+  EXPECT_FALSE(ParseJsonBody(R"({"a": [-1e999]})"));
+  EXPECT_TRUE(ParseJsonBody(R"({"a": 1.5e300, "b": 0e10, "c": 9007199254740993})"));
+}
+
 TEST(JsonBody, RefusesWhatIsNotJson) {
   EXPECT_FALSE(ParseJsonBody(""));
   EXPECT_FALSE(ParseJsonBody("{"));

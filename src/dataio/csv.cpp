@@ -58,20 +58,22 @@ std::vector<std::vector<std::string>> ParseCsv(std::string_view text) {
   return out;
 }
 
+namespace {
+
+bool FormulaStart(char c) {
+  return c == '=' || c == '+' || c == '-' || c == '@' || c == '\t' || c == '\r';
+}
+
+}  // namespace
+
 std::string NeutralizeFormula(std::string_view cell) {
-  if (!cell.empty() && (cell[0] == '=' || cell[0] == '+' || cell[0] == '-' || cell[0] == '@' ||
-                        cell[0] == '\t' || cell[0] == '\r')) {
-    return "'" + std::string(cell);
-  }
+  if (!cell.empty() && (FormulaStart(cell[0]) || cell[0] == '\'')) return "'" + std::string(cell);
   return std::string(cell);
 }
 
 std::string UnneutralizeFormula(std::string_view cell) {
-  if (cell.size() >= 2 && cell[0] == '\'') {
-    char c = cell[1];
-    if (c == '=' || c == '+' || c == '-' || c == '@' || c == '\t' || c == '\r') {
-      return std::string(cell.substr(1));
-    }
+  if (cell.size() >= 2 && cell[0] == '\'' && (FormulaStart(cell[1]) || cell[1] == '\'')) {
+    return std::string(cell.substr(1));
   }
   return std::string(cell);
 }

@@ -31,9 +31,11 @@ class CsvReader {
 std::vector<std::vector<std::string>> ParseCsv(std::string_view text);
 
 // A cell that a spreadsheet would evaluate (starting with = + - @, tab or CR) gets a leading
-// apostrophe, so Excel shows it as text.
+// apostrophe, so Excel shows it as text; so does one that starts with an apostrophe already,
+// so that UnneutralizeFormula gives back exactly the text that was exported.
 std::string NeutralizeFormula(std::string_view cell);
-// Undoes NeutralizeFormula on import.
+// Undoes NeutralizeFormula on import: one apostrophe before = + - @, tab, CR or another
+// apostrophe goes.
 std::string UnneutralizeFormula(std::string_view cell);
 
 // One CSV line (with CRLF), quoting fields that contain a comma, quote, CR or LF.

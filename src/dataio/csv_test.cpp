@@ -44,6 +44,12 @@ TEST(Csv, FormulaCellsAreNeutralisedAndRestored) {
     EXPECT_EQ(UnneutralizeFormula(safe), cell);
   }
   EXPECT_EQ(NeutralizeFormula("客录"), "客录");
+  // Found by fuzzing: a cell that begins with an apostrophe came back without it.
+  for (std::string_view cell : {"'+86 138", "'=x", "'", "''+x", "'abc", "'"}) {
+    EXPECT_EQ(UnneutralizeFormula(NeutralizeFormula(cell)), cell) << cell;
+  }
+  EXPECT_EQ(NeutralizeFormula("'abc"), "''abc");
+  EXPECT_EQ(UnneutralizeFormula("'abc"), "'abc") << "a foreign file's apostrophe stays";
   EXPECT_EQ(UnneutralizeFormula("'plain"), "'plain");
 }
 
