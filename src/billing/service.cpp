@@ -367,7 +367,7 @@ Result<json::object> BillingService::SignUp(const json::object& body, const Requ
     Fields b(boss->as_object());
     b.String("email", true, 3, 200);
     b.String("mobile", true, 5, 40);
-    b.String("password", true, 1, 256);
+    b.Secret("password", true);
     for (const auto& [k, v] : b.errors()) f.Fail("boss." + k, v);
   }
   if (!f.ok()) return f.ToError();

@@ -21,6 +21,8 @@ class Fields {
   // white space. Absent: "required" when required, else nullopt without an error.
   std::optional<std::string> String(std::string_view key, bool required, std::size_t min = 1,
                                     std::size_t max = 200);
+  // A password as typed: not trimmed or changed in any way (ASVS 6.2.8), 1..`max` characters.
+  std::optional<std::string> Secret(std::string_view key, bool required, std::size_t max = 256);
   // One of `allowed`.
   std::optional<std::string> Enum(std::string_view key, bool required,
                                   const std::vector<std::string>& allowed);

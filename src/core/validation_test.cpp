@@ -61,6 +61,17 @@ TEST(Validation, Utf8PrefixCutsBetweenCharacters) {
   EXPECT_EQ(Utf8Prefix("x", 0), "…");
 }
 
+TEST(Validation, ASecretIsTakenExactlyAsTyped) {
+  auto body = Parse(R"({"password": "  two spaces  ", "empty": "", "n": 1})");
+  Fields f(body);
+  EXPECT_EQ(f.Secret("password", true), "  two spaces  ");
+  EXPECT_EQ(f.String("password", true), "two spaces") << "names and other text are trimmed";
+  EXPECT_EQ(f.Secret("empty", true), std::nullopt);
+  EXPECT_EQ(f.Secret("n", true), std::nullopt);
+  EXPECT_EQ(f.Secret("absent", false), std::nullopt);
+  EXPECT_EQ(f.errors().size(), 2u);
+}
+
 TEST(Validation, CountsCharactersNotBytes) {
   auto body = Parse(R"({"name": "客录科技"})");
   Fields f(body);

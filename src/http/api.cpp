@@ -40,7 +40,7 @@ void SecurityHeaders(Response& r, bool secure) {
   r.set_header("Content-Security-Policy",
                "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; "
                "script-src 'self'; connect-src 'self'; font-src 'self' data:; object-src 'none'; "
-               "frame-ancestors 'none'; base-uri 'self'; form-action 'self'");
+               "frame-ancestors 'none'; base-uri 'none'; form-action 'self'");
   r.set_header("X-Content-Type-Options", "nosniff");
   r.set_header("X-Frame-Options", "DENY");
   r.set_header("Referrer-Policy", "strict-origin-when-cross-origin");

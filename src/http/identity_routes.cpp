@@ -84,7 +84,7 @@ void Api::RegisterIdentityRoutes() {
                 Fields f(ctx.body);
                 auto tenant = f.String("tenant", true, 1, 64);
                 auto login = f.String("login", true, 1, 64);
-                auto password = f.String("password", true, 1, 256);
+                auto password = f.Secret("password", true);
                 if (!f.ok()) return ErrorToResponse(f.ToError());
                 auto r = ids.LoginUser(*tenant, *login, *password, ctx.meta);
                 if (!r.ok()) return ErrorToResponse(r.error());
@@ -168,8 +168,8 @@ void Api::RegisterIdentityRoutes() {
                   [&ids](Context& ctx) {
                     Fields f(ctx.body);
                     f.OnlyKeys({"current_password", "new_password"});
-                    auto current = f.String("current_password", true, 1, 256);
-                    auto next = f.String("new_password", true, 1, 256);
+                    auto current = f.Secret("current_password", true);
+                    auto next = f.Secret("new_password", true);
                     if (!f.ok()) return ErrorToResponse(f.ToError());
                     return Reply(ids.ChangePassword(ctx.who(), *current, *next, ctx.meta));
                   });

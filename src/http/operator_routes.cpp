@@ -43,7 +43,7 @@ void Api::RegisterOperatorRoutes() {
               [&ids, cookie_age](Context& ctx) {
                 Fields f(ctx.body);
                 auto email = f.String("email", true, 1, 200);
-                auto password = f.String("password", true, 1, 256);
+                auto password = f.Secret("password", true);
                 if (!f.ok()) return ErrorToResponse(f.ToError());
                 auto r = ids.LoginOperator(*email, *password, ctx.meta);
                 if (!r.ok()) return ErrorToResponse(r.error());

@@ -377,7 +377,7 @@ Result<TenantSeed> IdentityService::ReadTenantSeed(const json::object& body) {
     seed.boss_name = b.String("name", true, 1, 64).value_or("");
     seed.boss_email = b.String("email", false, 0, 200).value_or("");
     seed.boss_mobile = b.String("mobile", false, 0, 40).value_or("");
-    seed.boss_password = b.String("password", false, 1, 256);
+    seed.boss_password = b.Secret("password", false);
     for (const auto& [k, v] : b.errors()) f.Fail("boss." + k, v);
   }
   if (!f.ok()) return f.ToError();

@@ -89,7 +89,7 @@ Result<json::object> IdentityService::CreateUser(const Principal& who, const jso
   auto status = f.Enum("status", false, {"active", "disabled"});
   bool dept_present = false;
   auto dept = f.NullableId("department_id", dept_present);
-  auto password = f.String("password", false, 1, 256);
+  auto password = f.Secret("password", false);
   if (login && login->find_first_of(" \t") != std::string::npos) {
     f.Fail("login", "must not contain spaces");
   }

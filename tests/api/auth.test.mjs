@@ -169,6 +169,19 @@ test('over https the session cookies carry the __Host- prefix, and only those ar
   }
 });
 
+test('a password is taken exactly as typed, spaces and all', async () => {
+  const boss = await s.loginAs('boss');
+  const created = await s.call('POST', '/api/v1/users', { token: boss, body: { login: 'spacey', name: '空格', role: 'member', password: '  marble kettle fog  ' } });
+  assert.equal(created.status, 201, created.text);
+  expectError(assert, await s.call('POST', '/api/v1/auth/login', { body: { tenant: 'demo', login: 'spacey', password: 'marble kettle fog' } }), 401, 'invalid_credentials');
+  const r = await s.call('POST', '/api/v1/auth/login', { body: { tenant: 'demo', login: 'spacey', password: '  marble kettle fog  ' } });
+  assert.equal(r.status, 200, r.text);
+  const csp = r.headers.get('content-security-policy');
+  assert.match(csp, /object-src 'none'/);
+  assert.match(csp, /base-uri 'none'/);
+  assert.match(csp, /frame-ancestors 'none'/);
+});
+
 test('cookie sessions need the CSRF token for unsafe methods', async () => {
   const u = s.demo.tenant.users.find((x) => x.role === 'boss');
   const login = await s.call('POST', '/api/v1/auth/login', { body: { tenant: 'demo', login: u.login, password: u.password } });
