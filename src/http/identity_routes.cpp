@@ -149,7 +149,7 @@ void Api::RegisterIdentityRoutes() {
                Obj({{"name", Str()}, {"email", Str()}, {"mobile", Str()}}),
                UserSchema(),
                200,
-               {"validation_failed"},
+               {"validation_failed", "reauthentication_required"},
                {}},
               [&ids](Context& ctx) {
                 return Reply(ids.UpdateUser(ctx.who(), ctx.who().user_id, ctx.body, ctx.meta));
@@ -175,6 +175,25 @@ void Api::RegisterIdentityRoutes() {
                   });
   password.allow_pending_password = true;
   password.allow_inactive_tenant = true;
+
+  Route& reauthenticate = router_.Add(
+      "POST", "/api/v1/me/reauthenticate", Access::kTenantUser,
+      {"Prove your password again: changing your email or mobile, creating API tokens, making "
+       "a boss or an admin and opening a support grant want a proof within 5 minutes",
+       "me",
+       Obj({{"password", Str()}}, {"password"}),
+       Obj({{"proved_at", Str()}, {"valid_until", Str()}}),
+       200,
+       {"validation_failed", "too_many_attempts", "session_required"},
+       {}},
+      [&ids](Context& ctx) {
+        Fields f(ctx.body);
+        f.OnlyKeys({"password"});
+        auto password = f.Secret("password", true);
+        if (!f.ok()) return ErrorToResponse(f.ToError());
+        return Reply(ids.Reauthenticate(ctx.who(), *password, ctx.meta));
+      });
+  reauthenticate.allow_inactive_tenant = true;
 
   router_.Add("GET", "/api/v1/me/login-history", Access::kTenantUser,
               {"Your sign-ins and failed attempts, newest first",
@@ -265,7 +284,8 @@ void Api::RegisterIdentityRoutes() {
        user_body,
        UserSchema(),
        201,
-       {"seats_exhausted", "login_taken", "weak_password", "forbidden"},
+       {"seats_exhausted", "login_taken", "weak_password", "forbidden",
+        "reauthentication_required"},
        {}},
       [&ids](Context& ctx) { return Reply(ids.CreateUser(ctx.who(), ctx.body, ctx.meta), 201); });
   router_.Add(
@@ -283,7 +303,7 @@ void Api::RegisterIdentityRoutes() {
                     {"status", Enum({"active", "disabled"})}}),
                UserSchema(),
                200,
-               {"last_boss", "seats_exhausted", "forbidden"},
+               {"last_boss", "seats_exhausted", "forbidden", "reauthentication_required"},
                {}},
               ById([&ids](Context& ctx, std::int64_t id) {
                 return Reply(ids.UpdateUser(ctx.who(), id, ctx.body, ctx.meta));
@@ -403,7 +423,7 @@ void Api::RegisterIdentityRoutes() {
            {"name", "scope"}),
        token_schema,
        201,
-       {"session_required"},
+       {"session_required", "reauthentication_required"},
        {}},
       [&ids](Context& ctx) {
         return Reply(ids.CreateApiToken(ctx.who(), ctx.body, ctx.meta), 201);
@@ -480,7 +500,7 @@ void Api::RegisterIdentityRoutes() {
        Obj({{"hours", Int()}, {"access", Enum({"read", "write"})}, {"reason", Str()}}, {"reason"}),
        GrantSchema(),
        201,
-       {"forbidden"},
+       {"forbidden", "reauthentication_required"},
        {}},
       [&ids](Context& ctx) { return Reply(ids.CreateGrant(ctx.who(), ctx.body, ctx.meta), 201); });
   router_.Add(

@@ -119,6 +119,7 @@ json::object Api::OpenApi() const {
       } else if (code == "invalid_credentials" || code == "callback_expired") {
         errors.push_back(401);
       } else if (code == "account_disabled" || code == "forbidden" || code == "session_required" ||
+                 code == "reauthentication_required" ||
                  code == "export_forbidden") {
         errors.push_back(403);
       } else if (code == "spreadsheet_too_large") {

@@ -438,12 +438,14 @@ Result<Principal> IdentityService::Authenticate(std::string_view token, Credenti
         if (t.kind == 's') {
           return c.QueryOne(
               "SELECT token_hash, csrf_token, last_seen_at, expires_at, revoked_at, user_id, "
-              "'write' FROM user_sessions WHERE tenant_id = ? AND session_id = ?",
+              "'write', coalesce(proved_at, created_at) FROM user_sessions WHERE tenant_id = ? "
+              "AND session_id = ?",
               {V(t.tenant_id), V(t.id)});
         }
         return c.QueryOne(
             "SELECT token_hash, '', coalesce(last_used_at, 0), coalesce(expires_at, ?), "
-            "revoked_at, user_id, scope FROM api_tokens WHERE tenant_id = ? AND token_id = ?",
+            "revoked_at, user_id, scope, NULL FROM api_tokens WHERE tenant_id = ? AND "
+            "token_id = ?",
             {V(INT64_MAX), V(t.tenant_id), V(t.id)});
       });
   if (!cred || !ConstantTimeEqual(cred->text(0), Sha256Hex(t.secret)) || !cred->is_null(4)) {
@@ -482,6 +484,7 @@ Result<Principal> IdentityService::Authenticate(std::string_view token, Credenti
   p.session_id = t.id;
   p.read_only = cred->text(6) == "read";
   p.csrf_token = cred->text(1);
+  if (is_session && !cred->is_null(7)) p.proved_at = FromMicros(cred->integer(7));
   p.must_change_password =
       p.must_change_password ||
       (policy_.rotation_days > 0 && meta.now - FromMicros(user->integer(kUPwChanged)) >
@@ -592,7 +595,11 @@ Status IdentityService::ChangePassword(const Principal& who, std::string_view cu
                       {V(who.tenant_id), V(who.user_id)});
   });
   if (!row) return Error::NotFound("user");
+  // Guessing the password through a stolen session is slowed like guessing it at sign-in.
+  const std::string delay_key = internal::UserDelayKey(who.tenant_id, who.login);
+  if (auto wait = delays_.Wait(delay_key, meta.now); wait > 0) return Delayed(wait);
   if (!VerifyPassword(row->text(0), current)) {
+    delays_.Failed(delay_key, meta.now);
     return FieldError("current_password", "is wrong");
   }
   KELU_RETURN_IF_ERROR(CheckPassword(policy_, next, who.login));
@@ -630,6 +637,47 @@ Status IdentityService::ChangePassword(const Principal& who, std::string_view cu
                 {"user.password_change", "user", std::to_string(who.user_id), {}, {}});
     return OkStatus();
   });
+}
+
+Result<json::object> IdentityService::Reauthenticate(const Principal& who,
+                                                     std::string_view password,
+                                                     const RequestMeta& meta) {
+  if (who.kind != PrincipalKind::kUser) return Error::NotFound();
+  if (who.credential == Credential::kApiToken) {
+    return Error::Forbidden("session_required", "Only a signed-in session proves a password.");
+  }
+  KELU_RETURN_IF_ERROR(ThrottleAddress(meta));
+  const std::string delay_key = internal::UserDelayKey(who.tenant_id, who.login);
+  if (auto wait = delays_.Wait(delay_key, meta.now); wait > 0) return Delayed(wait);
+  auto row = db_.Read([&](Connection& c) {
+    return c.QueryOne("SELECT password_hash FROM users WHERE tenant_id = ? AND user_id = ?",
+                      {V(who.tenant_id), V(who.user_id)});
+  });
+  bool ok = row && VerifyPassword(row->text(0), password);
+  auto done = db_.Write([&](Connection& c) -> Status {
+    if (ok) {
+      c.Exec("UPDATE user_sessions SET proved_at = ? WHERE tenant_id = ? AND session_id = ?",
+             {V(ToMicros(meta.now)), V(who.tenant_id), V(who.session_id)});
+    }
+    RecordAudit(c, who, meta,
+                {ok ? "auth.reauthenticate" : "auth.reauthenticate_failed", "user",
+                 std::to_string(who.user_id), {}, {}});
+    return OkStatus();
+  });
+  KELU_RETURN_IF_ERROR(done);
+  if (!ok) {
+    delays_.Failed(delay_key, meta.now);
+    return FieldError("password", "is wrong");
+  }
+  return json::object{{"proved_at", Format(meta.now)},
+                      {"valid_until", Format(meta.now + kRecentProof)}};
+}
+
+Status IdentityService::RequireRecentProof(const Principal& who, const RequestMeta& meta) const {
+  if (who.proved_at && meta.now - *who.proved_at <= kRecentProof) return OkStatus();
+  return Error::Forbidden("reauthentication_required",
+                          "Enter your password again to do this (POST "
+                          "/api/v1/me/reauthenticate); it counts for 5 minutes.");
 }
 
 Result<json::object> IdentityService::Me(const Principal& who) {

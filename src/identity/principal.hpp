@@ -36,6 +36,9 @@ struct Principal {
   bool read_only = false;       // a read-scoped API token or a read-only grant
   bool must_change_password = false;
   std::string csrf_token;
+  // When the holder of this session last proved their password (sign-in or re-authentication);
+  // never for API tokens and support access.
+  std::optional<Timestamp> proved_at;
 
   bool is_tenant() const { return kind != PrincipalKind::kOperator; }
   // A tenant user signed in as the boss (support access never counts).

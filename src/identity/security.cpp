@@ -236,6 +236,7 @@ Result<json::object> IdentityService::CreateGrant(const Principal& who, const js
                                                   const RequestMeta& meta) {
   if (who.kind != PrincipalKind::kUser) return Error::NotFound();
   if (who.role != Role::kBoss) return Forbidden();
+  KELU_RETURN_IF_ERROR(RequireRecentProof(who, meta));
   Fields f(body);
   f.OnlyKeys({"hours", "access", "reason"});
   auto hours = f.Int("hours", false, 1, config_.support_grant_max_hours);

@@ -69,6 +69,15 @@ class IdentityService {
   Status Logout(const Principal& who, const RequestMeta& meta);
   // Revokes every session and API token of the caller.
   Status LogoutEverywhere(const Principal& who, const RequestMeta& meta);
+  // How long a proof of the password counts for the changes that want a recent one.
+  static constexpr auto kRecentProof = std::chrono::minutes(5);
+  // Proves the caller's password again for this session (slowed like sign-in); answers until
+  // when the proof counts. 422 when the password is wrong.
+  Result<json::object> Reauthenticate(const Principal& who, std::string_view password,
+                                      const RequestMeta& meta);
+  // 403 reauthentication_required unless the caller is a session whose password was proved
+  // within kRecentProof (never an API token or support access).
+  Status RequireRecentProof(const Principal& who, const RequestMeta& meta) const;
   Status ChangePassword(const Principal& who, std::string_view current, std::string_view next,
                         const RequestMeta& meta);
 

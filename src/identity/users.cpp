@@ -96,6 +96,7 @@ Result<json::object> IdentityService::CreateUser(const Principal& who, const jso
   if (!f.ok()) return f.ToError();
   Role role = *ParseRole(*role_text);
   if (!CanAssignRole(who.role, Role::kMember, role)) return Forbidden();
+  if (role == Role::kBoss || role == Role::kAdmin) KELU_RETURN_IF_ERROR(RequireRecentProof(who, meta));
   // Without a password the user gets a temporary one, returned once, to change at sign-in.
   bool temporary = !password;
   std::string pw = password ? *password : TemporaryPassword(policy_, *login);
@@ -161,6 +162,13 @@ Result<json::object> IdentityService::UpdateUser(const Principal& who, std::int6
     Role from = ParseRole(row->text(kURole)).value_or(Role::kMember);
     Role to = role_text ? *ParseRole(*role_text) : from;
     if (to != from && !CanAssignRole(who.role, from, to)) return Forbidden();
+    // Making someone a boss or an admin, or changing one's own email or mobile (where notices
+    // and resets go), wants the password proved within the last minutes.
+    bool contact_changed = (email && *email != row->text(kUEmail)) ||
+                           (mobile && *mobile != row->text(kUMobile));
+    if ((to != from && (to == Role::kBoss || to == Role::kAdmin)) || (self && contact_changed)) {
+      KELU_RETURN_IF_ERROR(RequireRecentProof(who, meta));
+    }
     if (from == Role::kBoss && who.role != Role::kBoss && (status || to != from)) {
       return Forbidden();
     }
@@ -478,6 +486,7 @@ Result<json::object> IdentityService::CreateApiToken(const Principal& who, const
   if (who.credential == Credential::kApiToken) {
     return Error::Forbidden("session_required", "API tokens are created from a signed-in session.");
   }
+  KELU_RETURN_IF_ERROR(RequireRecentProof(who, meta));
   Fields f(body);
   f.OnlyKeys({"name", "scope", "expires_in_days"});
   auto name = f.String("name", true, 1, 64);

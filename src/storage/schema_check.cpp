@@ -10,6 +10,7 @@ const std::vector<std::string> kGlobalTables = {
     "kelu_schema",       "kelu_ids",       "kelu_settings", "job_runs",          "operators",
     "operator_sessions", "operator_audit", "price_lists",   "document_counters", "idempotency_keys",
     "calendar_years",    "outbox",         "announcements", "integrations",      "sensitive_words",
+    "callback_signatures",
 };
 
 namespace {

@@ -182,6 +182,56 @@ test('a password is taken exactly as typed, spaces and all', async () => {
   assert.match(csp, /frame-ancestors 'none'/);
 });
 
+test('sensitive changes want the password proved within 5 minutes, and a proof is slowed like a sign-in', async () => {
+  const t = await startServer({ testClock: true });
+  try {
+    const op = await t.operatorToken();
+    const later = async (minutes) => {
+      const now = new Date((await t.call('GET', '/api/v1/operator/clock', { token: op })).body.now);
+      assert.equal((await t.call('POST', '/api/v1/operator/clock', { token: op, body: { now: new Date(now.getTime() + minutes * 60000).toISOString() } })).status, 200);
+    };
+    const u = t.demo.tenant.users.find((x) => x.role === 'boss');
+    const boss = await t.loginAs('boss');
+    // Fresh from sign-in: allowed.
+    const tok = await t.call('POST', '/api/v1/api-tokens', { token: boss, body: { name: '脚本', scope: 'write' } });
+    assert.equal(tok.status, 201, tok.text);
+    await later(6);
+    const sensitive = [
+      ['POST', '/api/v1/api-tokens', { name: '脚本二', scope: 'read' }],
+      ['PATCH', '/api/v1/me', { email: 'boss-new@example.com' }],
+      ['POST', '/api/v1/users', { login: 'newadmin', name: '新管理员', role: 'admin', password: 'marble kettle fog' }],
+      ['POST', '/api/v1/support-grants', { reason: '排查问题' }],
+    ];
+    for (const [method, path, body] of sensitive) {
+      expectError(assert, await t.call(method, path, { token: boss, body }), 403, 'reauthentication_required');
+    }
+    // What is not sensitive goes on: a member, one's own name, the same email again.
+    assert.equal((await t.call('POST', '/api/v1/users', { token: boss, body: { login: 'newmember', name: '新成员', role: 'member', password: 'marble kettle fog' } })).status, 201);
+    assert.equal((await t.call('PATCH', '/api/v1/me', { token: boss, body: { name: '老板' } })).status, 200);
+    // A wrong password is refused and slowed like a sign-in; the right one counts for 5 minutes.
+    for (let i = 0; i < 5; i++) {
+      expectError(assert, await t.call('POST', '/api/v1/me/reauthenticate', { token: boss, body: { password: `wrong-${i}` } }), 422, 'validation_failed');
+    }
+    expectError(assert, await t.call('POST', '/api/v1/me/reauthenticate', { token: boss, body: { password: u.password } }), 429, 'too_many_attempts');
+    await later(1);
+    const proved = await t.call('POST', '/api/v1/me/reauthenticate', { token: boss, body: { password: u.password } });
+    assert.equal(proved.status, 200, proved.text);
+    for (const [method, path, body] of sensitive) {
+      const r = await t.call(method, path, { token: boss, body });
+      assert.ok(r.status === 200 || r.status === 201, `${method} ${path}: ${r.status} ${r.text}`);
+    }
+    await later(6);
+    expectError(assert, await t.call('POST', '/api/v1/api-tokens', { token: boss, body: { name: '脚本三', scope: 'read' } }), 403, 'reauthentication_required');
+    // An API token never proves a password.
+    expectError(assert, await t.call('POST', '/api/v1/me/reauthenticate', { token: tok.body.token, body: { password: u.password } }), 403, 'session_required');
+    const audit = await t.call('GET', '/api/v1/audit-log?limit=200', { token: boss });
+    assert.ok(audit.body.items.some((e) => e.action === 'auth.reauthenticate'));
+    assert.equal(audit.body.items.filter((e) => e.action === 'auth.reauthenticate_failed').length, 5);
+  } finally {
+    await t.stop();
+  }
+});
+
 test('cookie sessions need the CSRF token for unsafe methods', async () => {
   const u = s.demo.tenant.users.find((x) => x.role === 'boss');
   const login = await s.call('POST', '/api/v1/auth/login', { body: { tenant: 'demo', login: u.login, password: u.password } });
@@ -228,7 +278,9 @@ test('personal API tokens are scoped, listed without secrets, and revocable', as
   assert.equal(viaToken.body.credential, 'api_token');
   assert.ok(!('csrf_token' in viaToken.body), 'an API token has no CSRF token');
   expectError(assert, await s.call('PATCH', '/api/v1/me', { token: read.body.token, body: { mobile: '13800000000' } }), 403, 'token_read_only');
-  assert.equal((await s.call('PATCH', '/api/v1/me', { token: write.body.token, body: { mobile: '13800000000' } })).status, 200);
+  assert.equal((await s.call('PATCH', '/api/v1/me', { token: write.body.token, body: { name: '改名' } })).status, 200);
+  // Where notices and resets go is changed only by a session that proved the password lately.
+  expectError(assert, await s.call('PATCH', '/api/v1/me', { token: write.body.token, body: { mobile: '13800000000' } }), 403, 'reauthentication_required');
   expectError(assert, await s.call('POST', '/api/v1/api-tokens', { token: write.body.token, body: { name: 'x', scope: 'read' } }), 403, 'session_required');
   const list = await s.call('GET', '/api/v1/api-tokens', { token: session });
   assert.equal(list.body.items.length, 2);

@@ -125,6 +125,35 @@ test('a new password shows its strength as it is typed, and a common one is refu
   assert.deepEqual(page.problems, []);
 });
 
+test('a change that wants the password again asks for it, then goes through', async () => {
+  const app = await startApp({ testClock: true });
+  try {
+    const page = await newPage(browser, app);
+    await signIn(page, app, 'boss');
+    // Six minutes after signing in, the proof of the password has lapsed.
+    const op = await app.operatorToken();
+    const now = new Date((await app.call('GET', '/api/v1/operator/clock', { token: op })).body.now);
+    await app.call('POST', '/api/v1/operator/clock', { token: op, body: { now: new Date(now.getTime() + 6 * 60000).toISOString() } });
+    await visit(page, '/account', '个人设置');
+    await page.getByLabel('邮箱').fill('laoban@example.com');
+    await page.getByRole('button', { name: /^保 ?存$/ }).first().click();
+    const dialog = page.getByRole('dialog', { name: '请再次输入密码' });
+    await dialog.waitFor();
+    await dialog.getByLabel('登录密码').fill('not-the-password');
+    await dialog.getByRole('button', { name: /^确 ?认$/ }).click();
+    await dialog.getByText('密码不正确').waitFor();
+    const u = app.demo.tenant.users.find((x) => x.role === 'boss');
+    await dialog.getByLabel('登录密码').fill(u.password);
+    await dialog.getByRole('button', { name: /^确 ?认$/ }).click();
+    await page.getByText('已保存').first().waitFor();
+    const me = await app.call('GET', '/api/v1/me', { token: await app.loginAs('boss') });
+    assert.equal(me.body.user.email, 'laoban@example.com');
+    assert.deepEqual(page.problems, []);
+  } finally {
+    await app.stop();
+  }
+});
+
 test('at phone width the menu folds away and the pages still work', async () => {
   const page = await newPage(browser, server, { phone: true });
   await signIn(page, server, 'zhangwei');

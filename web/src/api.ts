@@ -39,6 +39,15 @@ export function onSignedOut(listener: SignedOutListener) {
   signedOut = listener;
 }
 
+// Who asks for the password again when a change wants a recent proof (403
+// reauthentication_required): the ReauthPrompt. Resolves true once the password is proved (the
+// change is then sent again, once), false when the user cancels.
+type Reauthenticator = () => Promise<boolean>;
+let reauthenticate: Reauthenticator | null = null;
+export function onReauthenticationRequired(r: Reauthenticator | null) {
+  reauthenticate = r;
+}
+
 export function buildQuery(query?: Query): string {
   if (!query) return '';
   const params = new URLSearchParams();
@@ -63,6 +72,7 @@ interface Options {
   body?: unknown;
   idempotencyKey?: string;
   signal?: AbortSignal;
+  proved?: boolean;  // sent again after the password was proved: not asked twice
 }
 
 async function toError(res: Response): Promise<ApiError> {
@@ -105,6 +115,9 @@ export async function request<T>(method: string, path: string, opts: Options = {
     const error = await toError(res);
     if (res.status === 401 && !path.includes('/auth/login')) {
       signedOut(path.startsWith('/api/v1/operator/') ? 'operator' : 'tenant');
+    }
+    if (error.code === 'reauthentication_required' && reauthenticate && !opts.proved && (await reauthenticate())) {
+      return request<T>(method, path, { ...opts, proved: true });
     }
     throw error;
   }

@@ -9,6 +9,7 @@ import zhCN from 'antd/locale/zh_CN';
 import dayjs from 'dayjs';
 import 'dayjs/locale/zh-cn';
 import { I18nProvider, useI18n } from './i18n';
+import { ReauthPrompt } from './components/ReauthPrompt';
 import { AppRoutes } from './routes';
 import './styles.css';
 
@@ -39,6 +40,7 @@ function Themed() {
       <AntApp>
         <Suspense fallback={<Spin size="large" style={{ display: 'block', margin: '20vh auto' }} />}>
           <AppRoutes />
+          <ReauthPrompt />
         </Suspense>
       </AntApp>
     </ConfigProvider>
