@@ -20,8 +20,12 @@ report="| target | seconds | executions | crashes |\n| --- | --- | --- | --- |\n
 failed=()
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 for t in "${targets[@]}"; do
-  corpora=("fuzz/corpus/$t")
-  if [ $quick -eq 0 ]; then
+  # libFuzzer adds what it finds to the first directory: never the committed one.
+  if [ $quick -eq 1 ]; then
+    rm -rf "build/fuzz/quick/$t"
+    mkdir -p "build/fuzz/quick/$t"
+    corpora=("build/fuzz/quick/$t" "fuzz/corpus/$t")
+  else
     mkdir -p "build/fuzz/corpus/$t"
     corpora=("build/fuzz/corpus/$t" "fuzz/corpus/$t")
   fi

@@ -29,7 +29,8 @@ std::string_view Trim(std::string_view s) {
 
 }  // namespace
 
-std::optional<std::string> Fields::Secret(std::string_view key, bool required, std::size_t max) {
+std::optional<std::string> Fields::Text(std::string_view key, bool required, bool trim,
+                                        std::size_t min, std::size_t max) {
   auto it = body_.find(key);
   if (it == body_.end() || it->value().is_null()) {
     if (required) Fail(key, "required");
@@ -40,34 +41,7 @@ std::optional<std::string> Fields::Secret(std::string_view key, bool required, s
     return std::nullopt;
   }
   std::string_view text = it->value().get_string();
-  auto len = Utf8Length(text);
-  if (!len) {
-    Fail(key, "must be valid UTF-8");
-    return std::nullopt;
-  }
-  if (*len == 0) {
-    Fail(key, "required");
-    return std::nullopt;
-  }
-  if (*len > max) {
-    Fail(key, fmt::format("must have at most {} characters", max));
-    return std::nullopt;
-  }
-  return std::string(text);
-}
-
-std::optional<std::string> Fields::String(std::string_view key, bool required, std::size_t min,
-                                          std::size_t max) {
-  auto it = body_.find(key);
-  if (it == body_.end() || it->value().is_null()) {
-    if (required) Fail(key, "required");
-    return std::nullopt;
-  }
-  if (!it->value().is_string()) {
-    Fail(key, "must be a string");
-    return std::nullopt;
-  }
-  std::string_view text = Trim(std::string_view(it->value().get_string()));
+  if (trim) text = Trim(text);
   auto len = Utf8Length(text);
   if (!len) {
     Fail(key, "must be valid UTF-8");
@@ -82,6 +56,15 @@ std::optional<std::string> Fields::String(std::string_view key, bool required, s
     return std::nullopt;
   }
   return std::string(text);
+}
+
+std::optional<std::string> Fields::Secret(std::string_view key, bool required, std::size_t max) {
+  return Text(key, required, false, 1, max);
+}
+
+std::optional<std::string> Fields::String(std::string_view key, bool required, std::size_t min,
+                                          std::size_t max) {
+  return Text(key, required, true, min, max);
 }
 
 std::optional<std::string> Fields::Enum(std::string_view key, bool required,

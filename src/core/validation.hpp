@@ -42,6 +42,9 @@ class Fields {
   const std::map<std::string, std::string, std::less<>>& errors() const { return errors_; }
 
  private:
+  // The text at `key` (trimmed when `trim`) of min..max code points, or nullopt with the reason.
+  std::optional<std::string> Text(std::string_view key, bool required, bool trim, std::size_t min,
+                                  std::size_t max);
   const json::object& body_;
   std::map<std::string, std::string, std::less<>> errors_;
 };
