@@ -2,6 +2,7 @@
 // API tokens and login history.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import net from 'node:net';
 import { startServer, expectError } from './harness.mjs';
 
 let s;
@@ -311,4 +312,57 @@ test('operators sign in on their own route and are not tenant users', async () =
   const boss = await s.loginAs('boss');
   expectError(assert, await s.call('GET', '/api/v1/operator/tenants', { token: boss }), 403, 'operator_only');
   expectError(assert, await s.call('POST', '/api/v1/operator/auth/login', { body: { email: s.demo.operator.email, password: 'wrong-wrong-1' } }), 401, 'invalid_credentials');
+});
+
+test('a session ends after its idle time and after its whole lifetime, however busy', async () => {
+  const t = await startServer({ testClock: true, env: { KELU_SECURITY_SESSION_IDLE_MINUTES: '30', KELU_SECURITY_SESSION_ABSOLUTE_HOURS: '2' } });
+  try {
+    const later = async (minutes) => {
+      const op = await t.operatorToken();  // the operator's sessions age with the clock too
+      const now = new Date((await t.call('GET', '/api/v1/operator/clock', { token: op })).body.now);
+      assert.equal((await t.call('POST', '/api/v1/operator/clock', { token: op, body: { now: new Date(now.getTime() + minutes * 60000).toISOString() } })).status, 200);
+    };
+    const idle = await t.loginAs('boss');
+    await later(31);
+    expectError(assert, await t.call('GET', '/api/v1/me', { token: idle }), 401, 'session_expired');
+    // Used every 20 minutes, a session still ends 2 hours after it began.
+    const busy = await t.loginAs('boss');
+    for (let i = 0; i < 5; i++) {
+      await later(20);
+      assert.equal((await t.call('GET', '/api/v1/me', { token: busy })).status, 200, `after ${(i + 1) * 20} minutes`);
+    }
+    await later(21);
+    expectError(assert, await t.call('GET', '/api/v1/me', { token: busy }), 401, 'session_expired');
+  } finally {
+    await t.stop();
+  }
+});
+
+test('changing the password signs out every other session, not this one', async () => {
+  const boss = await s.loginAs('boss');
+  const created = await s.call('POST', '/api/v1/users', { token: boss, body: { login: 'twodevices', name: '两台设备', role: 'member', password: 'marble kettle fog' } });
+  assert.equal(created.status, 201, created.text);
+  const phone = await s.login('twodevices', 'marble kettle fog');
+  const laptop = await s.login('twodevices', 'marble kettle fog');
+  const changed = await s.call('POST', '/api/v1/me/password', { token: laptop, body: { current_password: 'marble kettle fog', new_password: 'copper lantern tide' } });
+  assert.equal(changed.status, 204, changed.text);
+  assert.equal((await s.call('GET', '/api/v1/me', { token: laptop })).status, 200);
+  expectError(assert, await s.call('GET', '/api/v1/me', { token: phone }), 401, 'unauthenticated');
+});
+
+test('TRACE and other methods no route takes are refused, and nothing is echoed', async () => {
+  const { port } = new URL(s.url);
+  for (const method of ['TRACE', 'TRACK', 'CONNECT']) {
+    const text = await new Promise((resolve, reject) => {
+      const socket = net.connect(Number(port), '127.0.0.1');
+      let out = '';
+      socket.on('data', (c) => { out += c; });
+      socket.on('end', () => resolve(out));
+      socket.on('error', reject);
+      socket.write(`${method} /api/v1/me HTTP/1.1\r\nHost: x\r\nCookie: kelu_session=secret-cookie\r\nConnection: close\r\n\r\n`);
+    });
+    const status = Number(text.slice(9, 12));
+    assert.ok([400, 404, 405].includes(status), `${method}: ${text.slice(0, 40)}`);
+    assert.doesNotMatch(text, /secret-cookie/);
+  }
 });
