@@ -317,6 +317,7 @@ const std::vector<Key>& Keys() {
         MakeInt("mail", "retry_base_seconds", KELU_FIELD(int, mail.retry_base_seconds), 1, 86400));
     k.push_back(MakeBool("webhooks", "allow_private_addresses",
                          KELU_FIELD(bool, webhooks.allow_private_addresses)));
+    k.push_back(MakeBool("webhooks", "allow_http", KELU_FIELD(bool, webhooks.allow_http)));
     k.push_back(
         MakeInt("webhooks", "max_attempts", KELU_FIELD(int, webhooks.max_attempts), 1, 100));
     k.push_back(MakeInt("webhooks", "retry_base_seconds",

@@ -137,6 +137,7 @@ struct MailConfig {
 // Outgoing webhooks (§6).
 struct WebhooksConfig {
   bool allow_private_addresses = false;  // loopback and private networks (tests, on-premises)
+  bool allow_http = false;  // plain http:// targets (tests, on-premises); else https only
   int max_attempts = 8;
   int retry_base_seconds = 60;  // doubled after each failed attempt
   int timeout_seconds = 10;

@@ -195,6 +195,9 @@ Result<json::object> IntegrationService::CreateWebhook(const Principal& who,
     std::string host = HostOf(*url);
     if (host.empty()) {
       f.Fail("url", "must be an http(s) address");
+    } else if (!config_.allow_http && !url->starts_with("https://")) {
+      // The payload is the tenant's data and the signature's timestamp: never in clear.
+      f.Fail("url", "must be an https address");
     } else if (!config_.allow_private_addresses && PrivateHost(host)) {
       f.Fail("url", "must not point at a private or loopback address");
     }

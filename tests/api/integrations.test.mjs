@@ -34,7 +34,7 @@ before(async () => {
   });
   await new Promise((r) => receiver.listen(0, '127.0.0.1', r));
   receiverUrl = `http://127.0.0.1:${receiver.address().port}/hooks`;
-  s = await startServer({ env: { KELU_WEBHOOKS_ALLOW_PRIVATE_ADDRESSES: 'true', KELU_WEBHOOKS_RETRY_BASE_SECONDS: '1' } });
+  s = await startServer({ env: { KELU_WEBHOOKS_ALLOW_PRIVATE_ADDRESSES: 'true', KELU_WEBHOOKS_ALLOW_HTTP: 'true', KELU_WEBHOOKS_RETRY_BASE_SECONDS: '1' } });
   op = await s.operatorToken();
   boss = await s.loginAs('boss');
 });
@@ -103,16 +103,22 @@ test('a webhook gets the events it chose, signed; failures are retried; revoking
   assert.ok(audit.body.items.some((a) => a.action === 'webhook.revoke'));
 });
 
-test('without the deployment allowing it, a webhook may not point at a private address', async () => {
+test('without the deployment allowing it, a webhook may not point at a private address, nor use plain http', async () => {
   const plain = await startServer();
   try {
     const b = await plain.loginAs('boss');
-    for (const url of ['http://127.0.0.1:9/x', 'http://localhost/x', 'http://10.1.2.3/x', 'http://192.168.1.1/x', 'http://[::1]/x',
+    const http = await plain.call('POST', '/api/v1/webhooks', { token: b, body: { url: 'http://hooks.example.com/x', events: ['*'] } });
+    expectError(assert, http, 422, 'validation_failed');
+    assert.equal(http.body.error.details.fields.url, 'must be an https address');
+    assert.equal((await plain.call('POST', '/api/v1/webhooks', { token: b, body: { url: 'https://hooks.example.com/x', events: ['*'] } })).status, 201);
+    for (const url of ['https://127.0.0.1:9/x', 'https://localhost/x', 'https://10.1.2.3/x', 'https://192.168.1.1/x', 'https://[::1]/x',
       // Other spellings a resolver takes for the same places.
-      'http://LOCALHOST/x', 'http://localhost./x', 'http://127.1/x', 'http://2130706433/x', 'http://0x7f.1/x',
-      'http://0177.0.0.1/x', 'http://[::ffff:127.0.0.1]/x', 'http://[fe80::1]/x', 'http://169.254.169.254/latest',
-      'http://100.64.0.1/x', 'http://0.0.0.0/x', 'http://user@127.0.0.1/x']) {
-      expectError(assert, await plain.call('POST', '/api/v1/webhooks', { token: b, body: { url, events: ['*'] } }), 422, 'validation_failed');
+      'https://LOCALHOST/x', 'https://localhost./x', 'https://127.1/x', 'https://2130706433/x', 'https://0x7f.1/x',
+      'https://0177.0.0.1/x', 'https://[::ffff:127.0.0.1]/x', 'https://[fe80::1]/x', 'https://169.254.169.254/latest',
+      'https://100.64.0.1/x', 'https://0.0.0.0/x', 'https://user@127.0.0.1/x']) {
+      const r = await plain.call('POST', '/api/v1/webhooks', { token: b, body: { url, events: ['*'] } });
+      expectError(assert, r, 422, 'validation_failed');
+      assert.equal(r.body.error.details.fields.url, 'must not point at a private or loopback address', url);
     }
   } finally {
     await plain.stop();
@@ -124,7 +130,7 @@ test('a name that resolves to a private address is refused when the delivery con
   // it passes the check of the URL's text, as a name that an attacker's DNS points anywhere
   // would, and must be stopped when the socket is opened.
   const { address } = await lookup(hostname());
-  const plain = await startServer({ env: { KELU_WEBHOOKS_RETRY_BASE_SECONDS: '1', KELU_WEBHOOKS_MAX_ATTEMPTS: '1' } });
+  const plain = await startServer({ env: { KELU_WEBHOOKS_ALLOW_HTTP: 'true', KELU_WEBHOOKS_RETRY_BASE_SECONDS: '1', KELU_WEBHOOKS_MAX_ATTEMPTS: '1' } });
   const hits = [];
   const target = http.createServer((req, res) => { hits.push(req.url); res.writeHead(204).end(); });
   await new Promise((r) => target.listen(0, address, r));

@@ -53,6 +53,8 @@ const fieldPatterns: Array<[RegExp, string]> = [
   [/^must not be empty$/, '不能为空'],
   [/^must be another customer$/, '必须是另一个客户'],
   [/^must not contain control characters$/, '不能包含不可见的控制字符'],
+  [/^must be an https address$/, '必须是 https 开头的地址'],
+  [/^must not point at a private or loopback address$/, '不能指向内网或本机地址'],
   [/^must be UTF-8 text$/, '包含无法识别的字符'],
 ];
 
