@@ -602,7 +602,7 @@ Status IdentityService::ChangePassword(const Principal& who, std::string_view cu
     delays_.Failed(delay_key, meta.now);
     return FieldError("current_password", "is wrong");
   }
-  KELU_RETURN_IF_ERROR(CheckPassword(policy_, next, who.login));
+  KELU_RETURN_IF_ERROR(CheckPassword(policy_, next, who.login, {who.tenant_slug}));
   if (next == current) return FieldError("new_password", "must differ from the current password");
   if (policy_.history > 0) {
     auto old = db_.Read([&](Connection& c) {

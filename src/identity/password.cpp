@@ -21,8 +21,22 @@ PasswordPolicy PolicyNamed(std::string_view name) {
   return PasswordPolicy{"standard", 8, 0, 0, 0};
 }
 
+namespace {
+
+std::string LowerAscii(std::string_view s) {
+  std::string out(s);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
+// The service's own names: the first words anyone guessing a Kelu password tries.
+constexpr std::string_view kServiceWords[] = {"kelu", "客录"};
+
+}  // namespace
+
 Status CheckPassword(const PasswordPolicy& policy, std::string_view password,
-                     std::string_view login) {
+                     std::string_view login, std::initializer_list<std::string_view> context) {
   json::array broken;
   std::string common_reason;
   auto length = Utf8Length(password);
@@ -58,17 +72,18 @@ Status CheckPassword(const PasswordPolicy& policy, std::string_view password,
       common_reason = why;
     }
   }
-  if (!login.empty()) {
-    auto lower_case = [](std::string_view s) {
-      std::string out(s);
-      std::transform(out.begin(), out.end(), out.begin(),
-                     [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-      return out;
-    };
-    if (lower_case(password).find(lower_case(login)) != std::string::npos) {
-      broken.emplace_back("contains_login");
-    }
+  std::string lowered = LowerAscii(password);
+  if (!login.empty() && lowered.find(LowerAscii(login)) != std::string::npos) {
+    broken.emplace_back("contains_login");
   }
+  auto contains = [&](std::string_view word) {
+    // Words of fewer than 3 characters would refuse too much by chance.
+    return Utf8Length(word).value_or(0) >= 2 && word.size() >= 3 &&
+           lowered.find(LowerAscii(word)) != std::string::npos;
+  };
+  bool context_word = std::any_of(std::begin(kServiceWords), std::end(kServiceWords), contains) ||
+                      std::any_of(context.begin(), context.end(), contains);
+  if (context_word) broken.emplace_back("contains_context_word");
   if (broken.empty()) return OkStatus();
   json::object details;
   details["rules"] = std::move(broken);
@@ -80,7 +95,8 @@ Status CheckPassword(const PasswordPolicy& policy, std::string_view password,
     message += " from " + std::to_string(policy.min_classes) +
                " of lower case, upper case, digits and symbols";
   }
-  message += ", not containing the login name, and not a common or easily guessed password";
+  message += ", not containing the login name, the company's code or name or the service's, and "
+             "not a common or easily guessed password";
   if (!common_reason.empty()) message += " (" + common_reason + ")";
   return Error::Make(ErrorKind::kInvalid, "weak_password", message + ".", std::move(details));
 }

@@ -1,6 +1,7 @@
 // Password policy (standard, or the 等保 profile), checking, and argon2id hashing.
 #pragma once
 
+#include <initializer_list>
 #include <string>
 #include <string_view>
 
@@ -23,10 +24,13 @@ struct PasswordPolicy {
 PasswordPolicy PolicyNamed(std::string_view name);
 
 // 422 weak_password with the reasons in details.rules ("min_length", "max_length", "utf8",
-// "character_classes", "contains_login", "common") when `password` breaks the policy.
+// "character_classes", "contains_login", "contains_context_word", "common") when `password`
+// breaks the policy. The context words are the service's own names (kelu, 客录) and
+// `context`: the tenant's code and name, which an attacker who picked the tenant knows.
 // Thread-safe (cracklib is not: its calls are serialised).
 Status CheckPassword(const PasswordPolicy& policy, std::string_view password,
-                     std::string_view login);
+                     std::string_view login,
+                     std::initializer_list<std::string_view> context = {});
 
 struct HashCost {
   int memory_kib = 19 * 1024;

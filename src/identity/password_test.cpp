@@ -29,8 +29,8 @@ TEST(Password, StandardPolicyNeedsLengthAndNoKindsOfCharacters) {
   EXPECT_EQ(short_one.error().code, "weak_password");
   EXPECT_EQ(Rules(short_one), std::vector<std::string>{"min_length"});
   // At least 64 characters are taken, of any script.
-  EXPECT_TRUE(CheckPassword(p, "the quick brown fox jumps over the lazy dog while kelu keeps notes", "li").ok());
-  EXPECT_TRUE(CheckPassword(p, "客录帮我们把每位客户的跟进记录整理清楚，销售经理每天早上九点看一遍报表，然后安排当天的拜访与电话，"
+  EXPECT_TRUE(CheckPassword(p, "the quick brown fox jumps over the lazy dog while the team keeps notes", "li").ok());
+  EXPECT_TRUE(CheckPassword(p, "系统帮我们把每位客户的跟进记录整理清楚，销售经理每天早上九点看一遍报表，然后安排当天的拜访与电话，"
                                "月底再对一次回款和合同的数字", "li").ok());
   EXPECT_EQ(Rules(CheckPassword(p, std::string(257, 'q'), "li")), std::vector<std::string>{"max_length"});
 }
@@ -44,6 +44,18 @@ TEST(Password, CommonAndGuessablePasswordsAreRefused) {
   }
   EXPECT_NE(CheckPassword(p, "password", "li").error().message.find("dictionary"), std::string::npos);
   EXPECT_TRUE(CheckPassword(p, "Secret-pass-1", "li").ok());
+}
+
+TEST(Password, TheServicesAndTheCompanysNamesAreNotPasswords) {
+  auto p = PolicyNamed("standard");
+  EXPECT_EQ(Rules(CheckPassword(p, "mykelu-secret-42", "li")), std::vector<std::string>{"contains_context_word"});
+  EXPECT_EQ(Rules(CheckPassword(p, "客录客户管理很方便", "li")), std::vector<std::string>{"contains_context_word"});
+  EXPECT_EQ(Rules(CheckPassword(p, "hongda marble fog", "li", {"hongda", "宏达科技"})),
+            std::vector<std::string>{"contains_context_word"});
+  EXPECT_EQ(Rules(CheckPassword(p, "宏达科技年年发大财", "li", {"hongda", "宏达科技"})),
+            std::vector<std::string>{"contains_context_word"});
+  EXPECT_TRUE(CheckPassword(p, "marble kettle fog", "li", {"hongda", "宏达科技"}).ok());
+  EXPECT_TRUE(CheckPassword(p, "marble kettle fog", "li", {"ab", ""}).ok()) << "too short to count";
 }
 
 TEST(Password, DengbaoPolicyNeedsThreeClassesAndRotation) {

@@ -393,7 +393,7 @@ Status IdentityService::PrepareTenantSeed(TenantSeed& seed) {
   seed.temporary = !seed.boss_password;
   std::string pw =
       seed.boss_password ? *seed.boss_password : TemporaryPassword(policy_, seed.boss_login);
-  if (auto s = CheckPassword(policy_, pw, seed.boss_login); !s.ok()) {
+  if (auto s = CheckPassword(policy_, pw, seed.boss_login, {seed.slug, seed.name}); !s.ok()) {
     return FieldError("boss.password", s.error().message);
   }
   seed.boss_password = pw;

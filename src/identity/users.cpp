@@ -100,7 +100,7 @@ Result<json::object> IdentityService::CreateUser(const Principal& who, const jso
   // Without a password the user gets a temporary one, returned once, to change at sign-in.
   bool temporary = !password;
   std::string pw = password ? *password : TemporaryPassword(policy_, *login);
-  KELU_RETURN_IF_ERROR(CheckPassword(policy_, pw, *login));
+  KELU_RETURN_IF_ERROR(CheckPassword(policy_, pw, *login, {who.tenant_slug}));
   std::string hash = HashPassword(pw, cost());
   bool active = status.value_or("active") == "active";
 

@@ -170,6 +170,15 @@ test('over https the session cookies carry the __Host- prefix, and only those ar
   }
 });
 
+test('a password may not hold the company code or the service name', async () => {
+  const boss = await s.loginAs('boss');
+  for (const password of ['our demo team 2026', 'Kelu-is-great-7', '客录用起来很顺手']) {
+    const r = await s.call('POST', '/api/v1/users', { token: boss, body: { login: `ctx${password.length}`, name: '上下文', role: 'member', password } });
+    expectError(assert, r, 422, 'weak_password');
+    assert.ok(r.body.error.details.rules.includes('contains_context_word'), `${password}: ${r.text}`);
+  }
+});
+
 test('a password is taken exactly as typed, spaces and all', async () => {
   const boss = await s.loginAs('boss');
   const created = await s.call('POST', '/api/v1/users', { token: boss, body: { login: 'spacey', name: '空格', role: 'member', password: '  marble kettle fog  ' } });
