@@ -116,6 +116,10 @@ std::optional<std::vector<IpRange>> ParseIpRanges(std::string_view text) {
   return out;
 }
 
+bool InAnyRange(const IpAddress& a, const std::vector<IpRange>& ranges) {
+  return std::any_of(ranges.begin(), ranges.end(), [&](const IpRange& r) { return r.Contains(a); });
+}
+
 bool IsNonPublicAddress(const IpAddress& a) {
   static const std::vector<IpRange> kRanges = *ParseIpRanges(
       "0.0.0.0/8 10.0.0.0/8 100.64.0.0/10 127.0.0.0/8 169.254.0.0/16 172.16.0.0/12 "
@@ -125,18 +129,13 @@ bool IsNonPublicAddress(const IpAddress& a) {
   // IPv4-compatible, NAT64 and 6to4 forms can name any IPv4 address: only the plain IPv4 form
   // is judged, so those are refused as not public.
   static const std::vector<IpRange> kEmbedding = *ParseIpRanges("::/96 64:ff9b::/96 2002::/16");
-  return std::any_of(kRanges.begin(), kRanges.end(), [&](const IpRange& r) { return r.Contains(a); }) ||
-         std::any_of(kEmbedding.begin(), kEmbedding.end(),
-                     [&](const IpRange& r) { return r.Contains(a); });
+  return InAnyRange(a, kRanges) || InAnyRange(a, kEmbedding);
 }
 
 std::string ClientAddress(std::string_view peer, const std::vector<std::string_view>& forwarded_for,
                           const std::vector<IpRange>& trusted) {
-  auto is_trusted = [&](const IpAddress& a) {
-    return std::any_of(trusted.begin(), trusted.end(), [&](const IpRange& r) { return r.Contains(a); });
-  };
   auto from = ParseIpAddress(peer);
-  if (!from || !is_trusted(*from)) return std::string(peer);
+  if (!from || !InAnyRange(*from, trusted)) return std::string(peer);
   IpAddress last = *from;  // the nearest hop known so far
   for (auto header = forwarded_for.rbegin(); header != forwarded_for.rend(); ++header) {
     std::string_view list = *header;
@@ -147,7 +146,7 @@ std::string ClientAddress(std::string_view peer, const std::vector<std::string_v
       if (Trim(item).empty()) continue;
       auto a = ParseIpAddress(item);
       if (!a) return last.ToString();
-      if (!is_trusted(*a)) return a->ToString();
+      if (!InAnyRange(*a, trusted)) return a->ToString();
       last = *a;
     }
   }

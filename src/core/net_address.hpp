@@ -33,6 +33,8 @@ struct IpRange {
 std::optional<IpAddress> ParseIpAddress(std::string_view text);
 // An address, or one with "/bits" (0..32 for IPv4, 0..128 for IPv6); nullopt otherwise.
 std::optional<IpRange> ParseIpRange(std::string_view text);
+// Whether `a` is in one of `ranges`.
+bool InAnyRange(const IpAddress& a, const std::vector<IpRange>& ranges);
 // A list of ranges separated by commas or spaces; nullopt when any entry is not one.
 std::optional<std::vector<IpRange>> ParseIpRanges(std::string_view text);
 

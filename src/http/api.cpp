@@ -228,9 +228,7 @@ Response Api::Handle(Request& request) {
   auto started = std::chrono::steady_clock::now();
   if (config_.server.trust_proxy) {
     auto peer = ParseIpAddress(request.remote_ip);
-    bool from_proxy = peer && std::any_of(trusted_proxies_.begin(), trusted_proxies_.end(),
-                                          [&](const IpRange& r) { return r.Contains(*peer); });
-    if (from_proxy) {
+    if (peer && InAnyRange(*peer, trusted_proxies_)) {
       std::vector<std::string_view> forwarded;
       for (const auto& [name, value] : request.headers) {
         if (name == "x-forwarded-for") forwarded.emplace_back(value);
