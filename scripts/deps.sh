@@ -9,7 +9,7 @@ build_pkgs=(
   libsqlite3-dev libpq-dev libsodium-dev libtomlplusplus-dev libcli11-dev
   libspdlog-dev libfmt-dev libhowardhinnant-date-dev libcurl4-openssl-dev
   libxlsxwriter-dev libminizip-dev libexpat1-dev libjemalloc-dev libclamav-dev libmagic-dev
-  libpoppler-cpp-dev libcrack2-dev cracklib-runtime
+  libpoppler-cpp-dev libcrack2-dev cracklib-runtime liboath-dev libqrencode-dev
   libgtest-dev libgmock-dev googletest
 )
 # chromium and a CJK font for the browser tests (without the font Chinese renders as boxes);

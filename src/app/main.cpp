@@ -1,6 +1,7 @@
 // The kelu program: the composition root. Parses the command line, loads the configuration,
 // opens the database, wires the services and runs one subcommand.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
@@ -20,6 +21,7 @@
 #include "http/server.hpp"
 #include "identity/service.hpp"
 #include "core/secret_box.hpp"
+#include "identity/totp.hpp"
 #include "integrations/service.hpp"
 #include "jobs/scheduler.hpp"
 #include "jobs/worker.hpp"
@@ -48,6 +50,7 @@ struct Options {
   bool repair = false;
   std::string until;
   std::string copy_to;
+  std::string email;
 };
 
 int Fail(const std::string& message) {
@@ -156,6 +159,7 @@ Result<Runtime> Build(const Options& o, bool test_clock, bool serving = false) {
                                 .max_rows = limits.xlsx_max_rows,
                                 .max_columns = limits.xlsx_max_columns});
   rt.identity->set_alert_email(rt.config.mail.operator_email);
+  rt.identity->set_site_url(rt.config.server.site_url());
   rt.mailer = notices::MakeSmtpMailer(rt.config.mail);
   rt.outbox = std::make_unique<notices::Outbox>(*rt.db, *rt.mailer, *rt.clock, rt.config.mail,
                                                 rt.config.terms);
@@ -170,6 +174,7 @@ Result<Runtime> Build(const Options& o, bool test_clock, bool serving = false) {
                  : SecretBox::FromHex(rt.config.security.data_key);
   if (!box.ok()) return std::move(box).error();
   rt.secrets = std::make_unique<SecretBox>(*box);
+  rt.identity->set_secrets(rt.secrets.get());
   rt.integrations = std::make_unique<integrations::IntegrationService>(*rt.db, rt.config,
                                                                        *rt.clock, rt.zone, *rt.secrets);
   if (rt.config.attachments.blob_store == "s3") {
@@ -375,6 +380,11 @@ int Demo(const Options& o) {
   if (auto s = ids.EnsureOperator(op_email, "客录运营", op_pw, now); !s.ok()) {
     return Fail(s.error().message);
   }
+  // Operators always sign in in two steps: the demo operator's authenticator secret is printed
+  // with the password, to add to an app by hand or to compute codes from in tests.
+  std::string op_totp = identity::NewTotpSecret();
+  auto op_codes = ids.EnsureOperatorMfa(op_email, op_totp, now);
+  if (!op_codes.ok()) return Fail(op_codes.error().message);
   auto tenant = ids.EnsureTenant("demo", "演示科技有限公司", 10, now);
   if (!tenant.ok()) return Fail(tenant.error().message);
   if (auto term = rt.billing->EnsureTerm(*tenant, "standard", 1, now); !term.ok()) {
@@ -412,17 +422,37 @@ int Demo(const Options& o) {
       list.push_back(json::object{
           {"login", u.login}, {"password", u.password}, {"role", identity::RoleName(u.role)}});
     }
-    json::object out{{"operator", json::object{{"email", op_email}, {"password", op_pw}}},
+    json::array codes;
+    for (const auto& c : *op_codes) codes.emplace_back(c);
+    json::object out{{"operator", json::object{{"email", op_email},
+                                               {"password", op_pw},
+                                               {"totp_secret", identity::Base32(op_totp)},
+                                               {"recovery_codes", std::move(codes)}}},
                      {"tenant", json::object{{"slug", "demo"}, {"users", std::move(list)}}}};
     std::printf("%s\n", ToJson(out).c_str());
   } else {
     std::printf("Operator console: %s / %s\n", op_email.c_str(), op_pw.c_str());
+    std::printf("  two-step sign-in: add the key %s to an authenticator app\n",
+                identity::Base32(op_totp).c_str());
+    std::printf("  recovery codes: %s\n", fmt::format("{}", fmt::join(*op_codes, " ")).c_str());
     std::printf("Tenant \"demo\" (演示科技有限公司):\n");
     for (auto& u : users) {
       std::printf("  %-8s %-9s %s\n", std::string(identity::RoleName(u.role)).c_str(), u.login,
                   u.password.c_str());
     }
   }
+  return 0;
+}
+
+int ResetOperatorMfa(const Options& o) {
+  auto built = Build(o, false);
+  if (!built.ok()) return Fail(built.error().message);
+  Runtime& rt = built.value();
+  if (auto s = rt.identity->ResetOperatorMfa(o.email, rt.clock->now()); !s.ok()) {
+    return Fail(s.error().message);
+  }
+  std::printf("two-step sign-in removed for %s: they enrol again at their next sign-in\n",
+              o.email.c_str());
   return 0;
 }
 
@@ -549,11 +579,16 @@ int main(int argc, char** argv) {
   fsck->add_flag("--repair", o.repair,
                  "delete orphan blobs and stale temporary files, recompute counters, drop rows "
                  "whose blob is missing");
+  auto* reset_mfa = app.add_subcommand(
+      "reset-operator-mfa",
+      "remove an operator's two-step sign-in (a lost phone): their sessions end, and they enrol "
+      "a new authenticator at their next sign-in");
+  reset_mfa->add_option("--email", o.email, "the operator's email")->required();
   auto* version = app.add_subcommand("version", "print the version");
   auto* routes = app.add_subcommand("routes", "list every HTTP route");
   routes->add_flag("--json", o.json, "as JSON");
   // Global options are accepted after the subcommand too.
-  for (auto* sub : {serve, migrate, demo, tick, routes, copy, fsck}) sub->fallthrough();
+  for (auto* sub : {serve, migrate, demo, tick, routes, copy, fsck, reset_mfa}) sub->fallthrough();
 
   try {
     app.parse(argc, argv);
@@ -571,5 +606,6 @@ int main(int argc, char** argv) {
   if (*copy) return CopyDb(o);
   if (*fsck) return Fsck(o);
   if (*routes) return Routes(o);
+  if (*reset_mfa) return ResetOperatorMfa(o);
   return 0;
 }

@@ -29,9 +29,10 @@ namespace {
 // Secrets and derived indexes are not the tenant's data; everything else is.
 const std::unordered_set<std::string> kNotExported = {
     "user_sessions",  "api_tokens",   "password_history", "search_docs",
-    "search_bigrams", "import_items", "data_exports"};
-const std::unordered_set<std::string> kSecretColumns = {"password_hash", "token_hash", "secret",
-                                                        "csrf_token"};
+    "search_bigrams", "import_items", "data_exports", "recovery_links"};
+const std::unordered_set<std::string> kSecretColumns = {
+    "password_hash", "token_hash",         "secret",           "csrf_token",
+    "mfa_secret",    "mfa_pending_secret", "mfa_recovery_codes"};
 
 std::string ToHex(const unsigned char* d, std::size_t n) {
   std::string out(n * 2, '0');

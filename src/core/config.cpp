@@ -169,6 +169,14 @@ const std::vector<Key>& Keys() {
                              if (!ParseIpRanges(s)) return "must list IP addresses or CIDR ranges";
                              return std::nullopt;
                            }));
+    k.push_back(MakeString("server", "public_url", KELU_FIELD(std::string, server.public_url),
+                           [](std::string_view s) -> std::optional<std::string> {
+                             if (!s.empty() && !s.starts_with("https://") &&
+                                 !s.starts_with("http://")) {
+                               return "must start with https:// (or http://)";
+                             }
+                             return std::nullopt;
+                           }));
     k.push_back(
         MakeString("server", "access_log", KELU_FIELD(std::string, server.access_log), NonEmpty()));
     k.push_back(MakeInt("server", "render_cache_mb", KELU_FIELD(int, server.render_cache_mb), 0,
@@ -209,6 +217,10 @@ const std::vector<Key>& Keys() {
                         KELU_FIELD(int, security.argon2_memory_kib), 19 * 1024, 4 * 1024 * 1024));
     k.push_back(MakeInt("security", "argon2_iterations",
                         KELU_FIELD(int, security.argon2_iterations), 2, 100));
+    k.push_back(MakeInt("security", "recovery_link_minutes",
+                        KELU_FIELD(int, security.recovery_link_minutes), 5, 24 * 60));
+    k.push_back(MakeInt("security", "recovery_link_interval_seconds",
+                        KELU_FIELD(int, security.recovery_link_interval_seconds), 0, 3600));
     k.push_back(MakeInt("security", "support_grant_default_hours",
                         KELU_FIELD(int, security.support_grant_default_hours), 1, 24 * 30));
     k.push_back(MakeInt("security", "support_grant_max_hours",

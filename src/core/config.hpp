@@ -28,9 +28,18 @@ struct ServerConfig {
   // separated by commas): the client is the rightmost forwarded address that is not one of them.
   bool trust_proxy = false;
   std::string trusted_proxies = "127.0.0.0/8, ::1";
+  // Where users reach the service ("https://crm.example.com"), for links sent by email; never
+  // taken from a request's Host header, which the sender controls. Empty: http://<listen>.
+  std::string public_url;
   std::string access_log = "stdout";  // "stdout", "off" or a file path
   int render_cache_mb = 64;           // lists' rendered rows, kept by row version; 0: none
 
+  // public_url, or http://<listen> when it is not set; without a trailing slash.
+  std::string site_url() const {
+    std::string url = public_url.empty() ? "http://" + listen : public_url;
+    while (url.ends_with('/')) url.pop_back();
+    return url;
+  }
   std::size_t render_cache_bytes() const { return static_cast<std::size_t>(render_cache_mb) << 20; }
 };
 
@@ -62,6 +71,9 @@ struct SecurityConfig {
   // 64 hex digits: the key that seals secrets kept in the database (webhook signing secrets).
   // Empty: a key made once and kept in FILES_DIR/keys/data.key (mode 0600).
   std::string data_key;
+  // How long an emailed sign-in link ("forgot password") works, and how often one may be sent.
+  int recovery_link_minutes = 30;
+  int recovery_link_interval_seconds = 60;
   int support_grant_default_hours = 24;
   int support_grant_max_hours = 24 * 7;
 };

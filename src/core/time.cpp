@@ -7,6 +7,8 @@
 #include <cstdio>
 #include <cstring>
 
+#include <fmt/format.h>
+
 namespace kelu {
 namespace {
 
@@ -168,6 +170,20 @@ std::optional<Timestamp> ParseRfc3339(std::string_view s) {
   auto local = std::chrono::sys_days{*d} + std::chrono::hours{hh} + std::chrono::minutes{mm} +
                std::chrono::seconds{ss} + Microseconds{micros};
   return Timestamp{local - std::chrono::minutes{offset_minutes}};
+}
+
+std::string FormatHttpDate(Timestamp t) {
+  static constexpr const char* kDays[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+  static constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                            "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  auto day = std::chrono::floor<std::chrono::days>(t);
+  std::chrono::year_month_day ymd{day};
+  std::chrono::hh_mm_ss hms{std::chrono::floor<std::chrono::seconds>(t - day)};
+  unsigned weekday = std::chrono::weekday{day}.c_encoding();
+  return fmt::format("{}, {:02} {} {} {:02}:{:02}:{:02} GMT", kDays[weekday],
+                     static_cast<unsigned>(ymd.day()), kMonths[static_cast<unsigned>(ymd.month()) - 1],
+                     static_cast<int>(ymd.year()), hms.hours().count(), hms.minutes().count(),
+                     hms.seconds().count());
 }
 
 std::string FormatDate(Date d) {

@@ -58,6 +58,9 @@ inline constexpr int kLatestYear = 2200;
 // Accepts RFC 3339 with "Z" or a numeric offset; nullopt when malformed or its date is outside
 // kEarliestYear..kLatestYear.
 std::optional<Timestamp> ParseRfc3339(std::string_view text);
+// "Tue, 08 Dec 2026 02:05:24 GMT": the HTTP Date form (RFC 9110 IMF-fixdate), whatever the
+// locale.
+std::string FormatHttpDate(Timestamp t);
 // "2026-11-24".
 std::string FormatDate(Date d);
 // Strict YYYY-MM-DD; nullopt when malformed, not a real date, or outside

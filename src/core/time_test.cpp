@@ -66,6 +66,15 @@ TEST(Time, LocalDateUsesTheBusinessZone) {
   EXPECT_EQ(FormatDate(Zone::Find("UTC")->LocalDate(t)), "2026-11-23");
 }
 
+TEST(Time, HttpDateIsImfFixdateInUtc) {
+  EXPECT_EQ(FormatHttpDate(*ParseRfc3339("2026-12-08T10:05:24+08:00")),
+            "Tue, 08 Dec 2026 02:05:24 GMT");
+  EXPECT_EQ(FormatHttpDate(*ParseRfc3339("1994-11-06T08:49:37.5Z")),
+            "Sun, 06 Nov 1994 08:49:37 GMT");  // RFC 9110's own example
+  EXPECT_EQ(FormatHttpDate(*ParseRfc3339("2028-02-29T23:59:59Z")),
+            "Tue, 29 Feb 2028 23:59:59 GMT");
+}
+
 TEST(Time, AtGivesTheLocalInstant) {
   auto d = *ParseDate("2026-11-24");
   auto t = Zone::Shanghai().At(d, minutes(30));

@@ -73,6 +73,26 @@ std::string SessionCookie(SessionAudience audience, const std::string& value, in
                      secure ? "; Secure" : "");
 }
 
+Response SignInAnswer(const Result<identity::LoginResult>& r, SessionAudience audience,
+                      int max_age, bool secure) {
+  if (!r.ok()) return ErrorToResponse(r.error());
+  Response res = JsonResponse(200, r->view);
+  if (!r->token.empty()) {
+    res.headers.emplace_back("Set-Cookie", SessionCookie(audience, r->token, max_age, secure));
+  }
+  return res;
+}
+
+identity::SecondFactor ReadSecondFactor(Fields& f) {
+  identity::SecondFactor factor;
+  factor.code = f.String("code", false, 0, 16).value_or("");
+  factor.recovery_code = f.String("recovery_code", false, 0, 32).value_or("");
+  if (!factor.code.empty() && !factor.recovery_code.empty()) {
+    f.Fail("recovery_code", "give either a code or a recovery code");
+  }
+  return factor;
+}
+
 Response EndingSession(Response r, SessionAudience audience, bool secure) {
   if (r.status == 204) r.headers.emplace_back("Set-Cookie", SessionCookie(audience, "", 0, secure));
   return r;
@@ -269,6 +289,8 @@ Response Api::Handle(Request& request) {
                                            "identifies it for support."));
   }
   response.set_header("X-Request-Id", request_id);
+  // From the injected clock, so a client (and the tests) can tell the service's time.
+  response.set_header("Date", FormatHttpDate(context.meta.now));
   SecurityHeaders(response, request.secure);
   if (request.path.starts_with("/api/") && !response.header("cache-control")) {
     response.set_header("Cache-Control", "no-store");

@@ -19,6 +19,7 @@
 #include "core/json.hpp"
 #include "core/net_address.hpp"
 #include "core/result.hpp"
+#include "core/validation.hpp"
 #include "crm/service.hpp"
 #include "http/message.hpp"
 #include "http/metrics.hpp"
@@ -125,6 +126,12 @@ std::string SessionCookieName(SessionAudience audience, bool secure);
 // Path=/, SameSite Lax for the tenant app and Strict for the console, Secure over https.
 std::string SessionCookie(SessionAudience audience, const std::string& value, int max_age,
                           bool secure);
+// The answer to a sign-in step: the session (and its cookie) once made, or the challenge of the
+// second step.
+Response SignInAnswer(const Result<identity::LoginResult>& r, SessionAudience audience,
+                      int max_age, bool secure);
+// "code" or "recovery_code" of a body (neither: an empty factor).
+identity::SecondFactor ReadSecondFactor(Fields& f);
 // The answer to a sign-out: `r`, with the session cookie removed when it is a success (204).
 Response EndingSession(Response r, SessionAudience audience, bool secure);
 int StatusOf(ErrorKind kind);

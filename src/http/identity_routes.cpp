@@ -22,9 +22,23 @@ json::value UserSchema() {
               {"department_id", Nullable(Int())},
               {"status", Enum({"active", "disabled"})},
               {"must_change_password", Bool()},
+              {"mfa_enabled", Bool()},
               {"password_changed_at", Time()},
               {"created_at", Time()},
               {"updated_at", Time()}});
+}
+
+json::value MfaEnrolmentSchema() {
+  return Obj({{"secret", Str("base32, to type into the app")},
+              {"otpauth_uri", Str()},
+              {"qr_svg", Str("the otpauth URI as a QR code (SVG)")}});
+}
+
+json::value MfaStatusSchema() {
+  return Obj({{"enabled", Bool()},
+              {"required", Bool()},
+              {"enabled_at", Nullable(Time())},
+              {"recovery_codes_left", Int()}});
 }
 
 json::value DepartmentSchema() {
@@ -46,6 +60,13 @@ json::value LoginHistorySchema() {
        {"outcome", Enum({"success", "bad_password", "locked", "disabled", "unknown_user"})}});
 }
 
+json::value MfaChallengeSchema() {
+  return Obj({{"challenge", Str("give it to /login/mfa with the code")},
+              {"state", Enum({"verify", "enrol"})},
+              {"expires_at", Time()},
+              {"enrolment", MfaEnrolmentSchema()}});
+}
+
 json::value GrantSchema() {
   return Obj({{"id", Int()},
               {"created_by", Int()},
@@ -64,35 +85,100 @@ void Api::RegisterIdentityRoutes() {
   const int cookie_age = config_.security.session_absolute_hours * 3600;
 
   auto login_body =
-      Obj({{"tenant", Str("the tenant's slug")}, {"login", Str()}, {"password", Str()}},
+      Obj({{"tenant", Str("the tenant's slug")},
+           {"login", Str()},
+           {"password", Str()},
+           {"code", Str("the authenticator's code, for two-step sign-in in one request")},
+           {"recovery_code", Str()}},
           {"tenant", "login", "password"});
   auto login_answer = Obj({{"token", Str()},
                            {"csrf_token", Str()},
                            {"expires_at", Time()},
                            {"must_change_password", Bool()},
                            {"user", UserSchema()},
-                           {"tenant", Obj({{"id", Int()}, {"slug", Str()}, {"state", Str()}})}});
+                           {"tenant", Obj({{"id", Int()}, {"slug", Str()}, {"state", Str()}})},
+                           {"mfa", MfaChallengeSchema()},
+                           {"recovery_codes", Array(Str())},
+                           {"recovery_codes_left", Int()}});
   router_.Add("POST", "/api/v1/auth/login", Access::kPublic,
-              {"Sign in as a tenant user; answers a bearer token and sets the session cookie",
+              {"Sign in as a tenant user; answers a bearer token and sets the session cookie, or "
+               "(two-step sign-in) the challenge of the second step under \"mfa\"",
                "auth",
                login_body,
                login_answer,
                200,
-               {"invalid_credentials", "account_disabled", "too_many_attempts"},
+               {"invalid_credentials", "account_disabled", "too_many_attempts", "invalid_mfa_code"},
                {}},
               [&ids, cookie_age](Context& ctx) {
                 Fields f(ctx.body);
                 auto tenant = f.String("tenant", true, 1, 64);
                 auto login = f.String("login", true, 1, 64);
                 auto password = f.Secret("password", true);
+                auto factor = ReadSecondFactor(f);
                 if (!f.ok()) return ErrorToResponse(f.ToError());
                 auto r = ids.LoginUser(*tenant, *login, *password, ctx.meta);
-                if (!r.ok()) return ErrorToResponse(r.error());
-                Response res = JsonResponse(200, r->view);
-                res.headers.emplace_back(
-                    "Set-Cookie",
-                    SessionCookie(SessionAudience::kTenant, r->token, cookie_age, ctx.request.secure));
-                return res;
+                if (r.ok() && !r->mfa_challenge.empty() && !factor.empty()) {
+                  r = ids.CompleteUserMfa(r->mfa_challenge, factor, ctx.meta);
+                }
+                return SignInAnswer(r, SessionAudience::kTenant, cookie_age, ctx.request.secure);
+              });
+  router_.Add("POST", "/api/v1/auth/login/mfa", Access::kPublic,
+              {"The second step of a sign-in: the challenge and a code from the authenticator "
+               "app (or a recovery code); enrolling, the answer carries the recovery codes once",
+               "auth",
+               Obj({{"challenge", Str()}, {"code", Str()}, {"recovery_code", Str()}},
+                   {"challenge"}),
+               login_answer,
+               200,
+               {"mfa_challenge_invalid", "invalid_mfa_code", "too_many_attempts"},
+               {}},
+              [&ids, cookie_age](Context& ctx) {
+                Fields f(ctx.body);
+                f.OnlyKeys({"challenge", "code", "recovery_code"});
+                auto challenge = f.String("challenge", true, 1, 2048);
+                auto factor = ReadSecondFactor(f);
+                if (f.ok() && factor.empty()) f.Fail("code", "is required");
+                if (!f.ok()) return ErrorToResponse(f.ToError());
+                return SignInAnswer(ids.CompleteUserMfa(*challenge, factor, ctx.meta),
+                                    SessionAudience::kTenant, cookie_age, ctx.request.secure);
+              });
+
+  router_.Add("POST", "/api/v1/auth/recover", Access::kPublic,
+              {"Forgot the password: emails the user a link that sets a new one (within "
+               "security.recovery_link_minutes, once). The same answer whether or not the "
+               "account exists or has an email",
+               "auth",
+               Obj({{"tenant", Str()}, {"login", Str()}}, {"tenant", "login"}),
+               Obj({{"accepted", Bool()}}),
+               202,
+               {"validation_failed", "too_many_attempts"},
+               {}},
+              [&ids](Context& ctx) {
+                Fields f(ctx.body);
+                f.OnlyKeys({"tenant", "login"});
+                auto tenant = f.String("tenant", true, 1, 64);
+                auto login = f.String("login", true, 1, 64);
+                if (!f.ok()) return ErrorToResponse(f.ToError());
+                auto sent = ids.SendRecoveryLink(*tenant, *login, ctx.meta);
+                if (!sent.ok()) return ErrorToResponse(sent.error());
+                return JsonResponse(202, json::object{{"accepted", true}});
+              });
+  router_.Add("POST", "/api/v1/auth/recover/complete", Access::kPublic,
+              {"Set a new password with the emailed link's token: every session of the user "
+               "ends and the sign-in delays are lifted; two-step sign-in stays as it was",
+               "auth",
+               Obj({{"token", Str()}, {"new_password", Str()}}, {"token", "new_password"}),
+               nullptr,
+               204,
+               {"recovery_link_invalid", "weak_password", "validation_failed"},
+               {}},
+              [&ids](Context& ctx) {
+                Fields f(ctx.body);
+                f.OnlyKeys({"token", "new_password"});
+                auto token = f.String("token", true, 1, 512);
+                auto next = f.Secret("new_password", true);
+                if (!f.ok()) return ErrorToResponse(f.ToError());
+                return Reply(ids.CompleteRecovery(*token, *next, ctx.meta));
               });
 
   Route& logout =
@@ -131,6 +217,7 @@ void Api::RegisterIdentityRoutes() {
                                 {"credential", Enum({"session", "api_token"})},
                                 {"read_only", Bool()},
                                 {"csrf_token", Str()},
+                                {"mfa", MfaStatusSchema()},
                                 {"tenant", Obj({{"id", Int()},
                                                 {"slug", Str()},
                                                 {"name", Str()},
@@ -181,19 +268,78 @@ void Api::RegisterIdentityRoutes() {
       {"Prove your password again: changing your email or mobile, creating API tokens, making "
        "a boss or an admin and opening a support grant want a proof within 5 minutes",
        "me",
-       Obj({{"password", Str()}}, {"password"}),
+       Obj({{"password", Str()}, {"code", Str("or a code of your two-step sign-in")}}),
        Obj({{"proved_at", Str()}, {"valid_until", Str()}}),
        200,
        {"validation_failed", "too_many_attempts", "session_required"},
        {}},
       [&ids](Context& ctx) {
         Fields f(ctx.body);
-        f.OnlyKeys({"password"});
-        auto password = f.Secret("password", true);
+        f.OnlyKeys({"password", "code"});
+        auto password = f.Secret("password", false);
+        auto code = f.String("code", false, 0, 16);
+        if (f.ok() && password.value_or("").empty() == code.value_or("").empty()) {
+          f.Fail("password", "give either the password or a code");
+        }
         if (!f.ok()) return ErrorToResponse(f.ToError());
-        return Reply(ids.Reauthenticate(ctx.who(), *password, ctx.meta));
+        return Reply(ids.Reauthenticate(ctx.who(), password.value_or(""),
+                                        {code.value_or(""), {}}, ctx.meta));
       });
   reauthenticate.allow_inactive_tenant = true;
+
+  // --- Two-step sign-in of one's own account ---
+  Route& mfa_start = router_.Add(
+      "POST", "/api/v1/me/mfa/enrolment", Access::kTenantUser,
+      {"Start turning on two-step sign-in: a new secret and its QR code to scan with an "
+       "authenticator app (recent proof wanted)",
+       "me",
+       nullptr,
+       MfaEnrolmentSchema(),
+       200,
+       {"reauthentication_required", "mfa_already_enrolled"},
+       {}},
+      [&ids](Context& ctx) { return Reply(ids.StartMfaEnrolment(ctx.who(), ctx.meta)); });
+  mfa_start.allow_pending_password = true;
+  Route& mfa_confirm = router_.Add(
+      "POST", "/api/v1/me/mfa/enrolment/confirm", Access::kTenantUser,
+      {"Finish turning on two-step sign-in with a code from the app; answers the recovery "
+       "codes, shown this once",
+       "me",
+       Obj({{"code", Str()}}, {"code"}),
+       Obj({{"recovery_codes", Array(Str())}, {"enabled_at", Time()}}),
+       200,
+       {"validation_failed", "mfa_enrolment_not_started", "mfa_already_enrolled",
+        "too_many_attempts"},
+       {}},
+      [&ids](Context& ctx) {
+        Fields f(ctx.body);
+        f.OnlyKeys({"code"});
+        auto code = f.String("code", true, 1, 16);
+        if (!f.ok()) return ErrorToResponse(f.ToError());
+        return Reply(ids.ConfirmMfaEnrolment(ctx.who(), {*code, {}}, ctx.meta));
+      });
+  mfa_confirm.allow_pending_password = true;
+  router_.Add("POST", "/api/v1/me/mfa/recovery-codes", Access::kTenantUser,
+              {"New recovery codes, the old ones void (recent proof wanted)",
+               "me",
+               nullptr,
+               Obj({{"recovery_codes", Array(Str())}}),
+               200,
+               {"reauthentication_required", "mfa_not_enrolled"},
+               {}},
+              [&ids](Context& ctx) {
+                return Reply(ids.RenewRecoveryCodes(ctx.who(), {}, ctx.meta));
+              });
+  router_.Add("DELETE", "/api/v1/me/mfa", Access::kTenantUser,
+              {"Turn off two-step sign-in (recent proof wanted); refused while the company "
+               "requires it",
+               "me",
+               nullptr,
+               nullptr,
+               204,
+               {"reauthentication_required", "mfa_required", "mfa_not_enrolled"},
+               {}},
+              [&ids](Context& ctx) { return Reply(ids.DisableMfa(ctx.who(), ctx.meta)); });
 
   router_.Add("GET", "/api/v1/me/login-history", Access::kTenantUser,
               {"Your sign-ins and failed attempts, newest first",
@@ -240,21 +386,40 @@ void Api::RegisterIdentityRoutes() {
                 return Reply(ids.ReportUnauthorizedUse(ctx.who(), ctx.body, false, ctx.meta), 201);
               });
 
+  auto tenant_schema = Obj({{"id", Int()},
+                            {"slug", Str()},
+                            {"name", Str()},
+                            {"state", Str()},
+                            {"seats", Int()},
+                            {"active_users", Int()},
+                            {"mfa_required", Bool()},
+                            {"created_at", Time()}});
   router_.Add("GET", "/api/v1/tenant", Access::kTenant,
-              {"The tenant: name, state, seats and active users",
+              {"The tenant: name, state, seats, active users and whether two-step sign-in is "
+               "required",
                "tenant",
                nullptr,
-               Obj({{"id", Int()},
-                    {"slug", Str()},
-                    {"name", Str()},
-                    {"state", Str()},
-                    {"seats", Int()},
-                    {"active_users", Int()},
-                    {"created_at", Time()}}),
+               tenant_schema,
                200,
                {},
                {}},
               [&ids](Context& ctx) { return Reply(ids.GetTenant(ctx.who())); });
+  router_.Add("PATCH", "/api/v1/tenant", Access::kTenantUser,
+              {"The boss requires two-step sign-in of everyone (or no longer does); whoever has "
+               "none enrols at their next sign-in. Recent proof wanted",
+               "tenant",
+               Obj({{"mfa_required", Bool()}}, {"mfa_required"}),
+               tenant_schema,
+               200,
+               {"forbidden", "reauthentication_required", "mfa_not_enrolled"},
+               {}},
+              [&ids](Context& ctx) {
+                Fields f(ctx.body);
+                f.OnlyKeys({"mfa_required"});
+                auto required = f.Bool("mfa_required", true);
+                if (!f.ok()) return ErrorToResponse(f.ToError());
+                return Reply(ids.SetTenantMfaRequired(ctx.who(), *required, ctx.meta));
+              });
 
   // --- Users ---
   router_.Add("GET", "/api/v1/users", Access::kTenant,
@@ -318,6 +483,19 @@ void Api::RegisterIdentityRoutes() {
                {}},
               ById([&ids](Context& ctx, std::int64_t id) {
                 return Reply(ids.ResetPassword(ctx.who(), id, ctx.meta));
+              }));
+  router_.Add("DELETE", "/api/v1/users/{id}/mfa", Access::kTenant,
+              {"Remove a user's two-step sign-in (a lost phone): their sessions end, and they "
+               "sign in with the password alone, or enrol again where it is required. Boss and "
+               "admin; only the boss for the boss. Recent proof wanted",
+               "users",
+               nullptr,
+               nullptr,
+               204,
+               {"forbidden", "reauthentication_required", "mfa_not_enrolled"},
+               {}},
+              ById([&ids](Context& ctx, std::int64_t id) {
+                return Reply(ids.ResetUserMfa(ctx.who(), id, ctx.meta));
               }));
   router_.Add("GET", "/api/v1/users/{id}/login-history", Access::kTenant,
               {"A user's sign-ins (the boss, or the user)",

@@ -29,29 +29,80 @@ void Api::RegisterOperatorRoutes() {
   auto& ids = services_.identity;
   const int cookie_age = config_.security.session_absolute_hours * 3600;
 
+  auto login_answer = Obj({{"token", Str()},
+                           {"csrf_token", Str()},
+                           {"expires_at", Time()},
+                           {"operator", Obj({{"id", Int()}, {"name", Str()}, {"email", Str()}})},
+                           {"mfa", Obj({{"challenge", Str()},
+                                        {"state", Enum({"verify", "enrol"})},
+                                        {"expires_at", Time()},
+                                        {"enrolment", Obj({{"secret", Str()},
+                                                           {"otpauth_uri", Str()},
+                                                           {"qr_svg", Str()}})}})},
+                           {"recovery_codes", Array(Str())},
+                           {"recovery_codes_left", Int()}});
   router_.Add("POST", "/api/v1/operator/auth/login", Access::kPublic,
-              {"Sign in as an operator",
+              {"Sign in as an operator: always in two steps. The password answers the challenge "
+               "under \"mfa\" (an operator without a factor enrols one then), or, with \"code\", "
+               "the session at once",
                "operator",
-               Obj({{"email", Str()}, {"password", Str()}}, {"email", "password"}),
-               Obj({{"token", Str()},
-                    {"csrf_token", Str()},
-                    {"expires_at", Time()},
-                    {"operator", Obj({{"id", Int()}, {"name", Str()}, {"email", Str()}})}}),
+               Obj({{"email", Str()},
+                    {"password", Str()},
+                    {"code", Str()},
+                    {"recovery_code", Str()}},
+                   {"email", "password"}),
+               login_answer,
                200,
-               {"invalid_credentials", "too_many_attempts"},
+               {"invalid_credentials", "too_many_attempts", "invalid_mfa_code"},
                {}},
               [&ids, cookie_age](Context& ctx) {
                 Fields f(ctx.body);
                 auto email = f.String("email", true, 1, 200);
                 auto password = f.Secret("password", true);
+                auto factor = ReadSecondFactor(f);
                 if (!f.ok()) return ErrorToResponse(f.ToError());
                 auto r = ids.LoginOperator(*email, *password, ctx.meta);
-                if (!r.ok()) return ErrorToResponse(r.error());
-                Response res = JsonResponse(200, r->view);
-                res.headers.emplace_back("Set-Cookie",
-                                         SessionCookie(SessionAudience::kOperator, r->token,
-                                                       cookie_age, ctx.request.secure));
-                return res;
+                if (r.ok() && !r->mfa_challenge.empty() && !factor.empty()) {
+                  r = ids.CompleteOperatorMfa(r->mfa_challenge, factor, ctx.meta);
+                }
+                return SignInAnswer(r, SessionAudience::kOperator, cookie_age,
+                                    ctx.request.secure);
+              });
+  router_.Add("POST", "/api/v1/operator/auth/login/mfa", Access::kPublic,
+              {"The second step of an operator's sign-in: the challenge and a code (or a "
+               "recovery code)",
+               "operator",
+               Obj({{"challenge", Str()}, {"code", Str()}, {"recovery_code", Str()}},
+                   {"challenge"}),
+               login_answer,
+               200,
+               {"mfa_challenge_invalid", "invalid_mfa_code", "too_many_attempts"},
+               {}},
+              [&ids, cookie_age](Context& ctx) {
+                Fields f(ctx.body);
+                f.OnlyKeys({"challenge", "code", "recovery_code"});
+                auto challenge = f.String("challenge", true, 1, 2048);
+                auto factor = ReadSecondFactor(f);
+                if (f.ok() && factor.empty()) f.Fail("code", "is required");
+                if (!f.ok()) return ErrorToResponse(f.ToError());
+                return SignInAnswer(ids.CompleteOperatorMfa(*challenge, factor, ctx.meta),
+                                    SessionAudience::kOperator, cookie_age, ctx.request.secure);
+              });
+  router_.Add("POST", "/api/v1/operator/me/mfa/recovery-codes", Access::kOperator,
+              {"New recovery codes for this operator, the old ones void; a current code proves "
+               "it is the operator",
+               "operator",
+               Obj({{"code", Str()}}, {"code"}),
+               Obj({{"recovery_codes", Array(Str())}}),
+               200,
+               {"validation_failed", "too_many_attempts"},
+               {}},
+              [&ids](Context& ctx) {
+                Fields f(ctx.body);
+                f.OnlyKeys({"code"});
+                auto code = f.String("code", true, 1, 16);
+                if (!f.ok()) return ErrorToResponse(f.ToError());
+                return Reply(ids.RenewRecoveryCodes(ctx.who(), {*code, {}}, ctx.meta));
               });
   router_.Add("POST", "/api/v1/operator/auth/logout", Access::kOperator,
               {"End this operator session", "operator", nullptr, nullptr, 204, {}, {}},
@@ -73,7 +124,11 @@ void Api::RegisterOperatorRoutes() {
                     {"id", Int()},
                     {"name", Str()},
                     {"email", Str()},
-                    {"csrf_token", Str()}}),
+                    {"csrf_token", Str()},
+                    {"mfa", Obj({{"enabled", Bool()},
+                                 {"required", Bool()},
+                                 {"enabled_at", Nullable(Time())},
+                                 {"recovery_codes_left", Int()}})}}),
                200,
                {},
                {}},

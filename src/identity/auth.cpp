@@ -33,6 +33,7 @@ bool ParseToken(std::string_view token, ParsedToken& out) {
   switch (out.kind) {
     case 's':
     case 'p':
+    case 'r':
       if (!read_id(out.tenant_id) || !read_id(out.id)) return false;
       break;
     case 'o':
@@ -65,10 +66,22 @@ std::string UserDelayKey(std::int64_t tenant_id, std::string_view login) {
   return fmt::format("u:{}:{}", tenant_id, login);
 }
 
+std::string OperatorDelayKey(std::string_view email) { return "o:" + std::string(email); }
+
 std::optional<Row> ReadUser(Connection& c, std::int64_t tenant_id, std::int64_t user_id) {
   return c.QueryOne(
       fmt::format("SELECT {} FROM users WHERE tenant_id = ? AND user_id = ?", kUserColumns),
       {V(tenant_id), V(user_id)});
+}
+
+Error Delayed(std::int64_t seconds) {
+  json::object d;
+  d["retry_after_seconds"] = seconds;
+  return Error::Make(ErrorKind::kRateLimited, "too_many_attempts",
+                     fmt::format("Too many sign-in attempts for this account: try again in {} "
+                                 "seconds, or ask an administrator to reset the password.",
+                                 seconds),
+                     std::move(d));
 }
 
 }  // namespace internal
@@ -84,20 +97,6 @@ Error Unauthenticated() {
   return Error::Make(ErrorKind::kUnauthorized, "unauthenticated",
                      "Sign in first: the request has no valid session or token.");
 }
-
-// The answer while an account's delay runs: the same whether the account exists or not, and
-// given before the password is looked at, so it says nothing about either.
-Error Delayed(std::int64_t seconds) {
-  json::object d;
-  d["retry_after_seconds"] = seconds;
-  return Error::Make(ErrorKind::kRateLimited, "too_many_attempts",
-                     fmt::format("Too many sign-in attempts for this account: try again in {} "
-                                 "seconds, or ask an administrator to reset the password.",
-                                 seconds),
-                     std::move(d));
-}
-
-
 
 }  // namespace
 
@@ -127,6 +126,7 @@ json::object IdentityService::UserView(const Row& r) const {
   u["department_id"] = r.is_null(kUDept) ? json::value(nullptr) : json::value(r.integer(kUDept));
   u["status"] = r.text(kUStatus);
   u["must_change_password"] = r.boolean(kUMustChange);
+  u["mfa_enabled"] = !r.is_null(kUMfaEnabled);
   u["password_changed_at"] = FormatMicros(r.integer(kUPwChanged));
   u["created_at"] = FormatMicros(r.integer(kUCreated));
   u["updated_at"] = FormatMicros(r.integer(kUUpdated));
@@ -158,6 +158,45 @@ Result<LoginResult> IdentityService::IssueUserSession(Connection& c, const Row& 
   return out;
 }
 
+LoginResult IdentityService::IssueOperatorSession(Connection& c, const Row& op,
+                                                  const RequestMeta& meta) {
+  std::int64_t session_id = c.NextId();
+  std::string secret = RandomToken();
+  std::string csrf = RandomToken(24);
+  Timestamp expires = meta.now + std::chrono::hours(config_.session_absolute_hours);
+  c.Exec(
+      "INSERT INTO operator_sessions (session_id, operator_id, token_hash, csrf_token, "
+      "created_at, last_seen_at, expires_at, revoked_at, ip, user_agent) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?, ?)",
+      {V(session_id), V(op.integer(kOId)), V(Sha256Hex(secret)), V(csrf), V(ToMicros(meta.now)),
+       V(ToMicros(meta.now)), V(ToMicros(expires)), V(meta.ip), V(meta.user_agent)});
+  LoginResult out;
+  out.token = fmt::format("ko_{}_{}", session_id, secret);
+  out.csrf_token = csrf;
+  out.expires_at = expires;
+  out.view["token"] = out.token;
+  out.view["csrf_token"] = csrf;
+  out.view["expires_at"] = Format(expires);
+  json::object o;
+  o["id"] = op.integer(kOId);
+  o["name"] = op.text(kOName);
+  o["email"] = op.text(kOEmail);
+  out.view["operator"] = std::move(o);
+  return out;
+}
+
+void IdentityService::CompleteUserView(LoginResult& out, const Row& user, std::string_view slug,
+                                       std::string_view state, Timestamp now) const {
+  bool rotate = policy_.rotation_days > 0 && now - FromMicros(user.integer(kUPwChanged)) >
+                                                 std::chrono::days(policy_.rotation_days);
+  out.view["must_change_password"] = user.boolean(kUMustChange) || rotate;
+  json::object t;
+  t["id"] = user.integer(kUTenant);
+  t["slug"] = std::string(slug);
+  t["state"] = std::string(state);
+  out.view["tenant"] = std::move(t);
+}
+
 Status IdentityService::ThrottleAddress(const RequestMeta& meta) {
   if (auto wait = ip_limiter_.Attempt("ip:" + meta.ip, meta.now); wait > 0) {
     json::object d;
@@ -172,7 +211,8 @@ Result<LoginResult> IdentityService::LoginUser(std::string_view slug, std::strin
                                                std::string_view password, const RequestMeta& meta) {
   KELU_RETURN_IF_ERROR(ThrottleAddress(meta));
   auto tenant = db_.Read([&](Connection& c) {
-    return c.QueryOne("SELECT tenant_id, state FROM tenants WHERE slug = ?", {V(slug)});
+    return c.QueryOne("SELECT tenant_id, state, mfa_required FROM tenants WHERE slug = ?",
+                      {V(slug)});
   });
   // A slug that names no tenant is slowed down like any login.
   const std::string delay_key = tenant ? internal::UserDelayKey(tenant->integer(0), login)
@@ -222,7 +262,7 @@ Result<LoginResult> IdentityService::LoginUser(std::string_view slug, std::strin
 
   // Failures are recorded too, so the transaction commits whatever the outcome; the
   // answer is decided from the outcome afterwards.
-  enum class Outcome { kSuccess, kInvalid, kDelayed, kDisabled };
+  enum class Outcome { kSuccess, kInvalid, kDelayed, kDisabled, kSecondStep };
   struct Decision {
     Outcome outcome = Outcome::kInvalid;
     std::optional<LoginResult> session;
@@ -259,6 +299,22 @@ Result<LoginResult> IdentityService::LoginUser(std::string_view slug, std::strin
         "UPDATE users SET failed_logins = 0, locked_until = NULL WHERE tenant_id = ? AND "
         "user_id = ?",
         {V(tenant_id), V(user->integer(kUId))});
+    // A second step when the user has a factor, or must enrol one because the tenant wants it.
+    auto factor = c.QueryOne(
+        "SELECT mfa_enabled_at FROM users WHERE tenant_id = ? AND user_id = ?",
+        {V(tenant_id), V(user->integer(kUId))});
+    bool enrolled = factor && !factor->is_null(0);
+    if (enrolled || tenant->boolean(2)) {
+      record(c, "mfa_pending", "auth.login_password_ok");
+      auto challenge =
+          MfaChallenge(c, false, tenant_id, user->integer(kUId),
+                       fmt::format("{}@{}", user->text(kULogin), slug),
+                       user->integer(kUPwChanged), !enrolled, meta);
+      if (!challenge.ok()) return std::move(challenge).error();
+      d.outcome = Outcome::kSecondStep;
+      d.session = std::move(challenge).value();
+      return d;
+    }
     record(c, "success", "auth.login");
     auto session = IssueUserSession(c, *user, meta);
     if (!session.ok()) return std::move(session).error();
@@ -271,17 +327,12 @@ Result<LoginResult> IdentityService::LoginUser(std::string_view slug, std::strin
     case Outcome::kSuccess: {
       delays_.Forget(delay_key);
       LoginResult out = std::move(*decided->session);
-      bool rotate = policy_.rotation_days > 0 && meta.now - FromMicros(user->integer(kUPwChanged)) >
-                                                     std::chrono::days(policy_.rotation_days);
-      bool must_change = user->boolean(kUMustChange) || rotate;
-      out.view["must_change_password"] = must_change;
-      json::object t;
-      t["id"] = tenant_id;
-      t["slug"] = std::string(slug);
-      t["state"] = tenant->text(1);
-      out.view["tenant"] = std::move(t);
+      CompleteUserView(out, *user, slug, tenant->text(1), meta.now);
       return out;
     }
+    case Outcome::kSecondStep:
+      // The account's delays are forgotten only once the second step passes too.
+      return std::move(*decided->session);
     case Outcome::kDelayed:
       return Delayed(delay);
     case Outcome::kDisabled:
@@ -300,16 +351,14 @@ Result<LoginResult> IdentityService::LoginOperator(std::string_view email,
   KELU_RETURN_IF_ERROR(ThrottleAddress(meta));
   auto op = db_.Read([&](Connection& c) {
     return c.QueryOne(
-        "SELECT operator_id, name, password_hash, failed_logins, locked_until, status, email "
-        "FROM operators WHERE email = ?",
-        {V(email)});
+        fmt::format("SELECT {} FROM operators WHERE email = ?", kOperatorColumns), {V(email)});
   });
-  const std::string delay_key = "o:" + std::string(email);
+  const std::string delay_key = OperatorDelayKey(email);
   std::int64_t delay = delays_.Wait(delay_key, meta.now);
-  bool password_ok = delay == 0 && VerifyPassword(op ? op->text(2) : dummy_hash_, password);
+  bool password_ok = delay == 0 && VerifyPassword(op ? op->text(kOHash) : dummy_hash_, password);
   struct Decision {
-    int outcome = 0;  // 0 invalid, 1 success, 2 delayed
-    LoginResult session;
+    int outcome = 0;  // 0 invalid, 1 second step, 2 delayed
+    LoginResult challenge;
   };
   auto decided = db_.Write([&](Connection& c) -> Result<Decision> {
     Decision d;
@@ -322,43 +371,24 @@ Result<LoginResult> IdentityService::LoginOperator(std::string_view email,
       RecordOperatorAudit(c, 0, std::string(email), meta, e, 0);
       return d;
     }
-    std::int64_t id = op->integer(0);
+    std::int64_t id = op->integer(kOId);
     // A failure writes only the audit entry: the same work as an unknown email.
-    if (delay == 0 && password_ok && op->text(5) == "active") {
+    if (delay == 0 && password_ok && op->text(kOStatus) == "active") {
       c.Exec("UPDATE operators SET failed_logins = 0, locked_until = NULL WHERE operator_id = ?",
              {V(id)});
-      std::int64_t session_id = c.NextId();
-      std::string secret = RandomToken();
-      std::string csrf = RandomToken(24);
-      Timestamp expires = meta.now + std::chrono::hours(config_.session_absolute_hours);
-      c.Exec(
-          "INSERT INTO operator_sessions (session_id, operator_id, token_hash, csrf_token, "
-          "created_at, last_seen_at, expires_at, revoked_at, ip, user_agent) "
-          "VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?, ?)",
-          {V(session_id), V(id), V(Sha256Hex(secret)), V(csrf), V(ToMicros(meta.now)),
-           V(ToMicros(meta.now)), V(ToMicros(expires)), V(meta.ip), V(meta.user_agent)});
+      // Operators always sign in in two steps; one without a factor enrols one now.
+      auto challenge = MfaChallenge(c, true, 0, id, op->text(kOEmail),
+                                    op->integer(kOPwChanged), op->is_null(kOMfaEnabled), meta);
+      if (!challenge.ok()) return std::move(challenge).error();
+      d.challenge = std::move(challenge).value();
       d.outcome = 1;
-      d.session.token = fmt::format("ko_{}_{}", session_id, secret);
-      d.session.csrf_token = csrf;
-      d.session.expires_at = expires;
-      d.session.view["token"] = d.session.token;
-      d.session.view["csrf_token"] = csrf;
-      d.session.view["expires_at"] = Format(expires);
-      json::object o;
-      o["id"] = id;
-      o["name"] = op->text(1);
-      o["email"] = op->text(6);
-      d.session.view["operator"] = std::move(o);
-      e.action = "operator.login";
+      e.action = "operator.login_password_ok";
     }
-    RecordOperatorAudit(c, id, op->text(1), meta, e, 0);
+    RecordOperatorAudit(c, id, op->text(kOName), meta, e, 0);
     return d;
   });
   if (!decided.ok()) return std::move(decided).error();
-  if (decided->outcome == 1) {
-    delays_.Forget(delay_key);
-    return std::move(decided->session);
-  }
+  if (decided->outcome == 1) return std::move(decided->challenge);
   if (decided->outcome == 2) return Delayed(delay);
   delays_.Failed(delay_key, meta.now);
   return InvalidCredentials();
@@ -604,30 +634,10 @@ Status IdentityService::ChangePassword(const Principal& who, std::string_view cu
   }
   KELU_RETURN_IF_ERROR(CheckPassword(policy_, next, who.login, {who.tenant_slug}));
   if (next == current) return FieldError("new_password", "must differ from the current password");
-  if (policy_.history > 0) {
-    auto old = db_.Read([&](Connection& c) {
-      return c.Query(
-          "SELECT password_hash FROM password_history WHERE tenant_id = ? AND user_id = ? "
-          "ORDER BY history_id DESC LIMIT ?",
-          {V(who.tenant_id), V(who.user_id), V(policy_.history)});
-    });
-    for (const auto& r : old.rows) {
-      if (VerifyPassword(r.text(0), next)) {
-        return FieldError("new_password", fmt::format("must not be one of your last {} passwords",
-                                                      policy_.history));
-      }
-    }
-  }
+  KELU_RETURN_IF_ERROR(CheckPasswordHistory(who.tenant_id, who.user_id, next));
   std::string hash = HashPassword(next, cost());
   return db_.Write([&](Connection& c) -> Status {
-    c.Exec(
-        "INSERT INTO password_history (tenant_id, user_id, history_id, password_hash, "
-        "created_at) VALUES (?, ?, ?, ?, ?)",
-        {V(who.tenant_id), V(who.user_id), V(c.NextId()), V(row->text(0)), V(ToMicros(meta.now))});
-    c.Exec(
-        "UPDATE users SET password_hash = ?, password_changed_at = ?, must_change_password = 0, "
-        "updated_at = ? WHERE tenant_id = ? AND user_id = ?",
-        {V(hash), V(ToMicros(meta.now)), V(ToMicros(meta.now)), V(who.tenant_id), V(who.user_id)});
+    StorePassword(c, who.tenant_id, who.user_id, row->text(0), hash, meta.now);
     // Other sessions end: whoever else knew the old password is signed out.
     c.Exec(
         "UPDATE user_sessions SET revoked_at = ? WHERE tenant_id = ? AND user_id = ? AND "
@@ -639,38 +649,35 @@ Status IdentityService::ChangePassword(const Principal& who, std::string_view cu
   });
 }
 
-Result<json::object> IdentityService::Reauthenticate(const Principal& who,
-                                                     std::string_view password,
-                                                     const RequestMeta& meta) {
-  if (who.kind != PrincipalKind::kUser) return Error::NotFound();
-  if (who.credential == Credential::kApiToken) {
-    return Error::Forbidden("session_required", "Only a signed-in session proves a password.");
-  }
-  KELU_RETURN_IF_ERROR(ThrottleAddress(meta));
-  const std::string delay_key = internal::UserDelayKey(who.tenant_id, who.login);
-  if (auto wait = delays_.Wait(delay_key, meta.now); wait > 0) return Delayed(wait);
-  auto row = db_.Read([&](Connection& c) {
-    return c.QueryOne("SELECT password_hash FROM users WHERE tenant_id = ? AND user_id = ?",
-                      {V(who.tenant_id), V(who.user_id)});
+Status IdentityService::CheckPasswordHistory(std::int64_t tenant_id, std::int64_t user_id,
+                                             std::string_view next) {
+  if (policy_.history <= 0) return OkStatus();
+  auto old = db_.Read([&](Connection& c) {
+    return c.Query(
+        "SELECT password_hash FROM password_history WHERE tenant_id = ? AND user_id = ? "
+        "ORDER BY history_id DESC LIMIT ?",
+        {V(tenant_id), V(user_id), V(policy_.history)});
   });
-  bool ok = row && VerifyPassword(row->text(0), password);
-  auto done = db_.Write([&](Connection& c) -> Status {
-    if (ok) {
-      c.Exec("UPDATE user_sessions SET proved_at = ? WHERE tenant_id = ? AND session_id = ?",
-             {V(ToMicros(meta.now)), V(who.tenant_id), V(who.session_id)});
+  for (const auto& r : old.rows) {
+    if (VerifyPassword(r.text(0), next)) {
+      return FieldError("new_password",
+                        fmt::format("must not be one of your last {} passwords", policy_.history));
     }
-    RecordAudit(c, who, meta,
-                {ok ? "auth.reauthenticate" : "auth.reauthenticate_failed", "user",
-                 std::to_string(who.user_id), {}, {}});
-    return OkStatus();
-  });
-  KELU_RETURN_IF_ERROR(done);
-  if (!ok) {
-    delays_.Failed(delay_key, meta.now);
-    return FieldError("password", "is wrong");
   }
-  return json::object{{"proved_at", Format(meta.now)},
-                      {"valid_until", Format(meta.now + kRecentProof)}};
+  return OkStatus();
+}
+
+void IdentityService::StorePassword(Connection& c, std::int64_t tenant_id, std::int64_t user_id,
+                                    const std::string& old_hash, const std::string& new_hash,
+                                    Timestamp now) {
+  c.Exec(
+      "INSERT INTO password_history (tenant_id, user_id, history_id, password_hash, "
+      "created_at) VALUES (?, ?, ?, ?, ?)",
+      {V(tenant_id), V(user_id), V(c.NextId()), V(old_hash), V(ToMicros(now))});
+  c.Exec(
+      "UPDATE users SET password_hash = ?, password_changed_at = ?, must_change_password = 0, "
+      "updated_at = ? WHERE tenant_id = ? AND user_id = ?",
+      {V(new_hash), V(ToMicros(now)), V(ToMicros(now)), V(tenant_id), V(user_id)});
 }
 
 Status IdentityService::RequireRecentProof(const Principal& who, const RequestMeta& meta) const {
@@ -695,6 +702,7 @@ Result<json::object> IdentityService::Me(const Principal& who) {
   out["data_scope"] = ScopeName(ScopeOf(who));
   out["credential"] = who.credential == Credential::kApiToken ? "api_token" : "session";
   out["read_only"] = who.read_only;
+  out["mfa"] = MfaStatus(who);
   // The web app keeps no token: after a reload it learns its session's CSRF token here.
   if (who.credential != Credential::kApiToken) out["csrf_token"] = who.csrf_token;
   json::object t;

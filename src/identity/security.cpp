@@ -300,8 +300,8 @@ Result<json::object> IdentityService::GetTenant(const Principal& who) {
   auto row = db_.Read([&](Connection& c) {
     return c.QueryOne(
         "SELECT tenant_id, slug, name, state, seats, created_at, "
-        "(SELECT count(*) FROM users u WHERE u.tenant_id = t.tenant_id AND u.status = 'active') "
-        "FROM tenants t WHERE tenant_id = ?",
+        "(SELECT count(*) FROM users u WHERE u.tenant_id = t.tenant_id AND u.status = 'active'), "
+        "mfa_required FROM tenants t WHERE tenant_id = ?",
         {V(who.tenant_id)});
   });
   if (!row) return Error::NotFound("tenant");
@@ -312,6 +312,7 @@ Result<json::object> IdentityService::GetTenant(const Principal& who) {
   t["state"] = row->text(3);
   t["seats"] = row->integer(4);
   t["active_users"] = row->integer(6);
+  t["mfa_required"] = row->boolean(7);
   t["created_at"] = FormatMicros(row->integer(5));
   return t;
 }
@@ -325,6 +326,7 @@ Result<json::object> IdentityService::OperatorMe(const Principal& op) {
   o["name"] = op.name;
   o["email"] = op.login;
   o["csrf_token"] = op.csrf_token;
+  o["mfa"] = MfaStatus(op);
   return o;
 }
 

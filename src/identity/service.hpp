@@ -17,6 +17,7 @@
 #include "core/config.hpp"
 #include "core/json.hpp"
 #include "core/result.hpp"
+#include "core/secret_box.hpp"
 #include "core/time.hpp"
 #include "identity/paging.hpp"
 #include "identity/password.hpp"
@@ -27,10 +28,21 @@
 namespace kelu::identity {
 
 struct LoginResult {
-  std::string token;
+  std::string token;  // empty while the second step is pending
   std::string csrf_token;
   Timestamp expires_at;
   json::object view;  // the body of the login answer, token included
+  // The password was right and a second step is wanted: view holds "mfa" {challenge, state,
+  // expires_at, enrolment?}, and the challenge goes to CompleteUserMfa / CompleteOperatorMfa.
+  std::string mfa_challenge;
+};
+
+// The second step of a sign-in or of a re-authentication: a code from the authenticator app or
+// one of the recovery codes (one of the two).
+struct SecondFactor {
+  std::string code;
+  std::string recovery_code;
+  bool empty() const { return code.empty() && recovery_code.empty(); }
 };
 
 // A new tenant and its first boss, validated and with the password hashed (outside any
@@ -57,6 +69,46 @@ class IdentityService {
                                 std::string_view password, const RequestMeta& meta);
   Result<LoginResult> LoginOperator(std::string_view email, std::string_view password,
                                     const RequestMeta& meta);
+  // --- Two-step sign-in (mfa.cpp) ---------------------------------------------------------
+  // How long the challenge of a sign-in's first step counts.
+  static constexpr auto kMfaChallengeLifetime = std::chrono::minutes(5);
+  // The second step: the challenge LoginUser answered and a code. Enrols the factor when the
+  // challenge's state is "enrol" (the view then carries the recovery codes, shown once).
+  // 401 mfa_challenge_invalid (expired, tampered, the password changed since), 401
+  // invalid_mfa_code (wrong, or already used), 429 too_many_attempts.
+  Result<LoginResult> CompleteUserMfa(std::string_view challenge, const SecondFactor& factor,
+                                      const RequestMeta& meta);
+  Result<LoginResult> CompleteOperatorMfa(std::string_view challenge, const SecondFactor& factor,
+                                          const RequestMeta& meta);
+  // The caller's own factor: a new secret to scan (recent proof wanted); confirmed by a code
+  // from it, which answers the recovery codes.
+  Result<json::object> StartMfaEnrolment(const Principal& who, const RequestMeta& meta);
+  Result<json::object> ConfirmMfaEnrolment(const Principal& who, const SecondFactor& factor,
+                                           const RequestMeta& meta);
+  // New recovery codes, the old ones void. A user needs a recent proof; an operator gives a
+  // current code.
+  Result<json::object> RenewRecoveryCodes(const Principal& who, const SecondFactor& factor,
+                                          const RequestMeta& meta);
+  // Turns the caller's factor off (recent proof); 409 mfa_required when the tenant requires it.
+  Status DisableMfa(const Principal& who, const RequestMeta& meta);
+  // The boss or an admin removes a user's factor (a lost phone and no recovery codes left): the
+  // user signs in with the password alone, or enrols again where the tenant requires it.
+  Status ResetUserMfa(const Principal& who, std::int64_t user_id, const RequestMeta& meta);
+  // The boss requires two-step sign-in of everyone in the tenant (or no longer does). The boss
+  // must have a factor first: 409 mfa_not_enrolled.
+  Result<json::object> SetTenantMfaRequired(const Principal& who, bool required,
+                                            const RequestMeta& meta);
+  // {enabled, required, enabled_at, recovery_codes_left}
+  json::object MfaStatus(const Principal& who);
+  // Gives the operator `email` the factor `secret` (set-up: the demo operator). Answers the
+  // recovery codes.
+  Result<std::vector<std::string>> EnsureOperatorMfa(std::string_view email,
+                                                     std::string_view secret, Timestamp now);
+  // Removes the operator's factor and ends their sessions (set-up, `kelu reset-operator-mfa`):
+  // they enrol a new one at their next sign-in. 404 when there is no such operator.
+  Status ResetOperatorMfa(std::string_view email, Timestamp now);
+  // Seals the factors' secrets. Set once at start, before serving.
+  void set_secrets(const SecretBox* secrets) { secrets_ = secrets; }
   // Resolves a bearer or cookie token. 401 unauthenticated / session_expired.
   Result<Principal> Authenticate(std::string_view token, Credential credential,
                                  const RequestMeta& meta);
@@ -71,15 +123,28 @@ class IdentityService {
   Status LogoutEverywhere(const Principal& who, const RequestMeta& meta);
   // How long a proof of the password counts for the changes that want a recent one.
   static constexpr auto kRecentProof = std::chrono::minutes(5);
-  // Proves the caller's password again for this session (slowed like sign-in); answers until
-  // when the proof counts. 422 when the password is wrong.
+  // Proves the caller again for this session, by the password or a code of their factor
+  // (slowed like sign-in); answers until when the proof counts. 422 when it is wrong.
   Result<json::object> Reauthenticate(const Principal& who, std::string_view password,
-                                      const RequestMeta& meta);
+                                      const SecondFactor& factor, const RequestMeta& meta);
   // 403 reauthentication_required unless the caller is a session whose password was proved
   // within kRecentProof (never an API token or support access).
   Status RequireRecentProof(const Principal& who, const RequestMeta& meta) const;
   Status ChangePassword(const Principal& who, std::string_view current, std::string_view next,
                         const RequestMeta& meta);
+  // --- Getting back in by email (recovery.cpp) --------------------------------------------
+  // "Forgot password": emails the user of `login` in tenant `slug` a link that sets a new
+  // password, when the account exists, is active and has an email; the same answer (OK)
+  // whatever the case, so it tells nobody which accounts exist. At most one link per
+  // security.recovery_link_interval_seconds per account.
+  Status SendRecoveryLink(std::string_view slug, std::string_view login, const RequestMeta& meta);
+  // The link's token and the new password: sets it, ends every session of the user, voids the
+  // user's other links and lifts the sign-in delays. 401 recovery_link_invalid (unknown, used,
+  // expired or superseded), 422 weak_password. Two-step sign-in stays as it was.
+  Status CompleteRecovery(std::string_view token, std::string_view new_password,
+                          const RequestMeta& meta);
+  // Where links in emails point (server.public_url).
+  void set_site_url(std::string url) { site_url_ = std::move(url); }
 
   // --- The caller ------------------------------------------------------------------------
   Result<json::object> Me(const Principal& who);
@@ -179,7 +244,25 @@ class IdentityService {
   static Principal PrincipalOf(const storage::Row& user);
   Result<LoginResult> IssueUserSession(storage::Connection& c, const storage::Row& user,
                                        const RequestMeta& meta);
+  LoginResult IssueOperatorSession(storage::Connection& c, const storage::Row& op,
+                                   const RequestMeta& meta);
+  // What a signed-in user's answer adds to the session: must_change_password and the tenant.
+  void CompleteUserView(LoginResult& out, const storage::Row& user, std::string_view slug,
+                        std::string_view state, Timestamp now) const;
+  // The first step passed and a second is wanted: a challenge for `owner` in `state` ("verify"
+  // or "enrol", which makes a new pending secret to scan).
+  Result<LoginResult> MfaChallenge(storage::Connection& c, bool is_operator,
+                                   std::int64_t tenant_id, std::int64_t id,
+                                   std::string_view account, std::int64_t password_changed_at,
+                                   bool enrol, const RequestMeta& meta);
+  const SecretBox& secrets() const;
   Status RequireManager(const Principal& who) const;
+  // validation_failed when `next` is one of the user's last policy().history passwords.
+  Status CheckPasswordHistory(std::int64_t tenant_id, std::int64_t user_id, std::string_view next);
+  // Keeps the old hash in the history and sets the new one (no longer to be changed).
+  static void StorePassword(storage::Connection& c, std::int64_t tenant_id, std::int64_t user_id,
+                            const std::string& old_hash, const std::string& new_hash,
+                            Timestamp now);
   // 429 too_many_attempts when the caller's address has tried to sign in too often.
   Status ThrottleAddress(const RequestMeta& meta);
   json::object UserView(const storage::Row& r) const;
@@ -210,6 +293,8 @@ class IdentityService {
   LoginDelays delays_;
   std::string dummy_hash_;
   std::string alert_email_;  // verified against for unknown logins, so timing does not tell
+  const SecretBox* secrets_ = nullptr;
+  std::string site_url_ = "http://127.0.0.1:8080";
 };
 
 }  // namespace kelu::identity

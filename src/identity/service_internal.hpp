@@ -14,7 +14,7 @@ namespace kelu::identity::internal {
 inline constexpr const char* kUserColumns =
     "user_id, login, name, email, mobile, role, department_id, status, must_change_password, "
     "password_changed_at, created_at, updated_at, password_hash, failed_logins, locked_until, "
-    "tenant_id";
+    "mfa_enabled_at, tenant_id";
 enum UserCol {
   kUId,
   kULogin,
@@ -31,14 +31,20 @@ enum UserCol {
   kUHash,
   kUFailed,
   kULocked,
+  kUMfaEnabled,
   kUTenant
 };
 
+// Column list for operators, and the index of each column.
+inline constexpr const char* kOperatorColumns =
+    "operator_id, name, password_hash, status, email, password_changed_at, mfa_enabled_at";
+enum OperatorCol { kOId, kOName, kOHash, kOStatus, kOEmail, kOPwChanged, kOMfaEnabled };
+
 // Token forms: ks_<tenant>_<session>_<secret> (user session), ko_<session>_<secret>
-// (operator session), kp_<tenant>_<token>_<secret> (personal API token). Only the SHA-256
-// of the secret is stored.
+// (operator session), kp_<tenant>_<token>_<secret> (personal API token), kr_<tenant>_<link>_
+// <secret> (an emailed sign-in link). Only the SHA-256 of the secret is stored.
 struct ParsedToken {
-  char kind = 0;  // 's', 'o' or 'p'
+  char kind = 0;  // 's', 'o', 'p' or 'r'
   std::int64_t tenant_id = 0;
   std::int64_t id = 0;
   std::string secret;
@@ -52,6 +58,10 @@ std::int64_t RevokeAllOf(storage::Connection& c, std::int64_t tenant_id, std::in
 // One user row read with kUserColumns, or nullopt.
 // The key of a tenant user's sign-in delays (LoginDelays).
 std::string UserDelayKey(std::int64_t tenant_id, std::string_view login);
+std::string OperatorDelayKey(std::string_view email);
+// The answer while an account's delay runs: the same whether the account exists or not, and
+// given before the password is looked at, so it says nothing about either.
+Error Delayed(std::int64_t seconds);
 std::optional<storage::Row> ReadUser(storage::Connection& c, std::int64_t tenant_id,
                                      std::int64_t user_id);
 

@@ -160,7 +160,11 @@ test('over https the session cookies carry the __Host- prefix, and only those ar
     const out = await t.call('POST', '/api/v1/auth/logout', { headers: { ...https, cookie: pair, 'x-csrf-token': login.body.csrf_token } });
     assert.equal(out.status, 204);
     assert.match(out.headers.get('set-cookie'), /^__Host-kelu_session=; Path=\/; HttpOnly; SameSite=Lax; Max-Age=0; Secure$/);
-    const o = await t.call('POST', '/api/v1/operator/auth/login', { headers: https, body: { email: t.demo.operator.email, password: t.demo.operator.password } });
+    // An operator's first step sets no cookie; the second sets the session's.
+    const first = await t.call('POST', '/api/v1/operator/auth/login', { headers: https, body: { email: t.demo.operator.email, password: t.demo.operator.password } });
+    assert.equal(first.headers.get('set-cookie'), null);
+    const o = await t.call('POST', '/api/v1/operator/auth/login/mfa', { headers: https,
+      body: { challenge: first.body.mfa.challenge, code: t.freshCode(t.demo.operator.totp_secret, first) } });
     assert.match(o.headers.get('set-cookie'), /^__Host-kelu_operator_session=ko_[^;]+; Path=\/; HttpOnly; SameSite=Strict; Max-Age=\d+; Secure$/);
     // Over plain http: the plain names, without Secure.
     const plain = await t.call('POST', '/api/v1/auth/login', { body: { tenant: 'demo', login: u.login, password: u.password } });

@@ -7,7 +7,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { randomBytes, createHash } from 'node:crypto';
+import { randomBytes, createHash, createHmac } from 'node:crypto';
 
 export const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const bin = process.env.KELU_BIN || join(root, 'build/debug/src/kelu');
@@ -21,6 +21,26 @@ const baseEnv = { KELU_SECURITY_IP_LOGIN_ATTEMPTS_PER_MINUTE: '100000', KELU_SER
   KELU_SERVER_METRICS_TOKEN: 'metrics-token-for-tests' };
 // The bearer token GET /metrics wants from the servers started here.
 export const METRICS_TOKEN = baseEnv.KELU_SERVER_METRICS_TOKEN;
+
+// RFC 6238 (HMAC-SHA1, 6 digits, 30-second steps), written here apart from the server's
+// liboath so each checks the other. `secret` is base32, as an authenticator app is given it.
+export function totp(secret, unixSeconds) {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = '';
+  for (const ch of secret.replace(/=+$/, '').toUpperCase()) bits += alphabet.indexOf(ch).toString(2).padStart(5, '0');
+  const key = Buffer.from(bits.match(/.{8}/g).map((b) => parseInt(b, 2)));
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(unixSeconds / 30)));
+  const mac = createHmac('sha1', key).update(counter).digest();
+  const offset = mac[mac.length - 1] & 15;
+  const value = (mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000;
+  return String(value).padStart(6, '0');
+}
+
+// The service's time as its Date header says (the test clock's, when it runs one), in seconds.
+export function serverSeconds(res) {
+  return Math.floor(Date.parse(res.headers.get('date')) / 1000);
+}
 
 function newDatabase(dir) {
   if (dbKind !== 'postgres') return `sqlite:${join(dir, 'kelu.db')}`;
@@ -121,12 +141,38 @@ export async function startServer({ testClock = false, clockStart, env = {}, db,
       const u = demo.tenant.users.find((x) => x.role === role || x.login === role);
       return server.login(u.login, u.password);
     },
-    async operatorToken() {
-      const r = await server.call('POST', '/api/v1/operator/auth/login', {
-        body: { email: demo.operator.email, password: demo.operator.password },
-      });
-      if (r.status !== 200) throw new Error(`operator login: ${r.status} ${r.text}`);
+    // A code of `secret` the service has not taken yet, for the time `res` answered at: each
+    // code is taken once (RFC 6238 §5.2), so a second sign-in within one 30-second step uses the
+    // next step's code, which the service also accepts. Steps used are kept with the demo
+    // logins, so they survive a restart.
+    freshCode(secret, res) {
+      const used = (demo.usedSteps ||= {});
+      const now = serverSeconds(res);
+      const step = Math.max(Math.floor(now / 30), (used[secret] ?? -1) + 1);
+      if (step > Math.floor(now / 30) + 1) return null;
+      used[secret] = step;
+      return totp(secret, step * 30);
+    },
+    // Signs the demo operator in, both steps: a fresh code, or a recovery code when the codes of
+    // this moment are spent.
+    async operatorLogin() {
+      const { email, password, totp_secret: secret } = demo.operator;
+      const first = await server.call('POST', '/api/v1/operator/auth/login', { body: { email, password } });
+      if (first.status !== 200 || !first.body.mfa) throw new Error(`operator login: ${first.status} ${first.text}`);
+      const code = server.freshCode(secret, first);
+      const factor = code ? { code } : { recovery_code: demo.operator.recovery_codes.pop() };
+      const r = await server.call('POST', '/api/v1/operator/auth/login/mfa', { body: { challenge: first.body.mfa.challenge, ...factor } });
+      if (r.status !== 200) throw new Error(`operator login, second step: ${r.status} ${r.text}`);
       return r.body.token;
+    },
+    // The demo operator's session, signed in once and kept while it works.
+    async operatorToken() {
+      if (server.operatorSession) {
+        const r = await server.call('GET', '/api/v1/operator/me', { token: server.operatorSession });
+        if (r.status === 200) return server.operatorSession;
+      }
+      server.operatorSession = await server.operatorLogin();
+      return server.operatorSession;
     },
     // Creates a tenant through the operator API with a known boss password.
     async createTenant(slug, { seats = 5, bossPassword = 'Strong-pass-2026' } = {}) {

@@ -154,6 +154,47 @@ test('a change that wants the password again asks for it, then goes through', as
   }
 });
 
+test('a user turns on two-step sign-in by scanning a QR code, then signs in with a code', async () => {
+  const page = await newPage(browser, server);
+  const u = await signIn(page, server, 'zhangwei');
+  await visit(page, '/account', '个人设置');
+  await page.getByRole('button', { name: '开启两步验证' }).click();
+  await page.getByRole('img', { name: '用验证器 App 扫描的二维码' }).waitFor();
+  const secret = (await page.getByTestId('mfa-secret').innerText()).replace(/\s/g, '');
+  assert.match(secret, /^[A-Z2-7]{32}$/);
+  await page.getByLabel('验证码').fill('000000');
+  await page.getByRole('button', { name: '验证并开启' }).click();
+  await page.getByText('验证码不正确，请输入 App 上当前的验证码').waitFor();
+  await page.getByLabel('验证码').fill(server.freshCode(secret, await server.call('GET', '/healthz')));
+  await page.getByRole('button', { name: '验证并开启' }).click();
+  const codes = page.getByRole('list', { name: '恢复码' });
+  await codes.waitFor();
+  const recovery = await codes.getByRole('listitem').allInnerTexts();
+  assert.equal(recovery.length, 10);
+  await shoot(page, 'mfa-recovery-codes');
+  await page.getByRole('button', { name: '我已保存，继续' }).click();
+  await page.getByText('已开启').waitFor();
+  // Signing in again asks for a code after the password.
+  await page.context().clearCookies();
+  await page.goto('/login');
+  await page.getByLabel(/企业代码/).fill('demo');
+  await page.getByLabel(/^登录名$/).fill(u.login);
+  await page.getByLabel(/^密码$/).fill(u.password);
+  await page.getByRole('button', { name: /^登 ?录$/ }).click();
+  await page.getByLabel('验证码').waitFor();
+  assert.deepEqual(await accessibilityViolations(page), [], 'the second step: no WCAG 2.1 AA violation');
+  await shoot(page, 'mfa-second-step');
+  await page.getByLabel('验证码').fill(server.freshCode(secret, await server.call('GET', '/healthz')));
+  await page.getByRole('button', { name: /^验 ?证$/ }).click();
+  await page.locator('.app-header').waitFor();
+  assert.deepEqual(page.problems, []);
+  // Off again, so the other tests sign zhangwei in with the password alone (a recovery code: this
+  // moment's codes are spent).
+  const token = (await server.call('POST', '/api/v1/auth/login', { body: { tenant: 'demo', login: u.login, password: u.password,
+    recovery_code: recovery[0] } })).body.token;
+  assert.equal((await server.call('DELETE', '/api/v1/me/mfa', { token })).status, 204);
+});
+
 test('at phone width the menu folds away and the pages still work', async () => {
   const page = await newPage(browser, server, { phone: true });
   await signIn(page, server, 'zhangwei');

@@ -2,6 +2,7 @@
 // from the sign-in answer or, after a reload, from /me. A 401 anywhere signs the app out.
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
 import { api, onSignedOut, setCsrfToken } from './api';
+import type { MfaStatus } from './components/TwoStep';
 
 export type Role = 'boss' | 'admin' | 'manager' | 'member';
 
@@ -15,8 +16,10 @@ export interface Me {
     role: Role;
     department_id: number | null;
     must_change_password: boolean;
+    mfa_enabled?: boolean;
   };
   role: Role;
+  mfa: MfaStatus;
   data_scope: string;
   csrf_token?: string;
   tenant: { id: number; slug: string; name: string; state: string; seats: number };
@@ -28,6 +31,7 @@ export interface OperatorMe {
   name: string;
   email: string;
   csrf_token: string;
+  mfa: MfaStatus;
 }
 
 type Status = 'loading' | 'signed-out' | 'signed-in';

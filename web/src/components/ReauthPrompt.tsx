@@ -1,7 +1,7 @@
-// Asks for the password again when a change wants a recent proof (changing one's email or
+// Asks for the password (or, with two-step sign-in on, a code) again when a change wants a recent proof (changing one's email or
 // mobile, creating an API token, making a boss or an admin, opening a support grant), then the
 // change goes through as the user asked. Mounted once, beside the app.
-import { Alert, Form, Input, Modal, Typography } from 'antd';
+import { Alert, Button, Form, Input, Modal, Typography } from 'antd';
 import { useEffect, useRef, useState } from 'react';
 import { api, ApiError, onReauthenticationRequired } from '../api';
 import { useI18n } from '../i18n';
@@ -11,7 +11,9 @@ export function ReauthPrompt() {
   const [open, setOpen] = useState(false);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
-  const [form] = Form.useForm<{ password: string }>();
+  const [form] = Form.useForm<{ password?: string; code?: string }>();
+  const [canUseCode, setCanUseCode] = useState(false);
+  const [byCode, setByCode] = useState(false);
   const settle = useRef<((proved: boolean) => void) | null>(null);
 
   useEffect(() => {
@@ -20,8 +22,13 @@ export function ReauthPrompt() {
         new Promise<boolean>((resolve) => {
           settle.current = resolve;
           setError(null);
+          setByCode(false);
           form.resetFields();
           setOpen(true);
+          api
+            .get<{ mfa?: { enabled: boolean } }>('/api/v1/me')
+            .then((m) => setCanUseCode(!!m.mfa?.enabled))
+            .catch(() => setCanUseCode(false));
         }),
     );
     return () => onReauthenticationRequired(null);
@@ -34,13 +41,15 @@ export function ReauthPrompt() {
   };
 
   const submit = async () => {
-    const { password } = await form.validateFields();
+    const { password, code } = await form.validateFields();
     setBusy(true);
     try {
-      await api.post('/api/v1/me/reauthenticate', { password });
+      await api.post('/api/v1/me/reauthenticate', byCode ? { code: (code ?? '').replace(/\s/g, '') } : { password });
       finish(true);
     } catch (e) {
-      if (e instanceof ApiError && e.fields.password) {
+      if (e instanceof ApiError && e.fields.code) {
+        form.setFields([{ name: 'code', errors: [t('mfa.wrongCode')] }]);
+      } else if (e instanceof ApiError && e.fields.password) {
         form.setFields([{ name: 'password', errors: [t('reauth.wrong')] }]);
       } else {
         setError(e);
@@ -56,10 +65,21 @@ export function ReauthPrompt() {
       <Typography.Paragraph>{t('reauth.explain')}</Typography.Paragraph>
       {error ? <Alert type="error" showIcon role="alert" title={err(error)} style={{ marginBottom: 12 }} /> : null}
       <Form form={form} layout="vertical" onFinish={submit}>
-        <Form.Item name="password" label={t('reauth.password')} rules={[{ required: true, message: t('form.required') }]}>
-          <Input.Password autoComplete="current-password" autoFocus />
-        </Form.Item>
+        {byCode ? (
+          <Form.Item name="code" label={t('mfa.code')} rules={[{ required: true, message: t('form.required') }]}>
+            <Input inputMode="numeric" autoComplete="one-time-code" maxLength={7} autoFocus />
+          </Form.Item>
+        ) : (
+          <Form.Item name="password" label={t('reauth.password')} rules={[{ required: true, message: t('form.required') }]}>
+            <Input.Password autoComplete="current-password" autoFocus />
+          </Form.Item>
+        )}
       </Form>
+      {canUseCode ? (
+        <Button type="link" style={{ padding: 0 }} onClick={() => setByCode(!byCode)}>
+          {byCode ? t('reauth.usePassword') : t('reauth.useCode')}
+        </Button>
+      ) : null}
     </Modal>
   );
 }

@@ -4,6 +4,7 @@ import { useNavigate } from 'react-router';
 import { Alert, Button, Form, Input } from 'antd';
 import { api, setCsrfToken } from '../api';
 import { AuthFrame } from '../components/AuthFrame';
+import { SecondStep, type MfaChallenge } from '../components/TwoStep';
 import { useI18n } from '../i18n';
 import { useOperatorSession } from '../session';
 
@@ -13,20 +14,38 @@ export default function OperatorLogin() {
   const navigate = useNavigate();
   const [error, setError] = useState<unknown>();
   const [busy, setBusy] = useState(false);
+  // Operators always sign in in two steps: the password answers a challenge.
+  const [mfa, setMfa] = useState<MfaChallenge | null>(null);
+  const signedIn = async (r: { csrf_token: string }) => {
+    setCsrfToken(r.csrf_token);
+    await refresh();
+    navigate('/operator/tenants', { replace: true });
+  };
   const submit = async (v: { email: string; password: string }) => {
     setBusy(true);
     setError(undefined);
     try {
-      const r = await api.post<{ csrf_token: string }>('/api/v1/operator/auth/login', v);
-      setCsrfToken(r.csrf_token);
-      await refresh();
-      navigate('/operator/tenants', { replace: true });
+      const r = await api.post<{ csrf_token: string; mfa?: MfaChallenge }>('/api/v1/operator/auth/login', v);
+      if (r.mfa) setMfa(r.mfa);
+      else await signedIn(r);
     } catch (e) {
       setError(e);
     } finally {
       setBusy(false);
     }
   };
+  if (mfa) {
+    return (
+      <AuthFrame title={mfa.state === 'enrol' ? t('mfa.enable') : t('mfa.title')}>
+        <SecondStep<{ csrf_token: string; recovery_codes?: string[] }>
+          mfa={mfa}
+          endpoint="/api/v1/operator/auth/login/mfa"
+          onSignedIn={signedIn}
+          onRestart={() => setMfa(null)}
+        />
+      </AuthFrame>
+    );
+  }
   return (
     <AuthFrame title={t('operator.loginTitle')}>
       {error ? <Alert type="error" showIcon role="alert" title={err(error)} style={{ marginBottom: 16 }} /> : null}

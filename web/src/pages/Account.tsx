@@ -7,6 +7,7 @@ import { api, ApiError, type ListPage } from '../api';
 import { ApiTokens } from '../components/ApiTokens';
 import { ErrorAlert } from '../components/ErrorAlert';
 import { PasswordStrength } from '../components/PasswordStrength';
+import { TwoStepCard } from '../components/TwoStep';
 import { dateTime } from '../format';
 import { useApi } from '../hooks';
 import { fieldMessage, useI18n } from '../i18n';
@@ -124,6 +125,7 @@ export default function Account() {
           </Card>
         </Col>
       </Row>
+      <TwoStepCard status={me.mfa} onChanged={refresh} />
       <Card title={t('tokens.title')} style={{ marginTop: 16 }}>
         <ApiTokens />
       </Card>
@@ -141,7 +143,12 @@ export default function Account() {
             { title: t('account.device'), dataIndex: 'user_agent', ellipsis: true },
             {
               title: t('account.outcome'),
-              render: (_, e) => <Tag color={e.outcome === 'success' ? 'green' : 'red'}>{e.outcome === 'success' ? t('account.success') : t('account.failed')}</Tag>,
+              render: (_, e) =>
+                e.outcome === 'mfa_pending' ? (
+                  <Tag>{t('account.pending')}</Tag>
+                ) : (
+                  <Tag color={e.outcome === 'success' ? 'green' : 'red'}>{e.outcome === 'success' ? t('account.success') : t('account.failed')}</Tag>
+                ),
             },
           ]}
         />

@@ -6,12 +6,15 @@ import { Alert, Button, Form, Input, Typography } from 'antd';
 import { api, ApiError, setCsrfToken } from '../api';
 import { AuthFrame } from '../components/AuthFrame';
 import { PasswordStrength } from '../components/PasswordStrength';
+import { SecondStep, type MfaChallenge } from '../components/TwoStep';
 import { useI18n } from '../i18n';
 import { useSession } from '../session';
 
 interface LoginAnswer {
   csrf_token: string;
   must_change_password: boolean;
+  mfa?: MfaChallenge;
+  recovery_codes?: string[];
 }
 
 export default function Login() {
@@ -22,6 +25,7 @@ export default function Login() {
   const [error, setError] = useState<unknown>();
   const [busy, setBusy] = useState(false);
   const [mustChange, setMustChange] = useState<string | null>(null);
+  const [mfa, setMfa] = useState<{ challenge: MfaChallenge; password: string } | null>(null);
   const next = params.get('next') || '/';
 
   const enter = async () => {
@@ -34,14 +38,19 @@ export default function Login() {
     setError(undefined);
     try {
       const r = await api.post<LoginAnswer>('/api/v1/auth/login', v);
-      setCsrfToken(r.csrf_token);
-      if (r.must_change_password) setMustChange(v.password);
-      else await enter();
+      if (r.mfa) setMfa({ challenge: r.mfa, password: v.password });
+      else await signedIn(r, v.password);
     } catch (e) {
       setError(e);
     } finally {
       setBusy(false);
     }
+  };
+
+  const signedIn = async (r: LoginAnswer, password: string) => {
+    setCsrfToken(r.csrf_token);
+    if (r.must_change_password) setMustChange(password);
+    else await enter();
   };
 
   const onChange = async (v: { new_password: string }) => {
@@ -61,6 +70,19 @@ export default function Login() {
   const alert = error ? (
     <Alert type={locked ? 'warning' : 'error'} showIcon role="alert" title={err(error)} style={{ marginBottom: 16 }} />
   ) : null;
+
+  if (mfa && mustChange === null) {
+    return (
+      <AuthFrame title={mfa.challenge.state === 'enrol' ? t('mfa.enable') : t('mfa.title')}>
+        <SecondStep<LoginAnswer>
+          mfa={mfa.challenge}
+          endpoint="/api/v1/auth/login/mfa"
+          onSignedIn={(r) => signedIn(r, mfa.password)}
+          onRestart={() => setMfa(null)}
+        />
+      </AuthFrame>
+    );
+  }
 
   if (mustChange !== null) {
     return (

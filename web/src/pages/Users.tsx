@@ -1,6 +1,7 @@
 // Users and seats (boss and admins): who uses the tenant's seats, their roles and departments;
 // add a user (refused when every seat is taken), change a role, disable or enable, reset a
-// password (the temporary one is shown once).
+// password (the temporary one is shown once) or a lost phone's two-step sign-in; the boss
+// requires two-step sign-in of everyone.
 import { useState } from 'react';
 import { Alert, App, Button, Drawer, Form, Input, Popconfirm, Select, Space, Table, Tag, Typography } from 'antd';
 import { api, ApiError, type ListPage } from '../api';
@@ -19,6 +20,7 @@ interface UserRow {
   role: string;
   department_id: number | null;
   status: string;
+  mfa_enabled: boolean;
   created_at: string;
 }
 
@@ -34,7 +36,7 @@ export default function Users() {
   const { message, modal } = App.useApp();
   const me = useMe();
   const users = useApi<ListPage<UserRow>>('/api/v1/users', { limit: 200 });
-  const tenant = useApi<{ seats: number; active_users: number }>('/api/v1/tenant');
+  const tenant = useApi<{ seats: number; active_users: number; mfa_required: boolean }>('/api/v1/tenant');
   const departments = useApi<ListPage<Department>>('/api/v1/departments');
   const [adding, setAdding] = useState(false);
   const [form] = Form.useForm();
@@ -89,6 +91,25 @@ export default function Users() {
     }
   };
 
+  const resetMfa = async (u: UserRow) => {
+    try {
+      await api.del(`/api/v1/users/${u.id}/mfa`);
+      message.success(t('mfa.resetDone'));
+      users.reload();
+    } catch (e) {
+      message.error(err(e));
+    }
+  };
+
+  const requireMfa = async (required: boolean) => {
+    try {
+      await api.patch('/api/v1/tenant', { mfa_required: required });
+      tenant.reload();
+    } catch (e) {
+      message.error(err(e));
+    }
+  };
+
   return (
     <>
       <div className="page-title">
@@ -97,6 +118,20 @@ export default function Users() {
         <Button type="primary" onClick={() => setAdding(true)}>{t('users.add')}</Button>
       </div>
       <ErrorAlert error={users.error} onRetry={users.reload} />
+      {me.role === 'boss' && tenant.data ? (
+        <Alert
+          style={{ marginBottom: 16 }}
+          type={tenant.data.mfa_required ? 'success' : 'info'}
+          title={tenant.data.mfa_required ? t('mfa.companyOn') : t('mfa.companyTitle')}
+          description={t('mfa.companyExplain')}
+          action={
+            <Popconfirm title={tenant.data.mfa_required ? t('mfa.companyLift') : t('mfa.companyRequire')}
+              onConfirm={() => requireMfa(!tenant.data?.mfa_required)}>
+              <Button size="small">{tenant.data.mfa_required ? t('mfa.companyLift') : t('mfa.companyRequire')}</Button>
+            </Popconfirm>
+          }
+        />
+      ) : null}
       <Table<UserRow>
         rowKey="id"
         loading={users.loading}
@@ -123,6 +158,7 @@ export default function Users() {
             ),
           },
           { title: t('opportunity.status'), render: (_, u) => <Tag color={u.status === 'active' ? 'green' : 'default'}>{t(`users.status.${u.status}` as MessageKey)}</Tag> },
+          { title: t('mfa.column'), render: (_, u) => <Tag color={u.mfa_enabled ? 'green' : 'default'}>{u.mfa_enabled ? t('mfa.on') : t('mfa.off')}</Tag> },
           { title: t('common.createdAt'), render: (_, u) => dateTime(u.created_at) },
           {
             title: '',
@@ -136,6 +172,11 @@ export default function Users() {
                   <Popconfirm title={t('users.resetConfirm', { name: u.name })} onConfirm={() => reset(u)}>
                     <Button size="small" type="link">{t('users.reset')}</Button>
                   </Popconfirm>
+                  {u.mfa_enabled && (u.role !== 'boss' || me.role === 'boss') ? (
+                    <Popconfirm title={t('mfa.resetTitle', { name: u.name })} description={t('mfa.resetExplain')} onConfirm={() => resetMfa(u)}>
+                      <Button size="small" type="link">{t('mfa.reset')}</Button>
+                    </Popconfirm>
+                  ) : null}
                 </Space>
               ),
           },
