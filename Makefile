@@ -12,7 +12,7 @@ test:
 bench:
 	@scripts/bench.sh
 
-# Every fuzz target for FUZZ_SECONDS (600) each; results in bench/results/fuzz.md.
+# Every fuzz target until 10^7 executions (FUZZ_RUNS) or FUZZ_MAX_SECONDS (5400) each; results in bench/results/fuzz.md.
 fuzz:
 	@scripts/fuzz.sh
 

@@ -5,6 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { accessibilityViolations, launch, newPage, shoot, signIn, signInOperator, startApp } from './browser.mjs';
+import { startSmtp } from '../api/harness.mjs';
 
 let server;
 let browser;
@@ -193,6 +194,39 @@ test('a user turns on two-step sign-in by scanning a QR code, then signs in with
   const token = (await server.call('POST', '/api/v1/auth/login', { body: { tenant: 'demo', login: u.login, password: u.password,
     recovery_code: recovery[0] } })).body.token;
   assert.equal((await server.call('DELETE', '/api/v1/me/mfa', { token })).status, 204);
+});
+
+test('a user who forgot the password asks for a link by email and sets a new one with it', async () => {
+  const smtp = await startSmtp();
+  const app = await startApp({ env: { KELU_MAIL_SMTP_URL: smtp.url } });
+  try {
+    const boss = await app.loginAs('boss');
+    const lina = (await app.call('GET', '/api/v1/users', { token: boss })).body.items.find((u) => u.login === 'lina');
+    assert.equal((await app.call('PATCH', `/api/v1/users/${lina.id}`, { token: boss, body: { email: 'lina@demo.example' } })).status, 200);
+    const page = await newPage(browser, app);
+    await page.goto('/login');
+    await page.getByRole('link', { name: '忘记密码？' }).click();
+    await page.getByLabel('企业代码').fill('demo');
+    await page.getByLabel('登录名').fill('lina');
+    await page.getByRole('button', { name: '发送链接' }).click();
+    await page.getByText('请查看邮箱').waitFor();
+    const [mail] = await smtp.waitFor((m) => m.to === '<lina@demo.example>');
+    const link = /http:\/\/\S+\/recover#token=kr_\S+/.exec(mail.body)[0];
+    // The link names the configured site; here that is the server itself.
+    await page.goto(link.replace(/^http:\/\/[^/]+/, app.url));
+    await page.getByLabel('新密码', { exact: true }).waitFor();
+    assert.deepEqual(await accessibilityViolations(page), [], 'the new-password screen: no WCAG 2.1 AA violation');
+    await page.getByLabel('新密码', { exact: true }).fill('Spring-orchard-2026');
+    await page.getByLabel('再次输入新密码').fill('Spring-orchard-2026');
+    await page.getByRole('button', { name: '设置新密码' }).click();
+    await page.getByText('新密码已设置').waitFor();
+    assert.equal(new URL(page.url()).hash, '', 'the spent token leaves the address bar');
+    assert.ok(await app.login('lina', 'Spring-orchard-2026'));
+    assert.deepEqual(page.problems, []);
+  } finally {
+    await app.stop();
+    await smtp.remove();
+  }
 });
 
 test('at phone width the menu folds away and the pages still work', async () => {

@@ -6,6 +6,8 @@ import { Spin } from 'antd';
 import { OperatorSessionProvider, TenantSessionProvider, useOperatorSession, useSession } from './session';
 
 const Login = lazy(() => import('./pages/Login'));
+const Forgot = lazy(() => import('./pages/Recover').then((m) => ({ default: m.Forgot })));
+const Recover = lazy(() => import('./pages/Recover').then((m) => ({ default: m.Recover })));
 const AppLayout = lazy(() => import('./layout/AppLayout'));
 const Dashboard = lazy(() => import('./pages/Dashboard'));
 const CustomerList = lazy(() => import('./pages/CustomerList'));
@@ -57,6 +59,8 @@ function TenantApp() {
     <TenantSessionProvider>
       <Routes>
         <Route path="login" element={<Login />} />
+        <Route path="forgot" element={<Forgot />} />
+        <Route path="recover" element={<Recover />} />
         <Route
           element={
             <RequireUser>

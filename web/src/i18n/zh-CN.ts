@@ -798,6 +798,19 @@ export const zh = {
   'reauth.useCode': '改用验证码确认',
   'reauth.usePassword': '改用密码确认',
   'account.pending': '待验证',
+  'login.forgot': '忘记密码？',
+  'recover.title': '找回密码',
+  'recover.explain': '如果账号存在并登记了邮箱，我们会把设置新密码的链接发到这个邮箱。没有登记邮箱的，请联系公司管理员重置密码。',
+  'recover.send': '发送链接',
+  'recover.sentTitle': '请查看邮箱',
+  'recover.sent': '如果账号存在并登记了邮箱，设置新密码的链接已经发出，30 分钟内有效。收不到的话，请联系公司管理员。',
+  'recover.backToLogin': '返回登录',
+  'recover.newTitle': '设置新密码',
+  'recover.setPassword': '设置新密码',
+  'recover.doneTitle': '新密码已设置',
+  'recover.done': '请用新密码登录。原来的登录已全部退出。',
+  'recover.noToken': '这个链接不完整，请从邮件中重新打开，或重新申请。',
+  'recover.askAgain': '重新申请链接',
 } as const;
 
 export type MessageKey = keyof typeof zh;

@@ -139,6 +139,8 @@ export default function Login() {
         </Button>
       </Form>
       <Typography.Paragraph type="secondary" style={{ marginTop: 16, marginBottom: 0 }}>
+        <a href="/forgot">{t('login.forgot')}</a>
+        <span style={{ margin: '0 8px' }}>·</span>
         <a href="/operator/login">{t('login.operatorLink')}</a>
       </Typography.Paragraph>
     </AuthFrame>
