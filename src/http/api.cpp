@@ -93,6 +93,19 @@ identity::SecondFactor ReadSecondFactor(Fields& f) {
   return factor;
 }
 
+Handler SecondStepHandler(SecondStepFn complete, SessionAudience audience, int max_age) {
+  return [complete = std::move(complete), audience, max_age](Context& ctx) {
+    Fields f(ctx.body);
+    f.OnlyKeys({"challenge", "code", "recovery_code"});
+    auto challenge = f.String("challenge", true, 1, 2048);
+    auto factor = ReadSecondFactor(f);
+    if (f.ok() && factor.empty()) f.Fail("code", "is required");
+    if (!f.ok()) return ErrorToResponse(f.ToError());
+    return SignInAnswer(complete(*challenge, factor, ctx.meta), audience, max_age,
+                        ctx.request.secure);
+  };
+}
+
 Response EndingSession(Response r, SessionAudience audience, bool secure) {
   if (r.status == 204) r.headers.emplace_back("Set-Cookie", SessionCookie(audience, "", 0, secure));
   return r;

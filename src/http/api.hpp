@@ -132,6 +132,11 @@ Response SignInAnswer(const Result<identity::LoginResult>& r, SessionAudience au
                       int max_age, bool secure);
 // "code" or "recovery_code" of a body (neither: an empty factor).
 identity::SecondFactor ReadSecondFactor(Fields& f);
+// The handler of a sign-in's second step, {challenge, code | recovery_code}: `complete` is the
+// service's CompleteUserMfa or CompleteOperatorMfa.
+using SecondStepFn = std::function<Result<identity::LoginResult>(
+    std::string_view, const identity::SecondFactor&, const identity::RequestMeta&)>;
+Handler SecondStepHandler(SecondStepFn complete, SessionAudience audience, int max_age);
 // The answer to a sign-out: `r`, with the session cookie removed when it is a success (204).
 Response EndingSession(Response r, SessionAudience audience, bool secure);
 int StatusOf(ErrorKind kind);

@@ -132,16 +132,12 @@ void Api::RegisterIdentityRoutes() {
                200,
                {"mfa_challenge_invalid", "invalid_mfa_code", "too_many_attempts"},
                {}},
-              [&ids, cookie_age](Context& ctx) {
-                Fields f(ctx.body);
-                f.OnlyKeys({"challenge", "code", "recovery_code"});
-                auto challenge = f.String("challenge", true, 1, 2048);
-                auto factor = ReadSecondFactor(f);
-                if (f.ok() && factor.empty()) f.Fail("code", "is required");
-                if (!f.ok()) return ErrorToResponse(f.ToError());
-                return SignInAnswer(ids.CompleteUserMfa(*challenge, factor, ctx.meta),
-                                    SessionAudience::kTenant, cookie_age, ctx.request.secure);
-              });
+              SecondStepHandler(
+                  [&ids](std::string_view challenge, const identity::SecondFactor& factor,
+                         const identity::RequestMeta& meta) {
+                    return ids.CompleteUserMfa(challenge, factor, meta);
+                  },
+                  SessionAudience::kTenant, cookie_age));
 
   router_.Add("POST", "/api/v1/auth/recover", Access::kPublic,
               {"Forgot the password: emails the user a link that sets a new one (within "

@@ -78,16 +78,12 @@ void Api::RegisterOperatorRoutes() {
                200,
                {"mfa_challenge_invalid", "invalid_mfa_code", "too_many_attempts"},
                {}},
-              [&ids, cookie_age](Context& ctx) {
-                Fields f(ctx.body);
-                f.OnlyKeys({"challenge", "code", "recovery_code"});
-                auto challenge = f.String("challenge", true, 1, 2048);
-                auto factor = ReadSecondFactor(f);
-                if (f.ok() && factor.empty()) f.Fail("code", "is required");
-                if (!f.ok()) return ErrorToResponse(f.ToError());
-                return SignInAnswer(ids.CompleteOperatorMfa(*challenge, factor, ctx.meta),
-                                    SessionAudience::kOperator, cookie_age, ctx.request.secure);
-              });
+              SecondStepHandler(
+                  [&ids](std::string_view challenge, const identity::SecondFactor& factor,
+                         const identity::RequestMeta& meta) {
+                    return ids.CompleteOperatorMfa(challenge, factor, meta);
+                  },
+                  SessionAudience::kOperator, cookie_age));
   router_.Add("POST", "/api/v1/operator/me/mfa/recovery-codes", Access::kOperator,
               {"New recovery codes for this operator, the old ones void; a current code proves "
                "it is the operator",

@@ -79,7 +79,8 @@ Error Delayed(std::int64_t seconds) {
   d["retry_after_seconds"] = seconds;
   return Error::Make(ErrorKind::kRateLimited, "too_many_attempts",
                      fmt::format("Too many sign-in attempts for this account: try again in {} "
-                                 "seconds, or ask an administrator to reset the password.",
+                                 "seconds, reset the password by the emailed link (POST "
+                                 "/api/v1/auth/recover), or ask an administrator to reset it.",
                                  seconds),
                      std::move(d));
 }

@@ -174,6 +174,62 @@ bool Spend(Connection& c, const FactorOwner& owner, const Proof& p) {
                 params) == 1;
 }
 
+// New recovery codes and their hashes (slow on purpose: made before any transaction).
+struct NewCodes {
+  std::vector<std::string> codes;
+  std::string hashes;  // the JSON list kept on the row
+};
+NewCodes MakeCodes(HashCost cost) {
+  NewCodes out;
+  out.codes = NewRecoveryCodes();
+  std::vector<std::string> hashes;
+  for (const auto& code : out.codes) hashes.push_back(HashPassword(code, cost));
+  out.hashes = CodeList(hashes);
+  return out;
+}
+
+// The pending secret becomes the factor, only if it is still the one the code matched.
+bool Activate(Connection& c, const FactorOwner& owner, const std::string& pending,
+              std::int64_t step, const std::string& hashes, Timestamp now) {
+  auto params = owner.with_key({V(ToMicros(now)), V(step), V(hashes)});
+  params.push_back(V(pending));
+  return c.Exec(fmt::format("UPDATE {} SET mfa_secret = mfa_pending_secret, mfa_pending_secret = "
+                            "NULL, mfa_enabled_at = ?, mfa_last_step = ?, mfa_recovery_codes = ? "
+                            "WHERE {} AND mfa_pending_secret = ?",
+                            owner.table(), owner.where()),
+                params) == 1;
+}
+
+// A sign-in's second step checked against the factor's row (outside the transaction), with
+// the recovery codes an enrolment shows.
+struct CheckedStep {
+  FactorRow row;
+  bool enrol = false;
+  std::optional<Proof> proof;
+  NewCodes codes;
+};
+CheckedStep CheckStep(FactorRow row, bool enrol, const SecondFactor& factor, const SecretBox& box,
+                      HashCost cost, Timestamp now) {
+  CheckedStep out{std::move(row), enrol, std::nullopt, {}};
+  out.proof = Check(out.row, factor, enrol, box, now);
+  if (out.proof && enrol) out.codes = MakeCodes(cost);
+  return out;
+}
+// Spends it in the caller's transaction; false when the code was wrong, or spent meanwhile.
+bool SpendStep(Connection& c, const FactorOwner& owner, const CheckedStep& step, Timestamp now) {
+  if (!step.proof) return false;
+  if (step.enrol) {
+    return step.row.pending &&
+           Activate(c, owner, *step.row.pending, step.proof->step, step.codes.hashes, now);
+  }
+  return Spend(c, owner, *step.proof);
+}
+// What the session's answer adds: the codes of a new factor, or how many are left after one.
+void AddCodes(LoginResult& out, const CheckedStep& step) {
+  if (!step.codes.codes.empty()) out.view["recovery_codes"] = ToArray(step.codes.codes);
+  if (step.proof && step.proof->recovery) out.view["recovery_codes_left"] = step.proof->codes_left;
+}
+
 }  // namespace
 
 // --- Sign-in --------------------------------------------------------------------------------
@@ -255,14 +311,7 @@ Result<LoginResult> IdentityService::CompleteUserMfa(std::string_view challenge,
   if (auto wait = delays_.Wait(delay_key, meta.now); wait > 0) return Delayed(wait);
   auto row = db_.Read([&](Connection& c) { return ReadFactor(c, owner); });
   if (!row) return InvalidChallenge();
-  auto proof = Check(*row, factor, claim->enrol, secrets(), meta.now);
-  // Enrolling makes the recovery codes; hashing them is slow, so before the transaction.
-  std::vector<std::string> codes;
-  std::vector<std::string> hashes;
-  if (proof && claim->enrol) {
-    codes = NewRecoveryCodes();
-    for (const auto& code : codes) hashes.push_back(HashPassword(code, cost()));
-  }
+  auto step = CheckStep(std::move(*row), claim->enrol, factor, secrets(), cost(), meta.now);
   const std::string slug = user->text(kUTenant + 1);
   const std::string state = user->text(kUTenant + 2);
   auto record = [&](Connection& c, const char* outcome, std::string action) {
@@ -273,22 +322,13 @@ Result<LoginResult> IdentityService::CompleteUserMfa(std::string_view challenge,
          V(ToMicros(meta.now)), V(meta.ip), V(meta.user_agent), V(outcome)});
     AuditEntry e{std::move(action), "user", std::to_string(claim->id), {}, {}};
     e.after["outcome"] = outcome;
-    if (proof && proof->recovery) e.after["recovery_codes_left"] = proof->codes_left;
+    if (step.proof && step.proof->recovery) {
+      e.after["recovery_codes_left"] = step.proof->codes_left;
+    }
     RecordAnonymousAudit(c, claim->tenant_id, user->text(kULogin), meta, e);
   };
   auto done = db_.Write([&](Connection& c) -> Result<std::optional<LoginResult>> {
-    bool spent = false;
-    if (proof && claim->enrol) {
-      // The pending secret becomes the factor, only if it is still the one the code matched.
-      spent = c.Exec("UPDATE users SET mfa_secret = mfa_pending_secret, mfa_pending_secret = "
-                     "NULL, mfa_enabled_at = ?, mfa_last_step = ?, mfa_recovery_codes = ? "
-                     "WHERE tenant_id = ? AND user_id = ? AND mfa_pending_secret = ?",
-                     {V(ToMicros(meta.now)), V(proof->step), V(CodeList(hashes)),
-                      V(claim->tenant_id), V(claim->id), V(*row->pending)}) == 1;
-    } else if (proof) {
-      spent = Spend(c, owner, *proof);
-    }
-    if (!spent) {
+    if (!SpendStep(c, owner, step, meta.now)) {
       record(c, "bad_code", "auth.mfa_failed");
       return std::optional<LoginResult>();
     }
@@ -305,8 +345,7 @@ Result<LoginResult> IdentityService::CompleteUserMfa(std::string_view challenge,
   delays_.Forget(delay_key);
   LoginResult out = std::move(**done);
   CompleteUserView(out, *user, slug, state, meta.now);
-  if (!codes.empty()) out.view["recovery_codes"] = ToArray(codes);
-  if (proof->recovery) out.view["recovery_codes_left"] = proof->codes_left;
+  AddCodes(out, step);
   return out;
 }
 
@@ -330,28 +369,13 @@ Result<LoginResult> IdentityService::CompleteOperatorMfa(std::string_view challe
   if (auto wait = delays_.Wait(delay_key, meta.now); wait > 0) return Delayed(wait);
   auto row = db_.Read([&](Connection& c) { return ReadFactor(c, owner); });
   if (!row) return InvalidChallenge();
-  auto proof = Check(*row, factor, claim->enrol, secrets(), meta.now);
-  std::vector<std::string> codes;
-  std::vector<std::string> hashes;
-  if (proof && claim->enrol) {
-    codes = NewRecoveryCodes();
-    for (const auto& code : codes) hashes.push_back(HashPassword(code, cost()));
-  }
+  auto step = CheckStep(std::move(*row), claim->enrol, factor, secrets(), cost(), meta.now);
   auto done = db_.Write([&](Connection& c) -> Result<std::optional<LoginResult>> {
-    bool spent = false;
-    if (proof && claim->enrol) {
-      spent = c.Exec("UPDATE operators SET mfa_secret = mfa_pending_secret, "
-                     "mfa_pending_secret = NULL, mfa_enabled_at = ?, mfa_last_step = ?, "
-                     "mfa_recovery_codes = ? WHERE operator_id = ? AND mfa_pending_secret = ?",
-                     {V(ToMicros(meta.now)), V(proof->step), V(CodeList(hashes)),
-                      V(claim->id), V(*row->pending)}) == 1;
-    } else if (proof) {
-      spent = Spend(c, owner, *proof);
-    }
+    bool spent = SpendStep(c, owner, step, meta.now);
     AuditEntry e{spent ? (claim->enrol ? "operator.mfa_enrolled" : "operator.login")
                        : "operator.mfa_failed",
                  "operator", std::to_string(claim->id), {}, {}};
-    if (spent && proof->recovery) e.after["recovery_codes_left"] = proof->codes_left;
+    if (spent && step.proof->recovery) e.after["recovery_codes_left"] = step.proof->codes_left;
     RecordOperatorAudit(c, claim->id, op->text(kOName), meta, e, 0);
     if (!spent) return std::optional<LoginResult>();
     return std::optional<LoginResult>(IssueOperatorSession(c, *op, meta));
@@ -363,8 +387,7 @@ Result<LoginResult> IdentityService::CompleteOperatorMfa(std::string_view challe
   }
   delays_.Forget(delay_key);
   LoginResult out = std::move(**done);
-  if (!codes.empty()) out.view["recovery_codes"] = ToArray(codes);
-  if (proof->recovery) out.view["recovery_codes_left"] = proof->codes_left;
+  AddCodes(out, step);
   return out;
 }
 
@@ -417,15 +440,9 @@ Result<json::object> IdentityService::ConfirmMfaEnrolment(const Principal& who,
     delays_.Failed(delay_key, meta.now);
     return FieldError("code", "is not the current code of the app you scanned");
   }
-  auto codes = NewRecoveryCodes();
-  std::vector<std::string> hashes;
-  for (const auto& code : codes) hashes.push_back(HashPassword(code, cost()));
+  auto codes = MakeCodes(cost());
   auto done = db_.Write([&](Connection& c) -> Status {
-    if (c.Exec("UPDATE users SET mfa_secret = mfa_pending_secret, mfa_pending_secret = NULL, "
-               "mfa_enabled_at = ?, mfa_last_step = ?, mfa_recovery_codes = ? WHERE "
-               "tenant_id = ? AND user_id = ? AND mfa_pending_secret = ?",
-               {V(ToMicros(meta.now)), V(proof->step), V(CodeList(hashes)), V(who.tenant_id),
-                V(who.user_id), V(*row->pending)}) != 1) {
+    if (!Activate(c, owner, *row->pending, proof->step, codes.hashes, meta.now)) {
       return Error::Conflict("mfa_enrolment_not_started",
                              "The enrolment changed meanwhile; start it again.");
     }
@@ -434,7 +451,7 @@ Result<json::object> IdentityService::ConfirmMfaEnrolment(const Principal& who,
   });
   KELU_RETURN_IF_ERROR(done);
   delays_.Forget(delay_key);
-  return json::object{{"recovery_codes", ToArray(codes)}, {"enabled_at", Format(meta.now)}};
+  return json::object{{"recovery_codes", ToArray(codes.codes)}, {"enabled_at", Format(meta.now)}};
 }
 
 Result<json::object> IdentityService::RenewRecoveryCodes(const Principal& who,
@@ -460,14 +477,12 @@ Result<json::object> IdentityService::RenewRecoveryCodes(const Principal& who,
   } else {
     KELU_RETURN_IF_ERROR(RequireRecentProof(who, meta));
   }
-  auto codes = NewRecoveryCodes();
-  std::vector<std::string> hashes;
-  for (const auto& code : codes) hashes.push_back(HashPassword(code, cost()));
+  auto codes = MakeCodes(cost());
   auto done = db_.Write([&](Connection& c) -> Status {
     if (proof && !Spend(c, owner, *proof)) return FieldError("code", "is wrong or has been used");
     c.Exec(fmt::format("UPDATE {} SET mfa_recovery_codes = ? WHERE {}", owner.table(),
                        owner.where()),
-           owner.with_key({V(CodeList(hashes))}));
+           owner.with_key({V(codes.hashes)}));
     RecordAudit(c, who, meta,
                 {owner.is_operator ? "operator.mfa_recovery_codes_renewed"
                                    : "user.mfa_recovery_codes_renewed",
@@ -475,7 +490,7 @@ Result<json::object> IdentityService::RenewRecoveryCodes(const Principal& who,
     return OkStatus();
   });
   KELU_RETURN_IF_ERROR(done);
-  return json::object{{"recovery_codes", ToArray(codes)}};
+  return json::object{{"recovery_codes", ToArray(codes.codes)}};
 }
 
 Status IdentityService::DisableMfa(const Principal& who, const RequestMeta& meta) {
@@ -619,20 +634,18 @@ Result<json::object> IdentityService::Reauthenticate(const Principal& who,
 Result<std::vector<std::string>> IdentityService::EnsureOperatorMfa(std::string_view email,
                                                                     std::string_view secret,
                                                                     Timestamp now) {
-  auto codes = NewRecoveryCodes();
-  std::vector<std::string> hashes;
-  for (const auto& code : codes) hashes.push_back(HashPassword(code, cost()));
+  auto codes = MakeCodes(cost());
   auto done = db_.Write([&](Connection& c) -> Status {
     if (c.Exec("UPDATE operators SET mfa_secret = ?, mfa_pending_secret = NULL, mfa_enabled_at "
                "= ?, mfa_last_step = 0, mfa_recovery_codes = ?, updated_at = ? WHERE email = ?",
-               {V(secrets().Seal(secret)), V(ToMicros(now)), V(CodeList(hashes)),
+               {V(secrets().Seal(secret)), V(ToMicros(now)), V(codes.hashes),
                 V(ToMicros(now)), V(email)}) != 1) {
       return Error::NotFound("operator");
     }
     return OkStatus();
   });
   KELU_RETURN_IF_ERROR(done);
-  return codes;
+  return codes.codes;
 }
 
 Status IdentityService::ResetOperatorMfa(std::string_view email, Timestamp now) {

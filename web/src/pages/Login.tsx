@@ -5,7 +5,7 @@ import { useNavigate, useSearchParams } from 'react-router';
 import { Alert, Button, Form, Input, Typography } from 'antd';
 import { api, ApiError, setCsrfToken } from '../api';
 import { AuthFrame } from '../components/AuthFrame';
-import { PasswordStrength } from '../components/PasswordStrength';
+import { NewPasswordFields } from '../components/NewPasswordFields';
 import { SecondStep, type MfaChallenge } from '../components/TwoStep';
 import { useI18n } from '../i18n';
 import { useSession } from '../session';
@@ -89,24 +89,7 @@ export default function Login() {
       <AuthFrame title={t('login.mustChange')}>
         {alert}
         <Form layout="vertical" onFinish={onChange} requiredMark={false}>
-          <Form.Item label={t('account.newPassword')} name="new_password" rules={[{ required: true, message: t('form.required') }]}
-            extra={<>{t('account.passwordRule')}<PasswordStrength field="new_password" /></>}>
-            <Input.Password autoComplete="new-password" autoFocus />
-          </Form.Item>
-          <Form.Item
-            label={t('account.confirmPassword')}
-            name="confirm"
-            dependencies={['new_password']}
-            rules={[
-              { required: true, message: t('form.required') },
-              ({ getFieldValue }) => ({
-                validator: (_, value) =>
-                  !value || getFieldValue('new_password') === value ? Promise.resolve() : Promise.reject(new Error(t('account.mismatch'))),
-              }),
-            ]}
-          >
-            <Input.Password autoComplete="new-password" />
-          </Form.Item>
+          <NewPasswordFields />
           <Button type="primary" htmlType="submit" block loading={busy}>
             {t('account.changePassword')}
           </Button>

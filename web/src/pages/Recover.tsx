@@ -6,7 +6,7 @@ import { Link, useNavigate } from 'react-router';
 import { Alert, Button, Form, Input, Result } from 'antd';
 import { api, ApiError } from '../api';
 import { AuthFrame } from '../components/AuthFrame';
-import { PasswordStrength } from '../components/PasswordStrength';
+import { NewPasswordFields } from '../components/NewPasswordFields';
 import { fieldMessage, useI18n } from '../i18n';
 
 export function Forgot() {
@@ -92,19 +92,7 @@ export function Recover() {
         <Link to="/forgot">{t('recover.askAgain')}</Link>
       ) : (
         <Form form={form} layout="vertical" onFinish={submit} requiredMark={false}>
-          <Form.Item label={t('account.newPassword')} name="new_password" rules={[{ required: true, message: t('form.required') }]}
-            extra={<>{t('account.passwordRule')}<PasswordStrength field="new_password" /></>}>
-            <Input.Password autoComplete="new-password" autoFocus />
-          </Form.Item>
-          <Form.Item label={t('account.confirmPassword')} name="confirm" dependencies={['new_password']}
-            rules={[
-              { required: true, message: t('form.required') },
-              ({ getFieldValue }) => ({
-                validator: (_, value) => (!value || getFieldValue('new_password') === value ? Promise.resolve() : Promise.reject(new Error(t('account.mismatch')))),
-              }),
-            ]}>
-            <Input.Password autoComplete="new-password" />
-          </Form.Item>
+          <NewPasswordFields />
           <Button type="primary" htmlType="submit" block loading={busy}>
             {t('recover.setPassword')}
           </Button>
