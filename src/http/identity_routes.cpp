@@ -57,7 +57,8 @@ json::value LoginHistorySchema() {
        {"at", Time()},
        {"ip", Str()},
        {"user_agent", Str()},
-       {"outcome", Enum({"success", "bad_password", "locked", "disabled", "unknown_user"})}});
+       {"outcome", Enum({"success", "bad_password", "delayed", "locked", "disabled", "unknown_user",
+                         "mfa_pending", "bad_code"})}});
 }
 
 json::value MfaChallengeSchema() {
@@ -166,7 +167,8 @@ void Api::RegisterIdentityRoutes() {
                Obj({{"token", Str()}, {"new_password", Str()}}, {"token", "new_password"}),
                nullptr,
                204,
-               {"recovery_link_invalid", "weak_password", "validation_failed"},
+               {"recovery_link_invalid", "weak_password", "validation_failed",
+                "too_many_attempts"},
                {}},
               [&ids](Context& ctx) {
                 Fields f(ctx.body);
@@ -321,7 +323,7 @@ void Api::RegisterIdentityRoutes() {
                nullptr,
                Obj({{"recovery_codes", Array(Str())}}),
                200,
-               {"reauthentication_required", "mfa_not_enrolled"},
+               {"reauthentication_required", "mfa_not_enrolled", "session_required"},
                {}},
               [&ids](Context& ctx) {
                 return Reply(ids.RenewRecoveryCodes(ctx.who(), {}, ctx.meta));

@@ -74,14 +74,19 @@ std::optional<Row> ReadUser(Connection& c, std::int64_t tenant_id, std::int64_t 
       {V(tenant_id), V(user_id)});
 }
 
-Error Delayed(std::int64_t seconds) {
+Error Delayed(std::int64_t seconds, bool operator_account) {
   json::object d;
   d["retry_after_seconds"] = seconds;
   return Error::Make(ErrorKind::kRateLimited, "too_many_attempts",
-                     fmt::format("Too many sign-in attempts for this account: try again in {} "
-                                 "seconds, reset the password by the emailed link (POST "
-                                 "/api/v1/auth/recover), or ask an administrator to reset it.",
-                                 seconds),
+                     operator_account
+                         ? fmt::format("Too many sign-in attempts for this account: try again in "
+                                       "{} seconds.",
+                                       seconds)
+                         : fmt::format("Too many sign-in attempts for this account: try again in "
+                                       "{} seconds, reset the password by the emailed link (POST "
+                                       "/api/v1/auth/recover), or ask an administrator to reset "
+                                       "it.",
+                                       seconds),
                      std::move(d));
 }
 
@@ -390,7 +395,7 @@ Result<LoginResult> IdentityService::LoginOperator(std::string_view email,
   });
   if (!decided.ok()) return std::move(decided).error();
   if (decided->outcome == 1) return std::move(decided->challenge);
-  if (decided->outcome == 2) return Delayed(delay);
+  if (decided->outcome == 2) return Delayed(delay, true);
   delays_.Failed(delay_key, meta.now);
   return InvalidCredentials();
 }
@@ -420,7 +425,8 @@ void IdentityService::RememberChecked(std::string_view token, CheckedCredential 
 Result<Principal> IdentityService::Authenticate(std::string_view token, Credential credential,
                                                 const RequestMeta& meta) {
   ParsedToken t;
-  if (!ParseToken(token, t)) return Unauthenticated();
+  // An emailed link's token (kr_) is no credential.
+  if (!ParseToken(token, t) || t.kind == 'r') return Unauthenticated();
   std::int64_t now = ToMicros(meta.now);
   Principal p;
   p.credential = credential;

@@ -92,6 +92,10 @@ struct Proof {
   int codes_left = 0;
 };
 
+// Codes are guessed against a counter of their own, which neither a new password nor the
+// emailed link resets: those prove the password, not the phone.
+std::string CodeDelayKey(const std::string& account) { return "code:" + account; }
+
 Error InvalidCode() {
   return Error::Make(ErrorKind::kUnauthorized, "invalid_mfa_code",
                      "The code is wrong or has been used; enter the current code from your "
@@ -195,7 +199,7 @@ bool Activate(Connection& c, const FactorOwner& owner, const std::string& pendin
   params.push_back(V(pending));
   return c.Exec(fmt::format("UPDATE {} SET mfa_secret = mfa_pending_secret, mfa_pending_secret = "
                             "NULL, mfa_enabled_at = ?, mfa_last_step = ?, mfa_recovery_codes = ? "
-                            "WHERE {} AND mfa_pending_secret = ?",
+                            "WHERE {} AND mfa_pending_secret = ? AND mfa_enabled_at IS NULL",
                             owner.table(), owner.where()),
                 params) == 1;
 }
@@ -254,9 +258,13 @@ Result<LoginResult> IdentityService::MfaChallenge(Connection& c, bool is_operato
   if (enrol) {
     std::string secret = NewTotpSecret();
     FactorOwner owner{is_operator, tenant_id, id};
-    c.Exec(fmt::format("UPDATE {} SET mfa_pending_secret = ? WHERE {}", owner.table(),
-                       owner.where()),
-           owner.with_key({V(secrets().Seal(secret))}));
+    // Only while no factor is on: one enrolled meanwhile is not replaced.
+    if (c.Exec(fmt::format("UPDATE {} SET mfa_pending_secret = ? WHERE {} AND mfa_enabled_at IS "
+                           "NULL",
+                           owner.table(), owner.where()),
+               owner.with_key({V(secrets().Seal(secret))})) != 1) {
+      return InvalidChallenge();
+    }
     std::string uri = OtpauthUri(kIssuer, account, secret);
     mfa["enrolment"] = json::object{
         {"secret", Base32(secret)}, {"otpauth_uri", uri}, {"qr_svg", QrSvg(uri).value_or("")}};
@@ -307,8 +315,8 @@ Result<LoginResult> IdentityService::CompleteUserMfa(std::string_view challenge,
   if (!user || user->integer(kUPwChanged) != claim->password_changed_at) {
     return InvalidChallenge();
   }
-  const std::string delay_key = UserDelayKey(claim->tenant_id, user->text(kULogin));
-  if (auto wait = delays_.Wait(delay_key, meta.now); wait > 0) return Delayed(wait);
+  const std::string delay_key = CodeDelayKey(UserDelayKey(claim->tenant_id, user->text(kULogin)));
+  if (auto wait = delays_.Begin(delay_key, meta.now); wait > 0) return Delayed(wait);
   auto row = db_.Read([&](Connection& c) { return ReadFactor(c, owner); });
   if (!row) return InvalidChallenge();
   auto step = CheckStep(std::move(*row), claim->enrol, factor, secrets(), cost(), meta.now);
@@ -338,11 +346,9 @@ Result<LoginResult> IdentityService::CompleteUserMfa(std::string_view challenge,
     return std::optional<LoginResult>(std::move(session).value());
   });
   if (!done.ok()) return std::move(done).error();
-  if (!*done) {
-    delays_.Failed(delay_key, meta.now);
-    return InvalidCode();
-  }
+  if (!*done) return InvalidCode();  // counted by Begin
   delays_.Forget(delay_key);
+  delays_.Forget(UserDelayKey(claim->tenant_id, user->text(kULogin)));  // the password's too
   LoginResult out = std::move(**done);
   CompleteUserView(out, *user, slug, state, meta.now);
   AddCodes(out, step);
@@ -365,8 +371,8 @@ Result<LoginResult> IdentityService::CompleteOperatorMfa(std::string_view challe
       op->integer(kOPwChanged) != claim->password_changed_at) {
     return InvalidChallenge();
   }
-  const std::string delay_key = OperatorDelayKey(op->text(kOEmail));
-  if (auto wait = delays_.Wait(delay_key, meta.now); wait > 0) return Delayed(wait);
+  const std::string delay_key = CodeDelayKey(OperatorDelayKey(op->text(kOEmail)));
+  if (auto wait = delays_.Begin(delay_key, meta.now); wait > 0) return Delayed(wait, true);
   auto row = db_.Read([&](Connection& c) { return ReadFactor(c, owner); });
   if (!row) return InvalidChallenge();
   auto step = CheckStep(std::move(*row), claim->enrol, factor, secrets(), cost(), meta.now);
@@ -381,11 +387,9 @@ Result<LoginResult> IdentityService::CompleteOperatorMfa(std::string_view challe
     return std::optional<LoginResult>(IssueOperatorSession(c, *op, meta));
   });
   if (!done.ok()) return std::move(done).error();
-  if (!*done) {
-    delays_.Failed(delay_key, meta.now);
-    return InvalidCode();
-  }
+  if (!*done) return InvalidCode();  // counted by Begin
   delays_.Forget(delay_key);
+  delays_.Forget(OperatorDelayKey(op->text(kOEmail)));  // the password's too
   LoginResult out = std::move(**done);
   AddCodes(out, step);
   return out;
@@ -406,7 +410,8 @@ Result<json::object> IdentityService::StartMfaEnrolment(const Principal& who,
       return Error::Conflict("mfa_already_enrolled",
                              "Two-step sign-in is already on; turn it off first to change phones.");
     }
-    c.Exec("UPDATE users SET mfa_pending_secret = ? WHERE tenant_id = ? AND user_id = ?",
+    c.Exec("UPDATE users SET mfa_pending_secret = ? WHERE tenant_id = ? AND user_id = ? AND "
+           "mfa_enabled_at IS NULL",
            {V(secrets().Seal(secret)), V(who.tenant_id), V(who.user_id)});
     RecordAudit(c, who, meta,
                 {"user.mfa_enrolment_started", "user", std::to_string(who.user_id), {}, {}});
@@ -423,8 +428,8 @@ Result<json::object> IdentityService::ConfirmMfaEnrolment(const Principal& who,
                                                           const RequestMeta& meta) {
   if (who.kind != PrincipalKind::kUser) return Error::NotFound();
   if (factor.code.empty()) return FieldError("code", "is required");
-  const std::string delay_key = UserDelayKey(who.tenant_id, who.login);
-  if (auto wait = delays_.Wait(delay_key, meta.now); wait > 0) return Delayed(wait);
+  const std::string delay_key = CodeDelayKey(UserDelayKey(who.tenant_id, who.login));
+  if (auto wait = delays_.Begin(delay_key, meta.now); wait > 0) return Delayed(wait);
   FactorOwner owner = FactorOwner::Of(who);
   auto row = db_.Read([&](Connection& c) { return ReadFactor(c, owner); });
   if (!row) return Error::NotFound("user");
@@ -436,10 +441,7 @@ Result<json::object> IdentityService::ConfirmMfaEnrolment(const Principal& who,
                            "Start the enrolment first (POST /api/v1/me/mfa/enrolment).");
   }
   auto proof = Check(*row, {factor.code, {}}, true, secrets(), meta.now);
-  if (!proof) {
-    delays_.Failed(delay_key, meta.now);
-    return FieldError("code", "is not the current code of the app you scanned");
-  }
+  if (!proof) return FieldError("code", "is not the current code of the app you scanned");
   auto codes = MakeCodes(cost());
   auto done = db_.Write([&](Connection& c) -> Status {
     if (!Activate(c, owner, *row->pending, proof->step, codes.hashes, meta.now)) {
@@ -467,13 +469,11 @@ Result<json::object> IdentityService::RenewRecoveryCodes(const Principal& who,
   std::optional<Proof> proof;
   if (owner.is_operator) {
     // Operator sessions carry no proof time: a current code is the proof.
-    const std::string delay_key = OperatorDelayKey(who.login);
-    if (auto wait = delays_.Wait(delay_key, meta.now); wait > 0) return Delayed(wait);
+    const std::string delay_key = CodeDelayKey(OperatorDelayKey(who.login));
+    if (auto wait = delays_.Begin(delay_key, meta.now); wait > 0) return Delayed(wait, true);
     proof = Check(*row, {factor.code, {}}, false, secrets(), meta.now);
-    if (!proof) {
-      delays_.Failed(delay_key, meta.now);
-      return FieldError("code", "is wrong or has been used");
-    }
+    if (!proof) return FieldError("code", "is wrong or has been used");
+    delays_.Forget(delay_key);
   } else {
     KELU_RETURN_IF_ERROR(RequireRecentProof(who, meta));
   }
@@ -549,8 +549,18 @@ Result<json::object> IdentityService::SetTenantMfaRequired(const Principal& who,
     }
     c.Exec("UPDATE tenants SET mfa_required = ?, updated_at = ? WHERE tenant_id = ?",
            {V(required), V(ToMicros(meta.now)), V(who.tenant_id)});
+    // Sessions signed in on the password alone end, so everyone's next step is the enrolment.
+    // API tokens stay: each was made by its user and is revoked on its own.
+    std::int64_t ended = 0;
+    if (required) {
+      ended = c.Exec(
+          "UPDATE user_sessions SET revoked_at = ? WHERE tenant_id = ? AND revoked_at IS NULL AND "
+          "user_id IN (SELECT user_id FROM users WHERE tenant_id = ? AND mfa_enabled_at IS NULL)",
+          {V(ToMicros(meta.now)), V(who.tenant_id), V(who.tenant_id)});
+    }
     AuditEntry e{"tenant.mfa_required", "tenant", std::to_string(who.tenant_id), {}, {}};
     e.after["mfa_required"] = required;
+    e.after["sessions_ended"] = ended;
     RecordAudit(c, who, meta, e);
     return OkStatus();
   });
@@ -589,8 +599,10 @@ Result<json::object> IdentityService::Reauthenticate(const Principal& who,
     return Error::Forbidden("session_required", "Only a signed-in session proves a password.");
   }
   KELU_RETURN_IF_ERROR(ThrottleAddress(meta));
-  const std::string delay_key = UserDelayKey(who.tenant_id, who.login);
-  if (auto wait = delays_.Wait(delay_key, meta.now); wait > 0) return Delayed(wait);
+  // Passwords and codes are guessed against counters of their own.
+  const std::string account = UserDelayKey(who.tenant_id, who.login);
+  const std::string delay_key = password.empty() ? CodeDelayKey(account) : account;
+  if (auto wait = delays_.Begin(delay_key, meta.now); wait > 0) return Delayed(wait);
   FactorOwner owner = FactorOwner::Of(who);
   bool ok = false;
   std::optional<Proof> proof;
@@ -621,10 +633,10 @@ Result<json::object> IdentityService::Reauthenticate(const Principal& who,
   });
   KELU_RETURN_IF_ERROR(done);
   if (!ok) {
-    delays_.Failed(delay_key, meta.now);
     return password.empty() ? FieldError("code", "is wrong or has been used")
                             : FieldError("password", "is wrong");
   }
+  delays_.Forget(delay_key);
   return json::object{{"proved_at", Format(meta.now)},
                       {"valid_until", Format(meta.now + kRecentProof)}};
 }

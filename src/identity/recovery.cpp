@@ -83,7 +83,7 @@ Status IdentityService::SendRecoveryLink(std::string_view slug, std::string_view
                "password stays as it is.\n",
                user->text(1), tenant->text(1), login, config_.recovery_link_minutes, url),
            std::nullopt,
-           "recovery_link",
+           notices::kOneTimeLinkKind,
            {}},
           meta.now);
       e.entity_id = std::to_string(user_id);

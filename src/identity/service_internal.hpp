@@ -61,7 +61,7 @@ std::string UserDelayKey(std::int64_t tenant_id, std::string_view login);
 std::string OperatorDelayKey(std::string_view email);
 // The answer while an account's delay runs: the same whether the account exists or not, and
 // given before the password is looked at, so it says nothing about either.
-Error Delayed(std::int64_t seconds);
+Error Delayed(std::int64_t seconds, bool operator_account = false);
 std::optional<storage::Row> ReadUser(storage::Connection& c, std::int64_t tenant_id,
                                      std::int64_t user_id);
 

@@ -29,13 +29,28 @@ std::int64_t AttemptLimiter::Attempt(const std::string& key, Timestamp now) {
 
 std::int64_t LoginDelays::Wait(const std::string& key, Timestamp now) {
   std::lock_guard lock(mutex_);
+  return WaitLocked(key, now);
+}
+
+std::int64_t LoginDelays::WaitLocked(const std::string& key, Timestamp now) const {
   auto it = entries_.find(key);
   if (it == entries_.end() || it->second.next <= now) return 0;
   return std::max<std::int64_t>(1, std::chrono::ceil<std::chrono::seconds>(it->second.next - now).count());
 }
 
+std::int64_t LoginDelays::Begin(const std::string& key, Timestamp now) {
+  std::lock_guard lock(mutex_);
+  if (auto wait = WaitLocked(key, now); wait > 0) return wait;
+  CountFailure(key, now);
+  return 0;
+}
+
 void LoginDelays::Failed(const std::string& key, Timestamp now) {
   std::lock_guard lock(mutex_);
+  CountFailure(key, now);
+}
+
+void LoginDelays::CountFailure(const std::string& key, Timestamp now) {
   if (entries_.size() >= 100'000) {
     // Forget accounts quiet for longer than the longest delay: they would start afresh anyway.
     for (auto it = entries_.begin(); it != entries_.end();) {

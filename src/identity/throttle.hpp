@@ -43,9 +43,15 @@ class LoginDelays {
   // 0 when an attempt at `key` may be made at `now`, else the seconds until one may.
   std::int64_t Wait(const std::string& key, Timestamp now);
   void Failed(const std::string& key, Timestamp now);
+  // Wait and Failed at once: the attempt counts as a failure before it is checked (Forget when
+  // it succeeds), so parallel guesses cannot all slip through one free moment.
+  std::int64_t Begin(const std::string& key, Timestamp now);
   void Forget(const std::string& key);
 
  private:
+  // mutex_ held:
+  std::int64_t WaitLocked(const std::string& key, Timestamp now) const;
+  void CountFailure(const std::string& key, Timestamp now);
   struct Entry {
     int failures = 0;
     Timestamp next{};  // no attempt before this

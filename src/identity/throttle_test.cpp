@@ -56,5 +56,20 @@ TEST(LoginDelays, ALongQuietSpellStartsTheCountAgain) {
   EXPECT_EQ(delays.Wait("k", t + seconds(121)), 0) << "one failure after a quiet spell is free";
 }
 
+TEST(LoginDelays, BeginCountsTheAttemptBeforeItIsChecked) {
+  using std::chrono::seconds;
+  LoginDelays delays(5, seconds(30), seconds(900));
+  Timestamp t = FromMicros(1'800'000'000'000'000);
+  // Five guesses sent at once all start, and the sixth waits, though none has been judged yet.
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(delays.Begin("code:u:1:boss", t), 0) << i;
+  EXPECT_EQ(delays.Begin("code:u:1:boss", t), 30);
+  EXPECT_EQ(delays.Wait("code:u:1:boss", t), 30);
+  // Another account's counter, and the same account's password counter, are apart.
+  EXPECT_EQ(delays.Begin("u:1:boss", t), 0);
+  // A success forgets.
+  delays.Forget("code:u:1:boss");
+  EXPECT_EQ(delays.Begin("code:u:1:boss", t), 0);
+}
+
 }  // namespace
 }  // namespace kelu::identity

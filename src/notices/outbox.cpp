@@ -170,9 +170,9 @@ int Outbox::DeliverDue() {
     db_.Write([&](Connection& c) {
       if (result.ok()) {
         c.Exec(
-            "UPDATE outbox SET status = 'sent', sent_at = ?, evidence = ?, lease_until = NULL "
-            "WHERE message_id = ?",
-            {V(ToMicros(at)), V(*result), V(id)});
+            "UPDATE outbox SET status = 'sent', sent_at = ?, evidence = ?, lease_until = NULL, "
+            "body = CASE WHEN notice_kind = ? THEN '' ELSE body END WHERE message_id = ?",
+            {V(ToMicros(at)), V(*result), V(kOneTimeLinkKind), V(id)});
         if (mail.tenant_id) {
           Timestamp deemed = at + std::chrono::hours(terms_.email_deemed_hours);
           c.Exec(

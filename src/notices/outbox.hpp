@@ -37,6 +37,10 @@ struct Mail {
   std::vector<MailAttachment> attachments;
 };
 
+// The kind of a mail whose body holds a one-time secret (an emailed sign-in link): once sent,
+// the outbox keeps its subject and evidence but not its body.
+inline constexpr const char* kOneTimeLinkKind = "one_time_link";
+
 // Queues `mail` inside the caller's transaction.
 void Enqueue(storage::Connection& c, const Mail& mail, Timestamp now);
 

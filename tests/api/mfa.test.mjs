@@ -268,12 +268,16 @@ test('the boss requires two-step sign-in: staff without it enrol at their next s
   expectError(assert, await s.call('PATCH', '/api/v1/tenant', { token: lina, body: { mfa_required: true } }), 403, 'forbidden');
   expectError(assert, await s.call('PATCH', '/api/v1/tenant', { token: boss, body: { mfa_required: 'yes' } }), 422, 'validation_failed');
   const bossFactor = await enrol(boss);
+  const before = await signedIn('lina');  // on the password alone
   const set = await s.call('PATCH', '/api/v1/tenant', { token: boss, body: { mfa_required: true } });
   assert.equal(set.status, 200, set.text);
+  // Sessions made on the password alone end; the boss's (with a factor) stays.
+  expectError(assert, await s.call('GET', '/api/v1/me', { token: before }), 401, 'unauthenticated');
+  assert.equal((await s.call('GET', '/api/v1/me', { token: boss })).status, 200);
   assert.equal(set.body.mfa_required, true);
   assert.equal((await s.call('GET', '/api/v1/tenant', { token: boss })).body.mfa_required, true);
 
-  // A session made before stays; the next sign-in enrols.
+  // The next sign-in enrols.
   const first = await signInUser(member.login, member.password);
   assert.equal(first.status, 200, first.text);
   assert.equal(first.body.mfa.state, 'enrol');

@@ -3,6 +3,7 @@
 // once, within its lifetime, only while it is the newest, and lifts the sign-in delays.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { startServer, startSmtp, expectError } from './harness.mjs';
 
 let s;
@@ -72,6 +73,19 @@ test('a user locked behind sign-in delays gets back in with the link, once', asy
   await moveClock(61);
   assert.equal((await ask('demo', 'zhangwei')).status, 202);
   const { token } = await nextLink(EMAIL, linksTo(EMAIL).length);
+  // The link's token is no credential, and once the mail is sent the outbox keeps no copy of it.
+  expectError(assert, await s.call('GET', '/api/v1/me', { token }), 401, 'unauthenticated');
+  const secret = token.split('_').slice(3).join('_');
+  let bodies = '';
+  for (let i = 0; i < 50; i++) {
+    const sql = "SELECT status || ':' || body FROM outbox WHERE notice_kind = 'one_time_link'";
+    bodies = s.database.startsWith('sqlite:') ? execFileSync('sqlite3', [s.database.slice(7), sql], { encoding: 'utf8' })
+      : execFileSync('psql', [s.database, '-Atc', sql], { encoding: 'utf8' });
+    if (!bodies.includes('queued') && !bodies.includes('sending')) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.match(bodies, /^sent:$/m);
+  assert.ok(!bodies.includes(secret), 'no link left in the outbox');
   // A weak password is refused and leaves the link usable; a changed token is no link.
   expectError(assert, await complete(token, 'password1'), 422, 'weak_password');
   expectError(assert, await complete(`${token.slice(0, -1)}${token.at(-1) === 'A' ? 'B' : 'A'}`, 'Recovered-pass-2026'), 401, 'recovery_link_invalid');
@@ -102,4 +116,34 @@ test('a link lasts its 30 minutes, and only the newest link counts', async () =>
   expectError(assert, await complete(second.token, 'Expired-link-2026'), 401, 'recovery_link_invalid');
   const u = s.demo.tenant.users.find((x) => x.login === 'zhangwei');
   assert.ok(await s.login(u.login, u.password), 'the password is unchanged');
+});
+
+test('the emailed link sets the password but does not lift the delay on wrong codes', async () => {
+  const mail = await startSmtp();
+  const t = await startServer({ testClock: true, env: { KELU_MAIL_SMTP_URL: mail.url, KELU_SECURITY_RECOVERY_LINK_INTERVAL_SECONDS: '0' } });
+  try {
+    const boss = t.demo.tenant.users.find((u) => u.role === 'boss');
+    const token = await t.login(boss.login, boss.password);
+    assert.equal((await t.call('PATCH', '/api/v1/me', { token, body: { email: 'boss@demo.example' } })).status, 200);
+    const started = await t.call('POST', '/api/v1/me/mfa/enrolment', { token });
+    const secret = started.body.secret;
+    assert.equal((await t.call('POST', '/api/v1/me/mfa/enrolment/confirm', { token, body: { code: t.freshCode(secret, started) } })).status, 200);
+    // Someone with the password guesses codes until the account waits.
+    const first = await t.call('POST', '/api/v1/auth/login', { body: { tenant: 'demo', login: boss.login, password: boss.password } });
+    for (let i = 0; i < 5; i++) {
+      expectError(assert, await t.call('POST', '/api/v1/auth/login/mfa', { body: { challenge: first.body.mfa.challenge, code: '000000' } }), 401, 'invalid_mfa_code');
+    }
+    expectError(assert, await t.call('POST', '/api/v1/auth/login/mfa', { body: { challenge: first.body.mfa.challenge, code: '000000' } }), 429, 'too_many_attempts');
+    // With the mailbox too, a new password gets them no new guesses.
+    assert.equal((await t.call('POST', '/api/v1/auth/recover', { body: { tenant: 'demo', login: boss.login } })).status, 202);
+    const [m] = await mail.waitFor((x) => x.to === '<boss@demo.example>');
+    const link = /recover#token=(kr_\S+)/.exec(m.body)[1];
+    assert.equal((await t.call('POST', '/api/v1/auth/recover/complete', { body: { token: link, new_password: 'Mailbox-owner-2026' } })).status, 204);
+    const again = await t.call('POST', '/api/v1/auth/login', { body: { tenant: 'demo', login: boss.login, password: 'Mailbox-owner-2026' } });
+    assert.equal(again.body.mfa.state, 'verify');
+    expectError(assert, await t.call('POST', '/api/v1/auth/login/mfa', { body: { challenge: again.body.mfa.challenge, code: t.freshCode(secret, again) } }), 429, 'too_many_attempts');
+  } finally {
+    await t.stop();
+    await mail.remove();
+  }
 });
