@@ -52,7 +52,7 @@ void Api::RegisterAttachmentRoutes() {
        AttachmentSchema(),
        201,
        {"empty_file", "file_too_large", "blocked_type", "malware_detected", "quota_exceeded",
-        "scanner_unavailable", "validation_failed"},
+        "scanner_unavailable", "validation_failed", "insufficient_storage", "spool_failed"},
        {{"entity", "customer, contact, follow_up or opportunity"},
         {"entity_id", "the record's id"},
         {"filename", "the file's name (raw uploads)"}}},

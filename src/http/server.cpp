@@ -219,7 +219,7 @@ net::awaitable<void> RefuseTooLarge(Conn& conn, Shared& s, std::size_t limit) {
 enum class BodyRead { kDone, kClose, kRefused };
 
 // Reads the rest of a request into `parser` (whatever its body type); on failure answers what
-// the client should hear. kRefused: the connection was answered 413 and wound down.
+// the client should hear. kRefused: the connection was answered (413, 507) and wound down.
 template <class Parser>
 net::awaitable<BodyRead> ReadBody(Conn& conn, beast::flat_buffer& buffer, Parser& parser,
                                   std::size_t limit, Shared& s) {
@@ -230,9 +230,22 @@ net::awaitable<BodyRead> ReadBody(Conn& conn, beast::flat_buffer& buffer, Parser
     co_await RefuseTooLarge(conn, s, limit);
     co_return BodyRead::kRefused;
   }
-  if (!conn.TimedOut(ec) && ec != net::error::connection_reset) {
-    co_await WriteError(conn, s, 400, "bad_request", "The request is not valid HTTP/1.1.");
+  if (conn.TimedOut(ec) || ec == net::error::connection_reset) co_return BodyRead::kClose;
+  // Only the parser's own errors say the request is malformed; one from writing the spooled
+  // body is the server's, which the client should hear as such (and may retry).
+  if (ec == std::errc::no_space_on_device || ec == std::errc::file_too_large ||
+      (ec.category() == boost::system::system_category() && ec.value() == EDQUOT)) {
+    co_await WriteError(conn, s, 507, "insufficient_storage",
+                        "The server's storage is full; nothing was saved. Try again later.");
+    co_await LingeringClose(conn);
+    co_return BodyRead::kRefused;
   }
+  if (ec.category() == boost::system::system_category()) {
+    co_await WriteError(conn, s, 503, "spool_failed",
+                        "The server cannot take the upload right now; try again.");
+    co_return BodyRead::kClose;
+  }
+  co_await WriteError(conn, s, 400, "bad_request", "The request is not valid HTTP/1.1.");
   co_return BodyRead::kClose;
 }
 
