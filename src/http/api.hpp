@@ -89,6 +89,9 @@ class Api {
   void AccessLog(const Request& request, const Route* route, const Context* ctx,
                  const Response& response, double seconds);
   void RegisterSystemRoutes();
+  // /readyz's write probes: the reason each fails ("database_unwritable", "files_unwritable").
+  std::optional<std::string> ProbeDatabaseWrite(Timestamp now);
+  std::optional<std::string> ProbeFilesWrite();
   void RegisterIdentityRoutes();
   void RegisterOperatorRoutes();
   void RegisterCrmRoutes();

@@ -1,5 +1,8 @@
 // Health, readiness, metrics, the OpenAPI document and the operator's test clock.
 #include <fmt/format.h>
+#include <unistd.h>
+
+#include <cstdio>
 
 #include "core/random.hpp"
 #include "core/validation.hpp"
@@ -11,6 +14,37 @@ namespace kelu::http {
 
 using namespace schema;
 
+// A ping reads; a full or read-only disk only shows when something is written. Each probe
+// writes a little, as real writes would, and answers what failed.
+std::optional<std::string> Api::ProbeDatabaseWrite(Timestamp now) {
+  try {
+    auto done = services_.db.Write([&](storage::Connection& c) {
+      c.Exec("DELETE FROM kelu_settings WHERE key = 'ready.probe'");
+      c.Exec("INSERT INTO kelu_settings (key, value) VALUES ('ready.probe', ?)",
+             {storage::V(std::to_string(ToMicros(now)))});
+      return OkStatus();
+    });
+    if (!done.ok()) return "database_unwritable";
+  } catch (const std::exception&) {
+    return "database_unwritable";
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> Api::ProbeFilesWrite() {
+  // A page of bytes, synced: a full disk refuses it even where a byte would still fit.
+  std::string path = config_.files.dir + "/.ready-probe-" + UniqueId();
+  std::FILE* f = std::fopen(path.c_str(), "wb");
+  if (!f) return "files_unwritable";
+  static const std::string page(4096, 'k');
+  bool ok = std::fwrite(page.data(), 1, page.size(), f) == page.size() && std::fflush(f) == 0 &&
+            ::fsync(fileno(f)) == 0;
+  ok = std::fclose(f) == 0 && ok;
+  std::remove(path.c_str());
+  if (!ok) return "files_unwritable";
+  return std::nullopt;
+}
+
 void Api::RegisterSystemRoutes() {
   router_.Add(
       "GET", "/healthz", Access::kPublic,
@@ -20,18 +54,30 @@ void Api::RegisterSystemRoutes() {
       });
 
   router_.Add("GET", "/readyz", Access::kPublic,
-              {"Readiness: the database is reachable",
+              {"Readiness: the database is reachable and takes a write, and the files directory "
+               "takes one; else 503 not_ready naming each reason",
                "system",
                nullptr,
                Obj({{"status", Str()}}),
                200,
-               {"database_unavailable"},
+               {"database_unavailable", "not_ready"},
                {}},
-              [this](Context&) {
+              [this](Context& ctx) {
                 if (!services_.db.Ping()) {
                   Response r = ErrorToResponse(
                       Error::Make(ErrorKind::kUnavailable, "database_unavailable",
                                   "The database is unavailable; try again shortly."));
+                  r.set_header("Retry-After", "5");
+                  return r;
+                }
+                json::array reasons;
+                if (auto why = ProbeDatabaseWrite(ctx.meta.now)) reasons.emplace_back(*why);
+                if (auto why = ProbeFilesWrite()) reasons.emplace_back(*why);
+                if (!reasons.empty()) {
+                  Response r = ErrorToResponse(Error::Make(
+                      ErrorKind::kUnavailable, "not_ready",
+                      "The service cannot save writes now (a full disk, or a read-only one).",
+                      json::object{{"reasons", std::move(reasons)}}));
                   r.set_header("Retry-After", "5");
                   return r;
                 }

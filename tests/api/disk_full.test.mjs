@@ -1,11 +1,11 @@
-// A full disk where uploads are spooled: the upload is answered 507 insufficient_storage (a
-// server condition a client may retry, not 400), no partial file is left, and the service goes
-// on answering. The files directory is a small tmpfs mounted for the test (root is needed to
-// mount; the test says so and stops otherwise).
+// A full disk under the database and the files: an upload is answered 507 insufficient_storage
+// (a server condition a client may retry, not 400), no partial file is left, /readyz says not
+// ready and why, and once space is back everything works again. The volume is a tmpfs mounted
+// for the test (mounting needs root, as make test runs).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, existsSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, existsSync, statfsSync, writeFileSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServer, expectError } from './harness.mjs';
@@ -17,8 +17,9 @@ let customer;
 
 before(async () => {
   mnt = mkdtempSync(join(tmpdir(), 'kelu-full-'));
-  execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=3m', 'tmpfs', mnt]);
-  s = await startServer({ env: { KELU_FILES_DIR: join(mnt, 'files'), KELU_ATTACHMENTS_MAX_FILE_MIB: '8' } });
+  execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=192m', 'tmpfs', mnt]);
+  // SQLite on the small volume (whatever the suite's database): the disk it fills is its own.
+  s = await startServer({ db: `sqlite:${join(mnt, 'kelu.db')}`, env: { KELU_FILES_DIR: join(mnt, 'files'), KELU_ATTACHMENTS_MAX_FILE_MIB: '8' } });
   boss = await s.loginAs('boss');
   customer = (await s.call('POST', '/api/v1/customers', { token: boss, body: { name: '磁盘满客户' } })).body;
 });
@@ -33,7 +34,17 @@ const spoolFiles = () => {
   return existsSync(tmp) ? readdirSync(tmp) : [];
 };
 
-test('an upload larger than the free space is 507 insufficient_storage and leaves nothing', async () => {
+// Fills the volume but for `leave` bytes with a file called `name`; answers its path.
+function fill(name, leave) {
+  const { bavail, bsize } = statfsSync(mnt);
+  const path = join(mnt, name);
+  writeFileSync(path, Buffer.alloc(Math.max(0, bavail * bsize - leave)));
+  return path;
+}
+
+test('on a full disk an upload is 507 and leaves nothing, /readyz says why; with space back all works', async () => {
+  assert.equal((await s.call('GET', '/readyz')).status, 200);
+  const filler = fill('filler', 1024 * 1024);
   const bytes = Buffer.alloc(5 * 1024 * 1024, 7);
   bytes.write('kelu test data\n', 0, 'latin1');
   const q = new URLSearchParams({ entity: 'customer', entity_id: String(customer.id), filename: '大文件.bin' });
@@ -41,11 +52,19 @@ test('an upload larger than the free space is 507 insufficient_storage and leave
   expectError(assert, r, 507, 'insufficient_storage');
   for (let i = 0; i < 50 && spoolFiles().length > 0; i++) await new Promise((done) => setTimeout(done, 100));
   assert.deepEqual(spoolFiles(), [], 'the partial spool file is removed');
+  // Now nothing at all is left: readiness names the files directory (and the database, once
+  // SQLite has no room for its next page).
+  const rest = fill('rest', 0);
+  const ready = await s.call('GET', '/readyz');
+  expectError(assert, ready, 503, 'not_ready');
+  assert.ok(ready.body.error.details.reasons.includes('files_unwritable'), ready.text);
+  assert.ok(Number(ready.headers.get('retry-after')) > 0);
+  unlinkSync(rest);
+  unlinkSync(filler);
+  assert.equal((await s.call('GET', '/readyz')).status, 200);
   const list = await s.call('GET', `/api/v1/attachments?entity=customer&entity_id=${customer.id}`, { token: boss });
   assert.equal(list.status, 200);
   assert.equal(list.body.items.length, 0);
-  // Space freed, the same upload at a size that fits goes through.
-  const small = bytes.subarray(0, 512 * 1024);
-  const ok = await s.call('POST', `/api/v1/attachments?${q}`, { token: boss, raw: small, headers: { 'content-type': 'application/octet-stream' } });
+  const ok = await s.call('POST', `/api/v1/attachments?${q}`, { token: boss, raw: bytes, headers: { 'content-type': 'application/octet-stream' } });
   assert.equal(ok.status, 201, ok.text);
 });
