@@ -599,13 +599,21 @@ int main(int argc, char** argv) {
     std::printf("kelu %s\n", KELU_VERSION);
     return 0;
   }
-  if (*serve) return Serve(o);
-  if (*migrate) return Migrate(o);
-  if (*demo) return Demo(o);
-  if (*tick) return Tick(o);
-  if (*copy) return CopyDb(o);
-  if (*fsck) return Fsck(o);
-  if (*routes) return Routes(o);
-  if (*reset_mfa) return ResetOperatorMfa(o);
+  // No command ends on an uncaught exception (an abort and a core dump): whatever escapes is
+  // said in one line, and the exit status says it failed.
+  try {
+    if (*serve) return Serve(o);
+    if (*migrate) return Migrate(o);
+    if (*demo) return Demo(o);
+    if (*tick) return Tick(o);
+    if (*copy) return CopyDb(o);
+    if (*fsck) return Fsck(o);
+    if (*routes) return Routes(o);
+    if (*reset_mfa) return ResetOperatorMfa(o);
+  } catch (const storage::DatabaseUnavailable& e) {
+    return Fail(std::string("the database is unavailable (a full disk?): ") + e.what());
+  } catch (const std::exception& e) {
+    return Fail(e.what());
+  }
   return 0;
 }

@@ -4,11 +4,11 @@
 // for the test (mounting needs root, as make test runs).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, existsSync, statfsSync, writeFileSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startServer, expectError } from './harness.mjs';
+import { startServer, expectError, bin } from './harness.mjs';
 
 let s;
 let mnt;
@@ -67,4 +67,20 @@ test('on a full disk an upload is 507 and leaves nothing, /readyz says why; with
   assert.equal(list.body.items.length, 0);
   const ok = await s.call('POST', `/api/v1/attachments?${q}`, { token: boss, raw: bytes, headers: { 'content-type': 'application/octet-stream' } });
   assert.equal(ok.status, 201, ok.text);
+});
+
+test('kelu demo on a volume too small for it fails with a message, not an abort', async () => {
+  const small = mkdtempSync(join(tmpdir(), 'kelu-tiny-'));
+  execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=512k', 'tmpfs', small]);
+  try {
+    const r = spawnSync(bin, ['--db', `sqlite:${join(small, 'kelu.db')}`, 'demo'], {
+      encoding: 'utf8', env: { ...process.env, KELU_FILES_DIR: join(small, 'files') } });
+    assert.equal(r.status, 2, `exit ${r.status} ${r.signal}: ${r.stderr}`);
+    assert.equal(r.signal, null);
+    assert.match(r.stderr, /^kelu: .+/m);
+    assert.doesNotMatch(r.stderr, /terminate called/);
+  } finally {
+    execFileSync('umount', [small]);
+    rmSync(small, { recursive: true, force: true });
+  }
 });
