@@ -2,6 +2,8 @@
 // tokens, audit, login history, unauthorized-use reports, support grants.
 #include <fmt/format.h>
 
+#include <functional>
+
 #include "core/validation.hpp"
 #include "http/api.hpp"
 #include "http/schema.hpp"
@@ -133,12 +135,8 @@ void Api::RegisterIdentityRoutes() {
                200,
                {"mfa_challenge_invalid", "invalid_mfa_code", "too_many_attempts"},
                {}},
-              SecondStepHandler(
-                  [&ids](std::string_view challenge, const identity::SecondFactor& factor,
-                         const identity::RequestMeta& meta) {
-                    return ids.CompleteUserMfa(challenge, factor, meta);
-                  },
-                  SessionAudience::kTenant, cookie_age));
+              SecondStepHandler(std::bind_front(&identity::IdentityService::CompleteUserMfa, &ids),
+                                SessionAudience::kTenant, cookie_age));
 
   router_.Add("POST", "/api/v1/auth/recover", Access::kPublic,
               {"Forgot the password: emails the user a link that sets a new one (within "

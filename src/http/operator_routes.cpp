@@ -1,6 +1,8 @@
 // Operator routes: sign-in, tenants (metadata only), incidents and the operator audit log.
 #include <fmt/format.h>
 
+#include <functional>
+
 #include "core/validation.hpp"
 #include "http/api.hpp"
 #include "http/schema.hpp"
@@ -78,12 +80,8 @@ void Api::RegisterOperatorRoutes() {
                200,
                {"mfa_challenge_invalid", "invalid_mfa_code", "too_many_attempts"},
                {}},
-              SecondStepHandler(
-                  [&ids](std::string_view challenge, const identity::SecondFactor& factor,
-                         const identity::RequestMeta& meta) {
-                    return ids.CompleteOperatorMfa(challenge, factor, meta);
-                  },
-                  SessionAudience::kOperator, cookie_age));
+              SecondStepHandler(std::bind_front(&identity::IdentityService::CompleteOperatorMfa, &ids),
+                                SessionAudience::kOperator, cookie_age));
   router_.Add("POST", "/api/v1/operator/me/mfa/recovery-codes", Access::kOperator,
               {"New recovery codes for this operator, the old ones void; a current code proves "
                "it is the operator",
