@@ -685,6 +685,7 @@ void IdentityService::StorePassword(Connection& c, std::int64_t tenant_id, std::
       "UPDATE users SET password_hash = ?, password_changed_at = ?, must_change_password = 0, "
       "updated_at = ? WHERE tenant_id = ? AND user_id = ?",
       {V(new_hash), V(ToMicros(now)), V(ToMicros(now)), V(tenant_id), V(user_id)});
+  VoidRecoveryLinks(c, tenant_id, user_id, now);
 }
 
 Status IdentityService::RequireRecentProof(const Principal& who, const RequestMeta& meta) const {

@@ -26,6 +26,17 @@ Error InvalidLink() {
 
 }  // namespace
 
+namespace internal {
+
+void VoidRecoveryLinks(Connection& c, std::int64_t tenant_id, std::int64_t user_id,
+                       Timestamp now) {
+  c.Exec("UPDATE recovery_links SET used_at = ? WHERE tenant_id = ? AND user_id = ? AND "
+         "used_at IS NULL",
+         {V(ToMicros(now)), V(tenant_id), V(user_id)});
+}
+
+}  // namespace internal
+
 Status IdentityService::SendRecoveryLink(std::string_view slug, std::string_view login,
                                          const RequestMeta& meta) {
   KELU_RETURN_IF_ERROR(ThrottleAddress(meta));
@@ -126,9 +137,6 @@ Status IdentityService::CompleteRecovery(std::string_view token, std::string_vie
                {V(ToMicros(meta.now)), V(t.tenant_id), V(t.id)}) != 1) {
       return InvalidLink();
     }
-    c.Exec("UPDATE recovery_links SET used_at = ? WHERE tenant_id = ? AND user_id = ? AND "
-           "used_at IS NULL",
-           {V(ToMicros(meta.now)), V(t.tenant_id), V(user_id)});
     StorePassword(c, t.tenant_id, user_id, user->text(kUHash), hash, meta.now);
     // Whoever held a session with the old password holds nothing now.
     c.Exec("UPDATE user_sessions SET revoked_at = ? WHERE tenant_id = ? AND user_id = ? AND "

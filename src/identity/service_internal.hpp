@@ -67,4 +67,9 @@ std::optional<storage::Row> ReadUser(storage::Connection& c, std::int64_t tenant
 
 Error Forbidden();
 
+// Voids the user's emailed sign-in links not yet used: a new password makes them pointless, and
+// one in a forwarded mail must not outlive it.
+void VoidRecoveryLinks(storage::Connection& c, std::int64_t tenant_id, std::int64_t user_id,
+                       Timestamp now);
+
 }  // namespace kelu::identity::internal

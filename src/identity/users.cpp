@@ -238,6 +238,7 @@ Result<json::object> IdentityService::ResetPassword(const Principal& who, std::i
         "UPDATE user_sessions SET revoked_at = ? WHERE tenant_id = ? AND user_id = ? AND "
         "revoked_at IS NULL",
         {V(ToMicros(meta.now)), V(who.tenant_id), V(id)});
+    VoidRecoveryLinks(c, who.tenant_id, id, meta.now);
     RecordAudit(c, who, meta, {"user.password_reset", "user", std::to_string(id), {}, {}});
     // The user can sign in at once, however long the delays of failed attempts had grown.
     delays_.Forget(internal::UserDelayKey(who.tenant_id, row->text(1)));

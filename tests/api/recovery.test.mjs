@@ -116,6 +116,14 @@ test('a link lasts its 30 minutes, and only the newest link counts', async () =>
   expectError(assert, await complete(second.token, 'Expired-link-2026'), 401, 'recovery_link_invalid');
   const u = s.demo.tenant.users.find((x) => x.login === 'zhangwei');
   assert.ok(await s.login(u.login, u.password), 'the password is unchanged');
+  // A password changed in the meantime voids an open link.
+  await moveClock(61);
+  await ask('demo', 'zhangwei');
+  const third = await nextLink(EMAIL, linksTo(EMAIL).length);
+  const token = await s.login(u.login, u.password);
+  assert.equal((await s.call('POST', '/api/v1/me/password', { token, body: { current_password: u.password, new_password: 'Changed-meanwhile-2026' } })).status, 204);
+  u.password = 'Changed-meanwhile-2026';
+  expectError(assert, await complete(third.token, 'Too-late-link-2026'), 401, 'recovery_link_invalid');
 });
 
 test('the emailed link sets the password but does not lift the delay on wrong codes', async () => {
